@@ -1,0 +1,118 @@
+"""People and roles: staff and patient users, patients (PESEL), account levels I/II and identity confirmations."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person who logs in. Patients log in too; their medical identity lives in :class:`Patient`."""
+
+    class Role(models.TextChoices):
+        PATIENT = "patient", _("patient")
+        CALL_CENTRE = "call_centre", _("call-centre operator")
+        RECEPTIONIST = "receptionist", _("receptionist")
+        CLINICIAN = "clinician", _("clinician")
+        COORDINATOR = "coordinator", _("network coordinator")
+        ADMIN = "admin", _("administrator")
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PATIENT)
+    # The facility whose reception desk a receptionist works at.
+    facility = models.ForeignKey(
+        "network.Facility",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("facility"),
+    )
+    must_change_password = models.BooleanField(_("must change password at next login"), default=False)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="receptionist") | Q(facility__isnull=False),
+                name="receptionist_has_facility",
+                violation_error_message=_("A receptionist works at a facility."),
+            )
+        ]
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.role != self.Role.PATIENT
+
+
+class Patient(models.Model):
+    """A person who receives care. A child may have no login of its own; a guardian acts for them."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "F", _("female")
+        MALE = "M", _("male")
+
+    class Level(models.IntegerChoices):
+        BASIC = 1, _("level I (basic)")
+        FULL = 2, _("level II (full)")
+
+    user = models.OneToOneField(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="patient")
+    first_name = models.CharField(_("first name"), max_length=60)
+    last_name = models.CharField(_("last name"), max_length=80)
+    pesel = models.CharField(_("PESEL"), max_length=11, unique=True)
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    mobile = models.CharField(_("mobile phone"), max_length=16, blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    guardian = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children", verbose_name=_("guardian")
+    )
+    account_level = models.PositiveSmallIntegerField(_("account level"), choices=Level.choices, default=Level.BASIC)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+        indexes = [models.Index(fields=["last_name", "first_name"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(account_level__in=[1, 2]), name="patient_level_is_i_or_ii"),
+            models.CheckConstraint(condition=~Q(guardian=models.F("id")), name="patient_not_own_guardian"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class IdentityConfirmation(models.Model):
+    """ACC-5: who confirmed a patient's identity (level I → II), how and when."""
+
+    class Method(models.TextChoices):
+        BANK = "bank", _("online through a bank")
+        CALL_CENTRE = "call_centre", _("by a call-centre operator")
+        CONTACT_FORM = "contact_form", _("through the contact form")
+        IN_PERSON = "in_person", _("in person at reception")
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="identity_confirmations")
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    confirmed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("confirmed by")
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"))
+    document = models.CharField(_("identity document"), max_length=60, blank=True)
+    terms_signed = models.BooleanField(_("portal terms signed"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-confirmed_at"]
+        verbose_name = _("identity confirmation")
+        verbose_name_plural = _("identity confirmations")
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.get_method_display()} {self.confirmed_at:%Y-%m-%d}"

@@ -1,0 +1,14 @@
+from django.contrib import admin
+
+from carenet.booking.models import Appointment
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    list_display = ["patient", "slot", "service", "status", "channel", "booked_by", "created_at"]
+    list_filter = ["status", "channel"]
+    search_fields = ["patient__pesel", "patient__last_name"]
+    raw_id_fields = ["patient", "slot", "service", "enrolment", "booked_by", "cancelled_by"]
+    list_select_related = ["patient", "slot", "slot__clinician", "service", "booked_by"]
+    readonly_fields = ["created_at", "cancelled_at"]
+    show_full_result_count = False

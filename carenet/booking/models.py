@@ -1,0 +1,69 @@
+"""Appointments: a patient's booking of a slot (BKG-1, BKG-2)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    """BKG-1: where a booking (or a cancellation) came from."""
+
+    PORTAL = "portal", _("patient portal")
+    MOBILE = "mobile", _("mobile app")
+    CALL_CENTRE = "call_centre", _("call centre")
+    RECEPTION = "reception", _("reception")
+    STAFF_CHAT = "staff_chat", _("staff chat")
+    SMS = "sms", _("SMS")
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", _("booked")
+        CHECKED_IN = "checked_in", _("checked in")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("cancelled")
+        NO_SHOW = "no_show", _("no-show")
+        REFUSED_LATE = "refused_late", _("refused: late")
+
+    # Statuses that hold the slot: at most one appointment per slot may be in one of them (BKG-2).
+    ACTIVE_STATUSES = (Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED)
+
+    patient = models.ForeignKey("accounts.Patient", on_delete=models.PROTECT, related_name="appointments")
+    slot = models.ForeignKey("scheduling.Slot", on_delete=models.PROTECT, related_name="appointments")
+    service = models.ForeignKey("network.Service", on_delete=models.PROTECT, related_name="appointments")
+    enrolment = models.ForeignKey(
+        "coverage.Enrolment", on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    status = models.CharField(_("status"), max_length=14, choices=Status.choices, default=Status.BOOKED)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    booked_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("booked by")
+    )
+    price = models.DecimalField(_("price to pay (PLN)"), max_digits=9, decimal_places=2, default=Decimal("0"))
+    limit_pool = models.SlugField(_("annual limit pool used"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    cancel_channel = models.CharField(_("cancelled through"), max_length=12, choices=Channel.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=Q(status__in=["booked", "checked_in", "completed"]),
+                name="one_active_appointment_per_slot",
+                violation_error_message=_("This slot is already taken."),
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="appointment_price_not_negative"),
+        ]
+        indexes = [models.Index(fields=["patient", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.patient} @ {self.slot}"

@@ -1,0 +1,179 @@
+"""The service catalogue the demo builds on.
+
+The real catalogue (tiers, specialties, services, the coverage matrix of PKG-1) comes from
+``manage.py load_matrix``. When that command is not installed yet, the demo falls back to the small stand-in
+below: the five tiers, sixty-odd specialties with one bookable consultation each and a few exams, with the same
+code style ("kardiologia", "interna", "pediatria").
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from io import StringIO
+
+from django.core.management import call_command, get_commands
+
+from carenet.coverage.models import Tier
+from carenet.network.models import Clinician, Language, Service, Specialty
+
+TIERS = (
+    ("podstawowy", "Podstawowy"),
+    ("standardowy", "Standardowy"),
+    ("rozszerzony", "Rozszerzony"),
+    ("kompleksowy", "Kompleksowy"),
+    ("premium", "Premium"),
+)
+
+# code, Polish name, English name, minimum age, maximum age (exclusive)
+SPECIALTIES: tuple[tuple[str, str, str, int | None, int | None], ...] = (
+    ("interna", "Choroby wewnętrzne", "Internal medicine", 18, None),
+    ("medycyna-rodzinna", "Medycyna rodzinna", "Family medicine", None, None),
+    ("pediatria", "Pediatria", "Paediatrics", None, 18),
+    ("kardiologia", "Kardiologia", "Cardiology", 18, None),
+    ("dermatologia", "Dermatologia", "Dermatology", None, None),
+    ("endokrynologia", "Endokrynologia", "Endocrinology", 18, None),
+    ("gastroenterologia", "Gastroenterologia", "Gastroenterology", 18, None),
+    ("ginekologia", "Ginekologia", "Gynaecology", 16, None),
+    ("okulistyka", "Okulistyka", "Ophthalmology", None, None),
+    ("laryngologia", "Otolaryngologia", "Otolaryngology", None, None),
+    ("neurologia", "Neurologia", "Neurology", 18, None),
+    ("ortopedia", "Ortopedia i traumatologia", "Orthopaedics", 18, None),
+    ("urologia", "Urologia", "Urology", 18, None),
+    ("chirurgia-ogolna", "Chirurgia ogólna", "General surgery", 18, None),
+    ("alergologia", "Alergologia", "Allergology", 18, None),
+    ("pulmonologia", "Pulmonologia", "Pulmonology", 18, None),
+    ("reumatologia", "Reumatologia", "Rheumatology", 18, None),
+    ("nefrologia", "Nefrologia", "Nephrology", 18, None),
+    ("diabetologia", "Diabetologia", "Diabetology", 18, None),
+    ("hematologia", "Hematologia", "Haematology", 18, None),
+    ("onkologia", "Onkologia kliniczna", "Clinical oncology", 18, None),
+    ("psychiatria", "Psychiatria", "Psychiatry", 18, None),
+    ("psychologia", "Psychologia", "Psychology", None, None),
+    ("dietetyka", "Dietetyka", "Dietetics", None, None),
+    ("fizjoterapia", "Fizjoterapia", "Physiotherapy", None, None),
+    ("poloznictwo", "Położnictwo (położna)", "Midwifery", 16, None),
+    ("pielegniarstwo", "Pielęgniarstwo (gabinet zabiegowy)", "Nursing", None, None),
+    ("angiologia", "Angiologia", "Angiology", 18, None),
+    ("andrologia", "Andrologia", "Andrology", 18, None),
+    ("seksuologia", "Seksuologia", "Sexology", 18, None),
+    ("chirurgia-naczyniowa", "Chirurgia naczyniowa", "Vascular surgery", 18, None),
+    ("chirurgia-plastyczna", "Chirurgia plastyczna", "Plastic surgery", 18, None),
+    ("chirurgia-dziecieca", "Chirurgia dziecięca", "Paediatric surgery", None, 18),
+    ("kardiologia-dziecieca", "Kardiologia dziecięca", "Paediatric cardiology", None, 18),
+    ("neurologia-dziecieca", "Neurologia dziecięca", "Paediatric neurology", None, 18),
+    ("endokrynologia-dziecieca", "Endokrynologia dziecięca", "Paediatric endocrinology", None, 18),
+    ("gastroenterologia-dziecieca", "Gastroenterologia dziecięca", "Paediatric gastroenterology", None, 18),
+    ("alergologia-dziecieca", "Alergologia dziecięca", "Paediatric allergology", None, 18),
+    ("nefrologia-dziecieca", "Nefrologia dziecięca", "Paediatric nephrology", None, 18),
+    ("ortopedia-dziecieca", "Ortopedia dziecięca", "Paediatric orthopaedics", None, 18),
+    ("urologia-dziecieca", "Urologia dziecięca", "Paediatric urology", None, 18),
+    ("psychiatria-dziecieca", "Psychiatria dzieci i młodzieży", "Child psychiatry", None, 18),
+    ("hepatologia", "Hepatologia", "Hepatology", 18, None),
+    ("immunologia", "Immunologia kliniczna", "Clinical immunology", 18, None),
+    ("geriatria", "Geriatria", "Geriatrics", 60, None),
+    ("medycyna-sportowa", "Medycyna sportowa", "Sports medicine", None, None),
+    ("medycyna-pracy", "Medycyna pracy", "Occupational medicine", 16, None),
+    ("flebologia", "Flebologia", "Phlebology", 18, None),
+    ("proktologia", "Proktologia", "Proctology", 18, None),
+    ("audiologia", "Audiologia", "Audiology", None, None),
+    ("foniatria", "Foniatria", "Phoniatrics", None, None),
+    ("chirurgia-onkologiczna", "Chirurgia onkologiczna", "Surgical oncology", 18, None),
+    ("neurochirurgia", "Neurochirurgia", "Neurosurgery", 18, None),
+    ("choroby-zakazne", "Choroby zakaźne", "Infectious diseases", None, None),
+    ("medycyna-podrozy", "Medycyna podróży", "Travel medicine", None, None),
+    ("wenerologia", "Wenerologia", "Venereology", 18, None),
+    ("rehabilitacja-medyczna", "Rehabilitacja medyczna", "Rehabilitation medicine", None, None),
+    ("kardiochirurgia", "Kardiochirurgia", "Cardiac surgery", 18, None),
+    ("torakochirurgia", "Torakochirurgia", "Thoracic surgery", 18, None),
+    ("hipertensjologia", "Hipertensjologia", "Hypertension", 18, None),
+    ("perinatologia", "Perinatologia", "Perinatology", 16, None),
+    ("neonatologia", "Neonatologia", "Neonatology", None, 1),
+    ("toksykologia", "Toksykologia kliniczna", "Clinical toxicology", 18, None),
+    ("balneologia", "Balneologia i medycyna fizykalna", "Balneology", 18, None),
+)
+
+EXTRA_SERVICES = (
+    ("morfologia", "Morfologia krwi", "Complete blood count", Service.Kind.LAB, None, 25),
+    ("usg-jamy-brzusznej", "USG jamy brzusznej", "Abdominal ultrasound", Service.Kind.IMAGING, None, 180),
+    ("ekg-spoczynkowe", "EKG spoczynkowe", "Resting ECG", Service.Kind.FUNCTIONAL, "kardiologia", 60),
+    ("szczepienie-grypa", "Szczepienie przeciw grypie", "Influenza vaccination", Service.Kind.VACCINATION,
+     "pielegniarstwo", 90),
+)  # fmt: skip
+
+LANGUAGES = (("pl", "polski"), ("en", "angielski"), ("de", "niemiecki"), ("uk", "ukraiński"), ("ru", "rosyjski"))
+
+# Which kind of clinician consults in a specialty; every other specialty is a doctor's.
+# Both code styles are understood: the stand-in's Polish codes and the matrix's English ones.
+KIND_BY_SPECIALTY_WORD = (
+    ("psycholog", Clinician.Kind.PSYCHOLOGIST),
+    ("dietet", Clinician.Kind.DIETITIAN),
+    ("fizjoterap", Clinician.Kind.PHYSIOTHERAPIST),
+    ("physiotherap", Clinician.Kind.PHYSIOTHERAPIST),
+    ("poloz", Clinician.Kind.MIDWIFE),
+    ("midwif", Clinician.Kind.MIDWIFE),
+    ("pielegn", Clinician.Kind.NURSE),
+    ("nursing", Clinician.Kind.NURSE),
+)
+GENERAL_PRACTICE = {"interna", "medycyna-rodzinna", "internal-medicine", "family-medicine"}
+
+
+def clinician_kind_for(specialty_code: str) -> str:
+    for word, kind in KIND_BY_SPECIALTY_WORD:
+        if word in specialty_code:
+            return kind
+    return Clinician.Kind.DOCTOR
+
+
+def matrix_command_available() -> bool:
+    return "load_matrix" in get_commands()
+
+
+def ensure_catalogue(*, log: StringIO | None = None) -> str:
+    """Load the catalogue if the database has none: ``load_matrix`` when installed, else the stand-in.
+    Returns which source was used ("existing", "load_matrix" or "stand-in")."""
+    if not Language.objects.exists():
+        Language.objects.bulk_create([Language(code=code, name=name) for code, name in LANGUAGES])
+    if Tier.objects.exists() and Specialty.objects.exists():
+        return "existing"
+    if matrix_command_available():
+        call_command("load_matrix", stdout=log or StringIO())
+        return "load_matrix"
+    _load_stand_in()
+    return "stand-in"
+
+
+def _load_stand_in() -> None:
+    Tier.objects.bulk_create([Tier(code=code, name=name, rank=rank) for rank, (code, name) in enumerate(TIERS, 1)])
+    specialties = Specialty.objects.bulk_create(
+        [Specialty(code=code, name=name, name_en=name_en) for code, name, name_en, _, _ in SPECIALTIES]
+    )
+    by_code = {s.code: s for s in specialties}
+    services = []
+    for (code, name, name_en, min_age, max_age), specialty in zip(SPECIALTIES, specialties, strict=True):
+        kind = Service.Kind.CONSULTATION
+        services.append(
+            Service(
+                code=f"konsultacja-{code}",
+                name=f"Konsultacja – {name.lower()}",
+                name_en=f"{name_en} consultation",
+                kind=kind,
+                specialty=specialty,
+                min_age=min_age,
+                max_age=max_age,
+                duration_minutes=15,
+                base_price=Decimal(200 if clinician_kind_for(code) == Clinician.Kind.DOCTOR else 150),
+            )
+        )
+    for code, name, name_en, kind, specialty_code, price in EXTRA_SERVICES:
+        services.append(
+            Service(
+                code=code,
+                name=name,
+                name_en=name_en,
+                kind=kind,
+                specialty=by_code.get(specialty_code) if specialty_code else None,
+                base_price=Decimal(price),
+                is_bookable=specialty_code is not None,
+            )
+        )
+    Service.objects.bulk_create(services)

@@ -1,0 +1,174 @@
+"""Coverage reads (PKG-3, PKG-4, PKG-5): a tier's matrix, the active enrolment, the year's use, the decision.
+
+The rules live in :mod:`carenet.coverage.policies`; this module only gathers their inputs from the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+from django.db.models import Count
+
+from carenet.accounts.models import Patient
+from carenet.core.clock import at_warsaw
+from carenet.core.dates import age_on
+from carenet.coverage.models import BenefitItem, Enrolment
+from carenet.coverage.policies import (
+    CoverageDecision,
+    CoverageItem,
+    ItemRule,
+    ServiceFacts,
+    decide_coverage,
+    enrolment_year,
+    not_entitled,
+)
+from carenet.network.models import Facility, FacilityPrice, Service
+
+#: PKG-5: appointment statuses that use up a unit of an annual limit. A cancelled booking gives its unit back; a
+#: no-show does not. (A late refusal, ``refused_late``, is not counted.) Values of ``booking.Appointment.Status``,
+#: kept here as strings because coverage sits below booking and does not import it.
+LIMIT_USING_STATUSES = ("booked", "checked_in", "completed", "no_show")
+
+_items_by_tier: dict[str, tuple[CoverageItem, ...]] = {}
+_items_lock = threading.Lock()
+
+
+def coverage_items_for_tier(*, tier_code: str) -> list[CoverageItem]:
+    """Every benefit item of a tier as pure :class:`CoverageItem` rows, in table order (PKG-1); one query.
+
+    Cached per process; :func:`coverage_items_cache_clear` empties the cache (the matrix loader and the admin
+    call it after a change).
+    """
+    cached = _items_by_tier.get(tier_code)
+    if cached is None:
+        rows = (
+            BenefitItem.objects.filter(benefit__tiers__code=tier_code)
+            .order_by("benefit__position", "benefit__code", "id")
+            .values_list(
+                "benefit__code",
+                "service__code",
+                "specialty__code",
+                "other_services",
+                "min_age",
+                "max_age",
+                "rule",
+                "annual_limit",
+                "limit_pool",
+                "discount_percent",
+                "without_referral",
+            )
+        )
+        cached = tuple(
+            CoverageItem(
+                benefit_code=benefit_code,
+                service_code=service_code,
+                specialty_code=specialty_code,
+                other_services=other_services,
+                min_age=min_age,
+                max_age=max_age,
+                rule=ItemRule(rule),
+                annual_limit=annual_limit,
+                limit_pool=limit_pool or None,
+                discount_percent=discount_percent,
+                without_referral=without_referral,
+            )
+            for (
+                benefit_code,
+                service_code,
+                specialty_code,
+                other_services,
+                min_age,
+                max_age,
+                rule,
+                annual_limit,
+                limit_pool,
+                discount_percent,
+                without_referral,
+            ) in rows
+        )
+        with _items_lock:
+            _items_by_tier[tier_code] = cached
+    return list(cached)
+
+
+def coverage_items_cache_clear() -> None:
+    """Forget the cached matrix of every tier (after the matrix or a benefit changed)."""
+    with _items_lock:
+        _items_by_tier.clear()
+
+
+def enrolment_active_on(*, patient: Patient, day: dt.date) -> Enrolment | None:
+    """PKG-3: the patient's enrolment in force on ``day`` — from its activation date through its last paid day.
+
+    If several are in force (two programmes), the highest tier wins, then the latest activation.
+    """
+    return (
+        Enrolment.objects.filter(patient=patient, activated_on__lte=day, paid_through__gte=day)
+        .select_related("tier")
+        .order_by("-tier__rank", "-activated_on", "-id")
+        .first()
+    )
+
+
+def limit_use_for(*, enrolment: Enrolment, day: dt.date) -> dict[str, int]:
+    """PKG-5: units used per limit pool in the enrolment year containing ``day`` (by the visit's start)."""
+    start, end = enrolment_year(enrolment.activated_on, day)
+    rows = (
+        enrolment.appointments.filter(
+            status__in=LIMIT_USING_STATUSES,
+            slot__starts_at__gte=at_warsaw(start, dt.time.min),
+            slot__starts_at__lt=at_warsaw(end, dt.time.min),
+        )
+        .exclude(limit_pool="")
+        .values("limit_pool")
+        .annotate(used=Count("id"))
+        .values_list("limit_pool", "used")
+    )
+    return dict(rows)
+
+
+def service_facts(service: Service) -> ServiceFacts:
+    """The facts coverage needs about a ``network.Service``."""
+    return ServiceFacts(
+        code=service.code,
+        kind=service.kind,
+        specialty_code=service.specialty.code if service.specialty is not None else None,
+        requires_referral=service.requires_referral,
+        min_age=service.min_age,
+        max_age=service.max_age,
+    )
+
+
+def service_price(*, service: Service, facility: Facility | None = None) -> Decimal:
+    """PKG-4: the price a patient pays when the package does not cover the service: the facility's price list,
+    else the catalogue's base price."""
+    if facility is not None:
+        listed = FacilityPrice.objects.filter(facility=facility, service=service).values_list("price", flat=True)
+        price = listed.first()
+        if price is not None:
+            return price
+    return service.base_price
+
+
+def coverage_for(
+    *, patient: Patient, service: Service, day: dt.date, facility: Facility | None = None
+) -> CoverageDecision:
+    """PKG-4: how the patient's package covers ``service`` on ``day`` (at ``facility``'s prices, if given).
+
+    Without an enrolment in force on the day this does not raise: it answers NOT_COVERED at the full price with
+    ``entitled=False``, so every front door can offer the paid visit (PKG-4) or explain why (PKG-3).
+    """
+    facts = service_facts(service)
+    price = service_price(service=service, facility=facility)
+    enrolment = enrolment_active_on(patient=patient, day=day)
+    if enrolment is None:
+        return not_entitled(service=facts, price=price)
+    return decide_coverage(
+        items=coverage_items_for_tier(tier_code=enrolment.tier.code),
+        service=facts,
+        age=age_on(patient.birth_date, day),
+        used_by_pool=limit_use_for(enrolment=enrolment, day=day),
+        price=price,
+    )

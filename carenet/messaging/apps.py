@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+class MessagingConfig(AppConfig):
+    name = "carenet.messaging"
+    label = "messaging"
+    verbose_name = _("Wiadomości")
+
+    def ready(self) -> None:
+        from carenet.core import periodic
+        from carenet.messaging.tasks import dispatch_outbox
+
+        # The sweep: sends what a lost hint left behind and reclaims leases of crashed workers (SMS-3).
+        periodic.register("dispatch-outbox", every_seconds=settings.CARENET_OUTBOX_SWEEP_SECONDS, task=dispatch_outbox)

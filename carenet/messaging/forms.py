@@ -1,0 +1,29 @@
+"""Forms of the developer SMS inbox (SMS-4)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from carenet.core.phones import phone_or_none
+
+
+class PatientReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Treść odpowiedzi"),
+        max_length=640,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+        help_text=_("Na przykład TAK, NIE albo numer z listy."),
+    )
+
+
+class NewConversationForm(PatientReplyForm):
+    phone = forms.CharField(label=_("Numer telefonu pacjenta"), max_length=32, help_text=_("Na przykład 500 100 200."))
+
+    field_order = ["phone", "text"]
+
+    def clean_phone(self) -> str:
+        phone = phone_or_none(self.cleaned_data["phone"])
+        if phone is None:
+            raise forms.ValidationError(_("To nie jest prawidłowy numer telefonu."))
+        return phone

@@ -1,0 +1,139 @@
+"""Messages CareNet sends and receives (SMS-1..SMS-4): the outbox, inbound replies, the local gateway's store.
+
+The outbox row *is* the message: it is written in the same transaction as the change that causes it and sent by a
+background worker, exactly once per ``key`` (SMS-3).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("e-mail")
+
+
+class OutboundMessage(models.Model):
+    """One message to one recipient, keyed by what caused it (SMS-3)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("oczekuje")
+        SENDING = "sending", _("w trakcie wysyłki")
+        SENT = "sent", _("wysłana")
+        FAILED = "failed", _("błąd wysyłki")
+        DELIVERED = "delivered", _("doręczona")
+        UNDELIVERED = "undelivered", _("niedoręczona")
+
+    # "<purpose>:<object type>:<id>", e.g. "booking-confirmation:appointment:123": the same cause never sends twice.
+    key = models.CharField(_("klucz"), max_length=200, unique=True)
+    purpose = models.CharField(_("cel"), max_length=60, db_index=True)
+    channel = models.CharField(_("kanał"), max_length=10, choices=Channel.choices, default=Channel.SMS)
+    recipient = models.CharField(_("odbiorca"), max_length=254, db_index=True)
+    subject = models.CharField(_("temat"), max_length=200, blank=True)
+    body = models.TextField(_("treść"))
+    patient = models.ForeignKey(
+        "accounts.Patient",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outbound_messages",
+        verbose_name=_("pacjent"),
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("liczba prób"), default=0)
+    next_attempt_at = models.DateTimeField(_("następna próba"), default=timezone.now)
+    # While a worker sends, the row is leased to it; a worker that dies leaves the lease to expire.
+    lease_until = models.DateTimeField(_("dzierżawa do"), null=True, blank=True)
+    provider = models.CharField(_("dostawca"), max_length=30, blank=True)
+    provider_message_id = models.CharField(_("identyfikator u dostawcy"), max_length=100, blank=True, db_index=True)
+    last_error = models.TextField(_("ostatni błąd"), blank=True)
+    created_at = models.DateTimeField(_("utworzono"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("wysłano"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("doręczono"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("wiadomość wychodząca")
+        verbose_name_plural = _("wiadomości wychodzące")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
+            models.Index(fields=["status", "lease_until"], name="outbox_lease_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.recipient} ({self.status})"
+
+
+class InboundMessage(models.Model):
+    """A message a patient sent us; unique per provider message id, so a webhook delivered 3 times acts once."""
+
+    provider = models.CharField(_("dostawca"), max_length=30)
+    provider_message_id = models.CharField(_("identyfikator u dostawcy"), max_length=100)
+    sender = models.CharField(_("nadawca"), max_length=32, db_index=True)
+    recipient = models.CharField(_("odbiorca"), max_length=32, blank=True)
+    text = models.TextField(_("treść"))
+    received_at = models.DateTimeField(_("odebrano"))
+    handled_at = models.DateTimeField(_("obsłużono"), null=True, blank=True)
+    handler = models.CharField(_("obsługa"), max_length=60, blank=True)
+    outcome = models.CharField(_("wynik"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("wiadomość przychodząca")
+        verbose_name_plural = _("wiadomości przychodzące")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_message_id"], name="inbound_once_per_provider_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.text[:40]}"
+
+
+class LocalSms(models.Model):
+    """The local gateway's store (SMS-4): what a phone would have received, and what the 'patient' replied.
+
+    Like the real gateway it refuses a second outgoing message with the same ``idx``.
+    """
+
+    class Direction(models.TextChoices):
+        OUT = "out", _("do pacjenta")
+        IN = "in", _("od pacjenta")
+
+    # Our outbox key for outgoing messages; a generated id for replies typed in the developer inbox.
+    idx = models.CharField(max_length=200, unique=True)
+    phone = models.CharField(_("numer telefonu"), max_length=32, db_index=True)
+    text = models.TextField(_("treść"))
+    direction = models.CharField(_("kierunek"), max_length=3, choices=Direction.choices)
+    sent_at = models.DateTimeField(_("czas"), default=timezone.now)
+    in_reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies", verbose_name=_("w odpowiedzi")
+    )
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("SMS lokalny")
+        verbose_name_plural = _("SMS-y lokalne")
+        constraints = [models.CheckConstraint(condition=Q(direction__in=["out", "in"]), name="localsms_direction")]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.phone}: {self.text[:40]}"
+
+
+class ScheduledRun(models.Model):
+    """One run of a periodic job per time bucket: two schedulers never enqueue the same run twice."""
+
+    job = models.CharField(max_length=100)
+    bucket = models.BigIntegerField()
+    enqueued_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-enqueued_at"]
+        constraints = [models.UniqueConstraint(fields=["job", "bucket"], name="scheduled_run_once_per_bucket")]
+
+    def __str__(self) -> str:
+        return f"{self.job}#{self.bucket}"

@@ -1,0 +1,232 @@
+"""SMS-3: the outbox — enqueue once per key, dispatch with retries, leases, delivery reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
+
+from carenet.core import clock
+from carenet.messaging.models import Channel, OutboundMessage
+from carenet.messaging.policies import DeliveryOutcome
+from carenet.messaging.services import delivery_report_receive, outbox_dispatch_due, outbox_enqueue
+
+from .conftest import RecordingBackend
+
+pytestmark = pytest.mark.django_db
+Status = OutboundMessage.Status
+
+
+def enqueue(number: int = 1, **overrides: object) -> OutboundMessage:
+    fields: dict[str, object] = {
+        "key": f"booking-confirmation:appointment:{number}",
+        "purpose": "booking-confirmation",
+        "channel": Channel.SMS,
+        "recipient": "500 100 200",
+        "body": "CareNet: wizyta potwierdzona. Aby odwołać, odpowiedz NIE.",
+    }
+    fields.update(overrides)
+    return outbox_enqueue(**fields)  # type: ignore[arg-type]
+
+
+def test_enqueue_is_idempotent_by_key() -> None:
+    first = enqueue()
+    second = enqueue(body="a different text")
+    assert first.pk == second.pk
+    assert OutboundMessage.objects.count() == 1
+    assert second.body.startswith("CareNet: wizyta")
+    assert first.recipient == "+48500100200"
+    assert first.status == Status.PENDING
+
+
+def test_enqueue_with_an_invalid_number_is_recorded_as_failed_not_raised() -> None:
+    message = enqueue(recipient="12")
+    assert message.status == Status.FAILED
+    assert "phone" in message.last_error
+
+
+def test_rolled_back_transaction_leaves_no_message() -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue()
+        raise RuntimeError("booking failed")
+    assert not OutboundMessage.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_dispatch_hint_per_transaction() -> None:
+    with transaction.atomic():
+        for number in range(5):
+            enqueue(number)
+    assert DBTaskResult.objects.filter(task_path="carenet.messaging.tasks.dispatch_outbox").count() == 1
+
+
+def test_dispatch_sends_each_due_message_once(recording_backend: RecordingBackend) -> None:
+    for number in range(3):
+        enqueue(number)
+    assert outbox_dispatch_due() == 3
+    assert outbox_dispatch_due() == 0
+    assert recording_backend.counts() == {f"booking-confirmation:appointment:{n}": 1 for n in range(3)}
+    message = OutboundMessage.objects.get(key="booking-confirmation:appointment:0")
+    assert message.status == Status.SENT
+    assert message.provider == "recording"
+    assert message.provider_message_id.startswith("R")
+    assert message.attempts == 1
+    assert message.sent_at is not None
+    assert message.lease_until is None
+
+
+def test_send_after_is_respected(recording_backend: RecordingBackend) -> None:
+    now = clock.now()
+    enqueue(send_after=now + dt.timedelta(hours=1))
+    assert outbox_dispatch_due(now=now) == 0
+    assert outbox_dispatch_due(now=now + dt.timedelta(hours=1, seconds=1)) == 1
+    assert len(recording_backend.sent) == 1
+
+
+@override_settings(CARENET_OUTBOX_RETRY_BASE_SECONDS=30, CARENET_OUTBOX_RETRY_MAX_SECONDS=3600)
+def test_transient_failure_backs_off_then_sends_once(recording_backend: RecordingBackend) -> None:
+    message = enqueue()
+    recording_backend.transient_failures[message.key] = 2
+    now = clock.now()
+    assert outbox_dispatch_due(now=now) == 1
+    message.refresh_from_db()
+    assert message.status == Status.PENDING
+    assert message.attempts == 1
+    assert message.last_error == "gateway busy"
+    assert now + dt.timedelta(seconds=22) <= message.next_attempt_at <= now + dt.timedelta(seconds=38)
+    # Not due before the backoff runs out.
+    assert outbox_dispatch_due(now=now + dt.timedelta(seconds=10)) == 0
+    later = message.next_attempt_at + dt.timedelta(seconds=1)
+    assert outbox_dispatch_due(now=later) == 1
+    message.refresh_from_db()
+    assert message.attempts == 2
+    assert message.next_attempt_at >= later + dt.timedelta(seconds=45)  # second retry waits about twice as long
+    assert outbox_dispatch_due(now=message.next_attempt_at) == 1
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+    assert message.attempts == 3
+    assert recording_backend.counts()[message.key] == 1
+
+
+@override_settings(CARENET_OUTBOX_MAX_ATTEMPTS=3, CARENET_OUTBOX_RETRY_BASE_SECONDS=1)
+def test_transient_failures_give_up_after_max_attempts(recording_backend: RecordingBackend) -> None:
+    message = enqueue()
+    recording_backend.transient_failures[message.key] = 99
+    moment = clock.now()
+    for _ in range(5):
+        outbox_dispatch_due(now=moment)
+        moment += dt.timedelta(hours=1)
+    message.refresh_from_db()
+    assert message.status == Status.FAILED
+    assert message.attempts == 3
+    assert not recording_backend.sent
+
+
+def test_permanent_failure_fails_at_once(recording_backend: RecordingBackend) -> None:
+    message = enqueue()
+    recording_backend.permanent_failures.add(message.key)
+    assert outbox_dispatch_due() == 1
+    message.refresh_from_db()
+    assert message.status == Status.FAILED
+    assert message.last_error == "invalid number"
+    assert message.attempts == 1
+    assert outbox_dispatch_due(now=clock.now() + dt.timedelta(days=1)) == 0
+
+
+def test_unexpected_backend_error_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Broken:
+        name = "broken"
+
+        def send(self, **kwargs: object) -> None:
+            raise KeyError("bug")
+
+    monkeypatch.setattr("carenet.messaging.services.get_sms_backend", Broken)
+    message = enqueue()
+    outbox_dispatch_due()
+    message.refresh_from_db()
+    assert message.status == Status.PENDING
+    assert "KeyError" in message.last_error
+
+
+@override_settings(CARENET_OUTBOX_LEASE_SECONDS=60)
+def test_expired_lease_is_claimed_again(recording_backend: RecordingBackend) -> None:
+    message = enqueue()
+    now = clock.now()
+    # A worker claimed it and died before recording the outcome.
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        status=Status.SENDING, attempts=1, lease_until=now + dt.timedelta(seconds=60)
+    )
+    assert outbox_dispatch_due(now=now + dt.timedelta(seconds=30)) == 0  # still leased
+    assert outbox_dispatch_due(now=now + dt.timedelta(seconds=61)) == 1
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+    assert message.attempts == 2
+    assert recording_backend.counts()[message.key] == 1
+
+
+@override_settings(CARENET_OUTBOX_MAX_ATTEMPTS=3)
+def test_a_message_that_keeps_killing_workers_is_failed(recording_backend: RecordingBackend) -> None:
+    message = enqueue()
+    now = clock.now()
+    OutboundMessage.objects.filter(pk=message.pk).update(status=Status.SENDING, attempts=3, lease_until=now)
+    assert outbox_dispatch_due(now=now + dt.timedelta(seconds=1)) == 1
+    message.refresh_from_db()
+    assert message.status == Status.FAILED
+    assert not recording_backend.sent
+
+
+def test_late_outcome_of_a_stale_worker_does_not_clobber_a_newer_claim(recording_backend: RecordingBackend) -> None:
+    from carenet.messaging import services
+
+    message = enqueue()
+    claimed, _ = services._claim_due(batch_size=10, now=clock.now())
+    assert [m.pk for m in claimed] == [message.pk]
+    # Another worker re-claimed it after the lease expired (attempt 2) …
+    OutboundMessage.objects.filter(pk=message.pk).update(attempts=2)
+    # … so the first worker's transient failure must not put it back to pending.
+    services._mark_retry(claimed[0], error="timeout", now=None)
+    message.refresh_from_db()
+    assert message.status == Status.SENDING
+
+
+def test_email_channel_uses_django_mail() -> None:
+    enqueue(
+        key="first-password:patient:7",
+        purpose="first-password",
+        channel=Channel.EMAIL,
+        recipient="anna@example.com",
+        subject="CareNet",
+        body="Witamy w CareNet.",
+    )
+    assert outbox_dispatch_due() == 1
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.to == ["anna@example.com"]
+    assert sent.extra_headers["Message-ID"].startswith("<")
+    message = OutboundMessage.objects.get(key="first-password:patient:7")
+    assert message.status == Status.SENT
+    assert message.provider == "email"
+
+
+def test_delivery_report_by_key_and_by_provider_id(recording_backend: RecordingBackend) -> None:
+    first, second = enqueue(1), enqueue(2)
+    outbox_dispatch_due()
+    second.refresh_from_db()
+    assert delivery_report_receive(provider="smsapi", outcome=DeliveryOutcome.DELIVERED, idempotency_key=first.key) == 1
+    assert delivery_report_receive(provider="smsapi", outcome=DeliveryOutcome.DELIVERED, idempotency_key=first.key) == 0
+    assert (
+        delivery_report_receive(
+            provider="recording", outcome=DeliveryOutcome.UNDELIVERED, provider_message_id=second.provider_message_id
+        )
+        == 1
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == Status.DELIVERED
+    assert first.delivered_at is not None
+    assert second.status == Status.UNDELIVERED
+    assert delivery_report_receive(provider="smsapi", outcome=DeliveryOutcome.DELIVERED) == 0

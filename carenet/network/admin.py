@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+
+from carenet.network import policies
+from carenet.network.models import (
+    City,
+    Clinician,
+    Facility,
+    FacilityClosure,
+    FacilityPrice,
+    Language,
+    Room,
+    Service,
+    Specialty,
+)
+
+
+class FacilityForm(forms.ModelForm):
+    class Meta:
+        model = Facility
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "brand",
+            "city",
+            "address",
+            "postal_code",
+            "latitude",
+            "longitude",
+            "phone",
+            "email",
+            "opening_hours",
+            "offers_telemedicine",
+            "scope",
+            "is_active",
+        ]
+
+    def clean_opening_hours(self) -> object:
+        hours = self.cleaned_data.get("opening_hours") or {}
+        problems = policies.opening_hours_problems(hours)
+        if problems:
+            raise forms.ValidationError("; ".join(problems), code="opening_hours")
+        return hours
+
+
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 0
+
+
+class ClosureInline(admin.TabularInline):
+    model = FacilityClosure
+    extra = 0
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ["name", "voivodeship"]
+    search_fields = ["name"]
+
+
+@admin.register(Facility)
+class FacilityAdmin(admin.ModelAdmin):
+    form = FacilityForm
+    list_display = ["name", "kind", "brand", "city", "phone", "offers_telemedicine", "is_active"]
+    list_filter = ["kind", "brand", "offers_telemedicine", "is_active", "city"]
+    search_fields = ["name", "code", "address", "city__name"]
+    list_select_related = ["city"]
+    inlines = [RoomInline, ClosureInline]
+
+
+@admin.register(FacilityClosure)
+class FacilityClosureAdmin(admin.ModelAdmin):
+    list_display = ["facility", "starts_at", "ends_at", "reason"]
+    list_select_related = ["facility", "facility__city"]
+    raw_id_fields = ["facility"]
+    date_hierarchy = "starts_at"
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "facility"]
+    search_fields = ["number", "facility__name"]
+    raw_id_fields = ["facility"]
+    list_select_related = ["facility", "facility__city"]
+
+
+@admin.register(Specialty)
+class SpecialtyAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_en", "code"]
+    search_fields = ["name", "name_en", "code"]
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "specialty", "requires_referral", "self_check_in", "base_price", "is_bookable"]
+    list_filter = ["kind", "requires_referral", "self_check_in", "is_bookable"]
+    search_fields = ["name", "name_en", "code"]
+    list_select_related = ["specialty"]
+
+
+@admin.register(FacilityPrice)
+class FacilityPriceAdmin(admin.ModelAdmin):
+    list_display = ["facility", "service", "price"]
+    search_fields = ["facility__name", "service__name"]
+    raw_id_fields = ["facility", "service"]
+    list_select_related = ["facility", "facility__city", "service"]
+
+
+@admin.register(Clinician)
+class ClinicianAdmin(admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "kind", "title", "is_active"]
+    list_filter = ["kind", "title", "is_active", "specialties"]
+    search_fields = ["last_name", "first_name", "licence_number"]
+    filter_horizontal = ["specialties", "facilities", "languages"]
+    raw_id_fields = ["user"]

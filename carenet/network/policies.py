@@ -1,0 +1,57 @@
+"""Pure rules about the network (NET-1, NET-3). No Django imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def opening_hours_problems(hours: Any) -> list[str]:
+    """NET-1: opening hours are ``{"mon": [["07:00", "20:00"]], ...}``; ranges ordered and not overlapping.
+
+    Returns a list of problems (empty when valid), each naming the day and range.
+    """
+    if not isinstance(hours, Mapping):
+        return ["opening hours must be a mapping of weekdays to lists of [open, close] times"]
+    problems: list[str] = []
+    for day, ranges in hours.items():
+        if day not in WEEKDAY_KEYS:
+            problems.append(f"unknown weekday '{day}' (use {', '.join(WEEKDAY_KEYS)})")
+            continue
+        if not isinstance(ranges, list):
+            problems.append(f"{day}: expected a list of [open, close] pairs")
+            continue
+        previous_close = ""
+        for pair in ranges:
+            if not (isinstance(pair, list | tuple) and len(pair) == 2 and all(isinstance(t, str) for t in pair)):
+                problems.append(f"{day}: {pair!r} is not an [open, close] pair")
+                continue
+            opens, closes = pair
+            if not (_HHMM.match(opens) and _HHMM.match(closes)):
+                problems.append(f"{day}: times must be HH:MM, got {opens!r}–{closes!r}")
+            elif opens >= closes:
+                problems.append(f"{day}: closes ({closes}) before it opens ({opens})")
+            elif previous_close and opens < previous_close:
+                problems.append(f"{day}: {opens}–{closes} overlaps the previous range")
+            else:
+                previous_close = closes
+    return problems
+
+
+def is_open_at(hours: Mapping[str, list[list[str]]], moment: dt.datetime) -> bool:
+    """Whether a facility is open at a local (Warsaw wall-clock) moment."""
+    ranges = hours.get(WEEKDAY_KEYS[moment.weekday()], [])
+    hhmm = moment.strftime("%H:%M")
+    return any(opens <= hhmm < closes for opens, closes in ranges)
+
+
+def closures_overlap(
+    closures: list[tuple[dt.datetime, dt.datetime]], starts_at: dt.datetime, ends_at: dt.datetime
+) -> bool:
+    """NET-3: whether a moment range falls into any closure (half-open intervals)."""
+    return any(c_start < ends_at and starts_at < c_end for c_start, c_end in closures)

@@ -1,0 +1,43 @@
+"""NET-1 / NET-3 pure rules: opening hours and closures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from carenet.network import policies
+
+
+def test_net1_valid_opening_hours_have_no_problems() -> None:
+    assert policies.opening_hours_problems({"mon": [["07:00", "12:00"], ["13:00", "20:00"]], "sat": []}) == []
+
+
+@pytest.mark.parametrize(
+    ("hours", "fragment"),
+    [
+        ({"mon": [["20:00", "07:00"]]}, "closes (07:00) before it opens (20:00)"),
+        ({"monday": [["07:00", "20:00"]]}, "unknown weekday 'monday'"),
+        ({"tue": [["7:00", "20:00"]]}, "times must be HH:MM"),
+        ({"wed": [["07:00", "14:00"], ["13:00", "20:00"]]}, "overlaps the previous range"),
+        ({"thu": "07-20"}, "expected a list"),
+        (["07:00"], "must be a mapping"),
+    ],
+)
+def test_net1_bad_opening_hours_say_what_is_wrong(hours: object, fragment: str) -> None:
+    problems = policies.opening_hours_problems(hours)
+    assert any(fragment in p for p in problems), problems
+
+
+def test_is_open_at() -> None:
+    hours = {"mon": [["07:00", "20:00"]]}
+    monday = dt.datetime(2026, 11, 23, 19, 59)
+    assert policies.is_open_at(hours, monday)
+    assert not policies.is_open_at(hours, monday.replace(hour=20, minute=0))
+    assert not policies.is_open_at(hours, monday + dt.timedelta(days=1))
+
+
+def test_net3_closure_overlap_is_half_open() -> None:
+    start, end = dt.datetime(2026, 12, 1, 8), dt.datetime(2026, 12, 2, 8)
+    assert policies.closures_overlap([(start, end)], dt.datetime(2026, 12, 1, 9), dt.datetime(2026, 12, 1, 9, 15))
+    assert not policies.closures_overlap([(start, end)], end, end + dt.timedelta(minutes=15))

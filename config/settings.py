@@ -1,0 +1,230 @@
+"""CareNet settings: one module, driven by the environment, safe defaults for the demo.
+
+Every knob is read from an environment variable (see README "Configuration"). Without any, CareNet runs as the
+demo: SQLite in ./var, local SMS backend with a developer inbox, debug on.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("CARENET_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("CARENET_DEBUG", True)
+SECRET_KEY = os.environ.get("CARENET_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise RuntimeError("CARENET_SECRET_KEY must be set when CARENET_DEBUG is off")
+    SECRET_KEY = "carenet-demo-only-not-secret"  # noqa: S105 - demo default, refused in production above
+ALLOWED_HOSTS = env_list("CARENET_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CARENET_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "ninja",
+    "axes",
+    "auditlog",
+    "django_tasks",
+    "django_tasks_db",
+    "carenet.core",
+    "carenet.accounts",
+    "carenet.network",
+    "carenet.coverage",
+    "carenet.scheduling",
+    "carenet.booking",
+    "carenet.messaging",
+    "carenet.api",
+    "carenet.portal",
+    "carenet.staff",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "carenet.core.context_processors.carenet",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------------------
+# SQLite by default (the demo and the fast tests), PostgreSQL through DATABASE_URL (production and CI).
+# SQLite runs with WAL, BEGIN IMMEDIATE and a busy timeout, so concurrent writers queue instead of failing.
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("CARENET_SQLITE_PATH", str(VAR_DIR / "carenet.sqlite3")),
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                    "PRAGMA busy_timeout=30000;"
+                ),
+            },
+            "TEST": {"NAME": os.environ.get("CARENET_SQLITE_TEST_PATH") or None},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:home"
+
+# Lockout after repeated failures, keyed on account and address, with a cool-off so nobody can lock a patient out.
+AXES_FAILURE_LIMIT = int(os.environ.get("CARENET_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("CARENET_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = env_bool("CARENET_AXES_ENABLED", True)
+AXES_VERBOSE = False
+
+# --- Internationalisation: Polish first, English available ----------------------------------------------------
+LANGUAGE_CODE = "pl"
+LANGUAGES = [("pl", _("Polish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Warsaw"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media -----------------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("CARENET_STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(os.environ.get("CARENET_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "media/"
+
+# --- Security headers -----------------------------------------------------------------------------------------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("CARENET_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- Background work ------------------------------------------------------------------------------------------
+# django-tasks with its database backend: tasks are rows in the same database, so a task enqueued inside a
+# transaction exists exactly when that transaction commits.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("CARENET_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# --- Messaging (SMS-3, SMS-4) ---------------------------------------------------------------------------------
+# "local" stores messages for the developer inbox; "smsapi" talks to the Polish SMSAPI gateway.
+CARENET_SMS_BACKEND = os.environ.get("CARENET_SMS_BACKEND", "local")
+CARENET_SMSAPI_TOKEN = os.environ.get("CARENET_SMSAPI_TOKEN", "")
+CARENET_SMSAPI_URL = os.environ.get("CARENET_SMSAPI_URL", "https://api.smsapi.pl/")
+CARENET_SMSAPI_SENDER = os.environ.get("CARENET_SMSAPI_SENDER", "CareNet")
+CARENET_SMS_WEBHOOK_SECRET = os.environ.get("CARENET_SMS_WEBHOOK_SECRET", "carenet-demo-webhook-secret")
+CARENET_SMS_DEV_INBOX = env_bool("CARENET_SMS_DEV_INBOX", DEBUG)
+# Delivery reports go here when set (otherwise as configured in the gateway's panel).
+CARENET_SMSAPI_NOTIFY_URL = os.environ.get("CARENET_SMSAPI_NOTIFY_URL", "")
+CARENET_SMSAPI_TIMEOUT = float(os.environ.get("CARENET_SMSAPI_TIMEOUT", "10"))
+# The outbox (SMS-3): a worker leases a batch of due messages; a lease left by a crashed worker expires and the
+# messages are claimed again (the gateway refuses a repeated key, so nothing goes out twice).
+CARENET_OUTBOX_BATCH_SIZE = int(os.environ.get("CARENET_OUTBOX_BATCH_SIZE", "50"))
+CARENET_OUTBOX_LEASE_SECONDS = float(os.environ.get("CARENET_OUTBOX_LEASE_SECONDS", "60"))
+CARENET_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("CARENET_OUTBOX_MAX_ATTEMPTS", "8"))
+CARENET_OUTBOX_RETRY_BASE_SECONDS = float(os.environ.get("CARENET_OUTBOX_RETRY_BASE_SECONDS", "30"))
+CARENET_OUTBOX_RETRY_MAX_SECONDS = float(os.environ.get("CARENET_OUTBOX_RETRY_MAX_SECONDS", "3600"))
+# The scheduler enqueues an outbox sweep this often: the safety net for lost hints and expired leases.
+CARENET_OUTBOX_SWEEP_SECONDS = int(os.environ.get("CARENET_OUTBOX_SWEEP_SECONDS", "15"))
+EMAIL_BACKEND = os.environ.get(
+    "CARENET_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = os.environ.get("CARENET_FROM_EMAIL", "CareNet <no-reply@carenet.example>")
+EMAIL_HOST = os.environ.get("CARENET_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("CARENET_EMAIL_PORT", "25"))
+
+# Phone numbers shown wherever a patient may need them (FBK-4).
+CARENET_CALL_CENTRE_PHONE = os.environ.get("CARENET_CALL_CENTRE_PHONE", "+48 22 100 20 30")
+CARENET_URGENT_HELP_PHONE = os.environ.get("CARENET_URGENT_HELP_PHONE", "+48 22 100 99 99")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CARENET_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

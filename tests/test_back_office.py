@@ -1,0 +1,146 @@
+"""The back office refuses bad input with a message that says what is wrong, and saves nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from carenet.accounts.models import Patient
+from carenet.network.models import Facility, FacilityClosure
+from carenet.network.tests.factories import CityFactory, FacilityFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_net3_closure_ending_before_it_starts_is_refused(admin_client: Client) -> None:
+    facility = FacilityFactory()
+    response = admin_client.post(
+        reverse("admin:network_facilityclosure_add"),
+        {
+            "facility": facility.pk,
+            "starts_at_0": "2026-12-10",
+            "starts_at_1": "08:00",
+            "ends_at_0": "2026-12-09",
+            "ends_at_1": "08:00",
+            "reason": "Kwarantanna lekarza",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "A closure must end after it starts." in response.content.decode()
+    assert not FacilityClosure.objects.exists()
+
+
+def test_net3_valid_closure_is_saved(admin_client: Client) -> None:
+    facility = FacilityFactory()
+    response = admin_client.post(
+        reverse("admin:network_facilityclosure_add"),
+        {
+            "facility": facility.pk,
+            "starts_at_0": "2026-12-10",
+            "starts_at_1": "08:00",
+            "ends_at_0": "2026-12-12",
+            "ends_at_1": "20:00",
+            "reason": "Kwarantanna lekarza",
+        },
+    )
+    assert response.status_code == 302
+    assert FacilityClosure.objects.get().facility == facility
+
+
+@pytest.mark.parametrize(
+    ("pesel", "mobile", "message"),
+    [
+        ("44051401358", "600100200", "check digit"),
+        ("44051401359", "22 100 20 30", "mobile"),
+    ],
+)
+def test_acc1_patient_with_bad_pesel_or_phone_is_refused(
+    admin_client: Client, pesel: str, mobile: str, message: str
+) -> None:
+    response = admin_client.post(
+        reverse("admin:accounts_patient_add"),
+        {
+            "first_name": "Jan",
+            "last_name": "Nowak",
+            "pesel": pesel,
+            "mobile": mobile,
+            "account_level": 1,
+            "identity_confirmations-TOTAL_FORMS": 0,
+            "identity_confirmations-INITIAL_FORMS": 0,
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Patient.objects.exists()
+
+
+def test_acc1_patient_added_in_back_office_gets_birth_date_and_sex_from_pesel(admin_client: Client) -> None:
+    response = admin_client.post(
+        reverse("admin:accounts_patient_add"),
+        {
+            "first_name": "Jan",
+            "last_name": "Nowak",
+            "pesel": "44051401359",
+            "mobile": "600 100 200",
+            "account_level": 1,
+            "identity_confirmations-TOTAL_FORMS": 0,
+            "identity_confirmations-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    patient = Patient.objects.get()
+    assert (str(patient.birth_date), patient.sex, patient.mobile) == ("1944-05-14", "M", "+48600100200")
+
+
+def test_net1_facility_with_bad_opening_hours_is_refused(admin_client: Client) -> None:
+    city = CityFactory()
+    response = admin_client.post(
+        reverse("admin:network_facility_add"),
+        {
+            "code": "nowa",
+            "name": "CareNet Centrum Nowe",
+            "kind": "own",
+            "brand": "centre",
+            "city": city.pk,
+            "address": "ul. Prosta 1",
+            "phone": "+48 22 100 20 30",
+            "opening_hours": '{"mon": [["20:00", "07:00"]]}',
+            "is_active": "on",
+            "rooms-TOTAL_FORMS": 0,
+            "rooms-INITIAL_FORMS": 0,
+            "closures-TOTAL_FORMS": 0,
+            "closures-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert "closes (07:00) before it opens (20:00)" in response.content.decode()
+    assert not Facility.objects.exists()
+
+
+def test_net1_partner_facility_cannot_carry_a_network_brand(admin_client: Client) -> None:
+    city = CityFactory()
+    response = admin_client.post(
+        reverse("admin:network_facility_add"),
+        {
+            "code": "partner-x",
+            "name": "Przychodnia X",
+            "kind": "partner",
+            "brand": "centre",
+            "city": city.pk,
+            "address": "ul. Prosta 1",
+            "phone": "+48 22 100 20 30",
+            "opening_hours": "{}",
+            "is_active": "on",
+            "rooms-TOTAL_FORMS": 0,
+            "rooms-INITIAL_FORMS": 0,
+            "closures-TOTAL_FORMS": 0,
+            "closures-INITIAL_FORMS": 0,
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "Own centres carry a network brand" in response.content.decode()
+    assert not Facility.objects.exists()
