@@ -2,24 +2,22 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export UV_LINK_MODE := copy
-UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+UV := $(shell scripts/ensure-uv)
 PY := $(UV) run --frozen python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup demo demo-data serve test check test-fast test-sqlite test-postgres test-browser bench clean
+.PHONY: help setup demo demo-data serve test check test-fast test-sqlite test-postgres test-browser clean
 
 help:
 	@echo "make demo   - set up, build the demo network and serve it at http://$(HOST):$(PORT) (server + worker + scheduler)"
 	@echo "make test   - set up and run every check and test (SQLite, PostgreSQL, browser)"
 	@echo "make test-fast - the fast suite on SQLite only"
 
-$(UV):
-	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
-
-setup: $(UV)
+setup:
 	$(UV) sync --frozen --quiet
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	@# The compiled catalogues are committed; recompile when gettext is there (after editing a .po file).
+	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
 
 demo-data: setup
 	$(PY) manage.py migrate --noinput -v 0
@@ -47,9 +45,6 @@ test-postgres: setup
 	DATABASE_URL=$$(scripts/pg-up) $(UV) run --frozen pytest -q -n 2 -m "not browser"
 
 test: check test-sqlite test-postgres
-
-bench: setup
-	$(PY) bench/run.py
 
 clean:
 	scripts/pg-down || true

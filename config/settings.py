@@ -177,6 +177,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("CARENET_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind a TLS-terminating proxy in production: HTTPS only, remembered by browsers for a year.
+SECURE_SSL_REDIRECT = env_bool("CARENET_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("CARENET_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = env_bool("CARENET_HSTS_PRELOAD", not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("CARENET_BEHIND_PROXY", not DEBUG) else None
 X_FRAME_OPTIONS = "DENY"
 
 # --- Background work ------------------------------------------------------------------------------------------
@@ -195,7 +201,11 @@ CARENET_SMS_BACKEND = os.environ.get("CARENET_SMS_BACKEND", "local")
 CARENET_SMSAPI_TOKEN = os.environ.get("CARENET_SMSAPI_TOKEN", "")
 CARENET_SMSAPI_URL = os.environ.get("CARENET_SMSAPI_URL", "https://api.smsapi.pl/")
 CARENET_SMSAPI_SENDER = os.environ.get("CARENET_SMSAPI_SENDER", "CareNet")
-CARENET_SMS_WEBHOOK_SECRET = os.environ.get("CARENET_SMS_WEBHOOK_SECRET", "carenet-demo-webhook-secret")
+# The secret path segment of the gateway webhooks. The demo value applies only in debug; without the variable in
+# production the webhooks stay closed (403), never open with a publicly known secret.
+CARENET_SMS_WEBHOOK_SECRET = os.environ.get(
+    "CARENET_SMS_WEBHOOK_SECRET", "carenet-demo-webhook-secret" if DEBUG else ""
+)
 CARENET_SMS_DEV_INBOX = env_bool("CARENET_SMS_DEV_INBOX", DEBUG)
 # Delivery reports go here when set (otherwise as configured in the gateway's panel).
 CARENET_SMSAPI_NOTIFY_URL = os.environ.get("CARENET_SMSAPI_NOTIFY_URL", "")

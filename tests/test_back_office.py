@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from carenet.accounts.models import Patient
 from carenet.network.models import Facility, FacilityClosure
@@ -13,10 +14,16 @@ from carenet.network.tests.factories import CityFactory, FacilityFactory
 pytestmark = pytest.mark.django_db
 
 
+def english_url(name: str) -> str:
+    """The /en/ address of a back-office page: pages without a language prefix are Polish whatever the browser asks."""
+    with translation.override("en"):
+        return reverse(name)
+
+
 def test_net3_closure_ending_before_it_starts_is_refused(admin_client: Client) -> None:
     facility = FacilityFactory()
     response = admin_client.post(
-        reverse("admin:network_facilityclosure_add"),
+        english_url("admin:network_facilityclosure_add"),
         {
             "facility": facility.pk,
             "starts_at_0": "2026-12-10",
@@ -46,7 +53,13 @@ def test_net3_valid_closure_is_saved(admin_client: Client) -> None:
         },
     )
     assert response.status_code == 302
-    assert FacilityClosure.objects.get().facility == facility
+    closure = FacilityClosure.objects.get()
+    assert closure.facility == facility
+    # The change is kept with who made it.
+    from auditlog.models import LogEntry
+
+    entry = LogEntry.objects.get_for_object(closure).get()
+    assert entry.actor is not None and entry.actor.is_superuser
 
 
 @pytest.mark.parametrize(
@@ -60,7 +73,7 @@ def test_acc1_patient_with_bad_pesel_or_phone_is_refused(
     admin_client: Client, pesel: str, mobile: str, message: str
 ) -> None:
     response = admin_client.post(
-        reverse("admin:accounts_patient_add"),
+        english_url("admin:accounts_patient_add"),
         {
             "first_name": "Jan",
             "last_name": "Nowak",
@@ -123,7 +136,7 @@ def test_net1_facility_with_bad_opening_hours_is_refused(admin_client: Client) -
 def test_net1_partner_facility_cannot_carry_a_network_brand(admin_client: Client) -> None:
     city = CityFactory()
     response = admin_client.post(
-        reverse("admin:network_facility_add"),
+        english_url("admin:network_facility_add"),
         {
             "code": "partner-x",
             "name": "Przychodnia X",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auditlog.registry import auditlog
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -58,7 +59,9 @@ class Patient(models.Model):
         BASIC = 1, _("level I (basic)")
         FULL = 2, _("level II (full)")
 
-    user = models.OneToOneField(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="patient")
+    user = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="patient", verbose_name=_("user")
+    )
     first_name = models.CharField(_("first name"), max_length=60)
     last_name = models.CharField(_("last name"), max_length=80)
     pesel = models.CharField(_("PESEL"), max_length=11, unique=True)
@@ -70,7 +73,7 @@ class Patient(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children", verbose_name=_("guardian")
     )
     account_level = models.PositiveSmallIntegerField(_("account level"), choices=Level.choices, default=Level.BASIC)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -99,7 +102,9 @@ class IdentityConfirmation(models.Model):
         CONTACT_FORM = "contact_form", _("through the contact form")
         IN_PERSON = "in_person", _("in person at reception")
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="identity_confirmations")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="identity_confirmations", verbose_name=_("patient")
+    )
     method = models.CharField(_("method"), max_length=20, choices=Method.choices)
     confirmed_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("confirmed by")
@@ -116,3 +121,8 @@ class IdentityConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient}: {self.get_method_display()} {self.confirmed_at:%Y-%m-%d}"
+
+
+# The back office's changes to these records are kept with who made them (django-auditlog).
+auditlog.register(Patient)
+auditlog.register(IdentityConfirmation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from auditlog.registry import auditlog
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -32,11 +33,22 @@ class Appointment(models.Model):
     # Statuses that hold the slot: at most one appointment per slot may be in one of them (BKG-2).
     ACTIVE_STATUSES = (Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED)
 
-    patient = models.ForeignKey("accounts.Patient", on_delete=models.PROTECT, related_name="appointments")
-    slot = models.ForeignKey("scheduling.Slot", on_delete=models.PROTECT, related_name="appointments")
-    service = models.ForeignKey("network.Service", on_delete=models.PROTECT, related_name="appointments")
+    patient = models.ForeignKey(
+        "accounts.Patient", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("patient")
+    )
+    slot = models.ForeignKey(
+        "scheduling.Slot", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("slot")
+    )
+    service = models.ForeignKey(
+        "network.Service", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("service")
+    )
     enrolment = models.ForeignKey(
-        "coverage.Enrolment", on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+        "coverage.Enrolment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("enrolment"),
     )
     status = models.CharField(_("status"), max_length=14, choices=Status.choices, default=Status.BOOKED)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
@@ -47,7 +59,14 @@ class Appointment(models.Model):
     limit_pool = models.SlugField(_("annual limit pool used"), max_length=60, blank=True)
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    cancelled_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    cancelled_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
     cancel_channel = models.CharField(_("cancelled through"), max_length=12, choices=Channel.choices, blank=True)
 
     class Meta:
@@ -67,3 +86,7 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} @ {self.slot}"
+
+
+# The back office's changes to these records are kept with who made them (django-auditlog).
+auditlog.register(Appointment)

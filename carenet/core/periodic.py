@@ -54,8 +54,7 @@ def bucket_of(now: dt.datetime, every_seconds: int) -> int:
 
 def enqueue_due(*, now: dt.datetime) -> list[str]:
     """Enqueue each job whose current bucket has not run yet; returns the names enqueued."""
-    # The run ledger lives with the messaging app's tables (core has no tables of its own).
-    scheduled_run = apps.get_model("messaging", "ScheduledRun")
+    scheduled_run = apps.get_model("core", "ScheduledRun")
     enqueued: list[str] = []
     for job in jobs():
         bucket = bucket_of(now, job.every_seconds)
@@ -74,6 +73,6 @@ def enqueue_due(*, now: dt.datetime) -> list[str]:
 
 def prune_runs(*, before: dt.datetime) -> int:
     """Forget runs enqueued before ``before`` (the ledger only has to cover the current buckets)."""
-    scheduled_run = apps.get_model("messaging", "ScheduledRun")
+    scheduled_run = apps.get_model("core", "ScheduledRun")
     deleted, _ = scheduled_run.objects.filter(enqueued_at__lt=before).delete()
     return deleted

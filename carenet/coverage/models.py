@@ -8,6 +8,7 @@ the back office.
 
 from __future__ import annotations
 
+from auditlog.registry import auditlog
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -59,12 +60,22 @@ class Benefit(models.Model):
 class BenefitItem(models.Model):
     """What a benefit covers: a service, a specialty's consultations, or every other service (a general discount)."""
 
-    benefit = models.ForeignKey(Benefit, on_delete=models.CASCADE, related_name="items")
+    benefit = models.ForeignKey(Benefit, on_delete=models.CASCADE, related_name="items", verbose_name=_("benefit"))
     service = models.ForeignKey(
-        "network.Service", on_delete=models.PROTECT, null=True, blank=True, related_name="benefit_items"
+        "network.Service",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="benefit_items",
+        verbose_name=_("service"),
     )
     specialty = models.ForeignKey(
-        "network.Specialty", on_delete=models.PROTECT, null=True, blank=True, related_name="benefit_items"
+        "network.Specialty",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="benefit_items",
+        verbose_name=_("specialty"),
     )
     other_services = models.BooleanField(_("applies to every other service"), default=False)
     min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
@@ -153,8 +164,8 @@ class Contract(models.Model):
 class RosterEntry(models.Model):
     """A person the employer or insurer ordered a package for (the roster registration is matched against)."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="roster")
-    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="roster", verbose_name=_("contract"))
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+", verbose_name=_("tier"))
     first_name = models.CharField(_("first name"), max_length=60)
     last_name = models.CharField(_("last name"), max_length=80)
     pesel = models.CharField(_("PESEL"), max_length=11)
@@ -184,16 +195,25 @@ class RosterEntry(models.Model):
 class Enrolment(models.Model):
     """PKG-3: a patient's package under a contract: bookable from activation, entitled through the last paid day."""
 
-    patient = models.ForeignKey("accounts.Patient", on_delete=models.PROTECT, related_name="enrolments")
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="enrolments")
-    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="enrolments")
+    patient = models.ForeignKey(
+        "accounts.Patient", on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("patient")
+    )
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("contract")
+    )
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("tier"))
     roster_entry = models.OneToOneField(
-        RosterEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolment"
+        RosterEntry,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrolment",
+        verbose_name=_("roster entry"),
     )
     activated_on = models.DateField(_("activation date"))
     paid_through = models.DateField(_("paid through"))
     ecard_number = models.CharField(_("E-Karta number"), max_length=16, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-activated_on"]
@@ -210,3 +230,11 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} – {self.tier} ({self.contract.code})"
+
+
+# The back office's changes to these records are kept with who made them (django-auditlog).
+auditlog.register(Contract)
+auditlog.register(RosterEntry)
+auditlog.register(Enrolment)
+auditlog.register(Benefit)
+auditlog.register(BenefitItem)

@@ -7,7 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from carenet.messaging.models import InboundMessage, LocalSms, OutboundMessage, ScheduledRun
+from carenet.core.models import ScheduledRun
+from carenet.messaging.models import InboundMessage, LocalSms, OutboundMessage
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

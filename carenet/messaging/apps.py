@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 class MessagingConfig(AppConfig):
     name = "carenet.messaging"
     label = "messaging"
-    verbose_name = _("Wiadomości")
+    verbose_name = _("Messages")
 
     def ready(self) -> None:
         from carenet.core import periodic

@@ -98,14 +98,14 @@ def unrecognised_reply() -> str:
     # Patients get Polish SMS whatever language a worker runs in.
     with override(settings.LANGUAGE_CODE):
         return gettext(
-            "CareNet: nie rozpoznaliśmy odpowiedzi. Aby odwołać wizytę, odpowiedz NIE na SMS z potwierdzeniem "
-            "wizyty; aby potwierdzić przybycie, odpowiedz TAK na pytanie o obecność. Infolinia: %(phone)s."
+            "CareNet: we did not recognise your reply. To cancel an appointment, reply NIE to the SMS confirming "
+            "it; to confirm your arrival, reply TAK to the question about attendance. Call centre: %(phone)s."
         ) % {"phone": settings.CARENET_CALL_CENTRE_PHONE}
 
 
 def technical_error_reply() -> str:
     with override(settings.LANGUAGE_CODE):
         return gettext(
-            "CareNet: nie udało się teraz obsłużyć odpowiedzi. Spróbuj ponownie później lub zadzwoń na infolinię: "
+            "CareNet: we could not handle your reply just now. Please try again later or call the call centre: "
             "%(phone)s."
         ) % {"phone": settings.CARENET_CALL_CENTRE_PHONE}

@@ -21,44 +21,44 @@ class OutboundMessage(models.Model):
     """One message to one recipient, keyed by what caused it (SMS-3)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("oczekuje")
-        SENDING = "sending", _("w trakcie wysyłki")
-        SENT = "sent", _("wysłana")
-        FAILED = "failed", _("błąd wysyłki")
-        DELIVERED = "delivered", _("doręczona")
-        UNDELIVERED = "undelivered", _("niedoręczona")
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        DELIVERED = "delivered", _("delivered")
+        UNDELIVERED = "undelivered", _("undelivered")
 
     # "<purpose>:<object type>:<id>", e.g. "booking-confirmation:appointment:123": the same cause never sends twice.
-    key = models.CharField(_("klucz"), max_length=200, unique=True)
-    purpose = models.CharField(_("cel"), max_length=60, db_index=True)
-    channel = models.CharField(_("kanał"), max_length=10, choices=Channel.choices, default=Channel.SMS)
-    recipient = models.CharField(_("odbiorca"), max_length=254, db_index=True)
-    subject = models.CharField(_("temat"), max_length=200, blank=True)
-    body = models.TextField(_("treść"))
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    purpose = models.CharField(_("purpose"), max_length=60, db_index=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.SMS)
+    recipient = models.CharField(_("recipient"), max_length=254, db_index=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("body"))
     patient = models.ForeignKey(
         "accounts.Patient",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="outbound_messages",
-        verbose_name=_("pacjent"),
+        verbose_name=_("patient"),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(_("liczba prób"), default=0)
-    next_attempt_at = models.DateTimeField(_("następna próba"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     # While a worker sends, the row is leased to it; a worker that dies leaves the lease to expire.
-    lease_until = models.DateTimeField(_("dzierżawa do"), null=True, blank=True)
-    provider = models.CharField(_("dostawca"), max_length=30, blank=True)
-    provider_message_id = models.CharField(_("identyfikator u dostawcy"), max_length=100, blank=True, db_index=True)
-    last_error = models.TextField(_("ostatni błąd"), blank=True)
-    created_at = models.DateTimeField(_("utworzono"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("wysłano"), null=True, blank=True)
-    delivered_at = models.DateTimeField(_("doręczono"), null=True, blank=True)
+    lease_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    provider = models.CharField(_("provider"), max_length=30, blank=True)
+    provider_message_id = models.CharField(_("provider message ID"), max_length=100, blank=True, db_index=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = _("wiadomość wychodząca")
-        verbose_name_plural = _("wiadomości wychodzące")
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
             models.Index(fields=["status", "lease_until"], name="outbox_lease_idx"),
@@ -71,21 +71,21 @@ class OutboundMessage(models.Model):
 class InboundMessage(models.Model):
     """A message a patient sent us; unique per provider message id, so a webhook delivered 3 times acts once."""
 
-    provider = models.CharField(_("dostawca"), max_length=30)
-    provider_message_id = models.CharField(_("identyfikator u dostawcy"), max_length=100)
-    sender = models.CharField(_("nadawca"), max_length=32, db_index=True)
-    recipient = models.CharField(_("odbiorca"), max_length=32, blank=True)
-    text = models.TextField(_("treść"))
-    received_at = models.DateTimeField(_("odebrano"))
-    handled_at = models.DateTimeField(_("obsłużono"), null=True, blank=True)
-    handler = models.CharField(_("obsługa"), max_length=60, blank=True)
-    outcome = models.CharField(_("wynik"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    provider = models.CharField(_("provider"), max_length=30)
+    provider_message_id = models.CharField(_("provider message ID"), max_length=100)
+    sender = models.CharField(_("sender"), max_length=32, db_index=True)
+    recipient = models.CharField(_("recipient"), max_length=32, blank=True)
+    text = models.TextField(_("text"))
+    received_at = models.DateTimeField(_("received at"))
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handler = models.CharField(_("handler"), max_length=60, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-received_at"]
-        verbose_name = _("wiadomość przychodząca")
-        verbose_name_plural = _("wiadomości przychodzące")
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
         constraints = [
             models.UniqueConstraint(fields=["provider", "provider_message_id"], name="inbound_once_per_provider_id")
         ]
@@ -101,39 +101,24 @@ class LocalSms(models.Model):
     """
 
     class Direction(models.TextChoices):
-        OUT = "out", _("do pacjenta")
-        IN = "in", _("od pacjenta")
+        OUT = "out", _("to the patient")
+        IN = "in", _("from the patient")
 
     # Our outbox key for outgoing messages; a generated id for replies typed in the developer inbox.
     idx = models.CharField(max_length=200, unique=True)
-    phone = models.CharField(_("numer telefonu"), max_length=32, db_index=True)
-    text = models.TextField(_("treść"))
-    direction = models.CharField(_("kierunek"), max_length=3, choices=Direction.choices)
-    sent_at = models.DateTimeField(_("czas"), default=timezone.now)
+    phone = models.CharField(_("phone number"), max_length=32, db_index=True)
+    text = models.TextField(_("text"))
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    sent_at = models.DateTimeField(_("time"), default=timezone.now)
     in_reply_to = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies", verbose_name=_("w odpowiedzi")
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies", verbose_name=_("in reply to")
     )
 
     class Meta:
         ordering = ["-sent_at", "-id"]
-        verbose_name = _("SMS lokalny")
-        verbose_name_plural = _("SMS-y lokalne")
+        verbose_name = _("local SMS")
+        verbose_name_plural = _("local SMS messages")
         constraints = [models.CheckConstraint(condition=Q(direction__in=["out", "in"]), name="localsms_direction")]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.phone}: {self.text[:40]}"
-
-
-class ScheduledRun(models.Model):
-    """One run of a periodic job per time bucket: two schedulers never enqueue the same run twice."""
-
-    job = models.CharField(max_length=100)
-    bucket = models.BigIntegerField()
-    enqueued_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-enqueued_at"]
-        constraints = [models.UniqueConstraint(fields=["job", "bucket"], name="scheduled_run_once_per_bucket")]
-
-    def __str__(self) -> str:
-        return f"{self.job}#{self.bucket}"

@@ -118,7 +118,7 @@ def dev_inbox(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
         services.local_gateway_receive(phone=phone, text=form.cleaned_data["text"])
-        messages.success(request, _("Wiadomość pacjenta została odebrana."))
+        messages.success(request, _("The patient's message has been received."))
         return redirect("messaging:dev_conversation", phone=phone)
     conversations = (
         LocalSms.objects.values("phone").annotate(last_at=Max("sent_at"), count=Count("id")).order_by("-last_at")
@@ -143,7 +143,7 @@ def dev_conversation(request: HttpRequest, phone: str) -> HttpResponse:
     form = PatientReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.local_gateway_receive(phone=normalized, text=form.cleaned_data["text"])
-        messages.success(request, _("Odpowiedź pacjenta została odebrana."))
+        messages.success(request, _("The patient's reply has been received."))
         return redirect("messaging:dev_conversation", phone=normalized)
     sms_list = list(LocalSms.objects.filter(phone=normalized).order_by("sent_at", "id"))
     outbox = OutboundMessage.objects.filter(recipient=normalized).order_by("-created_at")[:20]
@@ -165,7 +165,7 @@ def dev_conversation(request: HttpRequest, phone: str) -> HttpResponse:
 def dev_send_now(request: HttpRequest) -> HttpResponse:
     """Send what is due without waiting for a worker (development convenience)."""
     sent = services.outbox_dispatch_all()
-    messages.info(request, _("Wysłano wiadomości z kolejki: %(count)d.") % {"count": sent})
+    messages.info(request, _("Messages sent from the queue: %(count)d.") % {"count": sent})
     target = request.POST.get("next", "")
     if not target.startswith("/sms/dev/"):
         target = reverse("messaging:dev_inbox")

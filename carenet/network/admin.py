@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from carenet.network import policies
 from carenet.network.models import (
@@ -15,6 +16,18 @@ from carenet.network.models import (
     Service,
     Specialty,
 )
+
+HOURS_MESSAGES = {
+    "not_a_mapping": _(
+        'Opening hours are a mapping of weekdays to [open, close] pairs, e.g. {"mon": [["07:00", "20:00"]]}.'
+    ),
+    "unknown_weekday": _("Unknown weekday “%(day)s”: use mon, tue, wed, thu, fri, sat, sun."),
+    "not_a_list": _("%(day)s: expected a list of [open, close] pairs."),
+    "not_a_pair": _("%(day)s: %(value)s is not an [open, close] pair."),
+    "bad_time": _("%(day)s: times must be written as HH:MM (got %(opens)s–%(closes)s)."),
+    "closes_before_opening": _("%(day)s: closes (%(closes)s) before it opens (%(opens)s)."),
+    "overlapping_ranges": _("%(day)s: %(opens)s–%(closes)s overlaps the previous range."),
+}
 
 
 class FacilityForm(forms.ModelForm):
@@ -42,7 +55,9 @@ class FacilityForm(forms.ModelForm):
         hours = self.cleaned_data.get("opening_hours") or {}
         problems = policies.opening_hours_problems(hours)
         if problems:
-            raise forms.ValidationError("; ".join(problems), code="opening_hours")
+            raise forms.ValidationError(
+                [forms.ValidationError(HOURS_MESSAGES[p.code] % vars(p), code=p.code) for p in problems]
+            )
         return hours
 
 

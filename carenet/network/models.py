@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from auditlog.registry import auditlog
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -77,11 +78,13 @@ class Facility(models.Model):
 class FacilityClosure(models.Model):
     """A period when a facility is closed (NET-3: security, quarantine of a doctor)."""
 
-    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="closures")
+    facility = models.ForeignKey(
+        Facility, on_delete=models.CASCADE, related_name="closures", verbose_name=_("facility")
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     reason = models.CharField(_("reason"), max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-starts_at"]
@@ -100,7 +103,7 @@ class FacilityClosure(models.Model):
 
 
 class Room(models.Model):
-    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="rooms")
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="rooms", verbose_name=_("facility"))
     number = models.CharField(_("number"), max_length=10)
     name = models.CharField(_("name"), max_length=80, blank=True)
 
@@ -197,8 +200,10 @@ class Service(models.Model):
 class FacilityPrice(models.Model):
     """The facility's price list: what a service costs there when the package does not cover it (PKG-4)."""
 
-    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="prices")
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="facility_prices")
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="prices", verbose_name=_("facility"))
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="facility_prices", verbose_name=_("service")
+    )
     price = models.DecimalField(
         _("price (PLN)"), max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
@@ -232,7 +237,12 @@ class Clinician(models.Model):
         PROF = "prof. dr hab. n. med.", _("professor")
 
     user = models.OneToOneField(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="clinician"
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="clinician",
+        verbose_name=_("user"),
     )
     first_name = models.CharField(_("first name"), max_length=60)
     last_name = models.CharField(_("last name"), max_length=80)
@@ -269,3 +279,10 @@ __all__ = [
     "Service",
     "Specialty",
 ]
+
+
+# The back office's changes to these records are kept with who made them (django-auditlog).
+auditlog.register(Facility)
+auditlog.register(FacilityClosure)
+auditlog.register(FacilityPrice)
+auditlog.register(Clinician)

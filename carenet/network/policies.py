@@ -5,39 +5,51 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-def opening_hours_problems(hours: Any) -> list[str]:
+@dataclass(frozen=True)
+class HoursProblem:
+    """One thing wrong with opening hours: a stable code and the values a message needs."""
+
+    code: str
+    day: str = ""
+    value: str = ""
+    opens: str = ""
+    closes: str = ""
+
+
+def opening_hours_problems(hours: Any) -> list[HoursProblem]:
     """NET-1: opening hours are ``{"mon": [["07:00", "20:00"]], ...}``; ranges ordered and not overlapping.
 
-    Returns a list of problems (empty when valid), each naming the day and range.
+    Returns the problems (empty when valid), each naming the day and the range.
     """
     if not isinstance(hours, Mapping):
-        return ["opening hours must be a mapping of weekdays to lists of [open, close] times"]
-    problems: list[str] = []
+        return [HoursProblem("not_a_mapping")]
+    problems: list[HoursProblem] = []
     for day, ranges in hours.items():
         if day not in WEEKDAY_KEYS:
-            problems.append(f"unknown weekday '{day}' (use {', '.join(WEEKDAY_KEYS)})")
+            problems.append(HoursProblem("unknown_weekday", day=str(day)))
             continue
         if not isinstance(ranges, list):
-            problems.append(f"{day}: expected a list of [open, close] pairs")
+            problems.append(HoursProblem("not_a_list", day=day))
             continue
         previous_close = ""
         for pair in ranges:
             if not (isinstance(pair, list | tuple) and len(pair) == 2 and all(isinstance(t, str) for t in pair)):
-                problems.append(f"{day}: {pair!r} is not an [open, close] pair")
+                problems.append(HoursProblem("not_a_pair", day=day, value=repr(pair)))
                 continue
             opens, closes = pair
             if not (_HHMM.match(opens) and _HHMM.match(closes)):
-                problems.append(f"{day}: times must be HH:MM, got {opens!r}–{closes!r}")
+                problems.append(HoursProblem("bad_time", day=day, opens=opens, closes=closes))
             elif opens >= closes:
-                problems.append(f"{day}: closes ({closes}) before it opens ({opens})")
+                problems.append(HoursProblem("closes_before_opening", day=day, opens=opens, closes=closes))
             elif previous_close and opens < previous_close:
-                problems.append(f"{day}: {opens}–{closes} overlaps the previous range")
+                problems.append(HoursProblem("overlapping_ranges", day=day, opens=opens, closes=closes))
             else:
                 previous_close = closes
     return problems

@@ -16,13 +16,29 @@ class Mode(models.TextChoices):
 class Schedule(models.Model):
     """A clinician's recurring working hours at a facility (or remote), producing slots of a fixed length."""
 
-    clinician = models.ForeignKey("network.Clinician", on_delete=models.PROTECT, related_name="schedules")
-    facility = models.ForeignKey(
-        "network.Facility", on_delete=models.PROTECT, null=True, blank=True, related_name="schedules"
+    clinician = models.ForeignKey(
+        "network.Clinician", on_delete=models.PROTECT, related_name="schedules", verbose_name=_("clinician")
     )
-    room = models.ForeignKey("network.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="schedules")
+    facility = models.ForeignKey(
+        "network.Facility",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schedules",
+        verbose_name=_("facility"),
+    )
+    room = models.ForeignKey(
+        "network.Room",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schedules",
+        verbose_name=_("room"),
+    )
     mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
-    specialty = models.ForeignKey("network.Specialty", on_delete=models.PROTECT, related_name="schedules")
+    specialty = models.ForeignKey(
+        "network.Specialty", on_delete=models.PROTECT, related_name="schedules", verbose_name=_("specialty")
+    )
     services = models.ManyToManyField("network.Service", related_name="schedules", verbose_name=_("services"))
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
@@ -32,7 +48,7 @@ class Schedule(models.Model):
     end_time = models.TimeField(_("end time"))
     slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=15)
     skip_holidays = models.BooleanField(_("no slots on public holidays"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-valid_from"]
@@ -69,14 +85,27 @@ class Slot(models.Model):
     """A bookable time of one clinician. Facility, city and specialty are copied from the schedule so that a
     search reads one table with one index (SCH-2)."""
 
-    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="slots")
-    clinician = models.ForeignKey("network.Clinician", on_delete=models.PROTECT, related_name="slots")
-    facility = models.ForeignKey(
-        "network.Facility", on_delete=models.PROTECT, null=True, blank=True, related_name="slots"
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="slots", verbose_name=_("schedule"))
+    clinician = models.ForeignKey(
+        "network.Clinician", on_delete=models.PROTECT, related_name="slots", verbose_name=_("clinician")
     )
-    city = models.ForeignKey("network.City", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    room = models.ForeignKey("network.Room", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    specialty = models.ForeignKey("network.Specialty", on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(
+        "network.Facility",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="slots",
+        verbose_name=_("facility"),
+    )
+    city = models.ForeignKey(
+        "network.City", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
+    )
+    room = models.ForeignKey(
+        "network.Room", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("room")
+    )
+    specialty = models.ForeignKey(
+        "network.Specialty", on_delete=models.PROTECT, related_name="+", verbose_name=_("specialty")
+    )
     mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))

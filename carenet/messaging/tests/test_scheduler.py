@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from carenet.core import periodic
-from carenet.messaging.models import ScheduledRun
+from carenet.core.models import ScheduledRun
 
 pytestmark = pytest.mark.django_db
 
