@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "carenet.network",
     "carenet.coverage",
     "carenet.scheduling",
+    "carenet.clinical",
     "carenet.booking",
     "carenet.messaging",
     "carenet.api",

@@ -23,6 +23,8 @@ class Channel(models.TextChoices):
 
 class Appointment(models.Model):
     class Status(models.TextChoices):
+        HELD = "held", _("held for confirmation")
+        EXPIRED = "expired", _("hold expired")
         BOOKED = "booked", _("booked")
         CHECKED_IN = "checked_in", _("checked in")
         COMPLETED = "completed", _("completed")
@@ -30,8 +32,10 @@ class Appointment(models.Model):
         NO_SHOW = "no_show", _("no-show")
         REFUSED_LATE = "refused_late", _("refused: late")
 
-    # Statuses that hold the slot: at most one appointment per slot may be in one of them (BKG-2).
-    ACTIVE_STATUSES = (Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED)
+    # Statuses that hold the slot: at most one appointment per slot may be in one of them (BKG-2). A hold past its
+    # expiry still holds the slot in the database until it is expired (lazily by the next booking of that slot, or
+    # by the periodic sweep).
+    ACTIVE_STATUSES = (Status.HELD, Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED)
 
     patient = models.ForeignKey(
         "accounts.Patient", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("patient")
@@ -57,6 +61,16 @@ class Appointment(models.Model):
     )
     price = models.DecimalField(_("price to pay (PLN)"), max_digits=9, decimal_places=2, default=Decimal("0"))
     limit_pool = models.SlugField(_("annual limit pool used"), max_length=60, blank=True)
+    coverage_kind = models.CharField(_("coverage"), max_length=20, blank=True, default="", db_default="")
+    hold_expires_at = models.DateTimeField(_("hold expires at"), null=True, blank=True)
+    rescheduled_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rescheduled_to",
+        verbose_name=_("rescheduled from"),
+    )
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by = models.ForeignKey(
@@ -76,13 +90,21 @@ class Appointment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["slot"],
-                condition=Q(status__in=["booked", "checked_in", "completed"]),
+                condition=Q(status__in=["held", "booked", "checked_in", "completed"]),
                 name="one_active_appointment_per_slot",
                 violation_error_message=_("This slot is already taken."),
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="appointment_price_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(status="held") | Q(hold_expires_at__isnull=False), name="held_appointment_has_expiry"
+            ),
         ]
-        indexes = [models.Index(fields=["patient", "status"])]
+        indexes = [
+            models.Index(fields=["patient", "status"]),
+            models.Index(
+                fields=["status", "hold_expires_at"], condition=Q(status="held"), name="appointment_open_holds"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient} @ {self.slot}"

@@ -109,6 +109,10 @@ class Slot(models.Model):
     mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
+    # Denormalised from the appointments so a search reads one partial index; written only by the booking
+    # services in the transaction that books or frees the slot. The unique constraint on appointments, not this
+    # flag, is what guarantees one booking per slot (BKG-2).
+    is_free = models.BooleanField(_("free"), default=True, db_default=True)
 
     class Meta:
         ordering = ["starts_at"]
@@ -119,8 +123,13 @@ class Slot(models.Model):
             models.UniqueConstraint(fields=["clinician", "starts_at"], name="one_slot_per_clinician_and_start"),
         ]
         indexes = [
-            models.Index(fields=["specialty", "city", "starts_at"], name="slot_search_city"),
-            models.Index(fields=["specialty", "mode", "starts_at"], name="slot_search_mode"),
+            models.Index(
+                fields=["specialty", "city", "starts_at"], condition=Q(is_free=True), name="slot_free_by_city"
+            ),
+            models.Index(
+                fields=["specialty", "mode", "starts_at"], condition=Q(is_free=True), name="slot_free_by_mode"
+            ),
+            models.Index(fields=["clinician", "starts_at"], condition=Q(is_free=True), name="slot_free_by_clinician"),
             models.Index(fields=["facility", "starts_at"], name="slot_facility_day"),
         ]
 

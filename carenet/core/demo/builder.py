@@ -15,6 +15,7 @@ from carenet.accounts.models import Patient, User
 from carenet.booking.models import Appointment
 from carenet.core import clock
 from carenet.core.demo import catalogue, network, people, scale, timetable
+from carenet.core.demo.sql import mark_taken_slots
 from carenet.network.models import Clinician, Facility
 from carenet.scheduling.models import Schedule, Slot
 
@@ -119,6 +120,7 @@ def build(
             step("scaled schedules")
             written, seconds = scale.write_scale_slots(schedules, first_day, last_day, progress)
             booked = scale.write_scale_bookings(cast, scale_booked, now)
+            mark_taken_slots()
             report.scale = scale.ScaleResult(written, booked, seconds)
             report.appointments = {"booked": booked}
             step(f"scaled slots ({written:,} rows, {written / max(seconds, 1e-9):,.0f} rows/s) and bookings")
@@ -130,6 +132,7 @@ def build(
             slots = timetable.write_slots(schedules, net)
             step(f"schedules and slots ({len(slots):,})")
             report.appointments = timetable.write_appointments(rng, slots, cast, net, now)
+            mark_taken_slots()
             step("appointments")
     report.counts = {
         "cities": len(net.cities),

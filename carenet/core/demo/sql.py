@@ -73,3 +73,14 @@ def reset_sequences(*models: type[Model]) -> None:
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
+
+
+def mark_taken_slots() -> int:
+    """Set-based: mark every slot held by an active appointment as not free (the flag the search index reads)."""
+    from carenet.booking.models import Appointment
+    from carenet.scheduling.models import Slot
+
+    active = [str(status) for status in Appointment.ACTIVE_STATUSES]
+    return Slot.objects.filter(
+        pk__in=Appointment.objects.filter(status__in=active).values("slot_id"), is_free=True
+    ).update(is_free=False)

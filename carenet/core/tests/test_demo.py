@@ -205,3 +205,17 @@ def test_default_demo_meets_the_minimums() -> None:
     horizon = dt.datetime.combine(TODAY + dt.timedelta(days=56), dt.time(0), tzinfo=dt.UTC)
     assert Slot.objects.filter(starts_at__gte=horizon - dt.timedelta(days=3)).exists()
     assert "Demo ready in" in output
+
+
+@pytest.mark.django_db
+def test_demo_slots_taken_by_active_appointments_are_not_free() -> None:
+    """BKG-2 / SCH-2: the search's free flag agrees with the appointments the demo wrote."""
+    from carenet.scheduling.models import Slot
+
+
+    call_command("seed_demo", "--small", stdout=StringIO())
+    active = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES)
+    assert active.exists()
+    assert not Slot.objects.filter(is_free=True, pk__in=active.values("slot_id")).exists()
+    assert Slot.objects.filter(is_free=True).exclude(pk__in=active.values("slot_id")).exists()
+    assert not Slot.objects.filter(is_free=False).exclude(pk__in=active.values("slot_id")).exists()
