@@ -196,6 +196,23 @@ TASKS = {
     }
 }
 
+# --- Booking (BKG-3, BKG-5, ACC-3, CXL-2, SMS-1) ------------------------------------------------------------------
+# A hold keeps a slot for the patient while they confirm (FHIR $hold); the sweep frees expired ones.
+CARENET_HOLD_MINUTES = int(os.environ.get("CARENET_HOLD_MINUTES", "5"))
+CARENET_HOLD_SWEEP_SECONDS = int(os.environ.get("CARENET_HOLD_SWEEP_SECONDS", "30"))
+# ACC-3: active bookings a level I account may have made through the portal (older documents said 5; 10 stands).
+CARENET_LEVEL_ONE_MAX_PORTAL_BOOKINGS = int(os.environ.get("CARENET_LEVEL_ONE_MAX_PORTAL_BOOKINGS", "10"))
+# BKG-5: this many no-shows within the window in one specialty block that specialty for the block period.
+CARENET_NO_SHOW_BLOCK_COUNT = int(os.environ.get("CARENET_NO_SHOW_BLOCK_COUNT", "2"))
+CARENET_NO_SHOW_WINDOW_DAYS = int(os.environ.get("CARENET_NO_SHOW_WINDOW_DAYS", "30"))
+CARENET_NO_SHOW_BLOCK_DAYS = int(os.environ.get("CARENET_NO_SHOW_BLOCK_DAYS", "30"))
+# CXL-2: how long a numbered list sent in answer to NIE waits for the patient's number.
+CARENET_SMS_CANCEL_PROMPT_HOURS = int(os.environ.get("CARENET_SMS_CANCEL_PROMPT_HOURS", "24"))
+# SMS-1: the day-before reminder goes out from this Warsaw hour of the previous day (or at once if later).
+CARENET_REMINDER_HOUR = int(os.environ.get("CARENET_REMINDER_HOUR", "10"))
+# SCH-4: preparation instructions in a confirmation SMS are shortened to this many characters.
+CARENET_SMS_PREPARATION_CHARS = int(os.environ.get("CARENET_SMS_PREPARATION_CHARS", "120"))
+
 # --- Messaging (SMS-3, SMS-4) ---------------------------------------------------------------------------------
 # "local" stores messages for the developer inbox; "smsapi" talks to the Polish SMSAPI gateway.
 CARENET_SMS_BACKEND = os.environ.get("CARENET_SMS_BACKEND", "local")

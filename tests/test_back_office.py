@@ -111,7 +111,7 @@ def test_acc1_patient_added_in_back_office_gets_birth_date_and_sex_from_pesel(ad
 def test_net1_facility_with_bad_opening_hours_is_refused(admin_client: Client) -> None:
     city = CityFactory()
     response = admin_client.post(
-        reverse("admin:network_facility_add"),
+        english_url("admin:network_facility_add"),
         {
             "code": "nowa",
             "name": "CareNet Centrum Nowe",
@@ -129,7 +129,7 @@ def test_net1_facility_with_bad_opening_hours_is_refused(admin_client: Client) -
         },
     )
     assert response.status_code == 200
-    assert "closes (07:00) before it opens (20:00)" in response.content.decode()
+    assert "mon: closes (07:00) before it opens (20:00)." in response.content.decode()
     assert not Facility.objects.exists()
 
 

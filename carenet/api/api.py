@@ -1,29 +1,67 @@
-"""The JSON API (django-ninja): one router per domain, typed schemas, errors mapped to stable codes."""
+"""The JSON API (django-ninja): one router per domain, typed schemas, errors mapped to stable codes.
+
+Every refusal answers ``{"code", "message"}`` with the status of its :class:`ApplicationError`; input the API cannot
+read answers 422 ``invalid_input``; a missing or bad credential 401 ``unauthenticated``.
+"""
 
 from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from carenet.api.routers import appointments, auth, slots
+from carenet.api.schemas import ErrorOut
 from carenet.core.errors import ApplicationError
 
 api = NinjaAPI(
     title="CareNet API",
     version="1",
-    description="The JSON API of CareNet: patient portal for mobile apps, booking, consoles.",
+    description=(
+        "The JSON API of CareNet: slot search and booking for the mobile apps and the portal. Authenticate with "
+        "`Authorization: Bearer <token>` (POST /auth/token) or the portal's session (with its CSRF token). Writes "
+        "accept an `Idempotency-Key` header: the same key replays the first answer. Every error answers "
+        '`{"code", "message"}` with a stable code.'
+    ),
     urls_namespace="api",
 )
 
-
-class ErrorOut(Schema):
-    code: str
-    message: str
+__all__ = ["ErrorOut", "api"]
 
 
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     return api.create_response(request, {"code": exc.code, "message": str(exc.message)}, status=exc.status_code)
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    details = [
+        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))} for error in exc.errors
+    ]
+    first = details[0] if details else {"loc": [], "msg": ""}
+    message = _("Invalid input: %(where)s: %(why)s") % {"where": ".".join(first["loc"]), "why": first["msg"]}
+    return api.create_response(request, {"code": "invalid_input", "message": message, "details": details}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "unauthenticated", "message": _("Log in or send a valid bearer token.")}, status=401
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = "csrf_failed" if exc.status_code == 403 and "CSRF" in str(exc) else f"http_{exc.status_code}"
+    return api.create_response(request, {"code": code, "message": str(exc)}, status=exc.status_code)
+
+
+api.add_router("", auth.router)
+api.add_router("", slots.router)
+api.add_router("", appointments.router)
 
 
 class HealthOut(Schema):

@@ -6,3 +6,9 @@ class ApiConfig(AppConfig):
     name = "carenet.api"
     label = "api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        from carenet.api.tasks import prune_idempotency_records
+        from carenet.core import periodic
+
+        periodic.register("prune-idempotency-records", every_seconds=3600, task=prune_idempotency_records)

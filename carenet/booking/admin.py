@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from carenet.booking.models import Appointment
+from carenet.booking.models import Appointment, SmsCancelPrompt
 
 
 @admin.register(Appointment)
@@ -8,7 +8,15 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_display = ["patient", "slot", "service", "status", "channel", "booked_by", "created_at"]
     list_filter = ["status", "channel"]
     search_fields = ["patient__pesel", "patient__last_name"]
-    raw_id_fields = ["patient", "slot", "service", "enrolment", "booked_by", "cancelled_by"]
+    raw_id_fields = ["patient", "slot", "service", "enrolment", "booked_by", "cancelled_by", "rescheduled_from"]
     list_select_related = ["patient", "slot", "slot__clinician", "service", "booked_by"]
     readonly_fields = ["created_at", "cancelled_at"]
     show_full_result_count = False
+
+
+@admin.register(SmsCancelPrompt)
+class SmsCancelPromptAdmin(admin.ModelAdmin):
+    list_display = ["phone", "patient", "created_at", "expires_at", "answered_at"]
+    search_fields = ["phone"]
+    raw_id_fields = ["patient"]
+    readonly_fields = ["created_at"]

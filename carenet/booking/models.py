@@ -112,3 +112,27 @@ class Appointment(models.Model):
 
 # The back office's changes to these records are kept with who made them (django-auditlog).
 auditlog.register(Appointment)
+
+
+class SmsCancelPrompt(models.Model):
+    """CXL-2: the numbered list of upcoming visits sent to a phone in answer to NIE; the patient's next reply with
+    a number cancels the visit at that position. Only the latest unanswered, unexpired prompt of a phone counts."""
+
+    phone = models.CharField(_("phone number"), max_length=32)
+    patient = models.ForeignKey(
+        "accounts.Patient", on_delete=models.CASCADE, related_name="+", verbose_name=_("patient")
+    )
+    # Appointment ids in the order they were listed (position 1 is the first id).
+    appointment_ids = models.JSONField(_("listed appointments"), default=list)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("SMS cancellation prompt")
+        verbose_name_plural = _("SMS cancellation prompts")
+        indexes = [models.Index(fields=["phone", "created_at"], name="sms_cancel_prompt_phone")]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"

@@ -180,6 +180,8 @@ class Service(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=15)
     base_price = models.DecimalField(_("base price (PLN)"), max_digits=9, decimal_places=2, default=Decimal("0"))
     is_bookable = models.BooleanField(_("bookable in a schedule"), default=True)
+    # BKG-6: occupational-medicine exams are booked with the employer's referral data.
+    occupational = models.BooleanField(_("occupational medicine"), default=False, db_default=False)
 
     class Meta:
         ordering = ["name"]

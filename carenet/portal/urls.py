@@ -1,11 +1,25 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from carenet.portal import views
+from carenet.portal import views, visits
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path(_("facilities/"), views.facilities, name="facilities"),
+    path(_("login/"), visits.PatientLoginView.as_view(), name="login"),
+    path(_("logout/"), auth_views.LogoutView.as_view(), name="logout"),
+    path(_("find-a-visit/"), visits.search, name="search"),
+    path(_("find-a-visit/<int:slot_id>/book/"), visits.book, name="book"),
+    path(_("my-visits/"), visits.visits, name="visits"),
+    path(_("my-visits/<int:appointment_id>/"), visits.visit, name="visit"),
+    path(_("my-visits/<int:appointment_id>/cancel/"), visits.cancel, name="cancel"),
+    path(_("my-visits/<int:appointment_id>/reschedule/"), visits.reschedule, name="reschedule"),
+    path(
+        _("my-visits/<int:appointment_id>/reschedule/<int:slot_id>/"),
+        visits.reschedule_confirm,
+        name="reschedule_confirm",
+    ),
 ]

@@ -1,9 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from carenet.staff import views
+
 app_name = "staff"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="staff/login.html"), name="login"),
+    path("", views.dashboard, name="dashboard"),
+    path("login/", views.StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("patients/", views.patients, name="patients"),
+    path("patients/<int:patient_id>/", views.patient, name="patient"),
+    path("patients/<int:patient_id>/find-a-visit/", views.patient_search, name="patient_search"),
+    path("patients/<int:patient_id>/book/<int:slot_id>/", views.book, name="book"),
+    path("appointments/<int:appointment_id>/cancel/", views.cancel, name="cancel"),
 ]

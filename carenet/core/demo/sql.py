@@ -80,6 +80,11 @@ def mark_taken_slots() -> int:
     from carenet.booking.models import Appointment
     from carenet.scheduling.models import Slot
 
+    if connection.vendor == "postgresql":
+        # Freshly bulk-loaded tables have no statistics (autovacuum cannot see an open transaction's rows), and
+        # without them the planner may pick a quadratic plan for the semi-join below.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table(Slot)}, {table(Appointment)}")
     active = [str(status) for status in Appointment.ACTIVE_STATUSES]
     return Slot.objects.filter(
         pk__in=Appointment.objects.filter(status__in=active).values("slot_id"), is_free=True

@@ -212,7 +212,6 @@ def test_demo_slots_taken_by_active_appointments_are_not_free() -> None:
     """BKG-2 / SCH-2: the search's free flag agrees with the appointments the demo wrote."""
     from carenet.scheduling.models import Slot
 
-
     call_command("seed_demo", "--small", stdout=StringIO())
     active = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES)
     assert active.exists()

@@ -1,0 +1,108 @@
+"""How the API knows who is calling: a bearer token (mobile apps) or the Django session (the HTMX portal).
+
+Tokens are random 256-bit strings shown once at issue; the database keeps only their SHA-256. A session-authenticated
+write must carry the CSRF token (the portal's pages send it); a bearer-authenticated one needs none, since a browser
+never attaches the header on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+from ninja.security.apikey import APIKeyCookie
+from ninja.utils import check_csrf
+
+from carenet.accounts.models import User
+from carenet.api.models import AccessToken
+from carenet.core import clock
+
+#: How long a mobile app's token lasts; the app asks for a new one with the patient's login and password.
+TOKEN_LIFETIME = dt.timedelta(days=int(getattr(settings, "CARENET_API_TOKEN_DAYS", 30)))
+#: ``last_used_at`` is refreshed at most this often, so a busy app does not write on every request.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
+
+TOKEN = "token"  # noqa: S105 - the name of an authentication method, not a secret
+SESSION = "session"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_issue(*, user: User, name: str, now: dt.datetime) -> tuple[str, AccessToken]:
+    """A new bearer token for ``user``: returns the token (shown once) and its stored record."""
+    token = secrets.token_urlsafe(32)
+    record = AccessToken.objects.create(
+        user=user, key_hash=token_hash(token), name=name, created_at=now, expires_at=now + TOKEN_LIFETIME
+    )
+    return token, record
+
+
+def token_revoke(*, record: AccessToken, now: dt.datetime) -> None:
+    AccessToken.objects.filter(pk=record.pk, revoked_at__isnull=True).update(revoked_at=now)
+
+
+def token_find(token: str, *, now: dt.datetime) -> AccessToken | None:
+    """The live record of ``token``: not revoked, not expired, of an active user."""
+    return (
+        AccessToken.objects.select_related("user")
+        .filter(key_hash=token_hash(token), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
+        .first()
+    )
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        now = clock.now()
+        record = token_find(token, now=now)
+        if record is None:
+            return None
+        if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
+            AccessToken.objects.filter(pk=record.pk).update(last_used_at=now)
+        request.carenet_auth_method = TOKEN  # type: ignore[attr-defined]
+        request.carenet_token = record  # type: ignore[attr-defined]
+        return record.user
+
+
+class SessionAuth(APIKeyCookie):
+    """The portal's session. Unlike ninja's own, an anonymous caller is simply not authenticated (401), and the
+    CSRF check applies to logged-in sessions only, where it matters."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        if self.csrf and check_csrf(request) is not None:
+            raise HttpError(403, "CSRF check failed")
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = request.user
+        if not user.is_authenticated or not user.is_active:
+            return None
+        request.carenet_auth_method = SESSION  # type: ignore[attr-defined]
+        return user
+
+
+bearer_auth = BearerAuth()
+session_auth = SessionAuth(csrf=True)
+#: Every endpoint that needs a person: a token first, else the session.
+USER_AUTH = [bearer_auth, session_auth]
+
+
+def auth_method(request: HttpRequest) -> str:
+    return getattr(request, "carenet_auth_method", SESSION)
+
+
+def request_user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user

@@ -1,0 +1,131 @@
+"""``Idempotency-Key`` for API writes (issue 3): the same key replays the first answer; the same key with another
+request is refused (422 ``idempotency_key_reused``); a retry while the first is still running gets 409
+``idempotency_in_progress``.
+
+The first request claims the key by inserting its record (committed at once, so a concurrent twin sees it), runs
+the service, and stores the answer. A request that dies with an unexpected error releases its key, so the client's
+retry runs for real. A claim left by a crashed worker is taken over after :data:`IN_PROGRESS_TIMEOUT`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Schema, Status
+
+from carenet.accounts.models import User
+from carenet.api.models import IdempotencyRecord
+from carenet.core import clock
+from carenet.core.errors import ApplicationError, Conflict, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+#: Records are kept this long; a key may be reused after that.
+RETENTION = dt.timedelta(hours=24)
+#: A claim older than this without an answer belongs to a request that died; a retry takes it over.
+IN_PROGRESS_TIMEOUT = dt.timedelta(minutes=2)
+
+#: What an endpoint body returns: the status and the output schema (or plain JSON data).
+Answer = tuple[int, Schema | dict[str, Any] | None]
+
+
+def request_fingerprint(request: HttpRequest) -> str:
+    """SHA-256 of the method, the path (with its query) and the canonical JSON body."""
+    try:
+        body = json.loads(request.body or b"null")
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (ValueError, UnicodeDecodeError):
+        canonical = request.body.decode("latin-1")
+    payload = "\n".join([request.method or "", request.get_full_path(), canonical])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def idempotent(request: HttpRequest, *, user: User, key: str | None, run: Callable[[], Answer]) -> Status:
+    """Answer a write once per key: run ``run`` (which calls one service) the first time, replay its answer after.
+
+    Without a key the write simply runs. Refusals (:class:`ApplicationError`) are answers too and are replayed.
+    """
+    if key is None or key == "":
+        return _as_status(*_answer(run))
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValidationFailed(_("The Idempotency-Key is too long."), code="idempotency_key_invalid")
+    fingerprint = request_fingerprint(request)
+    now = clock.now()
+    record = _claim(user=user, key=key, fingerprint=fingerprint, now=now)
+    if record.request_fingerprint != fingerprint:
+        raise ValidationFailed(
+            _("This Idempotency-Key was already used for another request."), code="idempotency_key_reused"
+        )
+    if record.status_code is not None:
+        return Status(record.status_code, record.response_body)
+    if not getattr(record, "claimed_now", False):
+        raise Conflict(_("A request with this Idempotency-Key is still running."), code="idempotency_in_progress")
+    try:
+        status_code, body = _answer(run)
+    except BaseException:
+        IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
+        raise
+    data = _jsonable(body)
+    IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status_code, response_body=data)
+    return Status(status_code, data)
+
+
+def _claim(*, user: User, key: str, fingerprint: str, now: dt.datetime) -> IdempotencyRecord:
+    """The key's record, created (and marked ``claimed_now``) if this request is the first, or taken over if the
+    first died or expired."""
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    user=user, key=key, request_fingerprint=fingerprint, created_at=now
+                )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            if existing is None:
+                continue  # released between our insert and our read: try again
+            expired = existing.created_at <= now - RETENTION
+            abandoned = existing.status_code is None and existing.created_at <= now - IN_PROGRESS_TIMEOUT
+            if expired or abandoned:
+                taken = IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).update(
+                    request_fingerprint=fingerprint, status_code=None, response_body=None, created_at=now
+                )
+                if taken:
+                    existing.request_fingerprint, existing.status_code, existing.response_body = fingerprint, None, None
+                    existing.claimed_now = True  # type: ignore[attr-defined]
+            return existing
+        record.claimed_now = True  # type: ignore[attr-defined]
+        return record
+    raise Conflict(_("A request with this Idempotency-Key is still running."), code="idempotency_in_progress")
+
+
+def _answer(run: Callable[[], Answer]) -> Answer:
+    try:
+        return run()
+    except ApplicationError as exc:
+        return exc.status_code, {"code": exc.code, "message": str(exc.message)}
+
+
+def _jsonable(body: Schema | dict[str, Any] | None) -> Any:
+    if isinstance(body, Schema):
+        return body.model_dump(mode="json")
+    return json.loads(json.dumps(body, default=str))
+
+
+def _as_status(status_code: int, body: Schema | dict[str, Any] | None) -> Status:
+    return Status(status_code, body)
+
+
+def idempotency_prune(*, now: dt.datetime) -> int:
+    """Forget answers older than :data:`RETENTION`; returns how many."""
+    deleted, _rows = IdempotencyRecord.objects.filter(created_at__lt=now - RETENTION).delete()
+    return deleted

@@ -1,0 +1,245 @@
+"""``/appointments``: a patient's visits and the booking use cases (BKG-1..6, CXL-1), each one service call.
+
+Every write accepts an ``Idempotency-Key`` header (see :mod:`carenet.api.idempotency`). Naming another patient, or
+an appointment one may not see, answers 404 — the same as something that does not exist.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Header, Query, Router, Schema, Status
+
+from carenet.accounts.models import User
+from carenet.api.access import access_patient, channel_for, family_of, may_act_for_patients, role_not_allowed
+from carenet.api.auth import USER_AUTH, request_user
+from carenet.api.idempotency import HEADER, Answer, idempotent
+from carenet.api.routers.slots import clinician_out, facility_out
+from carenet.api.schemas import (
+    AppointmentListOut,
+    AppointmentOut,
+    AppointmentSlotOut,
+    BookIn,
+    ConfirmIn,
+    ErrorOut,
+    HoldIn,
+    InvalidInputOut,
+    OccupationalIn,
+    RescheduleIn,
+    ServiceOut,
+)
+from carenet.booking import selectors, services
+from carenet.booking.models import Appointment
+from carenet.core import clock
+
+router = Router(tags=["appointments"], auth=USER_AUTH)
+
+READ_ERRORS: dict[int, type] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidInputOut}
+WRITE_ERRORS: dict[int, type] = {**READ_ERRORS, 409: ErrorOut}
+IDEMPOTENCY_KEY = Header(
+    None,
+    alias=HEADER,
+    description="Any unique string (a UUID). A retry with the same key and body replays the first answer; the same "
+    "key with another body answers 422 idempotency_key_reused; while the first is running, 409 "
+    "idempotency_in_progress.",
+)
+
+
+class AppointmentListIn(Schema):
+    patient_id: int | None = Field(
+        None, description="Default: the caller and their children. Staff (call centre, reception) must name one."
+    )
+    upcoming: bool = Field(True, description="Planned visits (true) or past ones (false).")
+
+
+def _related(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    return appointments.select_related(
+        "patient", "service", "slot", "slot__clinician", "slot__facility", "slot__facility__city", "slot__room"
+    )
+
+
+def appointment_out(appointment: Appointment) -> AppointmentOut:
+    slot, service = appointment.slot, appointment.service
+    return AppointmentOut(
+        id=appointment.pk,
+        status=appointment.status,
+        patient_id=appointment.patient_id,
+        patient_name=appointment.patient.full_name,
+        slot=AppointmentSlotOut(
+            id=slot.pk,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            mode=slot.mode,
+            clinician=clinician_out(slot.clinician),
+            facility=facility_out(slot.facility),
+            room=slot.room.number if slot.room is not None else None,
+        ),
+        service=ServiceOut(id=service.pk, code=service.code, name=service.name, kind=service.kind),
+        channel=appointment.channel,
+        price=appointment.price,
+        coverage_kind=appointment.coverage_kind,
+        hold_expires_at=appointment.hold_expires_at,
+        created_at=appointment.created_at,
+        cancelled_at=appointment.cancelled_at,
+        rescheduled_from_id=appointment.rescheduled_from_id,
+        preparation=service.preparation,
+    )
+
+
+def _reloaded(appointment: Appointment) -> AppointmentOut:
+    return appointment_out(_related(Appointment.objects.filter(pk=appointment.pk)).get())
+
+
+def occupational_of(data: OccupationalIn | None) -> services.OccupationalReferral | None:
+    return services.OccupationalReferral(**data.model_dump()) if data is not None else None
+
+
+def _require_acting_role(actor: User) -> None:
+    if not may_act_for_patients(actor):
+        raise role_not_allowed()
+
+
+@router.get("/appointments", response={200: AppointmentListOut, **READ_ERRORS}, summary="List visits")
+def appointment_list(request: HttpRequest, filters: Query[AppointmentListIn]) -> AppointmentListOut:
+    """A patient's planned (or past) visits: their own and their children's; staff name the patient. A
+    receptionist sees the visits at their own facility."""
+    actor = request_user(request)
+    now = clock.now()
+    if actor.role == User.Role.PATIENT and filters.patient_id is None:
+        patients = family_of(actor=actor)
+    else:
+        patients = [access_patient(actor=actor, patient_id=filters.patient_id)]
+    results: list[AppointmentOut] = []
+    for patient in patients:
+        appointments = selectors.appointment_list_for_patient(patient=patient, upcoming=filters.upcoming, now=now)
+        if actor.role == User.Role.RECEPTIONIST:
+            # The same visibility as one appointment's (a receptionist sees the visits at their facility).
+            appointments = appointments.filter(pk__in=selectors.appointments_visible_to(actor).values("pk"))
+        results.extend(appointment_out(appointment) for appointment in _related(appointments))
+    return AppointmentListOut(results=results)
+
+
+@router.get("/appointments/{int:appointment_id}", response={200: AppointmentOut, **READ_ERRORS}, summary="One visit")
+def appointment_detail(request: HttpRequest, appointment_id: int) -> AppointmentOut:
+    """One visit the caller may see (404 `appointment_not_found` otherwise)."""
+    actor = request_user(request)
+    appointment = selectors.access_appointment(actor=actor, appointment_id=appointment_id)
+    return _reloaded(appointment)
+
+
+@router.post("/appointments", response={201: AppointmentOut, **WRITE_ERRORS}, summary="Book a slot")
+def appointment_book(request: HttpRequest, payload: BookIn, idempotency_key: str | None = IDEMPOTENCY_KEY) -> Status:
+    """BKG-3: book a free slot for the caller, their child, or (staff) the patient named. Refusals: 422
+    `no_entitlement`, `limit_used`, `referral_required`, `level_one_cap`, `no_show_block`, `facility_partner`,
+    `facility_closed`, `slot_in_past`, `price_not_accepted`, `age_not_allowed`, `occupational_referral_required`;
+    404 `slot_not_found`, `patient_not_found`; 409 `slot_taken`."""
+    actor = request_user(request)
+
+    def run() -> Answer:
+        _require_acting_role(actor)
+        patient = access_patient(actor=actor, patient_id=payload.patient_id)
+        appointment = services.appointment_book(
+            actor=actor,
+            patient=patient,
+            slot_id=payload.slot_id,
+            service_id=payload.service_id,
+            channel=channel_for(request, actor),
+            accept_price=payload.accept_price,
+            referral_id=payload.referral_id,
+            occupational=occupational_of(payload.occupational),
+        )
+        return 201, _reloaded(appointment)
+
+    return idempotent(request, user=actor, key=idempotency_key, run=run)
+
+
+@router.post("/appointments/hold", response={201: AppointmentOut, **WRITE_ERRORS}, summary="Hold a slot")
+def appointment_hold(request: HttpRequest, payload: HoldIn, idempotency_key: str | None = IDEMPOTENCY_KEY) -> Status:
+    """Hold a free slot for a few minutes (status `held`, `hold_expires_at`) while the patient confirms."""
+    actor = request_user(request)
+
+    def run() -> Answer:
+        _require_acting_role(actor)
+        patient = access_patient(actor=actor, patient_id=payload.patient_id)
+        appointment = services.appointment_hold(
+            actor=actor,
+            patient=patient,
+            slot_id=payload.slot_id,
+            service_id=payload.service_id,
+            channel=channel_for(request, actor),
+        )
+        return 201, _reloaded(appointment)
+
+    return idempotent(request, user=actor, key=idempotency_key, run=run)
+
+
+@router.post(
+    "/appointments/{int:appointment_id}/confirm",
+    response={200: AppointmentOut, **WRITE_ERRORS},
+    summary="Confirm a hold",
+)
+def appointment_confirm(
+    request: HttpRequest, appointment_id: int, payload: ConfirmIn, idempotency_key: str | None = IDEMPOTENCY_KEY
+) -> Status:
+    """Turn a hold into a booking (409 `hold_expired` when too late; the booking refusals apply)."""
+    actor = request_user(request)
+
+    def run() -> Answer:
+        _require_acting_role(actor)
+        appointment = services.appointment_confirm(
+            actor=actor,
+            appointment_id=appointment_id,
+            accept_price=payload.accept_price,
+            referral_id=payload.referral_id,
+            occupational=occupational_of(payload.occupational),
+        )
+        return 200, _reloaded(appointment)
+
+    return idempotent(request, user=actor, key=idempotency_key, run=run)
+
+
+@router.post(
+    "/appointments/{int:appointment_id}/reschedule",
+    response={200: AppointmentOut, **WRITE_ERRORS},
+    summary="Move a visit to another slot",
+)
+def appointment_reschedule(
+    request: HttpRequest, appointment_id: int, payload: RescheduleIn, idempotency_key: str | None = IDEMPOTENCY_KEY
+) -> Status:
+    """Take the new slot, then release the old one, in one step: the answer is the new appointment."""
+    actor = request_user(request)
+
+    def run() -> Answer:
+        _require_acting_role(actor)
+        appointment = services.appointment_reschedule(
+            actor=actor,
+            appointment_id=appointment_id,
+            new_slot_id=payload.new_slot_id,
+            channel=channel_for(request, actor),
+            accept_price=payload.accept_price,
+            referral_id=payload.referral_id,
+        )
+        return 200, _reloaded(appointment)
+
+    return idempotent(request, user=actor, key=idempotency_key, run=run)
+
+
+@router.post(
+    "/appointments/{int:appointment_id}/cancel",
+    response={200: AppointmentOut, **WRITE_ERRORS},
+    summary="Cancel a visit",
+)
+def appointment_cancel(
+    request: HttpRequest, appointment_id: int, idempotency_key: str | None = IDEMPOTENCY_KEY
+) -> Status:
+    """CXL-1: cancel a visit; the slot is free for others at once."""
+    actor = request_user(request)
+
+    def run() -> Answer:
+        _require_acting_role(actor)
+        appointment = services.appointment_cancel(
+            actor=actor, appointment_id=appointment_id, channel=channel_for(request, actor)
+        )
+        return 200, _reloaded(appointment)
+
+    return idempotent(request, user=actor, key=idempotency_key, run=run)

@@ -1,0 +1,127 @@
+"""``/slots``: the search for free slots (SCH-2, SCH-3, SCH-4, NET-2, NET-3) with the caller's coverage (PKG-4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from carenet.accounts.models import Patient, User
+from carenet.api.access import access_patient
+from carenet.api.auth import USER_AUTH, request_user
+from carenet.api.schemas import (
+    ClinicianOut,
+    CoverageOut,
+    ErrorOut,
+    FacilityOut,
+    InvalidInputOut,
+    PartnerOut,
+    ServiceOut,
+    SlotOut,
+    SlotPageOut,
+    SpecialtyOut,
+)
+from carenet.booking.offers import Offer, offers_for
+from carenet.core import clock
+from carenet.network.models import Clinician, Facility
+from carenet.scheduling import search
+
+router = Router(tags=["slots"], auth=USER_AUTH)
+
+
+class SlotSearchIn(Schema):
+    specialty: str | None = Field(None, description="A specialty code, e.g. internal-medicine.")
+    service: str | None = Field(None, description="A service code; its specialty is implied.")
+    city_id: int | None = Field(None, description="Narrows in-person visits; phone and video are nationwide.")
+    facility_id: int | None = None
+    clinician_id: int | None = None
+    date_from: dt.date | None = Field(None, description="Default: today.")
+    date_to: dt.date | None = Field(None, description=f"At most {search.MAX_RANGE_DAYS} days after date_from.")
+    time_of_day: str | None = Field(None, description="morning, afternoon or evening (Warsaw time).")
+    hour_from: int | None = Field(None, description="Starting at or after this hour (0-24, Warsaw time).")
+    hour_to: int | None = Field(None, description="Starting before this hour (0-24, Warsaw time).")
+    language: str | None = Field(None, description="A language code the clinician speaks, e.g. en.")
+    mode: str | None = Field(None, description="in_person, phone or video.")
+    sort: str = Field(search.DEFAULT_SORT, description="starts_at (earliest first) or -starts_at.")
+    page: int = Field(1, description=f"1 to {search.MAX_PAGE}.")
+    page_size: int = Field(search.DEFAULT_PAGE_SIZE, description=f"1 to {search.MAX_PAGE_SIZE}.")
+    patient_id: int | None = Field(
+        None, description="Whose coverage to show: a child of the caller, or (call centre, reception) a patient."
+    )
+
+
+def coverage_patient(*, actor: User, patient_id: int | None) -> Patient | None:
+    """Whose coverage the results show: a patient's own (or their child's); for staff the patient named, if any."""
+    if actor.role == User.Role.PATIENT or patient_id is not None:
+        return access_patient(actor=actor, patient_id=patient_id)
+    return None
+
+
+@router.get(
+    "/slots",
+    response={200: SlotPageOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidInputOut},
+    summary="Search free slots",
+)
+def slot_list(request: HttpRequest, filters: Query[SlotSearchIn]) -> SlotPageOut:
+    """SCH-2: free slots, earliest first, each with what the patient's package says about it and how to prepare;
+    partner facilities to phone are listed apart (NET-2). Errors: `range_too_long`, `dates_reversed`, `bad_page`,
+    `bad_page_size`, `unknown_sort`, `unknown_mode`, `unknown_time_of_day`, `unknown_specialty`, `unknown_service`,
+    `specialty_or_service_required` (422); `patient_not_found` (404); `role_not_allowed` (403)."""
+    actor = request_user(request)
+    now = clock.now()
+    values = filters.model_dump(exclude={"patient_id"})
+    query = search.SlotQuery(**values)
+    patient = coverage_patient(actor=actor, patient_id=filters.patient_id)
+    page = search.slot_search(query=query, now=now)
+    offers = offers_for(patient=patient, slots=page.slots, now=now, service=page.service)
+    return SlotPageOut(
+        results=[slot_out(offer) for offer in offers],
+        page=page.page,
+        page_size=page.page_size,
+        has_next=page.has_next,
+        partners=[PartnerOut(**vars(partner)) for partner in page.partners],
+    )
+
+
+def clinician_out(clinician: Clinician) -> ClinicianOut:
+    return ClinicianOut(
+        id=clinician.pk, name=f"{clinician.first_name} {clinician.last_name}", title=clinician.title or ""
+    )
+
+
+def facility_out(facility: Facility | None) -> FacilityOut | None:
+    if facility is None:
+        return None
+    return FacilityOut(id=facility.pk, name=facility.name, address=facility.address, city=facility.city.name)
+
+
+def slot_out(offer: Offer) -> SlotOut:
+    slot, decision = offer.slot, offer.coverage
+    coverage = CoverageOut(status=offer.status.value, kind=None)
+    if decision is not None:
+        coverage = CoverageOut(
+            status=offer.status.value,
+            kind=decision.kind.value,
+            price=decision.price,
+            price_to_pay=decision.price_to_pay,
+            limit=decision.limit,
+            used=decision.used,
+            left=decision.left,
+            discount_percent=decision.discount_percent,
+            requires_referral=decision.requires_referral,
+        )
+    service = offer.service
+    return SlotOut(
+        id=slot.pk,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        mode=slot.mode,
+        specialty=SpecialtyOut(code=slot.specialty.code, name=slot.specialty.name),
+        clinician=clinician_out(slot.clinician),
+        facility=facility_out(slot.facility),
+        room=slot.room.number if slot.room is not None else None,
+        service=ServiceOut(id=service.pk, code=service.code, name=service.name, kind=service.kind) if service else None,
+        coverage=coverage,
+        preparation=offer.preparation,
+    )

@@ -1,0 +1,180 @@
+"""Explicit input and output schemas of the API: what a client sends and sees, nothing more (no model dumps)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class ErrorOut(Schema):
+    """Every refusal: a stable ``code`` for programs and a translated ``message`` for people."""
+
+    code: str = Field(..., examples=["slot_taken"])
+    message: str
+
+
+class InvalidInputOut(ErrorOut):
+    """A request the API could not read (``code`` is ``invalid_input``), with where and why."""
+
+    details: list[dict[str, Any]] = Field(default_factory=list)
+
+
+# --- Authentication --------------------------------------------------------------------------------------------
+class TokenIn(Schema):
+    login: str = Field(..., min_length=1, max_length=150)
+    password: str = Field(..., min_length=1, max_length=256)
+    name: str = Field("", max_length=100, description="What the token is for, e.g. the phone's name.")
+
+
+class TokenOut(Schema):
+    token: str = Field(..., description="Send as `Authorization: Bearer <token>`. Shown only once.")
+    token_type: str = "bearer"  # noqa: S105 - the scheme name, not a secret
+    expires_at: dt.datetime
+
+
+# --- Slots -----------------------------------------------------------------------------------------------------
+class SpecialtyOut(Schema):
+    code: str
+    name: str
+
+
+class ClinicianOut(Schema):
+    id: int
+    name: str
+    title: str
+
+
+class FacilityOut(Schema):
+    id: int
+    name: str
+    address: str
+    city: str
+
+
+class ServiceOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+
+
+class CoverageOut(Schema):
+    """PKG-4 for this patient and this visit: ``status`` is the one-word answer; the rest explains it."""
+
+    status: str = Field(
+        ...,
+        description="covered, within_limit, once_a_year, discounted, paid, referral_required, not_entitled, "
+        "age_not_allowed or unknown (no patient given)",
+    )
+    kind: str | None = Field(None, description="The package's rule: covered, within_limit, once_a_year, ...")
+    price: Decimal | None = None
+    price_to_pay: Decimal | None = None
+    limit: int | None = None
+    used: int | None = None
+    left: int | None = None
+    discount_percent: int | None = None
+    requires_referral: bool = False
+
+
+class SlotOut(Schema):
+    id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    mode: str
+    specialty: SpecialtyOut
+    clinician: ClinicianOut
+    facility: FacilityOut | None = Field(None, description="None for a remote (phone or video) consultation.")
+    room: str | None = None
+    service: ServiceOut | None = None
+    coverage: CoverageOut
+    preparation: str = Field("", description="SCH-4: how to prepare for the exam.")
+
+
+class PartnerOut(Schema):
+    """NET-2: not bookable online — phone it."""
+
+    id: int
+    name: str
+    city: str
+    address: str
+    phone: str
+    scope: str
+    offers_telemedicine: bool
+
+
+class SlotPageOut(Schema):
+    results: list[SlotOut]
+    page: int
+    page_size: int
+    has_next: bool
+    partners: list[PartnerOut]
+
+
+# --- Appointments ----------------------------------------------------------------------------------------------
+class AppointmentSlotOut(Schema):
+    id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    mode: str
+    clinician: ClinicianOut
+    facility: FacilityOut | None = None
+    room: str | None = None
+
+
+class AppointmentOut(Schema):
+    id: int
+    status: str
+    patient_id: int
+    patient_name: str
+    slot: AppointmentSlotOut
+    service: ServiceOut
+    channel: str
+    price: Decimal
+    coverage_kind: str
+    hold_expires_at: dt.datetime | None = None
+    created_at: dt.datetime
+    cancelled_at: dt.datetime | None = None
+    rescheduled_from_id: int | None = None
+    preparation: str = ""
+
+
+class AppointmentListOut(Schema):
+    results: list[AppointmentOut]
+
+
+class OccupationalIn(Schema):
+    """BKG-6: the employer's referral data for an occupational-medicine exam."""
+
+    employer_name: str = Field("", max_length=200)
+    employer_nip: str = Field("", max_length=20, description="The employer's tax number (NIP).")
+    referral_number: str = Field("", max_length=60)
+
+
+class BookIn(Schema):
+    slot_id: int
+    service_id: int | None = None
+    patient_id: int | None = Field(None, description="A child of the caller, or (staff) the patient acted for.")
+    accept_price: bool = Field(False, description="PKG-4: the patient accepts the price shown for a paid visit.")
+    referral_id: int | None = None
+    occupational: OccupationalIn | None = None
+
+
+class HoldIn(Schema):
+    slot_id: int
+    service_id: int | None = None
+    patient_id: int | None = None
+
+
+class ConfirmIn(Schema):
+    accept_price: bool = False
+    referral_id: int | None = None
+    occupational: OccupationalIn | None = None
+
+
+class RescheduleIn(Schema):
+    new_slot_id: int
+    accept_price: bool = False
+    referral_id: int | None = None

@@ -1,0 +1,153 @@
+"""Search results as offers to one patient (SCH-2, SCH-4, PKG-4): each free slot with what the patient's package says
+about it — covered, within a limit (n left), once a year, discounted, paid (price), needs a referral, not entitled,
+age not allowed — and the service's preparation instructions.
+
+A page of results costs a constant number of queries: the patient's enrolments over the page's days (one query),
+the tier's matrix (cached), the year's use per enrolment year on the page (one query each: a 90-day page spans at
+most two), and the price list of every (service, facility) pair on the page (one query). The pure
+:func:`decide_coverage` then runs once per distinct (service, facility, enrolment year, age), not once per slot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from django.db.models import Q
+
+from carenet.accounts.models import Patient
+from carenet.core.clock import local
+from carenet.core.dates import age_on
+from carenet.coverage.models import Enrolment
+from carenet.coverage.policies import CoverageDecision, CoverageKind, decide_coverage, enrolment_year, not_entitled
+from carenet.coverage.selectors import coverage_items_for_tier, limit_use_for, service_facts
+from carenet.network.models import FacilityPrice, Service
+from carenet.scheduling.models import Slot
+
+
+class OfferStatus(StrEnum):
+    """The one-word answer a result row shows (SCH-2), most important first."""
+
+    NOT_ENTITLED = "not_entitled"
+    AGE_NOT_ALLOWED = "age_not_allowed"
+    REFERRAL_REQUIRED = "referral_required"
+    COVERED = "covered"
+    WITHIN_LIMIT = "within_limit"
+    ONCE_A_YEAR = "once_a_year"
+    DISCOUNTED = "discounted"
+    PAID = "paid"
+    #: No patient to decide for (a staff member searching without one), or the slot offers no service.
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Offer:
+    slot: Slot
+    service: Service | None
+    coverage: CoverageDecision | None
+    status: OfferStatus
+
+    @property
+    def preparation(self) -> str:
+        """SCH-4: how to prepare for the exam (empty for most consultations)."""
+        return self.service.preparation if self.service is not None else ""
+
+
+def slot_service(slot: Slot, *, service: Service | None = None) -> Service | None:
+    """The service a slot is offered for: the one searched for, else its schedule's consultation in the slot's
+    specialty, else the schedule's first service. Reads the prefetched ``schedule.services``."""
+    if service is not None:
+        return service
+    services = sorted(slot.schedule.services.all(), key=lambda candidate: candidate.pk)
+    for candidate in services:
+        if candidate.kind == Service.Kind.CONSULTATION and candidate.specialty_id == slot.specialty_id:
+            return candidate
+    return services[0] if services else None
+
+
+def offer_status(decision: CoverageDecision | None) -> OfferStatus:
+    if decision is None:
+        return OfferStatus.UNKNOWN
+    if not decision.entitled:
+        return OfferStatus.NOT_ENTITLED
+    if not decision.age_fits:
+        return OfferStatus.AGE_NOT_ALLOWED
+    if decision.requires_referral:
+        return OfferStatus.REFERRAL_REQUIRED
+    return {
+        CoverageKind.COVERED: OfferStatus.COVERED,
+        CoverageKind.WITHIN_LIMIT: OfferStatus.WITHIN_LIMIT,
+        CoverageKind.ONCE_A_YEAR: OfferStatus.ONCE_A_YEAR,
+        CoverageKind.DISCOUNTED: OfferStatus.DISCOUNTED,
+        CoverageKind.NOT_COVERED: OfferStatus.PAID,
+    }[decision.kind]
+
+
+def offers_for(
+    *, patient: Patient | None, slots: Sequence[Slot], now: dt.datetime, service: Service | None = None
+) -> list[Offer]:
+    """SCH-2, PKG-4: annotate each slot with the patient's coverage for its service (``service`` when the search
+    named one). Without a patient the offers carry no coverage (status ``unknown``). ``now`` is accepted for the
+    symmetry of front doors; the decision depends on the visit's day, not on today."""
+    del now
+    services = [slot_service(slot, service=service) for slot in slots]
+    if patient is None or not slots:
+        return [
+            Offer(slot=slot, service=svc, coverage=None, status=OfferStatus.UNKNOWN)
+            for slot, svc in zip(slots, services, strict=True)
+        ]
+    days = [local(slot.starts_at).date() for slot in slots]
+    enrolments = list(
+        Enrolment.objects.filter(patient=patient, activated_on__lte=max(days), paid_through__gte=min(days))
+        .select_related("tier")
+        .order_by("-tier__rank", "-activated_on", "-id")
+    )
+    prices = _prices(
+        pairs={(svc.pk, slot.facility_id) for svc, slot in zip(services, slots, strict=True) if svc is not None}
+    )
+    use_by_year: dict[tuple[int, dt.date], dict[str, int]] = {}
+    decisions: dict[tuple[int, int | None, int | None, dt.date | None, int], CoverageDecision] = {}
+    offers: list[Offer] = []
+    for slot, svc, day in zip(slots, services, days, strict=True):
+        if svc is None:
+            offers.append(Offer(slot=slot, service=None, coverage=None, status=OfferStatus.UNKNOWN))
+            continue
+        enrolment = next((e for e in enrolments if e.activated_on <= day <= e.paid_through), None)
+        year_start = enrolment_year(enrolment.activated_on, day)[0] if enrolment is not None else None
+        age = age_on(patient.birth_date, day)
+        key = (svc.pk, slot.facility_id, enrolment.pk if enrolment else None, year_start, age)
+        decision = decisions.get(key)
+        if decision is None:
+            price = prices.get((svc.pk, slot.facility_id), svc.base_price)
+            if enrolment is None or year_start is None:
+                decision = not_entitled(service=service_facts(svc), price=price)
+            else:
+                year_key = (enrolment.pk, year_start)
+                if year_key not in use_by_year:
+                    use_by_year[year_key] = limit_use_for(enrolment=enrolment, day=day)
+                decision = decide_coverage(
+                    items=coverage_items_for_tier(tier_code=enrolment.tier.code),
+                    service=service_facts(svc),
+                    age=age,
+                    used_by_pool=use_by_year[year_key],
+                    price=price,
+                )
+            decisions[key] = decision
+        offers.append(Offer(slot=slot, service=svc, coverage=decision, status=offer_status(decision)))
+    return offers
+
+
+def _prices(*, pairs: set[tuple[int, int | None]]) -> dict[tuple[int, int | None], Decimal]:
+    """The facility price list for every (service, facility) on the page, in one query."""
+    pairs = {(service_id, facility_id) for service_id, facility_id in pairs if facility_id is not None}
+    if not pairs:
+        return {}
+    condition = Q()
+    for service_id in {service_id for service_id, _ in pairs}:
+        facility_ids = {facility_id for sid, facility_id in pairs if sid == service_id}
+        condition |= Q(service_id=service_id, facility_id__in=facility_ids)
+    rows = FacilityPrice.objects.filter(condition).values_list("service_id", "facility_id", "price")
+    return {(service_id, facility_id): price for service_id, facility_id, price in rows}

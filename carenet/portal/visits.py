@@ -1,0 +1,255 @@
+"""The patient's booking pages: log in, "Wyszukaj terminy", book with a confirmation step, "Moje wizyty", cancel and
+reschedule (SCH-2..4, BKG-1..6, CXL-1, ACC-3, NET-2). Each state change is one booking-service call; each read of
+a patient's visits goes through the booking selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from carenet.accounts import selectors as account_selectors
+from carenet.accounts.models import Patient, User
+from carenet.booking import selectors as booking_selectors
+from carenet.booking import services as booking_services
+from carenet.booking.models import Appointment, Channel
+from carenet.booking.offers import Offer, offers_for
+from carenet.core import clock
+from carenet.core.errors import ApplicationError, NotFound
+from carenet.core.http import HtmxHttpRequest
+from carenet.portal import selectors
+from carenet.portal.access import acting_user, patient_required
+from carenet.portal.booking_flow import can_cancel, coverage_label, price_to_accept, search_context
+from carenet.portal.forms import BookingConfirmForm, SlotSearchForm
+
+PAST_VISITS_PER_PAGE = 10
+
+
+class PatientLoginView(auth_views.LoginView):
+    """The portal login: patients land on "Moje wizyty", staff on their dashboard. Axes sees the request."""
+
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        user = self.request.user
+        if getattr(user, "role", None) == User.Role.PATIENT:
+            return reverse("portal:visits")
+        return reverse("staff:dashboard")
+
+
+def _patient(request: HttpRequest) -> Patient:
+    return request.patient  # type: ignore[attr-defined]
+
+
+def _acting_for(request: HttpRequest, raw_id: Any) -> Patient:
+    """Whom the patient books for: themself or one of their children (404 for anyone else)."""
+    me = _patient(request)
+    if raw_id in (None, "", str(me.pk)):
+        return me
+    allowed = account_selectors.patients_acting_for(patient=me, today=clock.today())
+    chosen = next((p for p in allowed if str(p.pk) == str(raw_id)), None)
+    if chosen is None:
+        raise Http404
+    return chosen
+
+
+def _book_url(offer: Offer, patient: Patient | None) -> str:
+    query = {"service": offer.service.code if offer.service else ""}
+    if patient is not None:
+        query["for"] = str(patient.pk)
+    return reverse("portal:book", args=[offer.slot.pk]) + "?" + urlencode(query)
+
+
+@patient_required
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    """SCH-2: "Wyszukaj terminy" — the form, and HTMX results below it."""
+    me = _patient(request)
+    acting_for = account_selectors.patients_acting_for(patient=me, today=clock.today())
+    form = SlotSearchForm(request.GET or None, today=clock.today(), acting_for=acting_for)
+    context = search_context(request=request, form=form, patient=me, now=clock.now(), book_url=_book_url)
+    context |= {"search_url": reverse("portal:search"), "heading": _("Find a visit")}
+    template = "portal/search.html#results" if request.htmx else "portal/search.html"
+    return render(request, template, context)
+
+
+def _offer_for(*, patient: Patient, slot_id: int, service_code: str) -> Offer:
+    try:
+        slot = selectors.slot_for_offer(slot_id=slot_id)
+    except NotFound as error:
+        raise Http404 from error
+    service = selectors.service_by_code(service_code)
+    return offers_for(patient=patient, slots=[slot], now=clock.now(), service=service)[0]
+
+
+def _referral_choices(*, patient: Patient, offer: Offer) -> list[tuple[int, str]] | None:
+    """BKG-4: the patient's valid referrals for the service, when it needs one (``None`` when it does not)."""
+    if offer.coverage is None or not offer.coverage.requires_referral:
+        return None
+    return selectors.referral_choices(patient=patient, service=offer.service, today=clock.today())
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """BKG-3: the confirmation step — a summary with the price; POST books (one service call)."""
+    patient = _acting_for(request, request.GET.get("for"))
+    offer = _offer_for(patient=patient, slot_id=slot_id, service_code=request.GET.get("service", ""))
+    if offer.service is None:
+        raise Http404
+    price = price_to_accept(offer)
+    referrals = _referral_choices(patient=patient, offer=offer)
+    form = BookingConfirmForm(
+        request.POST if request.method == "POST" else None,
+        price=price,
+        referrals=referrals,
+        occupational=offer.service.occupational,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                appointment = booking_services.appointment_book(
+                    actor=acting_user(request),
+                    patient=patient,
+                    slot_id=offer.slot.pk,
+                    service_id=offer.service.pk,
+                    channel=Channel.PORTAL,
+                    accept_price=bool(form.cleaned_data.get("accept_price")),
+                    referral_id=form.cleaned_data.get("referral"),
+                    occupational=form.occupational_referral(),
+                    now=clock.now(),
+                )
+            except ApplicationError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("The visit is booked. We will send a confirmation by SMS."))
+                return redirect("portal:visit", appointment_id=appointment.pk)
+        status = 422
+    label, tone = coverage_label(offer)
+    context = {"offer": offer, "form": form, "patient": patient, "label": label, "tone": tone, "price": price}
+    return render(request, "portal/book.html", context, status=status)
+
+
+@patient_required
+def visits(request: HttpRequest) -> HttpResponse:
+    """ "Moje wizyty": planned visits (each with cancel and reschedule) and past ones, paginated — for the patient
+    and the children they act for."""
+    me = _patient(request)
+    now = clock.now()
+    family = account_selectors.patients_acting_for(patient=me, today=clock.today())
+    planned: list[Appointment] = []
+    for person in family:
+        planned.extend(booking_selectors.appointment_list_for_patient(patient=person, upcoming=True, now=now))
+    planned.sort(key=lambda appointment: appointment.slot.starts_at)
+    whose = next((person for person in family if str(person.pk) == request.GET.get("who")), me)
+    past = booking_selectors.appointment_list_for_patient(patient=whose, upcoming=False, now=now)
+    past_page = Paginator(past, PAST_VISITS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(appointment, can_cancel(appointment, channel=Channel.PORTAL, now=now)) for appointment in planned]
+    context = {"planned": rows, "past_page": past_page, "family": family, "whose": whose}
+    return render(request, "portal/visits.html", context)
+
+
+def _access(request: HttpRequest, appointment_id: int) -> Appointment:
+    try:
+        return booking_selectors.access_appointment(actor=acting_user(request), appointment_id=appointment_id)
+    except NotFound as error:
+        raise Http404 from error
+
+
+@patient_required
+def visit(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """One visit: the booking confirmation with preparation instructions (SCH-4)."""
+    appointment = _access(request, appointment_id)
+    cancellable = can_cancel(appointment, channel=Channel.PORTAL, now=clock.now())
+    return render(request, "portal/visit.html", {"appointment": appointment, "can_cancel": cancellable})
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """CXL-1: "Odwołaj" — a confirmation page; POST cancels."""
+    appointment = _access(request, appointment_id)
+    error = None
+    if request.method == "POST":
+        try:
+            booking_services.appointment_cancel(
+                actor=acting_user(request), appointment_id=appointment.pk, channel=Channel.PORTAL, now=clock.now()
+            )
+        except ApplicationError as refusal:
+            error = str(refusal.message)
+        else:
+            messages.success(request, _("The visit is cancelled."))
+            return redirect("portal:visits")
+    status = 422 if error else 200
+    return render(request, "portal/cancel.html", {"appointment": appointment, "error": error}, status=status)
+
+
+@patient_required
+def reschedule(request: HtmxHttpRequest, appointment_id: int) -> HttpResponse:
+    """ "Zmień termin": the search, restricted to the booked service."""
+    appointment = _access(request, appointment_id)
+    form = SlotSearchForm(request.GET or None, today=clock.today(), service=appointment.service)
+
+    def book_url(offer: Offer, patient: Patient | None) -> str:
+        return reverse("portal:reschedule_confirm", args=[appointment.pk, offer.slot.pk])
+
+    context = search_context(
+        request=request, form=form, patient=appointment.patient, now=clock.now(), book_url=book_url
+    )
+    context |= {
+        "search_url": reverse("portal:reschedule", args=[appointment.pk]),
+        "heading": _("Change the date of a visit"),
+        "rescheduling": appointment,
+    }
+    template = "portal/search.html#results" if request.htmx else "portal/search.html"
+    return render(request, template, context)
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def reschedule_confirm(request: HttpRequest, appointment_id: int, slot_id: int) -> HttpResponse:
+    """The confirmation step of a reschedule: the new slot is taken before the old one is released (BKG)."""
+    appointment = _access(request, appointment_id)
+    offer = _offer_for(patient=appointment.patient, slot_id=slot_id, service_code=appointment.service.code)
+    price = price_to_accept(offer)
+    referrals = _referral_choices(patient=appointment.patient, offer=offer)
+    form = BookingConfirmForm(request.POST if request.method == "POST" else None, price=price, referrals=referrals)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                new = booking_services.appointment_reschedule(
+                    actor=acting_user(request),
+                    appointment_id=appointment.pk,
+                    new_slot_id=offer.slot.pk,
+                    channel=Channel.PORTAL,
+                    accept_price=bool(form.cleaned_data.get("accept_price")),
+                    referral_id=form.cleaned_data.get("referral"),
+                    now=clock.now(),
+                )
+            except ApplicationError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("The visit has a new date."))
+                return redirect("portal:visit", appointment_id=new.pk)
+        status = 422
+    label, tone = coverage_label(offer)
+    context = {
+        "offer": offer,
+        "form": form,
+        "patient": appointment.patient,
+        "label": label,
+        "tone": tone,
+        "price": price,
+        "rescheduling": appointment,
+    }
+    return render(request, "portal/book.html", context, status=status)

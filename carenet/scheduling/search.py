@@ -1,0 +1,269 @@
+"""Slot search (SCH-2, SCH-3, NET-2, NET-3): the free slots a patient may book, earliest first, one page at a time.
+
+:class:`SlotQuery` is the validated question (pure: its checks raise :class:`ValidationFailed` with stable codes and
+touch no database); :func:`slot_search` answers it with a :class:`SlotPage`.
+
+The query reads the ``slot`` table through its partial indexes on free slots ((specialty, city, starts_at),
+(specialty, mode, starts_at), (clinician, starts_at)); it orders by ``(starts_at, id)`` and fetches one row more than
+the page to tell whether there is a next page, so no ``COUNT(*)`` runs over millions of slots. A page costs a
+constant number of queries whatever its size: the slots with their clinician, facility, city, room and specialty
+joined in, the services of their schedules, and the partner facilities to phone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import ExtractHour
+from django.utils.translation import gettext_lazy as _
+
+from carenet.core.clock import WARSAW, at_warsaw, local
+from carenet.core.errors import ValidationFailed
+from carenet.network.models import Facility, FacilityClosure, Service, Specialty
+from carenet.scheduling.models import Mode, Schedule, Slot
+
+#: SCH-2: the longest date range one search may span (days, both ends included).
+MAX_RANGE_DAYS = 90
+#: The range searched when the patient gives no end date.
+DEFAULT_RANGE_DAYS = 30
+MAX_PAGE_SIZE = 50
+DEFAULT_PAGE_SIZE = 20
+#: Deep pages cost an OFFSET scan; nobody pages this far — they narrow the dates instead.
+MAX_PAGE = 200
+#: Partner facilities listed next to the results ("call them", NET-2).
+MAX_PARTNERS = 10
+
+#: Times of day on the Warsaw wall clock, as [from, to) hours.
+TIMES_OF_DAY: dict[str, tuple[int, int]] = {
+    "morning": (6, 12),
+    "afternoon": (12, 17),
+    "evening": (17, 24),
+}
+
+#: The sort orders a client may ask for (an allow-list); ``id`` breaks ties so paging is stable.
+SORTS: dict[str, tuple[str, str]] = {
+    "starts_at": ("starts_at", "id"),
+    "-starts_at": ("-starts_at", "-id"),
+}
+DEFAULT_SORT = "starts_at"
+
+#: Modes served from anywhere in the country (SCH-3): the city does not narrow them.
+REMOTE_MODES = frozenset({Mode.PHONE.value, Mode.VIDEO.value})
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    """A validated search question. Build it with the patient's input; invalid input raises at once."""
+
+    specialty: str | None = None
+    service: str | None = None
+    city_id: int | None = None
+    facility_id: int | None = None
+    clinician_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    time_of_day: str | None = None
+    hour_from: int | None = None
+    hour_to: int | None = None
+    language: str | None = None
+    mode: str | None = None
+    sort: str = DEFAULT_SORT
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        if not (self.specialty or self.service or self.clinician_id):
+            raise ValidationFailed(
+                _("Choose a specialty, a service or a clinician."), code="specialty_or_service_required"
+            )
+        if self.date_from and self.date_to:
+            if self.date_to < self.date_from:
+                raise ValidationFailed(_("The end date is before the start date."), code="dates_reversed")
+            if (self.date_to - self.date_from).days >= MAX_RANGE_DAYS:
+                raise ValidationFailed(
+                    _("Search at most %(days)d days at once.") % {"days": MAX_RANGE_DAYS}, code="range_too_long"
+                )
+        if self.time_of_day is not None and self.time_of_day not in TIMES_OF_DAY:
+            raise ValidationFailed(_("Time of day is one of: morning, afternoon, evening."), code="unknown_time_of_day")
+        if self.time_of_day is not None and (self.hour_from is not None or self.hour_to is not None):
+            raise ValidationFailed(_("Give either a time of day or hours, not both."), code="time_filter_conflict")
+        for hour in (self.hour_from, self.hour_to):
+            if hour is not None and not 0 <= hour <= 24:
+                raise ValidationFailed(_("Hours are between 0 and 24."), code="bad_hours")
+        if self.hour_from is not None and self.hour_to is not None and self.hour_from >= self.hour_to:
+            raise ValidationFailed(_("The hours are reversed."), code="hours_reversed")
+        if self.mode is not None and self.mode not in Mode.values:
+            raise ValidationFailed(_("Mode is one of: in_person, phone, video."), code="unknown_mode")
+        if self.sort not in SORTS:
+            raise ValidationFailed(_("Sort by one of: %(sorts)s.") % {"sorts": ", ".join(SORTS)}, code="unknown_sort")
+        if not 1 <= self.page <= MAX_PAGE:
+            raise ValidationFailed(_("The page is a number from 1 to %(max)d.") % {"max": MAX_PAGE}, code="bad_page")
+        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise ValidationFailed(
+                _("The page size is a number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}, code="bad_page_size"
+            )
+
+    def window(self, *, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+        """The searched period as instants ``[start, end)``: from the start date (never before ``now``) through the
+        end of the end date, Warsaw days (SCH-2)."""
+        today = local(now).date()
+        first = self.date_from or today
+        last = self.date_to or (first + dt.timedelta(days=DEFAULT_RANGE_DAYS - 1))
+        if (last - max(first, today)).days >= MAX_RANGE_DAYS:
+            raise ValidationFailed(
+                _("Search at most %(days)d days at once.") % {"days": MAX_RANGE_DAYS}, code="range_too_long"
+            )
+        start = max(at_warsaw(first, dt.time.min), now)
+        end = at_warsaw(last + dt.timedelta(days=1), dt.time.min)
+        return start, end
+
+    def hours(self) -> tuple[int, int] | None:
+        """The wall-clock hours ``[from, to)`` the slot must start in, or ``None`` for any time."""
+        if self.time_of_day is not None:
+            return TIMES_OF_DAY[self.time_of_day]
+        if self.hour_from is None and self.hour_to is None:
+            return None
+        return (self.hour_from or 0, 24 if self.hour_to is None else self.hour_to)
+
+
+@dataclass(frozen=True)
+class PartnerFacility:
+    """NET-2: a partner facility that matches the search: never bookable online, the patient phones it."""
+
+    id: int
+    name: str
+    city: str
+    address: str
+    phone: str
+    scope: str
+    offers_telemedicine: bool
+
+
+@dataclass(frozen=True)
+class SlotPage:
+    slots: list[Slot]
+    page: int
+    page_size: int
+    has_next: bool
+    partners: list[PartnerFacility] = field(default_factory=list)
+    #: The service named in the query (``None`` for a specialty or clinician search).
+    service: Service | None = None
+
+
+def slot_search(*, query: SlotQuery, now: dt.datetime) -> SlotPage:
+    """SCH-2: one page of free, bookable slots matching ``query``, earliest first (or as sorted), plus the partner
+    facilities to phone (NET-2).
+
+    Only free slots starting after ``now``; never at a partner facility (NET-2), an inactive one, or one closed at
+    that time (NET-3). Phone and video consultations are searched nationwide: the city narrows in-person visits
+    only (SCH-3). Each slot comes with its clinician, facility (and city), room, specialty and its schedule's
+    services loaded.
+    """
+    window = query.window(now=now)
+    specialty, service = _resolve_catalogue(query)
+    slots = _free_slots(query=query, specialty=specialty, service=service, window=window, now=now)
+    offset = (query.page - 1) * query.page_size
+    rows = list(slots[offset : offset + query.page_size + 1])
+    has_next = len(rows) > query.page_size
+    return SlotPage(
+        slots=rows[: query.page_size],
+        page=query.page,
+        page_size=query.page_size,
+        has_next=has_next,
+        partners=partner_facilities_for(query=query),
+        service=service,
+    )
+
+
+def _resolve_catalogue(query: SlotQuery) -> tuple[Specialty | None, Service | None]:
+    service: Service | None = None
+    specialty: Specialty | None = None
+    if query.service:
+        service = Service.objects.select_related("specialty").filter(code=query.service, is_bookable=True).first()
+        if service is None:
+            raise ValidationFailed(_("There is no such service."), code="unknown_service")
+    if query.specialty:
+        specialty = Specialty.objects.filter(code=query.specialty).first()
+        if specialty is None:
+            raise ValidationFailed(_("There is no such specialty."), code="unknown_specialty")
+    elif service is not None and service.specialty_id is not None:
+        # A service belongs to one specialty: narrowing by it lets the search use the specialty indexes.
+        specialty = service.specialty
+    return specialty, service
+
+
+def _free_slots(
+    *,
+    query: SlotQuery,
+    specialty: Specialty | None,
+    service: Service | None,
+    window: tuple[dt.datetime, dt.datetime],
+    now: dt.datetime,
+) -> QuerySet[Slot]:
+    start, end = window
+    slots = Slot.objects.filter(is_free=True, starts_at__gt=now, starts_at__gte=start, starts_at__lt=end)
+    if specialty is not None:
+        slots = slots.filter(specialty=specialty)
+    if service is not None:
+        slots = slots.filter(
+            schedule_id__in=Schedule.services.through.objects.filter(service=service).values("schedule_id")
+        )
+    if query.clinician_id is not None:
+        slots = slots.filter(clinician_id=query.clinician_id)
+    if query.facility_id is not None:
+        slots = slots.filter(facility_id=query.facility_id)
+    if query.mode is not None:
+        slots = slots.filter(mode=query.mode)
+    if query.city_id is not None and query.mode not in REMOTE_MODES:
+        # SCH-3: the city narrows in-person visits; remote consultations are served nationwide.
+        slots = slots.filter(Q(city_id=query.city_id) | Q(mode__in=REMOTE_MODES))
+    if query.language:
+        slots = slots.filter(clinician__languages__code=query.language)
+    hours = query.hours()
+    if hours is not None:
+        slots = slots.annotate(local_hour=ExtractHour("starts_at", tzinfo=WARSAW)).filter(
+            local_hour__gte=hours[0], local_hour__lt=hours[1]
+        )
+    # NET-2: partner facilities are never bookable online; remote slots have no facility.
+    slots = slots.filter(Q(facility__isnull=True) | Q(facility__kind=Facility.Kind.OWN, facility__is_active=True))
+    # NET-3: nothing inside a closure of its facility.
+    closed = FacilityClosure.objects.filter(
+        facility_id=OuterRef("facility_id"), starts_at__lt=OuterRef("ends_at"), ends_at__gt=OuterRef("starts_at")
+    )
+    slots = slots.exclude(Exists(closed))
+    return (
+        slots.select_related("clinician", "facility", "facility__city", "room", "specialty", "schedule")
+        .prefetch_related(Prefetch("schedule__services", queryset=Service.objects.select_related("specialty")))
+        .order_by(*SORTS[query.sort])
+    )
+
+
+def partner_facilities_for(*, query: SlotQuery) -> list[PartnerFacility]:
+    """NET-2: partner facilities in the searched city (or the named partner facility), with their phone and scope.
+
+    Remote searches list only partners that offer telemedicine. A search without a city lists none: a nationwide
+    list of phone numbers helps nobody.
+    """
+    partners = Facility.objects.filter(kind=Facility.Kind.PARTNER, is_active=True).select_related("city")
+    if query.facility_id is not None:
+        partners = partners.filter(pk=query.facility_id)
+    elif query.city_id is not None:
+        partners = partners.filter(city_id=query.city_id)
+    else:
+        return []
+    if query.mode in REMOTE_MODES:
+        partners = partners.filter(offers_telemedicine=True)
+    return [
+        PartnerFacility(
+            id=facility.pk,
+            name=facility.name,
+            city=facility.city.name,
+            address=facility.address,
+            phone=facility.phone,
+            scope=facility.scope,
+            offers_telemedicine=facility.offers_telemedicine,
+        )
+        for facility in partners.order_by("name", "id")[:MAX_PARTNERS]
+    ]

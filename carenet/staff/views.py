@@ -1,0 +1,267 @@
+"""Staff consoles: the dashboard, and the call-centre and reception consoles — find a patient, see their visits with
+channel and who booked them (BKG-1), search and book for them, cancel. One booking-service call per state change;
+reads of a patient's visits through the booking selectors. A receptionist works only at their own facility."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from carenet.accounts import selectors as account_selectors
+from carenet.accounts.models import Patient, User
+from carenet.booking import selectors as booking_selectors
+from carenet.booking import services as booking_services
+from carenet.booking.models import Appointment, Channel
+from carenet.booking.offers import Offer, offers_for
+from carenet.core import clock
+from carenet.core.errors import ApplicationError, NotFound, ValidationFailed
+from carenet.core.http import HtmxHttpRequest
+from carenet.coverage.selectors import enrolment_active_on
+from carenet.portal import selectors as portal_selectors
+from carenet.portal.access import acting_user, forbidden
+from carenet.portal.booking_flow import can_cancel, coverage_label, price_to_accept, search_context
+from carenet.portal.forms import BookingConfirmForm, SlotSearchForm
+
+View = Callable[..., HttpResponse]
+
+#: Roles that use the booking consoles; an administrator works as the call centre.
+CONSOLE_ROLES = frozenset({User.Role.CALL_CENTRE, User.Role.RECEPTIONIST, User.Role.ADMIN})
+PATIENTS_PER_PAGE = 20
+
+
+class StaffLoginView(auth_views.LoginView):
+    template_name = "staff/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        if getattr(self.request.user, "role", None) == User.Role.PATIENT:
+            return reverse("portal:visits")
+        return reverse("staff:dashboard")
+
+
+def _role(user: Any) -> str:
+    return User.Role.ADMIN if user.is_superuser else str(user.role)
+
+
+def staff_required(*, roles: frozenset[str] | None = None) -> Callable[[View], View]:
+    """Anonymous users go to the staff login; patients, and staff whose role the page is not for, get a 403."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), reverse("staff:login"))
+            role = _role(user)
+            if role == User.Role.PATIENT or (roles is not None and role not in roles):
+                return forbidden(request)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _channel(user: Any) -> str:
+    """BKG-1: a receptionist books through the reception channel; operators and administrators through the call
+    centre."""
+    return Channel.RECEPTION if _role(user) == User.Role.RECEPTIONIST else Channel.CALL_CENTRE
+
+
+def _desk_facility(user: Any) -> Any:
+    return user.facility if _role(user) == User.Role.RECEPTIONIST else None
+
+
+@staff_required()
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """What the staff member's role may do here."""
+    role = _role(request.user)
+    facility = _desk_facility(request.user)
+    return render(
+        request, "staff/dashboard.html", {"role": role, "facility": facility, "console": role in CONSOLE_ROLES}
+    )
+
+
+@staff_required(roles=CONSOLE_ROLES)
+def patients(request: HttpRequest) -> HttpResponse:
+    """Find a patient by PESEL, name or phone (indexed prefix lookups, at least 3 characters), paginated."""
+    query = request.GET.get("q", "").strip()[:80]
+    raw_page = request.GET.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 1000 else 1
+    found: list[Patient] = []
+    error = None
+    has_next = False
+    if query:
+        try:
+            found = account_selectors.patient_find(
+                query=query, limit=PATIENTS_PER_PAGE + 1, offset=(page - 1) * PATIENTS_PER_PAGE
+            )
+        except ValidationFailed as refusal:
+            error = str(refusal.message)
+        has_next = len(found) > PATIENTS_PER_PAGE
+        found = found[:PATIENTS_PER_PAGE]
+    context = {
+        "query": query,
+        "found": found,
+        "error": error,
+        "page": page,
+        "has_next": has_next,
+        "querystring": urlencode({"q": query}),
+        "facility": _desk_facility(request.user),
+    }
+    template = "staff/patients.html#results" if getattr(request, "htmx", False) else "staff/patients.html"
+    return render(request, template, context)
+
+
+def _patient(request: HttpRequest, patient_id: int) -> Patient:
+    try:
+        return booking_selectors.access_patient(actor=acting_user(request), patient_id=patient_id)
+    except NotFound as error:
+        raise Http404 from error
+
+
+@staff_required(roles=CONSOLE_ROLES)
+def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The patient's page: enrolment and tier, upcoming visits with channel and who booked them (BKG-1)."""
+    person = _patient(request, patient_id)
+    now = clock.now()
+    upcoming = list(booking_selectors.appointment_list_for_patient(patient=person, upcoming=True, now=now))
+    channel = _channel(request.user)
+    facility = _desk_facility(request.user)
+    rows = [
+        (
+            appointment,
+            can_cancel(appointment, channel=channel, now=now)
+            and (facility is None or appointment.slot.facility_id == facility.pk),
+        )
+        for appointment in upcoming
+    ]
+    past = booking_selectors.appointment_list_for_patient(patient=person, upcoming=False, now=now)[:10]
+    context = {
+        "patient": person,
+        "enrolment": enrolment_active_on(patient=person, day=clock.today()),
+        "upcoming": rows,
+        "past": past,
+        "facility": facility,
+    }
+    return render(request, "staff/patient.html", context)
+
+
+@staff_required(roles=CONSOLE_ROLES)
+def patient_search(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
+    """Search free slots for the patient: the portal's search; a receptionist's is fixed to their facility."""
+    person = _patient(request, patient_id)
+    facility = _desk_facility(request.user)
+    form = SlotSearchForm(request.GET or None, today=clock.today(), facility=facility)
+
+    def book_url(offer: Offer, _for: Patient | None) -> str:
+        query = urlencode({"service": offer.service.code if offer.service else ""})
+        return reverse("staff:book", args=[person.pk, offer.slot.pk]) + "?" + query
+
+    context = search_context(request=request, form=form, patient=person, now=clock.now(), book_url=book_url)
+    context |= {
+        "search_url": reverse("staff:patient_search", args=[person.pk]),
+        "heading": _("Find a visit for %(patient)s") % {"patient": person.full_name},
+        "staff_patient": person,
+        "facility": facility,
+    }
+    template = "portal/search.html#results" if request.htmx else "staff/search.html"
+    return render(request, template, context)
+
+
+@staff_required(roles=CONSOLE_ROLES)
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, patient_id: int, slot_id: int) -> HttpResponse:
+    """The confirmation step for a booking on the patient's behalf (read the price to them); POST books."""
+    person = _patient(request, patient_id)
+    try:
+        slot = portal_selectors.slot_for_offer(slot_id=slot_id)
+    except NotFound as error:
+        raise Http404 from error
+    service = portal_selectors.service_by_code(request.GET.get("service", ""))
+    offer = offers_for(patient=person, slots=[slot], now=clock.now(), service=service)[0]
+    if offer.service is None:
+        raise Http404
+    price = price_to_accept(offer)
+    referrals = None
+    if offer.coverage is not None and offer.coverage.requires_referral:
+        referrals = portal_selectors.referral_choices(patient=person, service=offer.service, today=clock.today())
+    form = BookingConfirmForm(
+        request.POST if request.method == "POST" else None,
+        price=price,
+        referrals=referrals,
+        occupational=offer.service.occupational,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                appointment = booking_services.appointment_book(
+                    actor=acting_user(request),
+                    patient=person,
+                    slot_id=slot.pk,
+                    service_id=offer.service.pk,
+                    channel=_channel(request.user),
+                    accept_price=bool(form.cleaned_data.get("accept_price")),
+                    referral_id=form.cleaned_data.get("referral"),
+                    occupational=form.occupational_referral(),
+                    now=clock.now(),
+                )
+            except ApplicationError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(
+                    request,
+                    _("Booked for %(patient)s: %(when)s.")
+                    % {
+                        "patient": person.full_name,
+                        "when": clock.local(appointment.slot.starts_at).strftime("%d.%m.%Y %H:%M"),
+                    },
+                )
+                return redirect("staff:patient", patient_id=person.pk)
+        status = 422
+    label, tone = coverage_label(offer)
+    context = {"offer": offer, "form": form, "patient": person, "label": label, "tone": tone, "price": price}
+    return render(request, "staff/book.html", context, status=status)
+
+
+def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
+    try:
+        return booking_selectors.access_appointment(actor=acting_user(request), appointment_id=appointment_id)
+    except NotFound as error:
+        raise Http404 from error
+
+
+@staff_required(roles=CONSOLE_ROLES)
+@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """CXL-1 through the call centre or reception: a confirmation page; POST cancels. A receptionist sees (and
+    cancels) only visits at their facility — others are a 404."""
+    appointment = _appointment(request, appointment_id)
+    error = None
+    if request.method == "POST":
+        try:
+            booking_services.appointment_cancel(
+                actor=acting_user(request),
+                appointment_id=appointment.pk,
+                channel=_channel(request.user),
+                now=clock.now(),
+            )
+        except ApplicationError as refusal:
+            error = str(refusal.message)
+        else:
+            messages.success(request, _("The visit is cancelled."))
+            return redirect("staff:patient", patient_id=appointment.patient_id)
+    context = {"appointment": appointment, "error": error}
+    return render(request, "staff/cancel.html", context, status=422 if error else 200)
