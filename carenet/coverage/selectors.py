@@ -172,3 +172,16 @@ def coverage_for(
         used_by_pool=limit_use_for(enrolment=enrolment, day=day),
         price=price,
     )
+
+
+def partner_facility_ids_allowed(*, patient: Patient, day: dt.date) -> frozenset[int]:
+    """PKG-2: the partner facilities the contracts of the patient's enrolments in force on ``day`` allow."""
+    from carenet.coverage.models import Contract
+
+    return frozenset(
+        Contract.partner_facilities.through.objects.filter(
+            contract__enrolments__patient=patient,
+            contract__enrolments__activated_on__lte=day,
+            contract__enrolments__paid_through__gte=day,
+        ).values_list("facility_id", flat=True)
+    )

@@ -17,7 +17,9 @@ from carenet.accounts.models import Patient
 from carenet.booking.models import Appointment
 from carenet.booking.offers import Offer, OfferStatus, offers_for
 from carenet.booking.policies import CancelFacts, cancel_refusal
+from carenet.core import clock
 from carenet.core.errors import ValidationFailed
+from carenet.coverage.selectors import partner_facility_ids_allowed
 from carenet.portal.forms import SlotSearchForm
 from carenet.scheduling.search import SlotPage, slot_search
 
@@ -103,7 +105,13 @@ def search_context(
     if form.is_bound and form.is_valid():
         chosen = form.cleaned_data.get("for_whom") or patient
         try:
-            result = slot_search(query=form.slot_query(page=page_number(request) or 0), now=now)
+            result = slot_search(
+                query=form.slot_query(page=page_number(request) or 0),
+                now=now,
+                allowed_partner_ids=None
+                if chosen is None
+                else partner_facility_ids_allowed(patient=chosen, day=clock.local(now).date()),
+            )
         except ValidationFailed as error:
             form.add_error(None, str(error.message))
         else:

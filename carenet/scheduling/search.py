@@ -13,6 +13,7 @@ joined in, the services of their schedules, and the partner facilities to phone.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -152,14 +153,15 @@ class SlotPage:
     service: Service | None = None
 
 
-def slot_search(*, query: SlotQuery, now: dt.datetime) -> SlotPage:
+def slot_search(*, query: SlotQuery, now: dt.datetime, allowed_partner_ids: Collection[int] | None = None) -> SlotPage:
     """SCH-2: one page of free, bookable slots matching ``query``, earliest first (or as sorted), plus the partner
     facilities to phone (NET-2).
 
     Only free slots starting after ``now``; never at a partner facility (NET-2), an inactive one, or one closed at
     that time (NET-3). Phone and video consultations are searched nationwide: the city narrows in-person visits
     only (SCH-3). Each slot comes with its clinician, facility (and city), room, specialty and its schedule's
-    services loaded.
+    services loaded. ``allowed_partner_ids`` narrows the partners to those the patient's contract allows (PKG-2);
+    ``None`` lists every partner that matches.
     """
     window = query.window(now=now)
     specialty, service = _resolve_catalogue(query)
@@ -172,7 +174,7 @@ def slot_search(*, query: SlotQuery, now: dt.datetime) -> SlotPage:
         page=query.page,
         page_size=query.page_size,
         has_next=has_next,
-        partners=partner_facilities_for(query=query),
+        partners=partner_facilities_for(query=query, allowed_ids=allowed_partner_ids),
         service=service,
     )
 
@@ -240,13 +242,15 @@ def _free_slots(
     )
 
 
-def partner_facilities_for(*, query: SlotQuery) -> list[PartnerFacility]:
+def partner_facilities_for(*, query: SlotQuery, allowed_ids: Collection[int] | None = None) -> list[PartnerFacility]:
     """NET-2: partner facilities in the searched city (or the named partner facility), with their phone and scope.
 
     Remote searches list only partners that offer telemedicine. A search without a city lists none: a nationwide
     list of phone numbers helps nobody.
     """
     partners = Facility.objects.filter(kind=Facility.Kind.PARTNER, is_active=True).select_related("city")
+    if allowed_ids is not None:
+        partners = partners.filter(pk__in=list(allowed_ids))
     if query.facility_id is not None:
         partners = partners.filter(pk=query.facility_id)
     elif query.city_id is not None:

@@ -24,6 +24,7 @@ from carenet.api.schemas import (
 )
 from carenet.booking.offers import Offer, offers_for
 from carenet.core import clock
+from carenet.coverage.selectors import partner_facility_ids_allowed
 from carenet.network.models import Clinician, Facility
 from carenet.scheduling import search
 
@@ -73,7 +74,8 @@ def slot_list(request: HttpRequest, filters: Query[SlotSearchIn]) -> SlotPageOut
     values = filters.model_dump(exclude={"patient_id"})
     query = search.SlotQuery(**values)
     patient = coverage_patient(actor=actor, patient_id=filters.patient_id)
-    page = search.slot_search(query=query, now=now)
+    allowed = None if patient is None else partner_facility_ids_allowed(patient=patient, day=clock.local(now).date())
+    page = search.slot_search(query=query, now=now, allowed_partner_ids=allowed)
     offers = offers_for(patient=patient, slots=page.slots, now=now, service=page.service)
     return SlotPageOut(
         results=[slot_out(offer) for offer in offers],

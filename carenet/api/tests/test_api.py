@@ -75,7 +75,10 @@ def test_the_session_works_with_its_csrf_token(world: World) -> None:
 
 # --- Search --------------------------------------------------------------------------------------------------------
 def test_search_shows_coverage_preparation_and_partners_to_phone(world: World) -> None:
+    """SCH-2, SCH-4, NET-2, PKG-2: partners of the patient's contract are listed to phone; others are not."""
     partner = FacilityFactory(city=world.facility.city, partner=True, phone="+48 22 555 00 00")
+    FacilityFactory(city=world.facility.city, partner=True, phone="+48 22 555 99 99")  # not in the contract
+    world.patient_a.enrolments.get().contract.partner_facilities.add(partner)
     make_slot(starts_at=clock.at_warsaw(visit_day(), dt.time(9)), facility=partner, specialty=world.service.specialty)
     body = world.client("patient_a").get("/api/v1/slots", {"specialty": "interna", "city_id": world.facility.city_id})
     assert body.status_code == 200, body.content

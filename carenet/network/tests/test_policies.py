@@ -44,3 +44,19 @@ def test_net3_closure_overlap_is_half_open() -> None:
     start, end = dt.datetime(2026, 12, 1, 8), dt.datetime(2026, 12, 2, 8)
     assert policies.closures_overlap([(start, end)], dt.datetime(2026, 12, 1, 9), dt.datetime(2026, 12, 1, 9, 15))
     assert not policies.closures_overlap([(start, end)], end, end + dt.timedelta(minutes=15))
+
+
+@pytest.mark.django_db
+def test_net4_professor_consultations_are_those_of_habilitated_doctors_and_professors() -> None:
+    """NET-4 / PKG-1: the academic title decides whether a consultation is a professor consultation (Premium)."""
+    from carenet.network.models import Clinician
+    from carenet.network.tests.factories import ClinicianFactory
+
+    titles = {title: ClinicianFactory(title=title).is_professor for title in Clinician.Title.values}
+    assert titles == {
+        "": False,
+        "lek.": False,
+        "dr n. med.": False,
+        "dr hab. n. med.": True,
+        "prof. dr hab. n. med.": True,
+    }

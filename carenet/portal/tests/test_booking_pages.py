@@ -155,9 +155,12 @@ def test_search_results_come_as_an_htmx_partial(world: World) -> None:
 
 
 def test_search_lists_partner_facilities_to_phone_and_paginates(world: World) -> None:
-    FacilityFactory(
+    """NET-2 / PKG-2: partners the patient's contract allows are listed with their phone; others are not."""
+    allowed = FacilityFactory(
         partner=True, city=world.centre.city, name="Przychodnia Partnerska Ochota", phone="+48 22 555 00 11"
     )
+    FacilityFactory(partner=True, city=world.centre.city, name="Przychodnia Spoza Umowy")
+    world.patient_a.enrolments.get().contract.partner_facilities.add(allowed)
     for minute in range(0, 60, 6):
         make_slot(
             starts_at=clock.at_warsaw(world.day, dt.time(16, minute)),
@@ -170,6 +173,7 @@ def test_search_lists_partner_facilities_to_phone_and_paginates(world: World) ->
     params = world.search_params(city=world.centre.city.pk)
     first = client.get(url("portal:search"), params).content.decode()
     assert "Przychodnia Partnerska Ochota" in first and "+48 22 555 00 11" in first  # NET-2
+    assert "Przychodnia Spoza Umowy" not in first  # PKG-2: not in the patient's contract
     assert "page=2" in first
     second = client.get(url("portal:search"), {**params, "page": 2}).content.decode()
     assert "Page 2" in second and "page=1" in second

@@ -69,6 +69,7 @@ def test_free_future_slots_of_the_specialty_in_the_city_earliest_first(world):
 
 
 def test_service_facility_clinician_language_and_hours_narrow_the_search(world):
+    """SCH-2 with NET-4: a clinician's languages (and the other filters) narrow the search."""
     ekg = ServiceFactory(code="ekg", specialty=world["interna"], kind="functional", preparation="Bez balsamu.")
     english = Language.objects.create(code="en", name="English")
     speaker = ClinicianFactory()
