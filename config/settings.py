@@ -6,6 +6,7 @@ demo: SQLite in ./var, local SMS backend with a developer inbox, debug on.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -34,6 +35,13 @@ if not SECRET_KEY:
     if not DEBUG:
         raise RuntimeError("CARENET_SECRET_KEY must be set when CARENET_DEBUG is off")
     SECRET_KEY = "carenet-demo-only-not-secret"  # noqa: S105 - demo default, refused in production above
+# PKG-6: the key that signs the E-Karta's QR code. In debug it is derived from SECRET_KEY; in production it must be
+# set on its own, so rotating one key does not silently rotate the other.
+CARENET_ECARD_SECRET = os.environ.get("CARENET_ECARD_SECRET", "")
+if not CARENET_ECARD_SECRET:
+    if not DEBUG:
+        raise RuntimeError("CARENET_ECARD_SECRET must be set when CARENET_DEBUG is off")
+    CARENET_ECARD_SECRET = hashlib.sha256(f"carenet-ecard:{SECRET_KEY}".encode()).hexdigest()
 ALLOWED_HOSTS = env_list("CARENET_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CARENET_CSRF_TRUSTED_ORIGINS", "")
 
@@ -72,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "carenet.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -128,6 +137,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # ACC-2: the SMS first password, once and within ten minutes; after axes, so failures still count.
+    "carenet.accounts.backends.FirstPasswordBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -195,6 +206,12 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# --- Accounts (ACC-1, ACC-2) ----------------------------------------------------------------------------------
+# The first-login password sent by SMS works once and only for this many minutes.
+CARENET_FIRST_PASSWORD_MINUTES = int(os.environ.get("CARENET_FIRST_PASSWORD_MINUTES", "10"))
+# At most this many first-password SMS go to one phone number within an hour.
+CARENET_FIRST_PASSWORD_SMS_PER_HOUR = int(os.environ.get("CARENET_FIRST_PASSWORD_SMS_PER_HOUR", "3"))
 
 # --- Booking (BKG-3, BKG-5, ACC-3, CXL-2, SMS-1) ------------------------------------------------------------------
 # A hold keeps a slot for the patient while they confirm (FHIR $hold); the sweep frees expired ones.

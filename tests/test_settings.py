@@ -33,6 +33,7 @@ def test_production_passes_the_deployment_checks() -> None:
         "WARNING",
         CARENET_DEBUG="false",
         CARENET_SECRET_KEY="x" * 20 + "production-secret-key-for-the-check-0123456789",
+        CARENET_ECARD_SECRET="e" * 20 + "production-ecard-secret-for-the-check-0123456789",
         CARENET_ALLOWED_HOSTS="portal.carenet.example",
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -43,5 +44,13 @@ def test_production_webhook_secret_and_developer_inbox_are_off_by_default() -> N
         "from django.conf import settings; "
         "print(repr(settings.CARENET_SMS_WEBHOOK_SECRET), settings.CARENET_SMS_DEV_INBOX, settings.DEBUG)"
     )
-    result = _manage("shell", "-c", code, CARENET_DEBUG="false", CARENET_SECRET_KEY="k" * 60)
+    result = _manage(
+        "shell", "-c", code, CARENET_DEBUG="false", CARENET_SECRET_KEY="k" * 60, CARENET_ECARD_SECRET="e" * 60
+    )
     assert result.stdout.strip().splitlines()[-1] == "'' False False", result.stderr
+
+
+def test_production_refuses_to_start_without_an_ecard_secret() -> None:
+    result = _manage("check", CARENET_DEBUG="false", CARENET_SECRET_KEY="k" * 60)
+    assert result.returncode != 0
+    assert "CARENET_ECARD_SECRET must be set" in result.stderr

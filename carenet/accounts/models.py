@@ -5,7 +5,7 @@ from __future__ import annotations
 from auditlog.registry import auditlog
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,9 +19,10 @@ class User(AbstractUser):
         CLINICIAN = "clinician", _("clinician")
         COORDINATOR = "coordinator", _("network coordinator")
         ADMIN = "admin", _("administrator")
+        PARTNER_STAFF = "partner_staff", _("partner facility staff")
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PATIENT)
-    # The facility whose reception desk a receptionist works at.
+    # The facility whose reception desk a receptionist works at; for partner-facility staff, their partner facility.
     facility = models.ForeignKey(
         "network.Facility",
         on_delete=models.PROTECT,
@@ -40,7 +41,12 @@ class User(AbstractUser):
                 condition=~Q(role="receptionist") | Q(facility__isnull=False),
                 name="receptionist_has_facility",
                 violation_error_message=_("A receptionist works at a facility."),
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="partner_staff") | Q(facility__isnull=False),
+                name="partner_staff_has_facility",
+                violation_error_message=_("Partner-facility staff work at their partner facility."),
+            ),
         ]
 
     @property
@@ -121,6 +127,32 @@ class IdentityConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient}: {self.get_method_display()} {self.confirmed_at:%Y-%m-%d}"
+
+
+class FirstPassword(models.Model):
+    """ACC-2: a first-login password sent by SMS. Only its hash is kept; it works once, for ten minutes."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="first_passwords", verbose_name=_("user"))
+    # The number the SMS went to: the hourly limit counts per phone, whatever account it belongs to.
+    mobile = models.CharField(_("mobile phone"), max_length=16, db_index=True)
+    password_hash = models.CharField(_("password hash"), max_length=128)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("first password")
+        verbose_name_plural = _("first passwords")
+        indexes = [models.Index(fields=["mobile", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(created_at__lte=F("expires_at")), name="first_password_expires_after_creation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 # The back office's changes to these records are kept with who made them (django-auditlog).

@@ -1,8 +1,11 @@
-"""Pure rules about people: PESEL (ACC-1), Polish mobile numbers (ACC-2) and ages. No Django imports."""
+"""Pure rules about people: PESEL (ACC-1), Polish mobile numbers (ACC-2), registration against the roster (ACC-1,
+ACC-7) and the first password (ACC-2). No Django imports."""
 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -81,3 +84,94 @@ def normalize_mobile(raw: str) -> str:
     if not is_polish_mobile(e164):
         raise InvalidPhone(PhoneProblem.NOT_MOBILE)
     return e164
+
+
+# --- Registration against the roster (ACC-1, ACC-7) -----------------------------------------------------------
+
+# Letters NFKD does not split into a base letter and a mark (Polish ł, and a few neighbours' letters).
+_UNSPLIT_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+
+
+def name_key(name: str) -> str:
+    """ACC-1: a name compared without case, diacritics or surrounding/duplicate spaces ("Łukasz" == "lukasz")."""
+    folded = " ".join((name or "").split()).casefold().translate(_UNSPLIT_LETTERS)
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@dataclass(frozen=True)
+class RegistrationFacts:
+    """What a person typed on the registration form; ``pesel`` and ``mobile`` already validated (E.164)."""
+
+    first_name: str
+    last_name: str
+    pesel: str
+    mobile: str
+
+
+@dataclass(frozen=True)
+class RosterFacts:
+    """One roster entry: the person the employer or insurer ordered a package for, and its dates (PKG-3)."""
+
+    first_name: str
+    last_name: str
+    pesel: str
+    mobile: str
+    activation_date: dt.date
+    paid_through: dt.date
+
+
+def roster_matches(registration: RegistrationFacts, entry: RosterFacts) -> bool:
+    """ACC-1: the roster entry is this person: first and last name equal without case and diacritics, the PESEL
+    exactly equal and the mobile number equal once both are in E.164. A roster entry without a valid mobile number
+    never matches (ACC-2: the first password goes to that number)."""
+    if registration.pesel != entry.pesel:
+        return False
+    if name_key(registration.first_name) != name_key(entry.first_name):
+        return False
+    if name_key(registration.last_name) != name_key(entry.last_name):
+        return False
+    try:
+        return normalize_mobile(entry.mobile) == normalize_mobile(registration.mobile)
+    except InvalidPhone:
+        return False
+
+
+def package_active(entry: RosterFacts, *, today: dt.date) -> bool:
+    """ACC-7, PKG-3: the package is active from its activation date through its last paid day, both inclusive."""
+    return entry.activation_date <= today <= entry.paid_through
+
+
+# --- The first password (ACC-2) -------------------------------------------------------------------------------
+
+#: Letters and digits a person reads off a phone screen without confusing them (no 0/o, 1/l/i).
+FIRST_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 - an alphabet, not a password
+FIRST_PASSWORD_GROUPS = 3
+FIRST_PASSWORD_GROUP_LENGTH = 4
+
+
+def first_password_generate(choice: Callable[[str], str]) -> str:
+    """ACC-2: a random first password of 12 readable characters in groups of four ("k7mp-q3xa-9rtw").
+
+    ``choice`` is the random source (``secrets.choice`` in production)."""
+    groups = (
+        "".join(choice(FIRST_PASSWORD_ALPHABET) for _ in range(FIRST_PASSWORD_GROUP_LENGTH))
+        for _ in range(FIRST_PASSWORD_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def first_password_expires_at(created_at: dt.datetime, *, minutes: int) -> dt.datetime:
+    """ACC-2: a first password is valid for ``minutes`` (10) after it was sent."""
+    return created_at + dt.timedelta(minutes=minutes)
+
+
+def first_password_usable(*, expires_at: dt.datetime, used_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """ACC-2: a first password works once, and only before it expires."""
+    return used_at is None and now < expires_at
+
+
+def first_password_sms_allowed(*, sent_at: Sequence[dt.datetime], now: dt.datetime, per_hour: int) -> bool:
+    """ACC-2: at most ``per_hour`` (3) first-password SMS to one phone within any hour."""
+    hour_ago = now - dt.timedelta(hours=1)
+    return sum(1 for moment in sent_at if hour_ago < moment <= now) < per_hour

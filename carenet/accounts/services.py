@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts import policies
-from carenet.accounts.models import Patient, User
+from carenet.accounts.models import FirstPassword, Patient, User
 from carenet.core import clock
 from carenet.core.dates import age_on
 from carenet.core.errors import Conflict, ValidationFailed
+from carenet.coverage.models import Enrolment, RosterEntry
+from carenet.coverage.policies import luhn_check_digit
+from carenet.messaging.services import outbox_enqueue
 
 PESEL_MESSAGES = {
     policies.PeselProblem.FORMAT: _("A PESEL number has exactly 11 digits."),
@@ -75,3 +87,198 @@ def patient_create(
             )
     except IntegrityError as exc:
         raise Conflict(_("A patient with this PESEL number already exists."), code="pesel_taken") from exc
+
+
+# --- Registration and the first password (ACC-1, ACC-2, ACC-7) -----------------------------------------------
+
+NOT_ENROLLED_MESSAGE = _(
+    "We could not find an active CareNet package for these details. Check that your name, PESEL and mobile number "
+    "are exactly as your employer or insurer gave them, or call the call centre."
+)
+
+
+def _roster_facts(entry: RosterEntry) -> policies.RosterFacts:
+    return policies.RosterFacts(
+        first_name=entry.first_name,
+        last_name=entry.last_name,
+        pesel=entry.pesel,
+        mobile=entry.mobile,
+        activation_date=entry.activation_date,
+        paid_through=entry.paid_through,
+    )
+
+
+def _ecard_number_new() -> str:
+    """A unique E-Karta number (PKG-6): ten digits, the first never 0, the last a Luhn check digit."""
+    while True:
+        body = str(100_000_000 + secrets.randbelow(900_000_000))
+        number = body + str(luhn_check_digit(body))
+        if not Enrolment.objects.filter(ecard_number=number).exists():
+            return number
+
+
+def patient_register(
+    *, first_name: str, last_name: str, pesel: str, email: str, mobile: str, login: str, now: dt.datetime | None = None
+) -> User:
+    """ACC-1, ACC-2, ACC-7: open a portal account for a person enrolled on an active package and text them the
+    first password.
+
+    The data must match a roster entry (name without case and diacritics, PESEL, mobile) whose package is active
+    today; otherwise ``not_enrolled`` and nothing is stored. An existing account for the PESEL or a taken login is
+    refused too. The patient record and the enrolment are created from the roster entry when missing.
+    """
+    now = now or clock.now()
+    today = clock.local(now).date()
+    facts = pesel_check(pesel)
+    mobile = mobile_check(mobile)
+    first_name, last_name, login, email = first_name.strip(), last_name.strip(), login.strip(), email.strip()
+    if not first_name or not last_name:
+        raise ValidationFailed(_("First and last name are required."), code="name_required")
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationFailed(_("Please give a valid e-mail address."), code="email_invalid") from exc
+    try:
+        User.username_validator(login)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            _("A login may contain only letters, digits and the characters @ . + - _"), code="login_invalid"
+        ) from exc
+    if not login or len(login) > 150:
+        raise ValidationFailed(_("Please choose a login of at most 150 characters."), code="login_invalid")
+    registration = policies.RegistrationFacts(
+        first_name=first_name, last_name=last_name, pesel=facts.pesel, mobile=mobile
+    )
+
+    with transaction.atomic():
+        matching = [
+            entry
+            for entry in RosterEntry.objects.select_for_update().filter(pesel=facts.pesel).order_by("-paid_through")
+            if policies.roster_matches(registration, _roster_facts(entry))
+        ]
+        active = [entry for entry in matching if policies.package_active(_roster_facts(entry), today=today)]
+        if not active:
+            raise ValidationFailed(NOT_ENROLLED_MESSAGE, code="not_enrolled")
+        patient = Patient.objects.select_for_update().filter(pesel=facts.pesel).first()
+        if patient is not None and patient.user_id is not None:
+            raise Conflict(
+                _(
+                    "An account for this PESEL number already exists. Log in, or ask the call centre to reset the "
+                    "password."
+                ),
+                code="account_exists",
+            )
+        if User.objects.filter(username__iexact=login).exists():
+            raise Conflict(_("This login is taken. Please choose another."), code="login_taken")
+        user = User(
+            username=login,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            role=User.Role.PATIENT,
+            must_change_password=True,
+        )
+        user.set_unusable_password()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError as exc:
+            raise Conflict(_("This login is taken. Please choose another."), code="login_taken") from exc
+        if patient is None:
+            patient = patient_create(
+                first_name=first_name, last_name=last_name, pesel=facts.pesel, mobile=mobile, email=email, user=user
+            )
+        else:
+            # The number matched the roster: the first password and every later SMS go to it (ACC-2).
+            patient.user, patient.mobile = user, mobile
+            patient.email = email or patient.email
+            patient.save(update_fields=["user", "mobile", "email"])
+        for entry in active:
+            if not Enrolment.objects.filter(roster_entry=entry).exists():
+                Enrolment.objects.create(
+                    patient=patient,
+                    contract=entry.contract,
+                    tier=entry.tier,
+                    roster_entry=entry,
+                    activated_on=entry.activation_date,
+                    paid_through=entry.paid_through,
+                    ecard_number=_ecard_number_new(),
+                )
+        first_password_send(user=user, now=now)
+    return user
+
+
+def first_password_send(*, user: User, now: dt.datetime | None = None) -> FirstPassword:
+    """ACC-2: text the patient a new first password (valid 10 minutes, once); earlier unused ones stop working.
+
+    At most three such SMS per phone per hour (``too_many_sms``). Only the hash is stored; the plain password
+    exists only in the SMS in the outbox.
+    """
+    now = now or clock.now()
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        patient = Patient.objects.filter(user=locked).first()
+        if patient is None or not patient.mobile:
+            raise ValidationFailed(_("This account has no mobile number to send a password to."), code="phone_required")
+        sent_at = list(
+            FirstPassword.objects.filter(mobile=patient.mobile, created_at__gt=now - dt.timedelta(hours=1)).values_list(
+                "created_at", flat=True
+            )
+        )
+        if not policies.first_password_sms_allowed(
+            sent_at=sent_at, now=now, per_hour=settings.CARENET_FIRST_PASSWORD_SMS_PER_HOUR
+        ):
+            raise ValidationFailed(
+                _("We have already sent several passwords to this number in the last hour. Please try again later."),
+                code="too_many_sms",
+            )
+        FirstPassword.objects.filter(user=locked, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        password = policies.first_password_generate(secrets.choice)
+        minutes = settings.CARENET_FIRST_PASSWORD_MINUTES
+        first_password = FirstPassword.objects.create(
+            user=locked,
+            mobile=patient.mobile,
+            password_hash=make_password(password),
+            created_at=now,
+            expires_at=policies.first_password_expires_at(now, minutes=minutes),
+        )
+        with translation.override("pl"):
+            body = gettext(
+                "CareNet: your login is %(login)s and your first password is %(password)s. It works once, for "
+                "%(minutes)s minutes; after logging in you will set your own password."
+            ) % {"login": locked.username, "password": password, "minutes": minutes}
+        outbox_enqueue(
+            key=f"first-password:{first_password.pk}",
+            purpose="first-password",
+            channel="sms",
+            recipient=patient.mobile,
+            body=body,
+            patient=patient,
+        )
+    return first_password
+
+
+def first_password_use(*, user: User, password: str, now: dt.datetime | None = None) -> bool:
+    """ACC-2: log in with a first password: true once for an unexpired, unused one, which is then used up."""
+    now = now or clock.now()
+    with transaction.atomic():
+        candidates = FirstPassword.objects.select_for_update().filter(
+            user=user, used_at__isnull=True, expires_at__gt=now
+        )
+        for first_password in candidates:
+            usable = policies.first_password_usable(
+                expires_at=first_password.expires_at, used_at=first_password.used_at, now=now
+            )
+            if usable and check_password(password, first_password.password_hash):
+                # A conditional update: of two simultaneous logins with the same password only one wins.
+                return FirstPassword.objects.filter(pk=first_password.pk, used_at__isnull=True).update(used_at=now) == 1
+    return False
+
+
+def user_password_set(*, user: User, password: str) -> User:
+    """ACC-2: the patient's own password replaces the first one; the forced change is over."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+    return user

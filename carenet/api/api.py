@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from carenet.api.routers import appointments, auth, slots
+from carenet.api.routers import appointments, auth, ecard, slots
 from carenet.api.schemas import ErrorOut
 from carenet.core.errors import ApplicationError
 
@@ -62,6 +62,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("", auth.router)
 api.add_router("", slots.router)
 api.add_router("", appointments.router)
+api.add_router("", ecard.router)
 
 
 class HealthOut(Schema):

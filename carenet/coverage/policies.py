@@ -1,4 +1,4 @@
-"""Coverage rules: what a patient's package pays for (PKG-1, PKG-3, PKG-4, PKG-5).
+"""Coverage rules: what a patient's package pays for (PKG-1, PKG-3, PKG-4, PKG-5) and the E-Karta (PKG-6).
 
 Pure Python, no Django: the coverage matrix arrives as :class:`CoverageItem` rows (one per ``BenefitItem`` of the
 patient's tier), the service as :class:`ServiceFacts`, the annual use as counts per limit pool, and
@@ -7,7 +7,10 @@ patient's tier), the service as :class:`ServiceFacts`, the annual use as counts 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -306,3 +309,68 @@ def _with_exhausted(decision: CoverageDecision, exhausted: _PoolState | None) ->
     if exhausted is None:
         return decision
     return replace(decision, limit=exhausted.limit, used=exhausted.used, left=0, limit_pool=None)
+
+
+# --- E-Karta (PKG-6) -------------------------------------------------------------------------------------------
+
+#: PKG-6: who verifies a card — reception, the call centre, administrators and partner-facility staff. Values of
+#: ``accounts.User.Role``, kept as strings because policies import no Django.
+ECARD_VERIFIER_ROLES = frozenset({"receptionist", "call_centre", "admin", "partner_staff"})
+
+#: An E-Karta number: ten digits, the last a Luhn check digit.
+ECARD_NUMBER_LENGTH = 10
+
+
+class EcardStatus(StrEnum):
+    """PKG-6: whether a card proves entitlement on a day."""
+
+    VALID = "valid"
+    NOT_YET_ACTIVE = "not_yet_active"
+    EXPIRED = "expired"
+
+
+def luhn_check_digit(digits: str) -> int:
+    """The Luhn check digit to append to ``digits`` (the E-Karta number's last digit, PKG-6)."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 0:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return (10 - total % 10) % 10
+
+
+def ecard_number_valid(number: str) -> bool:
+    """PKG-6: ten ASCII digits whose last is the Luhn check digit of the first nine."""
+    return (
+        len(number) == ECARD_NUMBER_LENGTH
+        and number.isascii()
+        and number.isdigit()
+        and luhn_check_digit(number[:-1]) == int(number[-1])
+    )
+
+
+def ecard_status(*, activated_on: dt.date, paid_through: dt.date, day: dt.date) -> EcardStatus:
+    """PKG-6 (PKG-3): valid from the activation date through the last paid day, both inclusive; invalid before
+    (not yet active) and from the day after the last paid day (expired)."""
+    if day < activated_on:
+        return EcardStatus.NOT_YET_ACTIVE
+    if day > paid_through:
+        return EcardStatus.EXPIRED
+    return EcardStatus.VALID
+
+
+def ecard_sign(number: str, secret: str) -> str:
+    """PKG-6: the signature a card's QR code carries with its number (HMAC-SHA256, base64url without padding), so
+    a QR code with another number or a made-up signature is refused."""
+    digest = hmac.new(secret.encode(), f"ecard:{number}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def ecard_verify_signature(number: str, signature: str, secret: str) -> bool:
+    """PKG-6: true only when ``signature`` is the card's own (compared in constant time)."""
+    if not secret:
+        return False
+    return hmac.compare_digest(ecard_sign(number, secret), signature)

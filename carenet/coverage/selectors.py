@@ -1,4 +1,4 @@
-"""Coverage reads (PKG-3, PKG-4, PKG-5): a tier's matrix, the active enrolment, the year's use, the decision.
+"""Coverage reads (PKG-3..6): a tier's matrix, the active enrolment, the year's use, the decision, the E-Karta.
 
 The rules live in :mod:`carenet.coverage.policies`; this module only gathers their inputs from the database.
 """
@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count
 
 from carenet.accounts.models import Patient
@@ -18,9 +20,13 @@ from carenet.coverage.models import BenefitItem, Enrolment
 from carenet.coverage.policies import (
     CoverageDecision,
     CoverageItem,
+    EcardStatus,
     ItemRule,
     ServiceFacts,
     decide_coverage,
+    ecard_number_valid,
+    ecard_status,
+    ecard_verify_signature,
     enrolment_year,
     not_entitled,
 )
@@ -184,4 +190,74 @@ def partner_facility_ids_allowed(*, patient: Patient, day: dt.date) -> frozenset
             contract__enrolments__activated_on__lte=day,
             contract__enrolments__paid_through__gte=day,
         ).values_list("facility_id", flat=True)
+    )
+
+
+class EcardRefusal:
+    """PKG-6: why a card does not prove entitlement (the ``reason`` of :class:`EcardCheck`)."""
+
+    UNKNOWN_NUMBER = "unknown_number"
+    BAD_SIGNATURE = "bad_signature"
+    EXPIRED = "expired"
+    NOT_YET_ACTIVE = "not_yet_active"
+
+
+@dataclass(frozen=True, slots=True)
+class EcardCheck:
+    """PKG-6: everything a verification may reveal — valid or not (and why), whose card (first name and the
+    last name's initial), its tier and the last valid day. Nothing more: no PESEL, no address, no visits."""
+
+    valid: bool
+    reason: str | None = None
+    holder: str | None = None
+    tier: str | None = None
+    valid_until: dt.date | None = None
+
+
+def ecard_for_patient(*, patient: Patient, day: dt.date) -> Enrolment | None:
+    """PKG-6: the enrolment whose E-Karta the patient shows: the one in force on ``day``, else the latest one."""
+    active = enrolment_active_on(patient=patient, day=day)
+    if active is not None:
+        return active
+    return (
+        Enrolment.objects.filter(patient=patient)
+        .select_related("tier")
+        .order_by("-paid_through", "-activated_on", "-id")
+        .first()
+    )
+
+
+def ecard_holder_label(*, first_name: str, last_name: str) -> str:
+    """The holder as a verification shows them: "Anna K." (first name, the last name's initial)."""
+    initial = last_name.strip()[:1]
+    return f"{first_name} {initial}." if initial else first_name
+
+
+def ecard_verify(*, number: str, signature: str | None, day: dt.date) -> EcardCheck:
+    """PKG-6: reception's or a partner facility's check of a card, typed (``signature=None``) or scanned from its
+    QR code (the signature must then be the card's own: a forged code is refused as ``bad_signature``).
+
+    A number that is malformed or belongs to no card answers ``unknown_number`` and reveals nothing else.
+    """
+    number = number.strip()
+    if not ecard_number_valid(number):
+        return EcardCheck(valid=False, reason=EcardRefusal.UNKNOWN_NUMBER)
+    if signature is not None and not ecard_verify_signature(number, signature.strip(), settings.CARENET_ECARD_SECRET):
+        return EcardCheck(valid=False, reason=EcardRefusal.BAD_SIGNATURE)
+    enrolment = (
+        Enrolment.objects.filter(ecard_number=number)
+        .select_related("tier")
+        .only("activated_on", "paid_through", "tier__name", "patient__first_name", "patient__last_name")
+        .select_related("patient")
+        .first()
+    )
+    if enrolment is None:
+        return EcardCheck(valid=False, reason=EcardRefusal.UNKNOWN_NUMBER)
+    status = ecard_status(activated_on=enrolment.activated_on, paid_through=enrolment.paid_through, day=day)
+    return EcardCheck(
+        valid=status == EcardStatus.VALID,
+        reason=None if status == EcardStatus.VALID else str(status),
+        holder=ecard_holder_label(first_name=enrolment.patient.first_name, last_name=enrolment.patient.last_name),
+        tier=enrolment.tier.name,
+        valid_until=enrolment.paid_through,
     )

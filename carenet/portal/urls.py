@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from carenet.portal import views, visits
+from carenet.portal import ecard, registration, views, visits
 
 app_name = "portal"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path(_("facilities/"), views.facilities, name="facilities"),
     path(_("login/"), visits.PatientLoginView.as_view(), name="login"),
     path(_("logout/"), auth_views.LogoutView.as_view(), name="logout"),
+    path(_("register/"), registration.register, name="register"),
+    path(_("first-password/"), registration.first_password, name="first_password"),
+    path(_("set-password/"), registration.set_password, name="set_password"),
     path(_("find-a-visit/"), visits.search, name="search"),
     path(_("find-a-visit/<int:slot_id>/book/"), visits.book, name="book"),
     path(_("my-visits/"), visits.visits, name="visits"),
@@ -22,4 +25,6 @@ urlpatterns = [
         visits.reschedule_confirm,
         name="reschedule_confirm",
     ),
+    path(_("e-card/"), ecard.ecard, name="ecard"),
+    path(_("e-card/pdf/"), ecard.ecard_pdf, name="ecard_pdf"),
 ]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from carenet.staff import views
+from carenet.staff import ecard, views
 
 app_name = "staff"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("patients/<int:patient_id>/find-a-visit/", views.patient_search, name="patient_search"),
     path("patients/<int:patient_id>/book/<int:slot_id>/", views.book, name="book"),
     path("appointments/<int:appointment_id>/cancel/", views.cancel, name="cancel"),
+    path("e-card/", ecard.ecard_verify_page, name="ecard_verify"),
 ]

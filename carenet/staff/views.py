@@ -27,6 +27,7 @@ from carenet.booking.offers import Offer, offers_for
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound, ValidationFailed
 from carenet.core.http import HtmxHttpRequest
+from carenet.coverage.policies import ECARD_VERIFIER_ROLES
 from carenet.coverage.selectors import enrolment_active_on
 from carenet.portal import selectors as portal_selectors
 from carenet.portal.access import acting_user, forbidden
@@ -89,7 +90,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     role = _role(request.user)
     facility = _desk_facility(request.user)
     return render(
-        request, "staff/dashboard.html", {"role": role, "facility": facility, "console": role in CONSOLE_ROLES}
+        request,
+        "staff/dashboard.html",
+        {
+            "role": role,
+            "facility": facility,
+            "console": role in CONSOLE_ROLES,
+            "ecard": role in ECARD_VERIFIER_ROLES,
+        },
     )
 
 

@@ -1,9 +1,14 @@
-"""Valid identifiers for invented people: PESEL numbers, Polish mobile numbers, E-Karta numbers."""
+"""Valid identifiers for invented people: PESEL numbers, Polish mobile numbers, E-Karta numbers.
+
+The E-Karta check digit is the domain's own (:func:`carenet.coverage.policies.luhn_check_digit`, PKG-6).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+
+from carenet.coverage.policies import luhn_check_digit
 
 PESEL_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
 # PESEL encodes the century in the month: +80 for the 1800s, +0 for the 1900s, +20, +40, +60 after that.
@@ -61,19 +66,6 @@ def mobile(rng: random.Random, used: set[str]) -> str:
         if number not in used:
             used.add(number)
             return number
-
-
-def luhn_check_digit(digits: str) -> int:
-    """The Luhn check digit to append to ``digits``."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 0:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return (10 - total % 10) % 10
 
 
 def luhn_valid(number: str) -> bool:

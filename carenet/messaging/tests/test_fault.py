@@ -57,6 +57,7 @@ def test_workers_killed_repeatedly_deliver_each_message_exactly_once(tmp_path: P
         "DATABASE_URL": database_url(),
         "CARENET_DEBUG": "0",
         "CARENET_SECRET_KEY": "fault-test-only",
+        "CARENET_ECARD_SECRET": "fault-test-only-ecard",
         "CARENET_LOG_LEVEL": "WARNING",
         "CARENET_SMS_BACKEND": "smsapi",
         "CARENET_SMSAPI_URL": fake.url,

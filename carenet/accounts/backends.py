@@ -1,0 +1,28 @@
+"""ACC-2: logging in with the first password sent by SMS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from carenet.accounts import services
+from carenet.accounts.models import User
+
+
+class FirstPasswordBackend(ModelBackend):
+    """Accepts an unexpired, unused first password once. Listed after axes' backend, so a wrong, expired or reused
+    first password counts as a failed login like any other, and gets the same generic answer."""
+
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> User | None:
+        if not username or not password:
+            return None
+        user = User.objects.filter(username=username, role=User.Role.PATIENT).first()
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        if services.first_password_use(user=user, password=password):
+            return user
+        return None
