@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
+from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
@@ -144,17 +144,21 @@ def ecard_pdf_bytes(card: Card) -> bytes:
         (_("Valid until"), formats.date_format(card.enrolment.paid_through, "d.m.Y")),
         (_("Status"), _status_text(card.status)),
     ]
+    size = 55 * mm  # the QR code, right of the rows
+    value_width = width - 2 * 25 * mm - 40 * mm - size - 5 * mm
     y = top - 14 * mm
     for label, value in rows:
         pdf.setFont(FONT, 10)
         pdf.drawString(left, y, label)
         pdf.setFont(FONT_BOLD, 12)
-        pdf.drawString(left + 40 * mm, y, value)
-        y -= 8 * mm
+        # Long values (a contract's name) wrap instead of running under the QR code.
+        for line in simpleSplit(str(value), FONT_BOLD, 12, value_width):
+            pdf.drawString(left + 40 * mm, y, line)
+            y -= 5.5 * mm
+        y -= 2.5 * mm
     png = io.BytesIO()
     segno.make(card.verification_url, error="m").save(png, kind="png", scale=8, border=2)
     png.seek(0)
-    size = 55 * mm
     pdf.drawImage(ImageReader(png), width - 25 * mm - size, top - 10 * mm - size, width=size, height=size)
     pdf.setFont(FONT, 9)
     pdf.drawString(left, y - 4 * mm, _("Show this card with an identity document."))
