@@ -9,18 +9,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, QueryDict
+from django.http import Http404, HttpRequest, QueryDict
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from carenet.accounts.models import Patient
+from carenet.accounts.models import Patient, User
+from carenet.booking import services as booking_services
 from carenet.booking.models import Appointment
 from carenet.booking.offers import Offer, OfferStatus, offers_for
 from carenet.booking.policies import CancelFacts, cancel_refusal
 from carenet.core import clock
-from carenet.core.errors import ValidationFailed
+from carenet.core.errors import ApplicationError, NotFound, ValidationFailed
 from carenet.coverage.selectors import partner_facility_ids_allowed
-from carenet.portal.forms import SlotSearchForm
+from carenet.portal import selectors as portal_selectors
+from carenet.portal.forms import BookingConfirmForm, SlotSearchForm
 from carenet.scheduling.search import SlotPage, slot_search
 
 #: Offers that the booking service would refuse whatever the patient does: no "Book" button for them.
@@ -134,3 +136,58 @@ def can_cancel(appointment: Appointment, *, channel: str, now: dt.datetime) -> b
         booked_channel=appointment.channel,
     )
     return cancel_refusal(facts) is None
+
+
+# --- The confirmation step, shared by the patient's pages and the consoles (BKG-3, BKG-4, BKG-6, PKG-4) ---------
+
+
+def offer_for_slot(*, patient: Patient | None, slot_id: int, service_code: str) -> Offer:
+    """The offer of one slot for the patient; 404 for an unknown slot or one that offers no such service."""
+    try:
+        slot = portal_selectors.slot_for_offer(slot_id=slot_id)
+    except NotFound as error:
+        raise Http404 from error
+    service = portal_selectors.service_by_code(service_code)
+    offer = offers_for(patient=patient, slots=[slot], now=clock.now(), service=service)[0]
+    if offer.service is None:
+        raise Http404
+    return offer
+
+
+def confirmation_form(
+    request: HttpRequest, *, patient: Patient, offer: Offer, occupational: bool = True
+) -> BookingConfirmForm:
+    """The form of the confirmation step: the price to accept, the patient's valid referrals when the service needs
+    one, and the employer's referral data for an occupational-medicine exam (unless ``occupational`` is off)."""
+    assert offer.service is not None  # offer_for_slot guarantees it
+    referrals = None
+    if offer.coverage is not None and offer.coverage.requires_referral:
+        referrals = portal_selectors.referral_choices(patient=patient, service=offer.service, today=clock.today())
+    return BookingConfirmForm(
+        request.POST if request.method == "POST" else None,
+        price=price_to_accept(offer),
+        referrals=referrals,
+        occupational=occupational and offer.service.occupational,
+    )
+
+
+def book_from_form(
+    form: BookingConfirmForm, *, actor: User, patient: Patient, offer: Offer, channel: str
+) -> Appointment | None:
+    """Book the offer with what the valid form says (one service call); a refusal becomes a form error."""
+    assert offer.service is not None
+    try:
+        return booking_services.appointment_book(
+            actor=actor,
+            patient=patient,
+            slot_id=offer.slot.pk,
+            service_id=offer.service.pk,
+            channel=channel,
+            accept_price=bool(form.cleaned_data.get("accept_price")),
+            referral_id=form.cleaned_data.get("referral"),
+            occupational=form.occupational_referral(),
+            now=clock.now(),
+        )
+    except ApplicationError as error:
+        form.add_error(None, str(error.message))
+        return None

@@ -21,14 +21,21 @@ from carenet.accounts.models import Patient, User
 from carenet.booking import selectors as booking_selectors
 from carenet.booking import services as booking_services
 from carenet.booking.models import Appointment, Channel
-from carenet.booking.offers import Offer, offers_for
+from carenet.booking.offers import Offer
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
 from carenet.core.http import HtmxHttpRequest
-from carenet.portal import selectors
 from carenet.portal.access import acting_user, patient_required
-from carenet.portal.booking_flow import can_cancel, coverage_label, price_to_accept, search_context
-from carenet.portal.forms import BookingConfirmForm, SlotSearchForm
+from carenet.portal.booking_flow import (
+    book_from_form,
+    can_cancel,
+    confirmation_form,
+    coverage_label,
+    offer_for_slot,
+    price_to_accept,
+    search_context,
+)
+from carenet.portal.forms import SlotSearchForm
 
 PAST_VISITS_PER_PAGE = 10
 
@@ -81,56 +88,21 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _offer_for(*, patient: Patient, slot_id: int, service_code: str) -> Offer:
-    try:
-        slot = selectors.slot_for_offer(slot_id=slot_id)
-    except NotFound as error:
-        raise Http404 from error
-    service = selectors.service_by_code(service_code)
-    return offers_for(patient=patient, slots=[slot], now=clock.now(), service=service)[0]
-
-
-def _referral_choices(*, patient: Patient, offer: Offer) -> list[tuple[int, str]] | None:
-    """BKG-4: the patient's valid referrals for the service, when it needs one (``None`` when it does not)."""
-    if offer.coverage is None or not offer.coverage.requires_referral:
-        return None
-    return selectors.referral_choices(patient=patient, service=offer.service, today=clock.today())
-
-
 @patient_required
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, slot_id: int) -> HttpResponse:
     """BKG-3: the confirmation step — a summary with the price; POST books (one service call)."""
     patient = _acting_for(request, request.GET.get("for"))
-    offer = _offer_for(patient=patient, slot_id=slot_id, service_code=request.GET.get("service", ""))
-    if offer.service is None:
-        raise Http404
+    offer = offer_for_slot(patient=patient, slot_id=slot_id, service_code=request.GET.get("service", ""))
     price = price_to_accept(offer)
-    referrals = _referral_choices(patient=patient, offer=offer)
-    form = BookingConfirmForm(
-        request.POST if request.method == "POST" else None,
-        price=price,
-        referrals=referrals,
-        occupational=offer.service.occupational,
-    )
+    form = confirmation_form(request, patient=patient, offer=offer)
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
-                appointment = booking_services.appointment_book(
-                    actor=acting_user(request),
-                    patient=patient,
-                    slot_id=offer.slot.pk,
-                    service_id=offer.service.pk,
-                    channel=Channel.PORTAL,
-                    accept_price=bool(form.cleaned_data.get("accept_price")),
-                    referral_id=form.cleaned_data.get("referral"),
-                    occupational=form.occupational_referral(),
-                    now=clock.now(),
-                )
-            except ApplicationError as error:
-                form.add_error(None, str(error.message))
-            else:
+            appointment = book_from_form(
+                form, actor=acting_user(request), patient=patient, offer=offer, channel=Channel.PORTAL
+            )
+            if appointment is not None:
                 messages.success(request, _("The visit is booked. We will send a confirmation by SMS."))
                 return redirect("portal:visit", appointment_id=appointment.pk)
         status = 422
@@ -219,10 +191,10 @@ def reschedule(request: HtmxHttpRequest, appointment_id: int) -> HttpResponse:
 def reschedule_confirm(request: HttpRequest, appointment_id: int, slot_id: int) -> HttpResponse:
     """The confirmation step of a reschedule: the new slot is taken before the old one is released (BKG)."""
     appointment = _access(request, appointment_id)
-    offer = _offer_for(patient=appointment.patient, slot_id=slot_id, service_code=appointment.service.code)
+    offer = offer_for_slot(patient=appointment.patient, slot_id=slot_id, service_code=appointment.service.code)
     price = price_to_accept(offer)
-    referrals = _referral_choices(patient=appointment.patient, offer=offer)
-    form = BookingConfirmForm(request.POST if request.method == "POST" else None, price=price, referrals=referrals)
+    # A reschedule keeps the occupational referral data of the visit it moves.
+    form = confirmation_form(request, patient=appointment.patient, offer=offer, occupational=False)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -23,16 +23,23 @@ from carenet.accounts.models import Patient, User
 from carenet.booking import selectors as booking_selectors
 from carenet.booking import services as booking_services
 from carenet.booking.models import Appointment, Channel
-from carenet.booking.offers import Offer, offers_for
+from carenet.booking.offers import Offer
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound, ValidationFailed
 from carenet.core.http import HtmxHttpRequest
 from carenet.coverage.policies import ECARD_VERIFIER_ROLES
 from carenet.coverage.selectors import enrolment_active_on
-from carenet.portal import selectors as portal_selectors
 from carenet.portal.access import acting_user, forbidden
-from carenet.portal.booking_flow import can_cancel, coverage_label, price_to_accept, search_context
-from carenet.portal.forms import BookingConfirmForm, SlotSearchForm
+from carenet.portal.booking_flow import (
+    book_from_form,
+    can_cancel,
+    confirmation_form,
+    coverage_label,
+    offer_for_slot,
+    price_to_accept,
+    search_context,
+)
+from carenet.portal.forms import SlotSearchForm
 
 View = Callable[..., HttpResponse]
 
@@ -193,42 +200,16 @@ def patient_search(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
 def book(request: HttpRequest, patient_id: int, slot_id: int) -> HttpResponse:
     """The confirmation step for a booking on the patient's behalf (read the price to them); POST books."""
     person = _patient(request, patient_id)
-    try:
-        slot = portal_selectors.slot_for_offer(slot_id=slot_id)
-    except NotFound as error:
-        raise Http404 from error
-    service = portal_selectors.service_by_code(request.GET.get("service", ""))
-    offer = offers_for(patient=person, slots=[slot], now=clock.now(), service=service)[0]
-    if offer.service is None:
-        raise Http404
+    offer = offer_for_slot(patient=person, slot_id=slot_id, service_code=request.GET.get("service", ""))
     price = price_to_accept(offer)
-    referrals = None
-    if offer.coverage is not None and offer.coverage.requires_referral:
-        referrals = portal_selectors.referral_choices(patient=person, service=offer.service, today=clock.today())
-    form = BookingConfirmForm(
-        request.POST if request.method == "POST" else None,
-        price=price,
-        referrals=referrals,
-        occupational=offer.service.occupational,
-    )
+    form = confirmation_form(request, patient=person, offer=offer)
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
-                appointment = booking_services.appointment_book(
-                    actor=acting_user(request),
-                    patient=person,
-                    slot_id=slot.pk,
-                    service_id=offer.service.pk,
-                    channel=_channel(request.user),
-                    accept_price=bool(form.cleaned_data.get("accept_price")),
-                    referral_id=form.cleaned_data.get("referral"),
-                    occupational=form.occupational_referral(),
-                    now=clock.now(),
-                )
-            except ApplicationError as error:
-                form.add_error(None, str(error.message))
-            else:
+            appointment = book_from_form(
+                form, actor=acting_user(request), patient=person, offer=offer, channel=_channel(request.user)
+            )
+            if appointment is not None:
                 messages.success(
                     request,
                     _("Booked for %(patient)s: %(when)s.")
