@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "template_partials",
     "ninja",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "auditlog",
     "django_tasks",
     "django_tasks_db",
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
     "carenet.api",
     "carenet.portal",
     "carenet.staff",
+    "carenet.testbank",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +83,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # The second factor before anything else: an unverified session reaches only the code and enrolment pages.
+    "carenet.accounts.two_factor.TwoFactorMiddleware",
     "carenet.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -156,8 +162,20 @@ AXES_FAILURE_LIMIT = int(os.environ.get("CARENET_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("CARENET_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Attempts during a lock do not extend it: "try again in 15 minutes" stays true for someone who keeps trying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLED = env_bool("CARENET_AXES_ENABLED", True)
 AXES_VERBOSE = False
+# One answer for every lockout, known login or not: a page (or the API's 429 `locked_out`), never the username.
+AXES_LOCKOUT_CALLABLE = "carenet.accounts.lockout.lockout_response"
+# The client's address: REMOTE_ADDR, or behind our own proxies the address they saw (see CARENET_TRUSTED_PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "carenet.accounts.lockout.client_ip"
+# TOTP two-factor (django-otp): required of every staff login unless switched off (the test settings do). Patients
+# may turn it on themselves under "Moje konto". Wrong codes are throttled per device (1 s, 2 s, 4 s, ...) and count
+# as failed logins for the lockout above.
+CARENET_STAFF_TOTP_REQUIRED = env_bool("CARENET_STAFF_TOTP_REQUIRED", True)
+OTP_TOTP_ISSUER = os.environ.get("CARENET_TOTP_ISSUER", "CareNet")
+OTP_TOTP_THROTTLE_FACTOR = int(os.environ.get("CARENET_TOTP_THROTTLE_FACTOR", "1"))
 
 # --- Internationalisation: Polish first, English available ----------------------------------------------------
 LANGUAGE_CODE = "pl"
@@ -196,6 +214,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("CARENET_HSTS_PRELOAD", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("CARENET_BEHIND_PROXY", not DEBUG) else None
 X_FRAME_OPTIONS = "DENY"
+# How many of our own proxies append to X-Forwarded-For; the login lockout keys on the address the outermost one saw.
+# 0 (the default without a proxy): REMOTE_ADDR only, so a client cannot pick its own address with a header.
+CARENET_TRUSTED_PROXY_COUNT = int(
+    os.environ.get("CARENET_TRUSTED_PROXY_COUNT", "1" if SECURE_PROXY_SSL_HEADER is not None else "0")
+)
 
 # --- Background work ------------------------------------------------------------------------------------------
 # django-tasks with its database backend: tasks are rows in the same database, so a task enqueued inside a
@@ -213,6 +236,24 @@ CARENET_FIRST_PASSWORD_MINUTES = int(os.environ.get("CARENET_FIRST_PASSWORD_MINU
 # At most this many first-password SMS go to one phone number within an hour.
 CARENET_FIRST_PASSWORD_SMS_PER_HOUR = int(os.environ.get("CARENET_FIRST_PASSWORD_SMS_PER_HOUR", "3"))
 
+# --- Identity confirmation through a bank (ACC-5) ----------------------------------------------------------------
+# The local test identity provider at /dev-bank/ (carenet.testbank): on in the demo and the tests, off in production.
+CARENET_TEST_BANK_ENABLED = env_bool("CARENET_TEST_BANK_ENABLED", DEBUG)
+# The bank's OpenID Connect issuer. Empty with the test bank on: this server's own /dev-bank (as the browser reached
+# it). The client ID and secret default to the test bank's demo client only while the test bank is on.
+CARENET_BANK_OIDC_ISSUER = os.environ.get("CARENET_BANK_OIDC_ISSUER", "")
+CARENET_BANK_OIDC_DISCOVERY_URL = os.environ.get("CARENET_BANK_OIDC_DISCOVERY_URL", "")
+CARENET_BANK_OIDC_CLIENT_ID = os.environ.get(
+    "CARENET_BANK_OIDC_CLIENT_ID", "carenet-demo" if CARENET_TEST_BANK_ENABLED else ""
+)
+CARENET_BANK_OIDC_CLIENT_SECRET = os.environ.get(
+    "CARENET_BANK_OIDC_CLIENT_SECRET", "carenet-demo-bank-secret" if CARENET_TEST_BANK_ENABLED else ""
+)
+CARENET_BANK_OIDC_SCOPE = os.environ.get("CARENET_BANK_OIDC_SCOPE", "openid profile pesel")
+# The ID-token claim that carries the PESEL number the bank vouches for.
+CARENET_BANK_OIDC_PESEL_CLAIM = os.environ.get("CARENET_BANK_OIDC_PESEL_CLAIM", "pesel")
+CARENET_BANK_OIDC_TIMEOUT = float(os.environ.get("CARENET_BANK_OIDC_TIMEOUT", "10"))
+
 # --- Booking (BKG-3, BKG-5, ACC-3, CXL-2, SMS-1) ------------------------------------------------------------------
 # A hold keeps a slot for the patient while they confirm (FHIR $hold); the sweep frees expired ones.
 CARENET_HOLD_MINUTES = int(os.environ.get("CARENET_HOLD_MINUTES", "5"))
@@ -229,6 +270,16 @@ CARENET_SMS_CANCEL_PROMPT_HOURS = int(os.environ.get("CARENET_SMS_CANCEL_PROMPT_
 CARENET_REMINDER_HOUR = int(os.environ.get("CARENET_REMINDER_HOUR", "10"))
 # SCH-4: preparation instructions in a confirmation SMS are shortened to this many characters.
 CARENET_SMS_PREPARATION_CHARS = int(os.environ.get("CARENET_SMS_PREPARATION_CHARS", "120"))
+# CHK-4: the check-in page "jestem" accepts at most this many attempts per phone and per device within an hour.
+CARENET_CHECKIN_ATTEMPTS_PER_HOUR = int(os.environ.get("CARENET_CHECKIN_ATTEMPTS_PER_HOUR", "5"))
+# CHK-4: the key of the 6-digit premises code shown at each facility's entrance (derived from SECRET_KEY if unset).
+CARENET_PREMISES_CODE_SECRET = (
+    os.environ.get("CARENET_PREMISES_CODE_SECRET", "")
+    or hashlib.sha256(f"carenet-premises:{SECRET_KEY}".encode()).hexdigest()
+)
+# CHK-3, CHK-5: how often the check-in questions and the no-show sweep run (seconds).
+CARENET_CHECKIN_QUESTION_SECONDS = int(os.environ.get("CARENET_CHECKIN_QUESTION_SECONDS", "60"))
+CARENET_NO_SHOW_SWEEP_SECONDS = int(os.environ.get("CARENET_NO_SHOW_SWEEP_SECONDS", "300"))
 
 # --- Messaging (SMS-3, SMS-4) ---------------------------------------------------------------------------------
 # "local" stores messages for the developer inbox; "smsapi" talks to the Polish SMSAPI gateway.

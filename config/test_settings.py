@@ -10,3 +10,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Two-factor login is switched on per test (the `settings` fixture); the demo and production have it on.
+CARENET_STAFF_TOTP_REQUIRED = False
+# ACC-5: the tests run the bank identity flow against the local test bank (carenet.testbank).
+CARENET_TEST_BANK_ENABLED = True
+CARENET_BANK_OIDC_CLIENT_ID = CARENET_BANK_OIDC_CLIENT_ID or "carenet-test"  # noqa: F405
+CARENET_BANK_OIDC_CLIENT_SECRET = CARENET_BANK_OIDC_CLIENT_SECRET or "carenet-test-bank-secret"  # noqa: F405

@@ -16,6 +16,9 @@ urlpatterns += i18n_patterns(
     path("", include("carenet.portal.urls")),
     prefix_default_language=False,
 )
+if settings.CARENET_TEST_BANK_ENABLED:
+    # ACC-5: the local test identity provider (demo and tests only; off in production settings).
+    urlpatterns.append(path("dev-bank/", include("carenet.testbank.urls")))
 if settings.DEBUG:
     from django.conf.urls.static import static
 

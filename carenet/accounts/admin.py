@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.forms import PatientAdminForm
-from carenet.accounts.models import IdentityConfirmation, Patient, User
+from carenet.accounts.models import IdentityConfirmation, IdentityRequest, PasswordReset, Patient, User
 
 
 @admin.register(User)
@@ -23,9 +24,16 @@ class UserAdmin(BaseUserAdmin):
 
 
 class IdentityConfirmationInline(admin.TabularInline):
+    """ACC-5: shown, not edited — a confirmation is made through identity_confirm, which also raises the level."""
+
     model = IdentityConfirmation
     extra = 0
-    raw_id_fields = ["confirmed_by"]
+    can_delete = False
+    fields = ["method", "confirmed_by", "confirmed_at", "document", "terms_signed", "note"]
+    readonly_fields = ["method", "confirmed_by", "confirmed_at", "document", "terms_signed", "note"]
+
+    def has_add_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
 
 
 @admin.register(Patient)
@@ -42,8 +50,50 @@ class PatientAdmin(admin.ModelAdmin):
 
 @admin.register(IdentityConfirmation)
 class IdentityConfirmationAdmin(admin.ModelAdmin):
-    list_display = ["patient", "method", "confirmed_by", "confirmed_at"]
+    """ACC-5: who confirmed whose identity, how and when. Confirmations are made in the staff consoles and the
+    portal (they raise the account level); here they are read."""
+
+    list_display = ["patient", "method", "confirmed_by", "confirmed_at", "document", "terms_signed"]
+    readonly_fields = ["patient", "method", "confirmed_by", "confirmed_at", "document", "terms_signed", "note"]
+    date_hierarchy = "confirmed_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
     list_filter = ["method"]
     search_fields = ["patient__pesel", "patient__last_name"]
-    raw_id_fields = ["patient", "confirmed_by"]
     list_select_related = ["patient", "confirmed_by"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what staff did (ACC-5, ACC-6): made through the consoles, read here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+
+@admin.register(IdentityRequest)
+class IdentityRequestAdmin(ReadOnlyAdmin):
+    list_display = ["patient", "status", "created_at", "reviewed_by", "reviewed_at", "reason"]
+    list_filter = ["status"]
+    search_fields = ["patient__pesel", "patient__last_name"]
+    list_select_related = ["patient", "reviewed_by"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(PasswordReset)
+class PasswordResetAdmin(ReadOnlyAdmin):
+    list_display = ["patient", "channel", "reset_by", "reset_at"]
+    list_filter = ["channel"]
+    search_fields = ["patient__pesel", "patient__last_name", "user__username"]
+    list_select_related = ["patient", "reset_by"]
+    date_hierarchy = "reset_at"

@@ -20,7 +20,14 @@ class PasswordChangeRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
-            allowed = (reverse("portal:set_password"), reverse("portal:logout"))
+            # The second login step (two-factor code) comes before the new password.
+            allowed = (
+                reverse("portal:set_password"),
+                reverse("portal:logout"),
+                reverse("portal:login_code"),
+                reverse("staff:two_factor"),
+                reverse("staff:two_factor_enrol"),
+            )
             static = settings.STATIC_URL or "/static/"
             if request.path not in allowed and not request.path.startswith(static):
                 return redirect("portal:set_password")

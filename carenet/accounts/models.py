@@ -155,6 +155,74 @@ class FirstPassword(models.Model):
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class IdentityRequest(models.Model):
+    """ACC-5: a level I patient's request, through the contact form, to have their identity confirmed by staff.
+
+    The call centre reviews the queue: approving confirms the identity (method "contact form"), rejecting gives a
+    reason the patient sees. A patient has at most one open request."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for review")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="identity_requests", verbose_name=_("patient")
+    )
+    message = models.TextField(_("message"), max_length=1000)
+    phone_time = models.CharField(_("when to call"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("sent at"))
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("reviewed by")
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("identity confirmation request")
+        verbose_name_plural = _("identity confirmation requests")
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(status="open"), name="identity_request_one_open_per_patient"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(reviewed_at__isnull=False), name="identity_request_reviewed_when_closed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.get_status_display()} {self.created_at:%Y-%m-%d}"
+
+
+class PasswordReset(models.Model):
+    """ACC-6: a password reset by the call centre or a reception desk — a new SMS first password — who, how, when."""
+
+    class Channel(models.TextChoices):
+        CALL_CENTRE = "call_centre", _("call centre")
+        RECEPTION = "reception", _("reception desk")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_resets", verbose_name=_("user"))
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="password_resets", verbose_name=_("patient")
+    )
+    reset_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("reset by"))
+    reset_at = models.DateTimeField(_("reset at"))
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+
+    class Meta:
+        ordering = ["-reset_at"]
+        verbose_name = _("password reset")
+        verbose_name_plural = _("password resets")
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.get_channel_display()} {self.reset_at:%Y-%m-%d %H:%M}"
+
+
 # The back office's changes to these records are kept with who made them (django-auditlog).
 auditlog.register(Patient)
 auditlog.register(IdentityConfirmation)
+auditlog.register(IdentityRequest)
+auditlog.register(PasswordReset)

@@ -12,6 +12,7 @@ from enum import StrEnum
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.pl import pesel as stdnum_pesel
 
+from carenet.core.dates import age_on
 from carenet.core.phones import InvalidPhoneNumber, is_polish_mobile, normalize_phone
 
 
@@ -175,3 +176,131 @@ def first_password_sms_allowed(*, sent_at: Sequence[dt.datetime], now: dt.dateti
     """ACC-2: at most ``per_hour`` (3) first-password SMS to one phone within any hour."""
     hour_ago = now - dt.timedelta(hours=1)
     return sum(1 for moment in sent_at if hour_ago < moment <= now) < per_hour
+
+
+# --- Account levels (ACC-3, ACC-4) ----------------------------------------------------------------------------
+
+
+class Feature(StrEnum):
+    """What a patient does in the portal, the mobile app or the API. Levels decide which of these they may use."""
+
+    # ACC-3: level I (basic).
+    BOOK_VISITS = "book_visits"  # phone consultations, in-person visits, selected exams (at most 10 active)
+    BOOK_OCCUPATIONAL = "book_occupational"
+    CANCEL_VISITS = "cancel_visits"  # only those booked through the portal
+    LIST_BOOKINGS = "list_bookings"  # the planned visits
+    CONFIRM_IDENTITY = "confirm_identity"
+    # ACC-4: level II (full) adds these.
+    TEST_RESULTS = "test_results"
+    E_PRESCRIPTIONS = "e_prescriptions"
+    REFERRALS = "referrals"
+    RECOMMENDATIONS = "recommendations"
+    ONLINE_CONSULTATIONS = "online_consultations"
+    ASK_THE_DOCTOR = "ask_the_doctor"
+    FILE_UPLOADS = "file_uploads"
+    REHABILITATION = "rehabilitation"
+    VISIT_HISTORY = "visit_history"  # past and cancelled visits (at least the last year)
+    ECARD = "ecard"
+
+
+LEVEL_ONE = 1
+LEVEL_TWO = 2
+
+#: ACC-3: everything a level I account may do.
+LEVEL_ONE_FEATURES: frozenset[Feature] = frozenset(
+    {
+        Feature.BOOK_VISITS,
+        Feature.BOOK_OCCUPATIONAL,
+        Feature.CANCEL_VISITS,
+        Feature.LIST_BOOKINGS,
+        Feature.CONFIRM_IDENTITY,
+    }
+)
+#: ACC-4: what level II adds; with level I's, everything a level II account may do.
+LEVEL_TWO_FEATURES: frozenset[Feature] = frozenset(Feature) - LEVEL_ONE_FEATURES
+
+
+def feature_allowed(feature: Feature, *, level: int) -> bool:
+    """ACC-3, ACC-4: whether an account at ``level`` (1 or 2) may use ``feature``. Anything unknown is refused."""
+    if feature in LEVEL_ONE_FEATURES:
+        return level in (LEVEL_ONE, LEVEL_TWO)
+    return level == LEVEL_TWO and feature in LEVEL_TWO_FEATURES
+
+
+# --- Identity confirmation (ACC-5) and password reset (ACC-6) --------------------------------------------------
+
+#: ACC-5: the bank identity provider confirms only adults.
+BANK_MIN_AGE = 18
+
+
+class IdentityMethod(StrEnum):
+    BANK = "bank"
+    CALL_CENTRE = "call_centre"
+    CONTACT_FORM = "contact_form"
+    IN_PERSON = "in_person"
+
+
+class IdentityRefusal(StrEnum):
+    ALREADY_CONFIRMED = "already_confirmed"
+    METHOD_NOT_ALLOWED = "identity_method_not_allowed"
+    BANK_UNDER_AGE = "bank_under_age"
+    BANK_PESEL_MISSING = "bank_pesel_missing"
+    BANK_PESEL_MISMATCH = "bank_pesel_mismatch"
+    DOCUMENT_REQUIRED = "document_required"
+    TERMS_NOT_SIGNED = "terms_not_signed"
+
+
+#: ACC-5: which roles confirm by which method ("patient" is the patient themself, through their bank).
+IDENTITY_METHOD_ROLES: dict[IdentityMethod, frozenset[str]] = {
+    IdentityMethod.BANK: frozenset({"patient"}),
+    IdentityMethod.CALL_CENTRE: frozenset({"call_centre", "admin"}),
+    IdentityMethod.CONTACT_FORM: frozenset({"call_centre", "admin"}),
+    IdentityMethod.IN_PERSON: frozenset({"receptionist", "admin"}),
+}
+
+#: ACC-6: who resets a patient's password, and the channel it is recorded under.
+PASSWORD_RESET_CHANNELS: dict[str, str] = {
+    "call_centre": "call_centre",
+    "admin": "call_centre",
+    "receptionist": "reception",
+}
+
+
+def identity_confirmation_refusal(
+    *, method: IdentityMethod, actor_role: str, level: int, document: str, terms_signed: bool
+) -> IdentityRefusal | None:
+    """ACC-5: why this confirmation cannot be recorded, or ``None``.
+
+    In order: the actor's role must confirm by this method; an account already at level II is not confirmed
+    again (nothing new is recorded); in person, the checked ID document is recorded and the portal terms signed."""
+    if actor_role not in IDENTITY_METHOD_ROLES[method]:
+        return IdentityRefusal.METHOD_NOT_ALLOWED
+    if level >= LEVEL_TWO:
+        return IdentityRefusal.ALREADY_CONFIRMED
+    if method == IdentityMethod.IN_PERSON:
+        if not document.strip():
+            return IdentityRefusal.DOCUMENT_REQUIRED
+        if not terms_signed:
+            return IdentityRefusal.TERMS_NOT_SIGNED
+    return None
+
+
+def bank_confirmation_refusal(
+    *, claimed_pesel: str | None, patient_pesel: str, birth_date: dt.date, today: dt.date
+) -> IdentityRefusal | None:
+    """ACC-5: the bank confirms only a patient aged 18 or more on the day, and only when the PESEL the bank
+    vouches for is the patient's own."""
+    if birth_date > today or age_on(birth_date, today) < BANK_MIN_AGE:
+        return IdentityRefusal.BANK_UNDER_AGE
+    claimed = (claimed_pesel or "").strip()
+    if not claimed:
+        return IdentityRefusal.BANK_PESEL_MISSING
+    if claimed != patient_pesel:
+        return IdentityRefusal.BANK_PESEL_MISMATCH
+    return None
+
+
+def document_masked(number: str) -> str:
+    """ACC-5: an identity document's number is kept only as its last four characters ("•••• 1234")."""
+    compact = "".join(number.split()).upper()
+    return f"•••• {compact[-4:]}" if compact else ""

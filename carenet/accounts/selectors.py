@@ -7,9 +7,10 @@ import datetime as dt
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from carenet.accounts.models import Patient
-from carenet.core.dates import age_on
-from carenet.core.errors import ValidationFailed
+from carenet.accounts import policies
+from carenet.accounts.models import IdentityConfirmation, IdentityRequest, PasswordReset, Patient, User
+from carenet.core.dates import latest_birth_date_of_age
+from carenet.core.errors import PermissionDenied, ValidationFailed
 
 #: The shortest text a patient search accepts: shorter prefixes match half the roster.
 MIN_QUERY_LENGTH = 3
@@ -57,11 +58,65 @@ def patient_find(*, query: str, limit: int = 20, offset: int = 0) -> list[Patien
     return list(patients[offset : offset + limit])
 
 
+def minors_q(*, today: dt.date, prefix: str = "") -> Q:
+    """Patients (or, with ``prefix`` such as ``"patient__"``, related patients) under 18 on ``today``: the children a
+    guardian acts for (SPEC "People and roles"). Same answer as :func:`age_on`, as a query condition."""
+    return Q(**{f"{prefix}birth_date__gt": latest_birth_date_of_age(ADULT_AGE, today)})
+
+
 def patients_acting_for(*, patient: Patient, today: dt.date) -> list[Patient]:
     """Whom a logged-in patient may book for: themself, then their children under 18 (SPEC, People and roles)."""
-    children = [
-        child
-        for child in Patient.objects.filter(guardian=patient).order_by("birth_date", "id")
-        if age_on(child.birth_date, today) < ADULT_AGE
-    ]
+    children = Patient.objects.filter(minors_q(today=today), guardian=patient).order_by("birth_date", "id")
     return [patient, *children]
+
+
+# --- Levels (ACC-3, ACC-4) and identity confirmation (ACC-5) ----------------------------------------------------
+
+LEVEL_TWO_REQUIRED_MESSAGE = _(
+    "This is available once your identity is confirmed (level II of the portal). You can confirm it online "
+    "through your bank, by phone with the call centre, with the contact form or at any reception desk."
+)
+
+
+def patient_may_use(*, patient: Patient, feature: policies.Feature) -> bool:
+    """ACC-3, ACC-4: whether the patient's account level allows ``feature`` (the single policy, read here)."""
+    return policies.feature_allowed(feature, level=patient.account_level)
+
+
+def patient_feature_check(*, user: User, feature: policies.Feature) -> None:
+    """ACC-3, ACC-4 for every front door: a patient whose account is below the level ``feature`` needs gets
+    :class:`PermissionDenied` with the stable code ``level_two_required``. Staff are not patients: their own
+    role checks apply, not levels."""
+    if not user.is_authenticated or user.role != User.Role.PATIENT:
+        return
+    patient = Patient.objects.filter(user=user).only("account_level").first()
+    level = patient.account_level if patient is not None else 0
+    if not policies.feature_allowed(feature, level=level):
+        raise PermissionDenied(LEVEL_TWO_REQUIRED_MESSAGE, code="level_two_required")
+
+
+def identity_confirmations_for(*, patient: Patient) -> list[IdentityConfirmation]:
+    """ACC-5: every confirmation of the patient's identity, latest first, with who confirmed it."""
+    return list(IdentityConfirmation.objects.filter(patient=patient).select_related("confirmed_by"))
+
+
+def identity_request_latest(*, patient: Patient) -> IdentityRequest | None:
+    """ACC-5: the patient's latest contact-form request (what the patient sees of its status)."""
+    return IdentityRequest.objects.filter(patient=patient).order_by("-created_at", "-id").first()
+
+
+def identity_request_queue(*, limit: int = 100) -> list[IdentityRequest]:
+    """ACC-5: open contact-form requests, oldest first, for the call centre."""
+    requests = IdentityRequest.objects.filter(status=IdentityRequest.Status.OPEN).select_related("patient")
+    return list(requests.order_by("created_at", "id")[:limit])
+
+
+def identity_request_recent(*, limit: int = 20) -> list[IdentityRequest]:
+    """ACC-5: the latest reviewed requests, with who reviewed them."""
+    reviewed = IdentityRequest.objects.exclude(status=IdentityRequest.Status.OPEN)
+    return list(reviewed.select_related("patient", "reviewed_by").order_by("-reviewed_at", "-id")[:limit])
+
+
+def password_resets_for(*, patient: Patient, limit: int = 10) -> list[PasswordReset]:
+    """ACC-6: the patient's latest password resets with who did them."""
+    return list(PasswordReset.objects.filter(patient=patient).select_related("reset_by")[:limit])

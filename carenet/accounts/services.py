@@ -15,10 +15,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts import policies
-from carenet.accounts.models import FirstPassword, Patient, User
+from carenet.accounts.models import (
+    FirstPassword,
+    IdentityConfirmation,
+    IdentityRequest,
+    PasswordReset,
+    Patient,
+    User,
+)
 from carenet.core import clock
 from carenet.core.dates import age_on
-from carenet.core.errors import Conflict, ValidationFailed
+from carenet.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from carenet.coverage.models import Enrolment, RosterEntry
 from carenet.coverage.policies import luhn_check_digit
 from carenet.messaging.services import outbox_enqueue
@@ -282,3 +289,216 @@ def user_password_set(*, user: User, password: str) -> User:
         user.must_change_password = False
         user.save(update_fields=["password", "must_change_password"])
     return user
+
+
+# --- Identity confirmation (ACC-5) ------------------------------------------------------------------------------
+
+IDENTITY_REFUSALS = {
+    policies.IdentityRefusal.ALREADY_CONFIRMED: _("This patient's identity is already confirmed (level II)."),
+    policies.IdentityRefusal.METHOD_NOT_ALLOWED: _("Your role does not confirm identity this way."),
+    policies.IdentityRefusal.BANK_UNDER_AGE: _(
+        "Confirming identity through a bank is only for adults (18 or older). Please confirm it at a reception desk "
+        "or with the call centre."
+    ),
+    policies.IdentityRefusal.BANK_PESEL_MISSING: _(
+        "The bank did not tell us your PESEL number, so we could not confirm your identity. Nothing was changed."
+    ),
+    policies.IdentityRefusal.BANK_PESEL_MISMATCH: _(
+        "The PESEL number your bank gave us is not the one on this account, so we could not confirm your "
+        "identity. Nothing was changed."
+    ),
+    policies.IdentityRefusal.DOCUMENT_REQUIRED: _("Record the identity document you checked."),
+    policies.IdentityRefusal.TERMS_NOT_SIGNED: _("The patient must sign the portal terms first."),
+}
+
+
+def _role(user: User) -> str:
+    return User.Role.ADMIN.value if user.is_superuser else str(user.role)
+
+
+def _identity_refused(refusal: policies.IdentityRefusal) -> None:
+    message = IDENTITY_REFUSALS[refusal]
+    if refusal == policies.IdentityRefusal.ALREADY_CONFIRMED:
+        raise Conflict(message, code=refusal.value)
+    if refusal == policies.IdentityRefusal.METHOD_NOT_ALLOWED:
+        raise PermissionDenied(message, code=refusal.value)
+    raise ValidationFailed(message, code=refusal.value)
+
+
+def identity_confirm(
+    *,
+    patient: Patient,
+    method: str,
+    actor: User,
+    document: str = "",
+    terms_signed: bool = False,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> IdentityConfirmation:
+    """ACC-5: confirm a patient's identity — level I → II — and record who confirmed it, how and when.
+
+    ``method`` is bank (the patient themself, after :func:`identity_confirm_bank` checked the bank's answer), call
+    centre or contact form (call centre, admin), in person (reception, admin: the checked document and signed
+    portal terms are required). An account already at level II is refused (``already_confirmed``) and nothing new
+    is recorded. ``document`` is stored as given: callers pass it masked (:func:`policies.document_masked`).
+    """
+    now = now or clock.now()
+    identity_method = policies.IdentityMethod(method)
+    with transaction.atomic():
+        locked = Patient.objects.select_for_update().get(pk=patient.pk)
+        refusal = policies.identity_confirmation_refusal(
+            method=identity_method,
+            actor_role=_role(actor),
+            level=locked.account_level,
+            document=document,
+            terms_signed=terms_signed,
+        )
+        if identity_method == policies.IdentityMethod.BANK and actor.pk != locked.user_id:
+            refusal = policies.IdentityRefusal.METHOD_NOT_ALLOWED  # a bank vouches only for its own customer
+        if refusal is not None:
+            _identity_refused(refusal)
+        confirmation = IdentityConfirmation.objects.create(
+            patient=locked,
+            method=identity_method.value,
+            confirmed_by=actor,
+            confirmed_at=now,
+            document=document.strip()[:60],
+            terms_signed=terms_signed,
+            note=note.strip()[:200],
+        )
+        locked.account_level = Patient.Level.FULL
+        locked.save(update_fields=["account_level"])
+    patient.account_level = Patient.Level.FULL
+    return confirmation
+
+
+def identity_confirm_bank(
+    *, patient: Patient, claimed_pesel: str | None, subject: str = "", now: dt.datetime | None = None
+) -> IdentityConfirmation:
+    """ACC-5 online: the bank vouched for a person (its verified ID token); confirm the patient only when they are
+    18 or older today and the PESEL the bank gave is theirs. Otherwise a Polish refusal and nothing changed."""
+    now = now or clock.now()
+    if patient.user is None:
+        raise PermissionDenied(IDENTITY_REFUSALS[policies.IdentityRefusal.METHOD_NOT_ALLOWED], code="no_login")
+    if patient.account_level >= Patient.Level.FULL:
+        _identity_refused(policies.IdentityRefusal.ALREADY_CONFIRMED)
+    refusal = policies.bank_confirmation_refusal(
+        claimed_pesel=claimed_pesel,
+        patient_pesel=patient.pesel,
+        birth_date=patient.birth_date,
+        today=clock.local(now).date(),
+    )
+    if refusal is not None:
+        _identity_refused(refusal)
+    note = f"OpenID Connect sub {subject}" if subject else ""
+    return identity_confirm(
+        patient=patient, method=policies.IdentityMethod.BANK, actor=patient.user, note=note, now=now
+    )
+
+
+def identity_request_submit(
+    *, patient: Patient, message: str, phone_time: str = "", now: dt.datetime | None = None
+) -> IdentityRequest:
+    """ACC-5 contact form: a level I patient asks staff to confirm their identity; at most one open request."""
+    now = now or clock.now()
+    message, phone_time = message.strip(), phone_time.strip()
+    if not message:
+        raise ValidationFailed(_("Please write a few words for the call centre."), code="message_required")
+    with transaction.atomic():
+        locked = Patient.objects.select_for_update().get(pk=patient.pk)
+        if locked.account_level >= Patient.Level.FULL:
+            _identity_refused(policies.IdentityRefusal.ALREADY_CONFIRMED)
+        open_request = _("You already have a request waiting for review.")
+        if IdentityRequest.objects.filter(patient=locked, status=IdentityRequest.Status.OPEN).exists():
+            raise Conflict(open_request, code="request_open")
+        try:
+            with transaction.atomic():
+                return IdentityRequest.objects.create(
+                    patient=locked, message=message[:1000], phone_time=phone_time[:100], created_at=now
+                )
+        except IntegrityError as exc:  # pragma: no cover - the lock above serialises a patient's requests
+            raise Conflict(open_request, code="request_open") from exc
+
+
+def _identity_request_open(request_id: int) -> IdentityRequest:
+    found = IdentityRequest.objects.select_for_update().select_related("patient").filter(pk=request_id).first()
+    if found is None:
+        raise NotFound(_("No such request."), code="request_not_found")
+    if found.status != IdentityRequest.Status.OPEN:
+        raise Conflict(_("This request has already been reviewed."), code="request_closed")
+    return found
+
+
+def _may_review(actor: User) -> None:
+    if _role(actor) not in policies.IDENTITY_METHOD_ROLES[policies.IdentityMethod.CONTACT_FORM]:
+        _identity_refused(policies.IdentityRefusal.METHOD_NOT_ALLOWED)
+
+
+def identity_request_approve(
+    *, request_id: int, actor: User, note: str = "", now: dt.datetime | None = None
+) -> IdentityRequest:
+    """ACC-5: staff approve a contact-form request: the identity is confirmed (method "contact form"). When the
+    patient was confirmed another way meanwhile, the request is closed without a second confirmation."""
+    now = now or clock.now()
+    _may_review(actor)
+    with transaction.atomic():
+        request = _identity_request_open(request_id)
+        if request.patient.account_level < Patient.Level.FULL:
+            identity_confirm(
+                patient=request.patient,
+                method=policies.IdentityMethod.CONTACT_FORM,
+                actor=actor,
+                note=(note.strip() or gettext("Contact-form request #%(id)s") % {"id": request.pk})[:200],
+                now=now,
+            )
+        request.status = IdentityRequest.Status.APPROVED
+        request.reviewed_by, request.reviewed_at = actor, now
+        request.reason = note.strip()[:300]
+        request.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason"])
+    return request
+
+
+def identity_request_reject(
+    *, request_id: int, actor: User, reason: str, now: dt.datetime | None = None
+) -> IdentityRequest:
+    """ACC-5: staff reject a contact-form request with a reason the patient sees; the level stays I."""
+    now = now or clock.now()
+    _may_review(actor)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(_("Give the patient a reason."), code="reason_required")
+    with transaction.atomic():
+        request = _identity_request_open(request_id)
+        request.status = IdentityRequest.Status.REJECTED
+        request.reviewed_by, request.reviewed_at, request.reason = actor, now, reason[:300]
+        request.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason"])
+    return request
+
+
+# --- Password reset by staff (ACC-6) ----------------------------------------------------------------------------
+
+
+def patient_password_reset(*, patient: Patient, actor: User, now: dt.datetime | None = None) -> PasswordReset:
+    """ACC-6: the call centre or a reception desk resets a patient's password: the old one stops working, a new
+    first password goes out by SMS (the per-phone hourly limit applies, ``too_many_sms``), the patient must set
+    their own at the next login, and the reset is recorded (who, how, when). A patient without a login of their
+    own (a child) cannot be reset (``no_login``)."""
+    now = now or clock.now()
+    channel = policies.PASSWORD_RESET_CHANNELS.get(_role(actor))
+    if channel is None:
+        raise PermissionDenied(_("Your role does not reset passwords."), code="role_not_allowed")
+    if patient.user_id is None:
+        raise ValidationFailed(
+            _(
+                "This patient has no portal login of their own (a child uses their guardian's), so there is no "
+                "password to reset."
+            ),
+            code="no_login",
+        )
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=patient.user_id)
+        first_password_send(user=user, now=now)
+        user.set_unusable_password()
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        return PasswordReset.objects.create(user=user, patient=patient, reset_by=actor, reset_at=now, channel=channel)

@@ -14,9 +14,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.models import Patient, User
+from carenet.accounts.selectors import minors_q
 from carenet.api.auth import TOKEN, auth_method
 from carenet.booking import selectors as booking_selectors
 from carenet.booking.models import Channel
+from carenet.core import clock
 from carenet.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 #: Staff roles that act for patients, and the channel their bookings record (BKG-1).
@@ -64,4 +66,4 @@ def family_of(*, actor: User) -> list[Patient]:
     own = Patient.objects.filter(user=actor).first()
     if own is None:
         return []
-    return [own, *Patient.objects.filter(guardian=own).order_by("pk")]
+    return [own, *Patient.objects.filter(minors_q(today=clock.today()), guardian=own).order_by("pk")]

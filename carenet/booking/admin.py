@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from carenet.booking.models import Appointment, SmsCancelPrompt
+from carenet.booking.models import Appointment, CheckInAttempt, NoShowBlockLift, SmsCancelPrompt
 
 
 @admin.register(Appointment)
@@ -20,3 +20,16 @@ class SmsCancelPromptAdmin(admin.ModelAdmin):
     search_fields = ["phone"]
     raw_id_fields = ["patient"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(NoShowBlockLift)
+class NoShowBlockLiftAdmin(admin.ModelAdmin):
+    list_display = ["patient", "specialty", "lifted_by", "lifted_at", "reason"]
+    raw_id_fields = ["patient", "lifted_by"]
+    list_select_related = ["patient", "specialty", "lifted_by"]
+
+
+@admin.register(CheckInAttempt)
+class CheckInAttemptAdmin(admin.ModelAdmin):
+    list_display = ["phone", "device", "at", "ok"]
+    search_fields = ["phone"]

@@ -10,9 +10,18 @@ class BookingConfig(AppConfig):
 
     def ready(self) -> None:
         from carenet.booking import sms
-        from carenet.booking.tasks import enqueue_day_before_reminders, expire_holds
+        from carenet.booking.tasks import (
+            enqueue_checkin_questions,
+            enqueue_day_before_reminders,
+            expire_holds,
+            record_no_shows,
+        )
         from carenet.core import periodic
 
         periodic.register("expire-holds", every_seconds=settings.CARENET_HOLD_SWEEP_SECONDS, task=expire_holds)
         periodic.register("day-before-reminders", every_seconds=3600, task=enqueue_day_before_reminders)
+        periodic.register(
+            "checkin-questions", every_seconds=settings.CARENET_CHECKIN_QUESTION_SECONDS, task=enqueue_checkin_questions
+        )
+        periodic.register("no-show-sweep", every_seconds=settings.CARENET_NO_SHOW_SWEEP_SECONDS, task=record_no_shows)
         sms.register()

@@ -21,6 +21,14 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
+class CheckInChannel(models.TextChoices):
+    """CHK-2: how a patient's arrival was confirmed."""
+
+    RECEPTION = "reception", _("at reception")
+    SMS = "sms", _("by SMS (TAK)")
+    CHECKIN_PAGE = "checkin_page", _("on the check-in page")
+
+
 class Appointment(models.Model):
     class Status(models.TextChoices):
         HELD = "held", _("held for confirmation")
@@ -82,6 +90,30 @@ class Appointment(models.Model):
         verbose_name=_("cancelled by"),
     )
     cancel_channel = models.CharField(_("cancelled through"), max_length=12, choices=Channel.choices, blank=True)
+    # Arrival (CHK-1..5): who confirmed it, how and when; who recorded "refused: late" or a no-show (empty for the
+    # periodic no-show sweep); when the SMS check-in question was sent (CHK-3, once per visit).
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked in by"),
+    )
+    check_in_channel = models.CharField(
+        _("checked in through"), max_length=14, choices=CheckInChannel.choices, blank=True, default="", db_default=""
+    )
+    outcome_recorded_at = models.DateTimeField(_("outcome recorded at"), null=True, blank=True)
+    outcome_recorded_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("outcome recorded by"),
+    )
+    checkin_asked_at = models.DateTimeField(_("check-in question sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -104,6 +136,7 @@ class Appointment(models.Model):
             models.Index(
                 fields=["status", "hold_expires_at"], condition=Q(status="held"), name="appointment_open_holds"
             ),
+            models.Index(fields=["status", "slot"], condition=Q(status="booked"), name="appointment_booked_slot"),
         ]
 
     def __str__(self) -> str:
@@ -136,3 +169,54 @@ class SmsCancelPrompt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class NoShowBlockLift(models.Model):
+    """BKG-5: staff lifted a patient's no-show block in a specialty; the no-shows before ``lifted_at`` no longer
+    count (a new series after the lift blocks again)."""
+
+    patient = models.ForeignKey(
+        "accounts.Patient", on_delete=models.CASCADE, related_name="no_show_lifts", verbose_name=_("patient")
+    )
+    specialty = models.ForeignKey(
+        "network.Specialty", on_delete=models.PROTECT, related_name="+", verbose_name=_("specialty")
+    )
+    lifted_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("lifted by")
+    )
+    lifted_at = models.DateTimeField(_("lifted at"))
+    reason = models.CharField(_("reason"), max_length=300)
+
+    class Meta:
+        ordering = ["-lifted_at"]
+        verbose_name = _("no-show block lift")
+        verbose_name_plural = _("no-show block lifts")
+        indexes = [models.Index(fields=["patient", "specialty", "lifted_at"], name="no_show_lift_lookup")]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="no_show_lift_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.patient} / {self.specialty} {self.lifted_at:%Y-%m-%d}"
+
+
+class CheckInAttempt(models.Model):
+    """CHK-4: one try on the check-in page; counted per phone and per device over the last hour (rate limit)."""
+
+    phone = models.CharField(_("phone number"), max_length=32)
+    device = models.CharField(_("device"), max_length=80)
+    at = models.DateTimeField(_("at"))
+    ok = models.BooleanField(_("succeeded"), default=False)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("check-in attempt")
+        verbose_name_plural = _("check-in attempts")
+        indexes = [
+            models.Index(fields=["phone", "at"], name="checkin_attempt_phone"),
+            models.Index(fields=["device", "at"], name="checkin_attempt_device"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.at:%Y-%m-%d %H:%M}"
+
+
+auditlog.register(NoShowBlockLift)

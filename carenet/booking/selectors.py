@@ -14,13 +14,19 @@ Anyone else gets :class:`NotFound`, never a hint that the appointment exists.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from carenet.accounts.models import Patient, User
-from carenet.booking import errors
-from carenet.booking.models import Appointment
+from carenet.accounts.selectors import ADULT_AGE, minors_q
+from carenet.booking import checkin_policies, errors, policies
+from carenet.booking.models import Appointment, NoShowBlockLift
 from carenet.booking.policies import PATIENT_CHANNELS, ActorProblem
+from carenet.core import clock
+from carenet.core.dates import age_on
+from carenet.network.models import Specialty
 
 Status = Appointment.Status
 
@@ -56,7 +62,8 @@ def appointments_visible_to(actor: User) -> QuerySet[Appointment]:
         patient_id = Patient.objects.filter(user=actor).values_list("pk", flat=True).first()
         if patient_id is None:
             return base.none()
-        return base.filter(Q(patient_id=patient_id) | Q(patient__guardian_id=patient_id))
+        children = Q(patient__guardian_id=patient_id) & minors_q(today=clock.today(), prefix="patient__")
+        return base.filter(Q(patient_id=patient_id) | children)
     return base.none()
 
 
@@ -73,7 +80,7 @@ def access_patient(*, actor: User, patient_id: int) -> Patient:
     reception — limited to its facility's slots by the booking rules —, admin). Otherwise :class:`NotFound`."""
     patients = Patient.objects.select_related("guardian")
     if actor.role == User.Role.PATIENT:
-        patients = patients.filter(Q(user=actor) | Q(guardian__user=actor))
+        patients = patients.filter(Q(user=actor) | (Q(guardian__user=actor) & minors_q(today=clock.today())))
     elif actor.role not in (User.Role.CALL_CENTRE, User.Role.RECEPTIONIST, User.Role.ADMIN):
         patients = patients.none()
     patient = patients.filter(pk=patient_id).first() if actor.is_authenticated and actor.is_active else None
@@ -88,7 +95,11 @@ def actor_is_patient_or_guardian(*, actor: User, patient: Patient) -> bool:
         return False
     if patient.user_id == actor.pk:
         return True
-    return patient.guardian_id is not None and Patient.objects.filter(pk=patient.guardian_id, user=actor).exists()
+    return (
+        patient.guardian_id is not None
+        and age_on(patient.birth_date, clock.today()) < ADULT_AGE
+        and Patient.objects.filter(pk=patient.guardian_id, user=actor).exists()
+    )
 
 
 def appointment_list_for_patient(*, patient: Patient, upcoming: bool, now: dt.datetime) -> QuerySet[Appointment]:
@@ -104,7 +115,10 @@ def appointment_list_for_patient(*, patient: Patient, upcoming: bool, now: dt.da
 def upcoming_for_sms_cancel(*, patient: Patient, now: dt.datetime) -> list[Appointment]:
     """CXL-2: the booked visits a NIE from this patient's phone may cancel, earliest first: the patient's own and
     those of their children who have no mobile of their own (their messages go to this phone)."""
-    whose = Q(patient=patient) | Q(patient__guardian=patient, patient__mobile="")
+    children = Q(patient__guardian=patient, patient__mobile="") & minors_q(
+        today=clock.local(now).date(), prefix="patient__"
+    )
+    whose = Q(patient=patient) | children
     return list(
         Appointment.objects.filter(whose, status=Status.BOOKED, slot__starts_at__gt=now)
         .select_related(*_RELATED)
@@ -127,7 +141,16 @@ def active_portal_bookings_count(*, patient: Patient, now: dt.datetime, exclude_
 
 
 def no_show_times(*, patient: Patient, specialty_id: int, since: dt.datetime) -> tuple[dt.datetime, ...]:
-    """BKG-5: the starts of the patient's no-shows in a specialty since ``since``."""
+    """BKG-5: the starts of the patient's no-shows in a specialty since ``since``; those before the latest lift of
+    the block in that specialty (staff, with a reason) no longer count."""
+    lifted = (
+        NoShowBlockLift.objects.filter(patient=patient, specialty_id=specialty_id)
+        .order_by("-lifted_at")
+        .values_list("lifted_at", flat=True)
+        .first()
+    )
+    if lifted is not None and lifted > since:
+        since = lifted
     return tuple(
         Appointment.objects.filter(
             patient=patient, status=Status.NO_SHOW, slot__specialty_id=specialty_id, slot__starts_at__gte=since
@@ -140,3 +163,126 @@ def no_show_times(*, patient: Patient, specialty_id: int, since: dt.datetime) ->
 def patients_for_phone(*, phone: str) -> list[Patient]:
     """The patients whose own mobile is ``phone`` (E.164)."""
     return list(Patient.objects.filter(mobile=phone).order_by("id")) if phone else []
+
+
+# --- Arrival (CHK-1..5, BKG-5) -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoShowBlock:
+    """BKG-5: a block in force: the specialty, its end, and the missed visits that caused it (staff see them)."""
+
+    patient: Patient
+    specialty: Specialty
+    until: dt.datetime
+    no_shows: list[Appointment]
+
+
+def no_show_blocks(*, patients: list[Patient], now: dt.datetime) -> list[NoShowBlock]:
+    """BKG-5: the no-show blocks in force now for these patients, one per specialty; a lift by staff forgets the
+    no-shows before it. Two queries whatever the number of patients and no-shows."""
+    if not patients:
+        return []
+    window = dt.timedelta(days=settings.CARENET_NO_SHOW_WINDOW_DAYS)
+    block = dt.timedelta(days=settings.CARENET_NO_SHOW_BLOCK_DAYS)
+    since = now - window - block
+    ids = [patient.pk for patient in patients]
+    by_pk = {patient.pk: patient for patient in patients}
+    lifts: dict[tuple[int, int], dt.datetime] = {}
+    for patient_id, specialty_id, lifted_at in NoShowBlockLift.objects.filter(patient_id__in=ids).values_list(
+        "patient_id", "specialty_id", "lifted_at"
+    ):
+        key = (patient_id, specialty_id)
+        lifts[key] = max(lifted_at, lifts.get(key, lifted_at))
+    missed: dict[tuple[int, int], list[Appointment]] = {}
+    for appointment in (
+        Appointment.objects.filter(
+            patient_id__in=ids, status=Status.NO_SHOW, slot__starts_at__gte=since, slot__specialty__isnull=False
+        )
+        .select_related("slot", "slot__specialty", "service")
+        .order_by("slot__starts_at", "id")
+    ):
+        key = (appointment.patient_id, appointment.slot.specialty_id)
+        lifted = lifts.get(key)
+        if lifted is not None and appointment.slot.starts_at < lifted:
+            continue
+        missed.setdefault(key, []).append(appointment)
+    blocks = []
+    for (patient_id, _specialty_id), visits in missed.items():
+        times = [visit.slot.starts_at for visit in visits]
+        until = policies.no_show_block_until(
+            times, count=settings.CARENET_NO_SHOW_BLOCK_COUNT, window=window, block=block
+        )
+        if until is None or until <= now:
+            continue
+        counted = set(checkin_policies.counted_no_shows(times, until=until, window=window, block=block))
+        specialty = visits[0].slot.specialty
+        assert specialty is not None
+        blocks.append(
+            NoShowBlock(
+                patient=by_pk[patient_id],
+                specialty=specialty,
+                until=until,
+                no_shows=[visit for visit in visits if visit.slot.starts_at in counted],
+            )
+        )
+    return sorted(blocks, key=lambda entry: (entry.patient.pk, entry.specialty.name))
+
+
+def no_show_count(*, patients: list[Patient], now: dt.datetime, days: int = 30) -> int:
+    """How many visits these patients missed in the last ``days`` days (shown on "Moje wizyty")."""
+    if not patients:
+        return 0
+    return Appointment.objects.filter(
+        patient_id__in=[patient.pk for patient in patients],
+        status=Status.NO_SHOW,
+        slot__starts_at__gte=now - dt.timedelta(days=days),
+    ).count()
+
+
+def reception_day_list(*, facility_id: int, day: dt.date) -> QuerySet[Appointment]:
+    """CHK-2: a facility's visits on a Warsaw day (booked, checked in, done, refused, missed — not cancelled or
+    holds), by time; everything a row shows in one query."""
+    starts = clock.at_warsaw(day, dt.time.min)
+    ends = clock.at_warsaw(day + dt.timedelta(days=1), dt.time.min)
+    return (
+        Appointment.objects.filter(
+            slot__facility_id=facility_id,
+            slot__starts_at__gte=starts,
+            slot__starts_at__lt=ends,
+            status__in=[Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED, Status.REFUSED_LATE, Status.NO_SHOW],
+        )
+        .select_related(
+            "patient", "service", "slot", "slot__clinician", "slot__room", "slot__facility", "checked_in_by"
+        )
+        .order_by("slot__starts_at", "id")
+    )
+
+
+def checkin_visits_for_phone(*, phone: str, since: dt.datetime, until: dt.datetime) -> list[Appointment]:
+    """CHK-3: visits asked the check-in question whose patient's mobile is ``phone`` and that start between
+    ``since`` and ``until``, earliest first."""
+    if not phone:
+        return []
+    return list(
+        Appointment.objects.filter(
+            patient__mobile=phone,
+            checkin_asked_at__isnull=False,
+            slot__starts_at__gte=since,
+            slot__starts_at__lte=until,
+        )
+        .select_related("patient", "service", "slot", "slot__room", "slot__facility")
+        .order_by("slot__starts_at", "id")
+    )
+
+
+def reception_next_day_with_visits(*, facility_id: int, after: dt.date) -> dt.date | None:
+    """The first Warsaw day after ``after`` with a booked visit at the facility (the day list's "next visits")."""
+    starts = clock.at_warsaw(after + dt.timedelta(days=1), dt.time.min)
+    first = (
+        Appointment.objects.filter(slot__facility_id=facility_id, slot__starts_at__gte=starts, status=Status.BOOKED)
+        .order_by("slot__starts_at")
+        .values_list("slot__starts_at", flat=True)
+        .first()
+    )
+    return clock.local(first).date() if first is not None else None

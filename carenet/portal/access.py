@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from carenet.accounts.models import Patient, User
+from carenet.accounts.policies import Feature, feature_allowed
 
 View = Callable[..., HttpResponse]
 
@@ -51,3 +52,22 @@ def acting_user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise TypeError("The page needs a logged-in user.")
     return user
+
+
+def level_two_required(feature: Feature) -> Callable[[View], View]:
+    """ACC-3, ACC-4: a page for level II accounts (``feature`` is one of ``accounts.policies.LEVEL_TWO_FEATURES``).
+
+    Behind ``patient_required``; a level I patient gets a friendly 403 page that explains how to confirm their
+    identity, with a link to the "Confirm identity" page — never the page itself."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            patient: Patient = request.patient  # type: ignore[attr-defined]
+            if not feature_allowed(feature, level=patient.account_level):
+                return render(request, "portal/identity/level_two_required.html", {"feature": feature}, status=403)
+            return view(request, *args, **kwargs)
+
+        return patient_required(checked)
+
+    return decorator

@@ -30,11 +30,12 @@ from reportlab.pdfgen import canvas
 
 from carenet.accounts import selectors as account_selectors
 from carenet.accounts.models import Patient
+from carenet.accounts.policies import Feature
 from carenet.core import clock
 from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import EcardStatus, ecard_sign, ecard_status
 from carenet.coverage.selectors import ecard_for_patient
-from carenet.portal.access import patient_required
+from carenet.portal.access import level_two_required
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "coverage" / "fonts"
 FONT = "DejaVuSans"
@@ -97,7 +98,7 @@ def _status_text(status: EcardStatus) -> str:
 
 
 @require_GET
-@patient_required
+@level_two_required(Feature.ECARD)  # ACC-4
 def ecard(request: HttpRequest) -> HttpResponse:
     """PKG-6: "E-Karta" — the card with its QR code and a link to the PDF."""
     me: Patient = request.patient  # type: ignore[attr-defined]
@@ -168,7 +169,7 @@ def ecard_pdf_bytes(card: Card) -> bytes:
 
 
 @require_GET
-@patient_required
+@level_two_required(Feature.ECARD)  # ACC-4
 def ecard_pdf(request: HttpRequest) -> HttpResponse:
     """PKG-6: the card as a PDF to print ("Pobierz PDF")."""
     card = _card(request)

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from carenet.portal import ecard, registration, views, visits
+from carenet.portal import account, arrival, ecard, identity, registration, views, visits
 
 app_name = "portal"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path(_("facilities/"), views.facilities, name="facilities"),
     path(_("login/"), visits.PatientLoginView.as_view(), name="login"),
     path(_("logout/"), auth_views.LogoutView.as_view(), name="logout"),
+    path(_("login/code/"), account.login_code, name="login_code"),
+    path(_("account/"), account.account, name="account"),
+    path(_("account/password/"), account.password_change, name="password_change"),
+    path(_("account/two-step-login/"), account.two_factor_enable, name="two_factor_enable"),
+    path(_("account/two-step-login/off/"), account.two_factor_disable, name="two_factor_disable"),
     path(_("register/"), registration.register, name="register"),
     path(_("first-password/"), registration.first_password, name="first_password"),
     path(_("set-password/"), registration.set_password, name="set_password"),
@@ -25,6 +30,11 @@ urlpatterns = [
         visits.reschedule_confirm,
         name="reschedule_confirm",
     ),
+    path(_("confirm-identity/"), identity.identity, name="identity"),
+    path(_("confirm-identity/request/"), identity.identity_request, name="identity_request"),
+    path(_("confirm-identity/bank/"), identity.bank_start, name="identity_bank_start"),
+    path(_("confirm-identity/bank/return/"), identity.bank_callback, name="identity_bank_callback"),
     path(_("e-card/"), ecard.ecard, name="ecard"),
     path(_("e-card/pdf/"), ecard.ecard_pdf, name="ecard_pdf"),
+    path(_("check-in/"), arrival.checkin, name="checkin"),
 ]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from carenet.accounts import selectors as account_selectors
 from carenet.accounts.models import Patient, User
+from carenet.accounts.policies import Feature
 from carenet.booking import selectors as booking_selectors
 from carenet.booking import services as booking_services
 from carenet.booking.models import Appointment, Channel
@@ -26,6 +27,7 @@ from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
 from carenet.core.http import HtmxHttpRequest
 from carenet.portal.access import acting_user, patient_required
+from carenet.portal.arrival import no_shows_context as arrival_no_shows_context
 from carenet.portal.booking_flow import (
     book_from_form,
     can_cancel,
@@ -123,10 +125,21 @@ def visits(request: HttpRequest) -> HttpResponse:
         planned.extend(booking_selectors.appointment_list_for_patient(patient=person, upcoming=True, now=now))
     planned.sort(key=lambda appointment: appointment.slot.starts_at)
     whose = next((person for person in family if str(person.pk) == request.GET.get("who")), me)
+    # ACC-4: visit history is for level II; level I sees its planned visits and how to confirm its identity.
+    history_allowed = account_selectors.patient_may_use(patient=me, feature=Feature.VISIT_HISTORY)
     past = booking_selectors.appointment_list_for_patient(patient=whose, upcoming=False, now=now)
+    if not history_allowed:
+        past = past.none()
     past_page = Paginator(past, PAST_VISITS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(appointment, can_cancel(appointment, channel=Channel.PORTAL, now=now)) for appointment in planned]
-    context = {"planned": rows, "past_page": past_page, "family": family, "whose": whose}
+    context = {
+        "planned": rows,
+        "past_page": past_page,
+        "family": family,
+        "whose": whose,
+        "history_allowed": history_allowed,
+    }
+    context |= arrival_no_shows_context(patients=family, now=now)  # BKG-5: no-show count and blocks
     return render(request, "portal/visits.html", context)
 
 
@@ -141,6 +154,10 @@ def _access(request: HttpRequest, appointment_id: int) -> Appointment:
 def visit(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """One visit: the booking confirmation with preparation instructions (SCH-4)."""
     appointment = _access(request, appointment_id)
+    if appointment.slot.ends_at <= clock.now() and not account_selectors.patient_may_use(
+        patient=_patient(request), feature=Feature.VISIT_HISTORY
+    ):  # ACC-4: a visit that is over is history, for level II
+        return render(request, "portal/identity/level_two_required.html", status=403)
     cancellable = can_cancel(appointment, channel=Channel.PORTAL, now=clock.now())
     return render(request, "portal/visit.html", {"appointment": appointment, "can_cancel": cancellable})
 

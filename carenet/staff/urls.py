@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from carenet.staff import ecard, views
+from carenet.staff import account, ecard, identity, reception, two_factor, views
 
 app_name = "staff"
 
@@ -9,10 +9,22 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("login/", views.StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/code/", two_factor.verify, name="two_factor"),
+    path("login/authenticator/", two_factor.enrol, name="two_factor_enrol"),
+    path("password/", account.password_change, name="password_change"),
     path("patients/", views.patients, name="patients"),
     path("patients/<int:patient_id>/", views.patient, name="patient"),
     path("patients/<int:patient_id>/find-a-visit/", views.patient_search, name="patient_search"),
     path("patients/<int:patient_id>/book/<int:slot_id>/", views.book, name="book"),
     path("appointments/<int:appointment_id>/cancel/", views.cancel, name="cancel"),
     path("e-card/", ecard.ecard_verify_page, name="ecard_verify"),
+    path("patients/<int:patient_id>/identity/phone/", identity.confirm_by_phone, name="identity_confirm_phone"),
+    path("patients/<int:patient_id>/identity/desk/", identity.confirm_in_person, name="identity_confirm_in_person"),
+    path("patients/<int:patient_id>/password-reset/", identity.password_reset, name="password_reset"),
+    path("identity-requests/", identity.queue, name="identity_queue"),
+    path("identity-requests/<int:request_id>/", identity.review, name="identity_review"),
+    path("reception/", reception.day_list, name="reception"),
+    path("reception/entrance/", reception.entrance, name="reception_entrance"),
+    path("reception/<int:appointment_id>/<str:action>/", reception.act, name="reception_act"),
+    path("patients/<int:patient_id>/no-shows/", reception.patient_no_shows, name="patient_no_shows"),
 ]

@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
 from carenet.accounts.models import User
+from carenet.accounts.policies import Feature
+from carenet.accounts.selectors import patient_feature_check
 from carenet.api.access import access_patient, channel_for, family_of, may_act_for_patients, role_not_allowed
 from carenet.api.auth import USER_AUTH, request_user
 from carenet.api.idempotency import HEADER, Answer, idempotent
@@ -102,9 +104,12 @@ def _require_acting_role(actor: User) -> None:
 @router.get("/appointments", response={200: AppointmentListOut, **READ_ERRORS}, summary="List visits")
 def appointment_list(request: HttpRequest, filters: Query[AppointmentListIn]) -> AppointmentListOut:
     """A patient's planned (or past) visits: their own and their children's; staff name the patient. A
-    receptionist sees the visits at their own facility."""
+    receptionist sees the visits at their own facility. Past visits are visit history: a level I patient gets 403
+    `level_two_required` (ACC-4)."""
     actor = request_user(request)
     now = clock.now()
+    if not filters.upcoming:  # ACC-4: visit history is for level II (403 level_two_required)
+        patient_feature_check(user=actor, feature=Feature.VISIT_HISTORY)
     if actor.role == User.Role.PATIENT and filters.patient_id is None:
         patients = family_of(actor=actor)
     else:
@@ -124,6 +129,8 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> Appointment
     """One visit the caller may see (404 `appointment_not_found` otherwise)."""
     actor = request_user(request)
     appointment = selectors.access_appointment(actor=actor, appointment_id=appointment_id)
+    if appointment.slot.ends_at <= clock.now():  # ACC-4: a visit that is over is history, for level II
+        patient_feature_check(user=actor, feature=Feature.VISIT_HISTORY)
     return _reloaded(appointment)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Status
+from ninja import Field, Router, Status
 
+from carenet.accounts import two_factor
 from carenet.accounts.models import User
 from carenet.api.auth import bearer_auth, token_issue, token_revoke
 from carenet.api.schemas import ErrorOut, InvalidInputOut, TokenIn, TokenOut
@@ -26,20 +27,67 @@ class LockedOut(ApplicationError):
     default_code = "locked_out"
 
 
+class OtpRequired(ApplicationError):
+    status_code = 401
+    default_code = "otp_required"
+
+
+class OtpInvalid(ApplicationError):
+    status_code = 401
+    default_code = "otp_invalid"
+
+
+class OtpThrottled(ApplicationError):
+    status_code = 429
+    default_code = "otp_throttled"
+
+
+class TokenWithOtpIn(TokenIn):
+    otp: str = Field(
+        "",
+        max_length=12,
+        description="The 6-digit code from the authenticator app: required when the account has two-step login "
+        "(every staff account, and patients who turned it on).",
+    )
+
+
+def _second_factor(request: HttpRequest, user: User, otp: str) -> None:
+    """Two-step login for the API: without `otp` 401 `otp_required`; a wrong or reused code 401 `otp_invalid`
+    (it counts as a failed login for the lockout); too many in a row 429 `otp_throttled`."""
+    step = two_factor.step_for(user)
+    if step is two_factor.Step.NONE:
+        return
+    device = two_factor.confirmed_device(user)
+    if device is None:
+        raise OtpRequired(_("Set up the authenticator app by logging in on the website first."))
+    if not otp:
+        raise OtpRequired(_("Send the code from the authenticator app in `otp`."))
+    outcome = two_factor.code_check(request=request, user=user, device_id=device.pk, code=otp)
+    if outcome is two_factor.Outcome.LOCKED:
+        raise LockedOut(_("Too many failed attempts. Try again later or call us."))
+    if outcome is two_factor.Outcome.THROTTLED:
+        raise OtpThrottled(_("Too many wrong codes in a row. Wait a few seconds and try again."))
+    if outcome is not two_factor.Outcome.OK:
+        raise OtpInvalid(_("The code is wrong or has already been used."))
+
+
 @router.post(
     "/auth/token",
     auth=None,
     response={201: TokenOut, 401: ErrorOut, 422: InvalidInputOut, 429: ErrorOut},
     summary="Issue a bearer token",
 )
-def token_create(request: HttpRequest, payload: TokenIn) -> Status:
+def token_create(request: HttpRequest, payload: TokenWithOtpIn) -> Status:
     """Log in with the login and password; answers a bearer token for the mobile app (shown once). Repeated
-    failures lock the login for a while (429 `locked_out`); wrong credentials answer 401 `invalid_credentials`."""
+    failures lock the login for a while (429 `locked_out`, the same for every login); wrong credentials answer 401
+    `invalid_credentials`, whether the login exists or not. With two-step login, `otp` carries the app's code
+    (401 `otp_required` / `otp_invalid`, 429 `otp_throttled`)."""
     user = authenticate(request, username=payload.login, password=payload.password)
     if getattr(request, "axes_locked_out", False):
         raise LockedOut(_("Too many failed attempts. Try again later or call us."))
     if not isinstance(user, User) or not user.is_active:
         raise InvalidCredentials(_("The login or the password is wrong."))
+    _second_factor(request, user, payload.otp)
     token, record = token_issue(user=user, name=payload.name, now=clock.now())
     return Status(201, TokenOut(token=token, expires_at=record.expires_at))
 

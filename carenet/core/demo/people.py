@@ -15,6 +15,7 @@ from django.contrib.auth.models import Permission
 from carenet.accounts.models import IdentityConfirmation, Patient, User
 from carenet.core.dates import age_on
 from carenet.core.demo import identity, names
+from carenet.core.demo.totp import totp_devices_for_demo_staff
 from carenet.coverage.models import Contract, Enrolment, RosterEntry, Tier
 from carenet.network.models import Clinician, Facility
 
@@ -290,6 +291,8 @@ def build_users(
     if demo_clinician is not None:
         staff_rows.append(staff("lekarz", "clinician", demo_clinician.first_name, demo_clinician.last_name))
     created = User.objects.bulk_create(staff_rows)
+    # Demo only: every staff login has a confirmed TOTP device with a published secret (see print_demo_logins).
+    totp_devices_for_demo_staff(created)
     by_name = {u.username: u for u in created}
     people.staff = by_name
     people.receptionists = [by_name[f"recepcja{i}"] for i in range(1, len(receptionist_facilities) + 1)]

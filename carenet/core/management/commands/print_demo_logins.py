@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from carenet.core.demo.logins import demo_logins
+from carenet.core.demo.totp import demo_totp_secrets
 
 
 class Command(BaseCommand):
@@ -19,3 +20,14 @@ class Command(BaseCommand):
         width = max(len(login) for _, login, _, _ in logins)
         for role, login, password, who in logins:
             self.stdout.write(f"  {role:<18} {login:<{width}}  {password:<22} {who}")
+        secrets = demo_totp_secrets()
+        if secrets:
+            self.stdout.write("")
+            self.stdout.write(
+                "Staff logins ask for a TOTP code after the password. Current code: "
+                "`uv run python manage.py totp_code <login>`, or add the secret to an authenticator app:"
+            )
+            for login, secret in secrets:
+                self.stdout.write(
+                    f"  {login:<{width}}  {secret}  otpauth://totp/CareNet:{login}?secret={secret}&issuer=CareNet"
+                )

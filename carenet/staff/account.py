@@ -1,0 +1,28 @@
+"""A staff member changes their own password (the same form as the patient's "Moje konto"; the session stays)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from carenet.portal.access import acting_user
+from carenet.staff.views import staff_required
+
+
+@staff_required()
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(acting_user(request), request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.save()
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password has been changed."))
+            return redirect("staff:dashboard")
+        return render(request, "staff/two_factor/password_change.html", {"form": form}, status=400)
+    return render(request, "staff/two_factor/password_change.html", {"form": form})

@@ -1,0 +1,175 @@
+"""Staff consoles for identity and passwords: confirm a patient's identity (ACC-5) by phone (call centre) or in
+person (reception: the checked ID document, masked, and the signed portal terms), review the contact-form queue
+(call centre), and reset a patient's password with a new SMS first password (ACC-6). One accounts-service call per
+state change; who, how and when is recorded by the services and shown on the staff patient page."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from carenet.accounts import policies, services
+from carenet.accounts import selectors as account_selectors
+from carenet.accounts.models import Patient
+from carenet.booking import selectors as booking_selectors
+from carenet.core.errors import ApplicationError, NotFound
+from carenet.portal.access import acting_user
+from carenet.staff.views import staff_required
+
+CALL_CENTRE_ROLES = policies.IDENTITY_METHOD_ROLES[policies.IdentityMethod.CALL_CENTRE]
+REVIEW_ROLES = policies.IDENTITY_METHOD_ROLES[policies.IdentityMethod.CONTACT_FORM]
+IN_PERSON_ROLES = policies.IDENTITY_METHOD_ROLES[policies.IdentityMethod.IN_PERSON]
+RESET_ROLES = frozenset(policies.PASSWORD_RESET_CHANNELS)
+
+
+class CallCentreConfirmForm(forms.Form):
+    """ACC-5 by phone: the operator asked the patient the verification questions."""
+
+    verified = forms.BooleanField(
+        label=gettext_lazy("I verified the caller's identity by asking the questions"), required=True
+    )
+    note = forms.CharField(label=gettext_lazy("Note (optional)"), max_length=200, required=False)
+
+
+class InPersonConfirmForm(forms.Form):
+    """ACC-5 at reception: the ID document checked (only its type and last four characters are kept) and the
+    portal terms signed."""
+
+    DOCUMENT_TYPES = [
+        ("id_card", gettext_lazy("ID card")),
+        ("passport", gettext_lazy("passport")),
+        ("driving_licence", gettext_lazy("driving licence")),
+        ("residence_card", gettext_lazy("residence card")),
+    ]
+
+    document_type = forms.ChoiceField(label=gettext_lazy("Identity document"), choices=DOCUMENT_TYPES)
+    document_number = forms.CharField(
+        label=gettext_lazy("Document number"),
+        max_length=30,
+        min_length=4,
+        help_text=gettext_lazy("Only the last four characters are stored."),
+    )
+    terms_signed = forms.BooleanField(label=gettext_lazy("The patient signed the portal terms"), required=True)
+    note = forms.CharField(label=gettext_lazy("Note (optional)"), max_length=200, required=False)
+
+    def document(self) -> str:
+        kind = dict(self.DOCUMENT_TYPES)[self.cleaned_data["document_type"]]
+        return f"{kind} {policies.document_masked(self.cleaned_data['document_number'])}"
+
+
+class ReviewForm(forms.Form):
+    action = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
+    reason = forms.CharField(max_length=300, required=False)
+
+
+def _person(request: HttpRequest, patient_id: int) -> Patient:
+    try:
+        return booking_selectors.access_patient(actor=acting_user(request), patient_id=patient_id)
+    except NotFound as error:
+        raise Http404 from error
+
+
+def _confirm(
+    request: HttpRequest, patient_id: int, *, method: policies.IdentityMethod, form_class: type[forms.Form]
+) -> HttpResponse:
+    person = _person(request, patient_id)
+    form = form_class(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            document = form.document() if isinstance(form, InPersonConfirmForm) else ""
+            try:
+                services.identity_confirm(
+                    patient=person,
+                    method=method,
+                    actor=acting_user(request),
+                    document=document,
+                    terms_signed=bool(form.cleaned_data.get("terms_signed")),
+                    note=form.cleaned_data.get("note", ""),
+                )
+            except ApplicationError as refusal:
+                form.add_error(None, str(refusal.message))
+            else:
+                messages.success(
+                    request, _("Identity confirmed: %(patient)s now has level II.") % {"patient": person.full_name}
+                )
+                return redirect("staff:patient", patient_id=person.pk)
+        status = 422
+    context = {"patient": person, "form": form, "method": method.value}
+    return render(request, "staff/identity/confirm.html", context, status=status)
+
+
+@staff_required(roles=CALL_CENTRE_ROLES)
+@require_http_methods(["GET", "POST"])
+def confirm_by_phone(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """ACC-5: the call-centre operator confirms the identity after asking the verification questions."""
+    return _confirm(request, patient_id, method=policies.IdentityMethod.CALL_CENTRE, form_class=CallCentreConfirmForm)
+
+
+@staff_required(roles=IN_PERSON_ROLES)
+@require_http_methods(["GET", "POST"])
+def confirm_in_person(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """ACC-5: reception confirms the identity: document checked, portal terms signed."""
+    return _confirm(request, patient_id, method=policies.IdentityMethod.IN_PERSON, form_class=InPersonConfirmForm)
+
+
+@staff_required(roles=RESET_ROLES)
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """ACC-6: a new SMS first password for a patient who lost theirs; they set their own at the next login."""
+    person = _person(request, patient_id)
+    error = None
+    if request.method == "POST":
+        try:
+            services.patient_password_reset(patient=person, actor=acting_user(request))
+        except ApplicationError as refusal:
+            error = str(refusal.message)
+        else:
+            messages.success(
+                request,
+                _("A new password is on its way by SMS to the number ending in %(end)s.") % {"end": person.mobile[-3:]},
+            )
+            return redirect("staff:patient", patient_id=person.pk)
+    context = {"patient": person, "error": error}
+    return render(request, "staff/identity/password_reset.html", context, status=422 if error else 200)
+
+
+@staff_required(roles=REVIEW_ROLES)
+def queue(request: HttpRequest) -> HttpResponse:
+    """ACC-5: the contact-form requests waiting for review (oldest first), and the latest reviewed ones."""
+    context = {
+        "open_requests": account_selectors.identity_request_queue(),
+        "recent": account_selectors.identity_request_recent(),
+    }
+    return render(request, "staff/identity/queue.html", context)
+
+
+@staff_required(roles=REVIEW_ROLES)
+@require_POST
+def review(request: HttpRequest, request_id: int) -> HttpResponse:
+    """ACC-5: approve a request (the identity is confirmed, method "contact form") or reject it with a reason."""
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or reject."))
+        return redirect("staff:identity_queue")
+    try:
+        if form.cleaned_data["action"] == "approve":
+            done = services.identity_request_approve(request_id=request_id, actor=acting_user(request))
+            messages.success(
+                request, _("Approved: %(patient)s now has level II.") % {"patient": done.patient.full_name}
+            )
+        else:
+            done = services.identity_request_reject(
+                request_id=request_id, actor=acting_user(request), reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Rejected; the patient sees the reason."))
+    except NotFound as error:
+        raise Http404 from error
+    except ApplicationError as refusal:
+        messages.error(request, str(refusal.message))
+    return redirect("staff:identity_queue")

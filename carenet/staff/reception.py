@@ -1,0 +1,248 @@
+"""Reception's arrival console (CHK-1, CHK-2, CHK-4, CHK-5, BKG-5): the day list of a facility's visits with
+"check in", "refused: late" and "no-show"; the entrance screen with the premises code; a patient's no-show blocks
+with "lift the block". Each action is one call of :mod:`carenet.booking.arrival`.
+
+Who: a receptionist works at their own facility; an administrator at any (facility chooser); a call-centre
+operator may look at any facility's day list but records nothing (arrivals are recorded at the desk) and does not
+see entrance codes (the code proves presence at the entrance). Everyone else gets a 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from carenet.accounts.models import Patient, User
+from carenet.booking import arrival, checkin_policies
+from carenet.booking import selectors as booking_selectors
+from carenet.booking.models import Appointment
+from carenet.core import clock
+from carenet.core.errors import ApplicationError, NotFound
+from carenet.network.models import Facility, Specialty
+from carenet.portal.access import acting_user, forbidden
+from carenet.staff.views import CONSOLE_ROLES, _role, staff_required
+
+#: Who opens the day list (call centre: read only).
+DAY_LIST_ROLES = frozenset({User.Role.RECEPTIONIST, User.Role.CALL_CENTRE, User.Role.ADMIN})
+#: Who records arrivals and sees the entrance code.
+DESK_ROLES = frozenset({User.Role.RECEPTIONIST, User.Role.ADMIN})
+VISITS_PER_PAGE = 50
+ACTIONS = ("check_in", "refuse_late", "no_show")
+
+
+def _facility_for(request: HttpRequest, raw: str | None) -> Facility | None:
+    """A receptionist's own facility; for others the chosen one (or none chosen yet)."""
+    user: Any = request.user
+    if _role(user) == User.Role.RECEPTIONIST:
+        return user.facility
+    if raw and raw.isdigit():
+        return Facility.objects.filter(pk=int(raw), kind=Facility.Kind.OWN).first()
+    return None
+
+
+def _day(raw: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw) if raw else clock.today()
+    except ValueError:
+        return clock.today()
+
+
+def _row(appointment: Appointment, *, now: dt.datetime, desk: bool) -> dict[str, Any]:
+    """What a row of the day list shows and which actions it offers (the rules decide; the page explains)."""
+    facts = checkin_policies.VisitFacts(
+        status=appointment.status, starts_at=appointment.slot.starts_at, ends_at=appointment.slot.ends_at, now=now
+    )
+    check_in = checkin_policies.check_in_refusal(
+        facts,
+        channel=checkin_policies.CheckInChannel.RECEPTION,
+        local_day_of=clock.local(appointment.slot.starts_at).date(),
+        today=clock.local(now).date(),
+    )
+    refuse = checkin_policies.refuse_late_refusal(facts)
+    no_show = checkin_policies.mark_no_show_refusal(facts)
+    return {
+        "appointment": appointment,
+        "desk": desk,
+        "can_check_in": desk and check_in is None,
+        "can_refuse_late": desk and refuse is None,
+        "can_no_show": desk and no_show is None,
+        "booked": appointment.status == Appointment.Status.BOOKED,
+        "late_from": appointment.slot.starts_at + checkin_policies.LATE_AFTER,
+    }
+
+
+@staff_required(roles=DAY_LIST_ROLES)
+def day_list(request: HttpRequest) -> HttpResponse:
+    """CHK-2: today's (or the chosen day's) visits at the facility, by time, with how each was checked in."""
+    facility = _facility_for(request, request.GET.get("facility"))
+    day = _day(request.GET.get("date"))
+    raw_page = request.GET.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10_000 else 1
+    now = clock.now()
+    desk = _role(request.user) in DESK_ROLES
+    rows: list[dict[str, Any]] = []
+    has_next = False
+    if facility is not None:
+        start = (page - 1) * VISITS_PER_PAGE
+        found = list(
+            booking_selectors.reception_day_list(facility_id=facility.pk, day=day)[start : start + VISITS_PER_PAGE + 1]
+        )
+        has_next = len(found) > VISITS_PER_PAGE
+        rows = [_row(appointment, now=now, desk=desk) for appointment in found[:VISITS_PER_PAGE]]
+    next_with_visits = None
+    if facility is not None and not rows and page == 1:
+        next_with_visits = booking_selectors.reception_next_day_with_visits(facility_id=facility.pk, after=day)
+    chooser = _role(request.user) != User.Role.RECEPTIONIST
+    query = {"date": day.isoformat(), **({"facility": str(facility.pk)} if chooser and facility else {})}
+    context = {
+        "facility": facility,
+        "facilities": Facility.objects.filter(kind=Facility.Kind.OWN).order_by("name") if chooser else [],
+        "chooser": chooser,
+        "day": day,
+        "previous_day": day - dt.timedelta(days=1),
+        "next_day": day + dt.timedelta(days=1),
+        "today": clock.today(),
+        "rows": rows,
+        "page": page,
+        "has_next": has_next,
+        "querystring": urlencode(query),
+        "facility_query": urlencode({"facility": str(facility.pk)}) if chooser and facility else "",
+        "desk": desk,
+        "next_with_visits": next_with_visits,
+    }
+    return render(request, "staff/reception/day.html", context)
+
+
+def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
+    try:
+        return booking_selectors.access_appointment(actor=acting_user(request), appointment_id=appointment_id)
+    except NotFound as error:
+        raise Http404 from error
+
+
+@staff_required(roles=DAY_LIST_ROLES)
+@require_POST
+def act(request: HttpRequest, appointment_id: int, action: str) -> HttpResponse:
+    """Record an arrival outcome: check in (reception channel), "refused: late", or a no-show. HTMX gets the
+    updated row back; a plain POST goes back to the day list with a message."""
+    if action not in ACTIONS:
+        raise Http404
+    if _role(request.user) not in DESK_ROLES:
+        return forbidden(request)
+    appointment = _appointment(request, appointment_id)
+    actor = acting_user(request)
+    now = clock.now()
+    note, error = "", ""
+    try:
+        if action == "check_in":
+            arrival.appointment_check_in(
+                appointment_id=appointment.pk, channel=checkin_policies.CheckInChannel.RECEPTION, actor=actor, now=now
+            )
+            note = _("Checked in: %(patient)s. %(where)s") % {
+                "patient": appointment.patient.full_name,
+                "where": arrival.room_answer(appointment),
+            }
+        elif action == "refuse_late":
+            arrival.appointment_refuse_late(actor=actor, appointment_id=appointment.pk, now=now)
+            note = _("Recorded 'refused: late' for %(patient)s.") % {"patient": appointment.patient.full_name}
+        else:
+            arrival.appointment_mark_no_show(actor=actor, appointment_id=appointment.pk, now=now)
+            note = _("Recorded a no-show for %(patient)s.") % {"patient": appointment.patient.full_name}
+    except ApplicationError as refusal:
+        error = str(refusal.message)
+    if getattr(request, "htmx", False):
+        fresh = _appointment(request, appointment.pk)
+        context = {"row": _row(fresh, now=clock.now(), desk=True), "note": note, "error": error}
+        return render(request, "staff/reception/day.html#row", context, status=422 if error else 200)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, note)
+    query = {"date": clock.local(appointment.slot.starts_at).date().isoformat()}
+    if _role(request.user) != User.Role.RECEPTIONIST:
+        query["facility"] = str(appointment.slot.facility_id)
+    return redirect(reverse("staff:reception") + "?" + urlencode(query))
+
+
+@staff_required(roles=DESK_ROLES)
+def entrance(request: HttpRequest) -> HttpResponse:
+    """CHK-4: the entrance screen — the facility's current premises code in large type; HTMX refreshes the code
+    every 30 seconds (it changes every 10 minutes; the previous one is still accepted)."""
+    facility = _facility_for(request, request.GET.get("facility"))
+    now = clock.now()
+    code = expires = None
+    if facility is not None:
+        code = checkin_policies.current_premises_code(
+            secret=arrival.premises_secret(), facility_id=facility.pk, now=now
+        )
+        expires = checkin_policies.premises_code_expires(now)
+    context = {
+        "facility": facility,
+        "code": code,
+        "expires": expires,
+        "chooser": _role(request.user) != User.Role.RECEPTIONIST,
+        "facilities": Facility.objects.filter(kind=Facility.Kind.OWN).order_by("name"),
+        "checkin_path": reverse("portal:checkin"),
+    }
+    template = (
+        "staff/reception/entrance.html#code" if getattr(request, "htmx", False) else "staff/reception/entrance.html"
+    )
+    return render(request, template, context)
+
+
+def _patient(request: HttpRequest, patient_id: int) -> Patient:
+    try:
+        return booking_selectors.access_patient(actor=acting_user(request), patient_id=patient_id)
+    except NotFound as error:
+        raise Http404 from error
+
+
+@staff_required(roles=CONSOLE_ROLES)
+@require_http_methods(["GET", "POST"])
+def patient_no_shows(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """BKG-5: the patient's no-show blocks in force — specialty, until when, which missed visits — and "lift the
+    block" with a required reason (POST). Loaded into the staff patient page."""
+    person = _patient(request, patient_id)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        raw = request.POST.get("specialty", "")
+        try:
+            if not raw.isdigit() or not Specialty.objects.filter(pk=int(raw)).exists():
+                raise NotFound(_("No such patient or specialty."), code="not_found")
+            arrival.no_show_block_lift(
+                actor=acting_user(request),
+                patient_id=person.pk,
+                specialty_id=int(raw),
+                reason=request.POST.get("reason", ""),
+                now=clock.now(),
+            )
+        except ApplicationError as refusal:
+            error = str(refusal.message)
+            status = 422
+            if not getattr(request, "htmx", False):
+                messages.error(request, error)
+                return redirect("staff:patient", patient_id=person.pk)
+        else:
+            messages.success(request, _("The block is lifted; earlier no-shows no longer count."))
+            if not getattr(request, "htmx", False):
+                return redirect("staff:patient", patient_id=person.pk)
+    now = clock.now()
+    context = {
+        "patient": person,
+        "blocks": booking_selectors.no_show_blocks(patients=[person], now=now),
+        "recent_no_shows": booking_selectors.no_show_count(patients=[person], now=now),
+        "error": error,
+        "lifted": request.method == "POST" and not error,
+        "window_days": settings.CARENET_NO_SHOW_WINDOW_DAYS,
+    }
+    return render(request, "staff/reception/no_shows.html", context, status=status)
