@@ -258,6 +258,9 @@ CARENET_BANK_OIDC_TIMEOUT = float(os.environ.get("CARENET_BANK_OIDC_TIMEOUT", "1
 # A hold keeps a slot for the patient while they confirm (FHIR $hold); the sweep frees expired ones.
 CARENET_HOLD_MINUTES = int(os.environ.get("CARENET_HOLD_MINUTES", "5"))
 CARENET_HOLD_SWEEP_SECONDS = int(os.environ.get("CARENET_HOLD_SWEEP_SECONDS", "30"))
+# How long the task worker's finished results are kept (days): successful ones briefly, failed ones to investigate.
+CARENET_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("CARENET_TASK_RESULTS_KEEP_DAYS", "1"))
+CARENET_FAILED_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("CARENET_FAILED_TASK_RESULTS_KEEP_DAYS", "14"))
 # ACC-3: active bookings a level I account may have made through the portal (older documents said 5; 10 stands).
 CARENET_LEVEL_ONE_MAX_PORTAL_BOOKINGS = int(os.environ.get("CARENET_LEVEL_ONE_MAX_PORTAL_BOOKINGS", "10"))
 # BKG-5: this many no-shows within the window in one specialty block that specialty for the block period.

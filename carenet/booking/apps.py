@@ -14,6 +14,7 @@ class BookingConfig(AppConfig):
             enqueue_checkin_questions,
             enqueue_day_before_reminders,
             expire_holds,
+            prune_checkin_attempts,
             record_no_shows,
         )
         from carenet.core import periodic
@@ -24,4 +25,5 @@ class BookingConfig(AppConfig):
             "checkin-questions", every_seconds=settings.CARENET_CHECKIN_QUESTION_SECONDS, task=enqueue_checkin_questions
         )
         periodic.register("no-show-sweep", every_seconds=settings.CARENET_NO_SHOW_SWEEP_SECONDS, task=record_no_shows)
+        periodic.register("prune-checkin-attempts", every_seconds=3600, task=prune_checkin_attempts)
         sms.register()

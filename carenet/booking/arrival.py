@@ -466,3 +466,11 @@ def no_show_block_lift(
         return NoShowBlockLift.objects.create(
             patient=patient, specialty=specialty, lifted_by=actor, lifted_at=now, reason=reason
         )
+
+
+def checkin_attempts_prune(*, now: dt.datetime | None = None) -> int:
+    """Forget check-in page attempts older than a day: the hourly limit (CHK-4) reads only the last hour; a day is
+    kept for looking into abuse."""
+    now = now or clock.now()
+    deleted, _ = CheckInAttempt.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
+    return deleted

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django_tasks import task
 
-from carenet.booking.arrival import checkin_questions_enqueue, no_shows_record
+from carenet.booking.arrival import checkin_attempts_prune, checkin_questions_enqueue, no_shows_record
 from carenet.booking.services import holds_expire, reminders_enqueue
 from carenet.core import clock
 
@@ -33,3 +33,9 @@ def record_no_shows() -> int:
 def enqueue_checkin_questions() -> int:
     """CHK-3: the SMS check-in question for eligible visits starting within 15 minutes (once per visit)."""
     return checkin_questions_enqueue()
+
+
+@task()
+def prune_checkin_attempts() -> int:
+    """CHK-4: old attempts of the check-in page are not needed for its hourly limit (hourly)."""
+    return checkin_attempts_prune()

@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "carenet.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from carenet.core import periodic
+        from carenet.core.tasks import prune_background_records
+
+        periodic.register("prune-background-records", every_seconds=3600, task=prune_background_records)
