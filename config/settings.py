@@ -239,6 +239,9 @@ CARENET_FIRST_PASSWORD_SMS_PER_HOUR = int(os.environ.get("CARENET_FIRST_PASSWORD
 # --- Identity confirmation through a bank (ACC-5) ----------------------------------------------------------------
 # The local test identity provider at /dev-bank/ (carenet.testbank): on in the demo and the tests, off in production.
 CARENET_TEST_BANK_ENABLED = env_bool("CARENET_TEST_BANK_ENABLED", DEBUG)
+if CARENET_TEST_BANK_ENABLED and not DEBUG:
+    # Anyone could confirm their identity by typing their own PESEL into the test bank: never outside development.
+    raise RuntimeError("CARENET_TEST_BANK_ENABLED must not be on when CARENET_DEBUG is off")
 # The bank's OpenID Connect issuer. Empty with the test bank on: this server's own /dev-bank (as the browser reached
 # it). The client ID and secret default to the test bank's demo client only while the test bank is on.
 CARENET_BANK_OIDC_ISSUER = os.environ.get("CARENET_BANK_OIDC_ISSUER", "")

@@ -157,3 +157,38 @@ def test_net1_partner_facility_cannot_carry_a_network_brand(admin_client: Client
     assert response.status_code == 200
     assert "Own centres carry a network brand" in response.content.decode()
     assert not Facility.objects.exists()
+
+
+def test_acc5_the_back_office_cannot_raise_the_account_level_without_a_confirmation(admin_client: Client) -> None:
+    """ACC-5: level II only through an identity confirmation (who, how, when); a posted level is ignored."""
+    response = admin_client.post(
+        reverse("admin:accounts_patient_add"),
+        {
+            "first_name": "Jan",
+            "last_name": "Nowak",
+            "pesel": "44051401359",
+            "mobile": "600 100 200",
+            "account_level": 2,
+            "identity_confirmations-TOTAL_FORMS": 0,
+            "identity_confirmations-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    patient = Patient.objects.get()
+    assert patient.account_level == Patient.Level.BASIC
+    response = admin_client.post(
+        reverse("admin:accounts_patient_change", args=[patient.pk]),
+        {
+            "first_name": "Jan",
+            "last_name": "Nowak",
+            "pesel": "44051401359",
+            "mobile": "600 100 200",
+            "account_level": 2,
+            "identity_confirmations-TOTAL_FORMS": 0,
+            "identity_confirmations-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.account_level == Patient.Level.BASIC
+    assert not patient.identity_confirmations.exists()

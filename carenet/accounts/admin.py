@@ -42,7 +42,7 @@ class PatientAdmin(admin.ModelAdmin):
     list_display = ["last_name", "first_name", "pesel", "birth_date", "mobile", "account_level"]
     list_filter = ["account_level", "sex"]
     search_fields = ["pesel", "last_name", "first_name", "mobile", "email"]
-    readonly_fields = ["birth_date", "sex", "created_at"]
+    readonly_fields = ["birth_date", "sex", "account_level", "created_at"]
     raw_id_fields = ["user", "guardian"]
     inlines = [IdentityConfirmationInline]
     show_full_result_count = False

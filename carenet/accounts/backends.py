@@ -13,12 +13,21 @@ from carenet.accounts.models import User
 
 class FirstPasswordBackend(ModelBackend):
     """Accepts an unexpired, unused first password once. Listed after axes' backend, so a wrong, expired or reused
-    first password counts as a failed login like any other, and gets the same generic answer."""
+    first password counts as a failed login like any other, and gets the same generic answer.
+
+    Only the website accepts it (ACC-2: the patient sets their own password at the first login, which only the
+    website can ask for): a door that cannot ask passes ``first_password=False`` and the SMS password stays unused.
+    """
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        first_password: bool = True,
+        **kwargs: Any,
     ) -> User | None:
-        if not username or not password:
+        if not first_password or not username or not password:
             return None
         user = User.objects.filter(username=username, role=User.Role.PATIENT).first()
         if user is None or not self.user_can_authenticate(user):

@@ -12,11 +12,12 @@ from carenet.core.errors import ValidationFailed
 
 
 class PatientAdminForm(forms.ModelForm):
-    """Birth date and sex come from the PESEL; the mobile number is stored in E.164."""
+    """Birth date and sex come from the PESEL; the mobile number is stored in E.164. The account level is not
+    editable here: it rises only through an identity confirmation that records who, how and when (ACC-5)."""
 
     class Meta:
         model = Patient
-        fields = ["user", "first_name", "last_name", "pesel", "mobile", "email", "guardian", "account_level"]
+        fields = ["user", "first_name", "last_name", "pesel", "mobile", "email", "guardian"]
 
     def clean_pesel(self) -> str:
         try:

@@ -50,10 +50,17 @@ def token_revoke(*, record: AccessToken, now: dt.datetime) -> None:
 
 
 def token_find(token: str, *, now: dt.datetime) -> AccessToken | None:
-    """The live record of ``token``: not revoked, not expired, of an active user."""
+    """The live record of ``token``: not revoked, not expired, of an active user who is not waiting to set their
+    own password (after a reset by staff, ACC-6, the app must log in again)."""
     return (
         AccessToken.objects.select_related("user")
-        .filter(key_hash=token_hash(token), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
+        .filter(
+            key_hash=token_hash(token),
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            user__is_active=True,
+            user__must_change_password=False,
+        )
         .first()
     )
 

@@ -180,17 +180,16 @@ def appointment_mark_no_show(*, actor: User, appointment_id: int, now: dt.dateti
 
 
 def no_shows_record(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
-    """CHK-5: every visit still booked when its slot has ended becomes a no-show (the periodic sweep). A
-    conditional UPDATE on ``status='booked'``: a visit checked in or refused meanwhile is never touched, a second
-    run finds nothing. Returns how many were recorded."""
+    """CHK-5: every in-person visit still booked when its slot has ended becomes a no-show (the periodic sweep;
+    :func:`checkin_policies.no_show_due`). A conditional UPDATE on ``status='booked'``: a visit checked in or
+    refused meanwhile is never touched, a second run finds nothing. Returns how many were recorded."""
     now = now or clock.now()
     total = 0
+    due = Appointment.objects.filter(
+        status=Status.BOOKED, slot__ends_at__lte=now, slot__mode=Mode.IN_PERSON, slot__facility__isnull=False
+    )
     while True:
-        ids = list(
-            Appointment.objects.filter(status=Status.BOOKED, slot__ends_at__lte=now).values_list("pk", flat=True)[
-                :batch_size
-            ]
-        )
+        ids = list(due.values_list("pk", flat=True)[:batch_size])
         if not ids:
             return total
         with transaction.atomic():

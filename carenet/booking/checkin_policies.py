@@ -127,18 +127,23 @@ def refuse_late_refusal(facts: VisitFacts) -> ArrivalCode | None:
 
 
 def mark_no_show_refusal(facts: VisitFacts) -> ArrivalCode | None:
-    """CHK-5: reception records a no-show only for a booked visit that has started."""
+    """CHK-5: reception records a no-show only for a booked in-person visit that has started (a phone or video
+    consultation has no arrival to miss)."""
     problem = _status_problem(facts.status)
     if problem is not None:
         return problem
+    if not facts.in_person:
+        return ArrivalCode.NOT_AT_FACILITY
     if facts.now < facts.starts_at:
         return ArrivalCode.NOT_STARTED
     return None
 
 
-def no_show_due(*, status: str, ends_at: dt.datetime, now: dt.datetime) -> bool:
-    """CHK-5: a visit still booked (not checked in, not refused, not cancelled) when its slot has ended."""
-    return status == "booked" and ends_at <= now
+def no_show_due(*, status: str, ends_at: dt.datetime, now: dt.datetime, in_person: bool = True) -> bool:
+    """CHK-5: an in-person visit still booked (not checked in, not refused, not cancelled) when its slot has ended.
+    Phone and video consultations are never confirmed on arrival (CHK-2 is about arriving), so they are never
+    no-shows by this rule: the clinician records how a remote consultation went."""
+    return in_person and status == "booked" and ends_at <= now
 
 
 # --- CHK-3: the check-in question -------------------------------------------------------------------------------

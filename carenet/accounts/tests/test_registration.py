@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 
 import pytest
 import time_machine
 from django.contrib.auth import authenticate
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from carenet.accounts import policies, services
 from carenet.accounts.models import FirstPassword, Patient, User
+from carenet.api.auth import token_issue
 from carenet.api.tests.factories import ContractFactory, PatientFactory, TierFactory
 from carenet.core.demo.identity import pesel as make_pesel
 from carenet.core.errors import ApplicationError
@@ -287,3 +289,37 @@ def test_acc2_setting_the_own_password_ends_the_forced_change(roster: RosterEntr
     services.user_password_set(user=user, password="my-own-secret-phrase")
     user.refresh_from_db()
     assert user.check_password("my-own-secret-phrase") and not user.must_change_password
+
+
+def test_acc2_the_sms_password_works_only_on_the_website(roster: RosterEntry) -> None:
+    """ACC-2: the app cannot ask for a new password, so the SMS password is refused there like a wrong one and stays
+    usable on the website; an account waiting to set its own password gets no token and its old tokens stop."""
+    user = _register()
+    password = _sms_password(user)
+    with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
+        response = Client().post(
+            "/api/v1/auth/token",
+            json.dumps({"login": "lucja.z", "password": password}),
+            content_type="application/json",
+        )
+        assert (response.status_code, response.json()["code"]) == (401, "invalid_credentials")
+    assert FirstPassword.objects.get().used_at is None
+    assert _login("lucja.z", password, NOW + dt.timedelta(minutes=2)) == user
+
+    user.set_password("a-long-own-password-2026")
+    user.must_change_password = True
+    user.save()
+    with time_machine.travel(NOW + dt.timedelta(minutes=3), tick=False):
+        token, _record = token_issue(user=user, name="old phone", now=NOW)
+        response = Client().post(
+            "/api/v1/auth/token",
+            json.dumps({"login": "lucja.z", "password": "a-long-own-password-2026"}),
+            content_type="application/json",
+        )
+        assert (response.status_code, response.json()["code"]) == (403, "password_change_required")
+        mine = Client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/appointments")
+        assert mine.status_code == 401
+        user.must_change_password = False
+        user.save()
+        mine = Client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/appointments")
+        assert mine.status_code == 200

@@ -108,12 +108,12 @@ def appointment_list(request: HttpRequest, filters: Query[AppointmentListIn]) ->
     `level_two_required` (ACC-4)."""
     actor = request_user(request)
     now = clock.now()
-    if not filters.upcoming:  # ACC-4: visit history is for level II (403 level_two_required)
-        patient_feature_check(user=actor, feature=Feature.VISIT_HISTORY)
     if actor.role == User.Role.PATIENT and filters.patient_id is None:
         patients = family_of(actor=actor)
     else:
         patients = [access_patient(actor=actor, patient_id=filters.patient_id)]
+    if not filters.upcoming:  # ACC-4: visit history is for level II (403 level_two_required), after access (404)
+        patient_feature_check(user=actor, feature=Feature.VISIT_HISTORY)
     results: list[AppointmentOut] = []
     for patient in patients:
         appointments = selectors.appointment_list_for_patient(patient=patient, upcoming=filters.upcoming, now=now)

@@ -27,6 +27,11 @@ class LockedOut(ApplicationError):
     default_code = "locked_out"
 
 
+class PasswordChangeRequired(ApplicationError):
+    status_code = 403
+    default_code = "password_change_required"
+
+
 class OtpRequired(ApplicationError):
     status_code = 401
     default_code = "otp_required"
@@ -74,19 +79,23 @@ def _second_factor(request: HttpRequest, user: User, otp: str) -> None:
 @router.post(
     "/auth/token",
     auth=None,
-    response={201: TokenOut, 401: ErrorOut, 422: InvalidInputOut, 429: ErrorOut},
+    response={201: TokenOut, 401: ErrorOut, 403: ErrorOut, 422: InvalidInputOut, 429: ErrorOut},
     summary="Issue a bearer token",
 )
 def token_create(request: HttpRequest, payload: TokenWithOtpIn) -> Status:
     """Log in with the login and password; answers a bearer token for the mobile app (shown once). Repeated
     failures lock the login for a while (429 `locked_out`, the same for every login); wrong credentials answer 401
     `invalid_credentials`, whether the login exists or not. With two-step login, `otp` carries the app's code
-    (401 `otp_required` / `otp_invalid`, 429 `otp_throttled`)."""
-    user = authenticate(request, username=payload.login, password=payload.password)
+    (401 `otp_required` / `otp_invalid`, 429 `otp_throttled`). The first password sent by SMS is for the website
+    only (401 here); an account that must set its own password first gets 403 `password_change_required`."""
+    # ACC-2: the SMS first password works only on the website, which then asks for the patient's own password.
+    user = authenticate(request, username=payload.login, password=payload.password, first_password=False)
     if getattr(request, "axes_locked_out", False):
         raise LockedOut(_("Too many failed attempts. Try again later or call us."))
     if not isinstance(user, User) or not user.is_active:
         raise InvalidCredentials(_("The login or the password is wrong."))
+    if user.must_change_password:
+        raise PasswordChangeRequired(_("Set your own password on the CareNet website first, then log in here."))
     _second_factor(request, user, payload.otp)
     token, record = token_issue(user=user, name=payload.name, now=clock.now())
     return Status(201, TokenOut(token=token, expires_at=record.expires_at))

@@ -35,6 +35,8 @@ hold_for_a        401   201    404    404    403   403      201      201   403  
 confirm_hold      401   200    404    404    403   404      403      403   403    200
 reschedule        401   200    404    404    403   404      200      200   403    200
 cancel            401   200    404    404    403   404      200      200   403    200
+own_history       401   200    200    403    403   422      422      422   403    422
+history_for_a     401   200    404    404    403   200      200      200   403    200
 """
 
 
@@ -73,6 +75,9 @@ REQUESTS: dict[str, Request] = {
         content_type="application/json",
     ),
     "cancel": lambda c, w: c.post(f"/api/v1/appointments/{w.booked.pk}/cancel"),
+    # ACC-4: visit history is a level II feature (403 level_two_required for a level I patient's own history).
+    "own_history": lambda c, w: c.get("/api/v1/appointments", {"upcoming": "false"}),
+    "history_for_a": lambda c, w: c.get("/api/v1/appointments", {"patient_id": w.patient_a.pk, "upcoming": "false"}),
 }
 assert set(REQUESTS) == set(TABLE)
 

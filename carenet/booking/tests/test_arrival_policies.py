@@ -104,6 +104,12 @@ def test_no_show_due_when_still_booked_at_the_end() -> None:
         assert not rules.no_show_due(status=status, ends_at=END, now=END + dt.timedelta(hours=1))
 
 
+def test_remote_visits_are_never_no_shows() -> None:
+    """CHK-2, CHK-5: a phone or video consultation has no arrival; neither the sweep nor reception records one."""
+    assert not rules.no_show_due(status="booked", ends_at=END, now=END + dt.timedelta(hours=1), in_person=False)
+    assert rules.mark_no_show_refusal(facts(5, in_person=False)) == ArrivalCode.NOT_AT_FACILITY
+
+
 def question(**changes: object) -> QuestionFacts:
     base: dict[str, object] = {
         "status": "booked",

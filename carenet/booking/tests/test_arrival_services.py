@@ -162,6 +162,41 @@ def test_sweep_in_small_batches(world: World) -> None:
     assert arrival.no_shows_record(now=at(200), batch_size=2) == 5
 
 
+def test_sweep_leaves_phone_and_video_consultations_alone(world: World) -> None:
+    """CHK-2, CHK-5: a remote consultation has no arrival to confirm, so it never becomes a no-show (nor a BKG-5
+    block) — two finished phone consultations in one specialty leave the patient free to book."""
+    phone_visits = [
+        visit(world, facility=None, room=None, mode=mode, starts_at=NOW - dt.timedelta(days=days))
+        for mode, days in ((Mode.PHONE, 10), (Mode.VIDEO, 3))
+    ]
+    in_person = visit(world, starts_at=NOW - dt.timedelta(days=1))
+    assert arrival.no_shows_record(now=NOW) == 1
+    assert {a.pk: a.status for a in Appointment.objects.all()} == {
+        phone_visits[0].pk: Status.BOOKED,
+        phone_visits[1].pk: Status.BOOKED,
+        in_person.pk: Status.NO_SHOW,
+    }
+    with pytest.raises(ArrivalRefused) as caught:
+        arrival.appointment_mark_no_show(actor=world.admin, appointment_id=phone_visits[0].pk, now=NOW)
+    assert caught.value.code == "not_at_facility"
+    assert book(world).status == Status.BOOKED
+
+
+def test_two_swept_no_shows_block_the_specialty_until_30_days_after_the_second(world: World) -> None:
+    """CHK-5 feeds BKG-5: the sweep's no-shows (not rows written as no-shows) refuse the next booking of that
+    specialty, and the patient's block ends 30 days after the second no-show."""
+    first = visit(world, starts_at=NOW - dt.timedelta(days=12))
+    second = visit(world, starts_at=NOW - dt.timedelta(days=2))
+    assert book(world).status == Status.BOOKED  # both still "booked": nothing counts yet
+    assert arrival.no_shows_record(now=NOW) == 2
+    with pytest.raises(BookingRefused) as caught:
+        book(world)
+    assert caught.value.code == "no_show_block"
+    blocks = selectors.no_show_blocks(patients=[world.patient], now=NOW)
+    assert [block.until for block in blocks] == [second.slot.starts_at.astimezone(dt.UTC) + dt.timedelta(days=30)]
+    assert first.pk in {a.pk for block in blocks for a in block.no_shows}
+
+
 def test_check_in_after_the_sweep_is_refused(world: World) -> None:
     """A check-in racing the sweep: whichever locks first wins; the loser changes nothing."""
     appointment = visit(world)

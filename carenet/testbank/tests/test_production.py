@@ -34,3 +34,21 @@ def test_production_settings_have_no_test_bank() -> None:
         timeout=120,
     )
     assert result.stdout.strip().splitlines()[-1] == "False False ''", result.stderr
+
+
+def test_the_test_bank_cannot_be_switched_on_in_production() -> None:
+    """With debug off, turning the test bank on stops CareNet from starting (anyone could confirm themselves)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CARENET_") and k != "DJANGO_SETTINGS_MODULE"}
+    env = clean | {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "CARENET_VAR_DIR": str(ROOT / "var" / "settings-test"),
+        "CARENET_DEBUG": "false",
+        "CARENET_SECRET_KEY": "k" * 60,
+        "CARENET_ECARD_SECRET": "e" * 60,
+        "CARENET_TEST_BANK_ENABLED": "true",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "CARENET_TEST_BANK_ENABLED must not be on" in result.stderr
