@@ -161,7 +161,9 @@ LOGOUT_REDIRECT_URL = "portal:home"
 AXES_FAILURE_LIMIT = int(os.environ.get("CARENET_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("CARENET_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Not on the password step: with a code still owed that would let a known password reset the count between wrong
+# codes; carenet.accounts.two_factor.login_failures_reset clears it once the whole login is done.
+AXES_RESET_ON_SUCCESS = False
 # Attempts during a lock do not extend it: "try again in 15 minutes" stays true for someone who keeps trying.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLED = env_bool("CARENET_AXES_ENABLED", True)
@@ -278,6 +280,10 @@ CARENET_REMINDER_HOUR = int(os.environ.get("CARENET_REMINDER_HOUR", "10"))
 CARENET_SMS_PREPARATION_CHARS = int(os.environ.get("CARENET_SMS_PREPARATION_CHARS", "120"))
 # CHK-4: the check-in page "jestem" accepts at most this many attempts per phone and per device within an hour.
 CARENET_CHECKIN_ATTEMPTS_PER_HOUR = int(os.environ.get("CARENET_CHECKIN_ATTEMPTS_PER_HOUR", "5"))
+# CHK-4: wrong entrance codes per client address an hour (only wrong codes count: a waiting room shares one address).
+CARENET_CHECKIN_WRONG_CODES_PER_ADDRESS_PER_HOUR = int(
+    os.environ.get("CARENET_CHECKIN_WRONG_CODES_PER_ADDRESS_PER_HOUR", "10")
+)
 # CHK-4: the key of the 6-digit premises code shown at each facility's entrance (derived from SECRET_KEY if unset).
 CARENET_PREMISES_CODE_SECRET = (
     os.environ.get("CARENET_PREMISES_CODE_SECRET", "")

@@ -6,7 +6,13 @@ from auditlog.registry import auditlog
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
+
+#: ACC-6: sent by the accounts services inside the transaction that changes (or resets) a user's password, with
+#: ``user`` and ``now``. Credentials other apps derive from a login — the API's bearer tokens — are revoked by
+#: those apps' receivers (``carenet.api.models``), so accounts imports none of them.
+password_changed = Signal()
 
 
 class User(AbstractUser):
@@ -211,6 +217,7 @@ class PasswordReset(models.Model):
     reset_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("reset by"))
     reset_at = models.DateTimeField(_("reset at"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    two_factor_removed = models.BooleanField(_("two-step login turned off"), default=False)
 
     class Meta:
         ordering = ["-reset_at"]

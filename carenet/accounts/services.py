@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from carenet.accounts import policies
+from carenet.accounts import policies, two_factor
 from carenet.accounts.models import (
     FirstPassword,
     IdentityConfirmation,
@@ -22,6 +22,7 @@ from carenet.accounts.models import (
     PasswordReset,
     Patient,
     User,
+    password_changed,
 )
 from carenet.core import clock
 from carenet.core.dates import age_on
@@ -282,12 +283,16 @@ def first_password_use(*, user: User, password: str, now: dt.datetime | None = N
     return False
 
 
-def user_password_set(*, user: User, password: str) -> User:
-    """ACC-2: the patient's own password replaces the first one; the forced change is over."""
+def user_password_set(*, user: User, password: str, now: dt.datetime | None = None) -> User:
+    """ACC-2: the user's own password replaces the first one (or, with the current one checked by the front door,
+    the previous one); any forced change is over. ACC-6: every API bearer token of the user is revoked in the same
+    transaction (:data:`carenet.accounts.models.password_changed`) — the apps log in again."""
+    now = now or clock.now()
     with transaction.atomic():
         user.set_password(password)
         user.must_change_password = False
         user.save(update_fields=["password", "must_change_password"])
+        password_changed.send(sender=User, user=user, now=now)
     return user
 
 
@@ -478,11 +483,15 @@ def identity_request_reject(
 # --- Password reset by staff (ACC-6) ----------------------------------------------------------------------------
 
 
-def patient_password_reset(*, patient: Patient, actor: User, now: dt.datetime | None = None) -> PasswordReset:
+def patient_password_reset(
+    *, patient: Patient, actor: User, two_factor_off: bool = False, now: dt.datetime | None = None
+) -> PasswordReset:
     """ACC-6: the call centre or a reception desk resets a patient's password: the old one stops working, a new
     first password goes out by SMS (the per-phone hourly limit applies, ``too_many_sms``), the patient must set
-    their own at the next login, and the reset is recorded (who, how, when). A patient without a login of their
-    own (a child) cannot be reset (``no_login``)."""
+    their own at the next login, every API bearer token of theirs is revoked (the app logs in again), and the
+    reset is recorded (who, how, when). With ``two_factor_off`` (a patient who lost their authenticator) their TOTP
+    devices are removed too, and the record says so. A patient without a login of their own (a child) cannot be
+    reset (``no_login``)."""
     now = now or clock.now()
     channel = policies.PASSWORD_RESET_CHANNELS.get(_role(actor))
     if channel is None:
@@ -501,4 +510,8 @@ def patient_password_reset(*, patient: Patient, actor: User, now: dt.datetime | 
         user.set_unusable_password()
         user.must_change_password = True
         user.save(update_fields=["password", "must_change_password"])
-        return PasswordReset.objects.create(user=user, patient=patient, reset_by=actor, reset_at=now, channel=channel)
+        password_changed.send(sender=User, user=user, now=now)
+        removed = two_factor_off and two_factor.devices_remove(user=user) > 0
+        return PasswordReset.objects.create(
+            user=user, patient=patient, reset_by=actor, reset_at=now, channel=channel, two_factor_removed=removed
+        )

@@ -23,7 +23,7 @@ import segno
 from django.conf import settings
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -32,7 +32,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from carenet.accounts.lockout import API_PREFIX, lockout_response
+from carenet.accounts.lockout import API_PREFIX, client_ip, lockout_response
 from carenet.accounts.models import User
 
 DEVICE_NAME = "CareNet"
@@ -178,14 +178,40 @@ def device_confirm(*, user: User, device_id: int) -> TOTPDevice:
 
 
 def devices_remove(*, user: User) -> int:
-    """Turn two-factor login off for the user (a patient's choice, after password and code)."""
+    """Turn two-factor login off for the user (a patient's choice, after password and code; or staff resetting the
+    password of a patient who lost their authenticator, ACC-6). Returns how many devices went."""
     deleted, _ = TOTPDevice.objects.filter(user=user).delete()
     return deleted
 
 
 def session_verify(request: HttpRequest, device: TOTPDevice) -> None:
-    """Mark the session as verified with ``device`` (django-otp keeps the device's id in the session)."""
+    """Mark the session as verified with ``device`` (django-otp keeps the device's id in the session). The login is
+    complete now: its failed attempts are cleared (:func:`login_failures_reset`)."""
     otp_login(request, device)
+    login_failures_reset(request, device.user)
+
+
+def login_failures_reset(request: HttpRequest, user: Any) -> int:
+    """Clear the failed logins of ``user`` from this request's address (axes) — only once the WHOLE login is done.
+
+    ``AXES_RESET_ON_SUCCESS`` is off: axes would clear them when the password step succeeds, before the code is
+    checked, so someone knowing the password could loop "password, wrong codes, password …" forever. Instead an
+    account that owes no code is cleared right after the password (:func:`_password_step_done`), one that owes a
+    code (or an enrolment) when the session is verified (:func:`session_verify`). Front doors that complete a login
+    themselves (the API token endpoint) call this after the code is accepted."""
+    from axes.utils import reset
+
+    address = getattr(request, "axes_ip_address", None) or client_ip(request)
+    return reset(ip=address, username=user.get_username())
+
+
+def _password_step_done(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """``user_logged_in``: the password was right; the failures are cleared only when no code is owed."""
+    if request is not None and step_for(user) is Step.NONE:
+        login_failures_reset(request, user)
+
+
+user_logged_in.connect(_password_step_done, dispatch_uid="carenet.accounts.two_factor.password_step_done")
 
 
 def locked(request: HttpRequest) -> HttpResponse:

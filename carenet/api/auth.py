@@ -49,6 +49,12 @@ def token_revoke(*, record: AccessToken, now: dt.datetime) -> None:
     AccessToken.objects.filter(pk=record.pk, revoked_at__isnull=True).update(revoked_at=now)
 
 
+def tokens_revoke_for(*, user: User, now: dt.datetime) -> int:
+    """ACC-6: revoke every live bearer token of ``user`` (after a password change or a reset by staff; called
+    through :data:`carenet.accounts.models.password_changed`). Returns how many were revoked."""
+    return AccessToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(revoked_at=now)
+
+
 def token_find(token: str, *, now: dt.datetime) -> AccessToken | None:
     """The live record of ``token``: not revoked, not expired, of an active user who is not waiting to set their
     own password (after a reset by staff, ACC-6, the app must log in again)."""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from carenet.accounts.models import password_changed
 
 
 class AccessToken(models.Model):
@@ -50,3 +54,15 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+def _revoke_tokens_on_password_change(sender: Any, *, user: Any, now: Any, **kwargs: Any) -> None:
+    """ACC-6: a password change or a reset by staff revokes the user's bearer tokens (same transaction)."""
+    from carenet.api.auth import tokens_revoke_for
+
+    tokens_revoke_for(user=user, now=now)
+
+
+# Connected when the app registry imports this module, so every password change through the accounts services —
+# whichever front door calls them — revokes the tokens; accounts itself imports nothing of the API.
+password_changed.connect(_revoke_tokens_on_password_change, dispatch_uid="carenet.api.revoke_tokens_on_password_change")

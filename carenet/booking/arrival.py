@@ -361,20 +361,34 @@ def facility_for_premises_code(*, code: str, now: dt.datetime) -> Facility | Non
     return None
 
 
-def _attempts_in_the_last_hour(*, phone: str, device: str, now: dt.datetime) -> tuple[int, int]:
-    """Concurrent attempts for the same phone or device queue behind each other, so the limit holds under
-    concurrency: on PostgreSQL through transaction-scoped advisory locks on the phone and the device (taken in a
-    fixed order; the count that follows is a new statement and sees what the previous holder wrote), on SQLite
-    because IMMEDIATE transactions queue every writer."""
+@dataclass(frozen=True)
+class _AttemptCounts:
+    by_phone: int  # every attempt with this phone in the last hour
+    by_device: int  # every attempt from this device
+    wrong_by_address: int  # attempts with a wrong entrance code from this client address
+
+
+def _attempts_in_the_last_hour(*, phone: str, device: str, address: str, now: dt.datetime) -> _AttemptCounts:
+    """Concurrent attempts for the same phone, device or address queue behind each other, so the limits hold under
+    concurrency: on PostgreSQL through transaction-scoped advisory locks on the phone, the device and the address
+    (taken in a fixed order; the count that follows is a new statement and sees what the previous holder wrote), on
+    SQLite because IMMEDIATE transactions queue every writer."""
     if connection.vendor == "postgresql":
+        keys = {f"checkin-phone:{phone}", f"checkin-device:{device}", f"checkin-address:{address}"}
         with connection.cursor() as cursor:
-            for key in sorted({f"checkin-phone:{phone}", f"checkin-device:{device}"}):
+            for key in sorted(keys):
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
     since = now - dt.timedelta(hours=1)
     rows = list(
-        CheckInAttempt.objects.filter(Q(phone=phone) | Q(device=device), at__gt=since).values_list("phone", "device")
+        CheckInAttempt.objects.filter(
+            Q(phone=phone) | Q(device=device) | Q(address=address, wrong_code=True), at__gt=since
+        ).values_list("phone", "device", "address", "wrong_code")
     )
-    return sum(1 for row in rows if row[0] == phone), sum(1 for row in rows if row[1] == device)
+    return _AttemptCounts(
+        by_phone=sum(1 for row in rows if row[0] == phone),
+        by_device=sum(1 for row in rows if row[1] == device),
+        wrong_by_address=sum(1 for row in rows if row[2] == address and row[3]),
+    )
 
 
 def _patient_for(*, phone: str, pesel: str) -> Patient | None:
@@ -390,27 +404,50 @@ def _patient_for(*, phone: str, pesel: str) -> Patient | None:
 
 
 def page_confirm_arrival(
-    *, phone: str, pesel: str, premises_code: str, device: str, now: dt.datetime | None = None
+    *,
+    phone: str,
+    pesel: str,
+    premises_code: str,
+    device: str,
+    address: str | None,
+    now: dt.datetime | None = None,
 ) -> PageArrival:
     """CHK-4: the patient types their mobile, PESEL and the code shown at the entrance. At most
-    ``CARENET_CHECKIN_ATTEMPTS_PER_HOUR`` attempts per phone and per device within an hour (the next is refused and
-    changes nothing). A wrong code says so; a phone and PESEL matching nobody get the same answer as a person with
-    no visit at that facility today; a visit outside the window gets told the window; in the window — checked in,
-    answered with the room."""
+    ``CARENET_CHECKIN_ATTEMPTS_PER_HOUR`` attempts per phone and per device within an hour, and at most
+    ``CARENET_CHECKIN_WRONG_CODES_PER_ADDRESS_PER_HOUR`` wrong entrance codes per client ``address`` (the one
+    :func:`carenet.accounts.lockout.client_ip` trusts); past either limit the next attempt is refused and changes
+    nothing. A wrong code says so; a phone and PESEL matching nobody get the same answer as a person with no visit
+    at that facility today; a visit outside the window gets told the window; in the window — checked in, answered
+    with the room.
+
+    Why the address limit: the device is only a cookie, and a phone number is free to vary, so without it one
+    client rotating both would get unlimited guesses at the 6-digit code ("wrong code" is a distinct answer). The
+    trade-off: a whole waiting room may share one address (the facility's Wi-Fi, a mobile carrier's NAT), so only
+    WRONG codes count against an address — right codes never use up its allowance — but once the wrong codes from
+    an address reach the limit, everyone behind it, a real patient with the right code too, is refused for the
+    rest of the hour and goes to reception (which checks them in as before)."""
     now = now or clock.now()
     try:
         normalized = normalize_phone(phone)
     except InvalidPhoneNumber:
         normalized = "".join(phone.split())[:32]
     device = device[:80]
+    address = (address or "unknown")[:64]
     pesel = "".join(pesel.split())[:11]
     limit = settings.CARENET_CHECKIN_ATTEMPTS_PER_HOUR
+    address_limit = settings.CARENET_CHECKIN_WRONG_CODES_PER_ADDRESS_PER_HOUR
     with transaction.atomic():
-        by_phone, by_device = _attempts_in_the_last_hour(phone=normalized, device=device, now=now)
-        if checkin_policies.attempts_exhausted(by_phone=by_phone, by_device=by_device, limit=limit):
+        counts = _attempts_in_the_last_hour(phone=normalized, device=device, address=address, now=now)
+        if (
+            checkin_policies.attempts_exhausted(by_phone=counts.by_phone, by_device=counts.by_device, limit=limit)
+            or counts.wrong_by_address >= address_limit
+        ):
             return PageArrival(PageAnswer.TOO_MANY)
-        attempt = CheckInAttempt.objects.create(phone=normalized, device=device, at=now)
-    facility = facility_for_premises_code(code=premises_code, now=now)
+        # The code is checked under the locks, so concurrent wrong codes from one address are all counted.
+        facility = facility_for_premises_code(code=premises_code, now=now)
+        attempt = CheckInAttempt.objects.create(
+            phone=normalized, device=device, address=address, at=now, wrong_code=facility is None
+        )
     if facility is None:
         return PageArrival(PageAnswer.WRONG_CODE)
     patient = _patient_for(phone=normalized, pesel=pesel)

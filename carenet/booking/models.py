@@ -199,12 +199,15 @@ class NoShowBlockLift(models.Model):
 
 
 class CheckInAttempt(models.Model):
-    """CHK-4: one try on the check-in page; counted per phone and per device over the last hour (rate limit)."""
+    """CHK-4: one try on the check-in page; counted per phone and per device over the last hour (rate limit), and —
+    the tries with a wrong entrance code only — per client address."""
 
     phone = models.CharField(_("phone number"), max_length=32)
     device = models.CharField(_("device"), max_length=80)
+    address = models.CharField(_("client address"), max_length=64, blank=True, default="")
     at = models.DateTimeField(_("at"))
     ok = models.BooleanField(_("succeeded"), default=False)
+    wrong_code = models.BooleanField(_("wrong entrance code"), default=False)
 
     class Meta:
         ordering = ["-at"]
@@ -213,6 +216,7 @@ class CheckInAttempt(models.Model):
         indexes = [
             models.Index(fields=["phone", "at"], name="checkin_attempt_phone"),
             models.Index(fields=["device", "at"], name="checkin_attempt_device"),
+            models.Index(fields=["address", "at"], name="checkin_attempt_address"),
         ]
 
     def __str__(self) -> str:

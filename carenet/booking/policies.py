@@ -192,6 +192,18 @@ def refusal_for(facts: BookingFacts) -> Refusal | None:
     return None
 
 
+# --- Visit history (ACC-4) -------------------------------------------------------------------------------------
+
+#: Statuses of a visit still to come (a hold, a booked visit, a patient checked in); any other status is history.
+UPCOMING_STATUSES = frozenset({"held", "booked", "checked_in"})
+
+
+def appointment_is_history(*, status: str, ends_at: dt.datetime, now: dt.datetime) -> bool:
+    """ACC-4: a visit is visit history (level II) once it has ended, or as soon as it is no longer upcoming —
+    cancelled, a no-show, refused as late, an expired hold, completed — even before its time."""
+    return ends_at <= now or status not in UPCOMING_STATUSES
+
+
 # --- Cancelling (CXL-1, ACC-3) --------------------------------------------------------------------------------
 
 #: Statuses a cancellation can act on: a hold (released) or a booked visit.

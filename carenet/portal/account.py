@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carenet.accounts import two_factor
+from carenet.accounts import services, two_factor
 from carenet.accounts.two_factor import Outcome, Step
 from carenet.portal.access import acting_user, patient_required
 
@@ -139,7 +139,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(acting_user(request), request.POST)
     if not form.is_valid():
         return _account_page(request, password_form=form, status=400)
-    user = form.save()
+    # The service, not form.save(): it also revokes the API tokens (ACC-6).
+    user = services.user_password_set(user=form.user, password=form.cleaned_data["new_password1"])
     update_session_auth_hash(request, user)
     messages.success(request, _("Your password has been changed."))
     return redirect("portal:account")

@@ -1,7 +1,8 @@
 """The check-in page "jestem" (CHK-4): a patient at the facility confirms their arrival with their mobile number,
 PESEL and the 6-digit code shown on the entrance screen (the premises proof: the code changes every 10 minutes and
 is only visible at the entrance). One call of :func:`carenet.booking.arrival.page_confirm_arrival`, which also
-applies the rate limit (5 attempts per phone and per device an hour).
+applies the rate limits (5 attempts per phone and per device an hour; 10 wrong entrance codes per client address an
+hour — the address :func:`carenet.accounts.lockout.client_ip` trusts, so a cookie-rotating client is limited too).
 
 The device is a signed, long-lived cookie id set on the first visit; a browser that does not keep it is counted by
 its IP address instead.
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from carenet.accounts.lockout import client_ip
 from carenet.booking import arrival, checkin_policies
 from carenet.booking import selectors as booking_selectors
 from carenet.core import clock
@@ -49,7 +51,7 @@ def _device(request: HttpRequest) -> tuple[str, str | None]:
     cookie = request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_SALT)
     if cookie:
         return f"cookie:{cookie}", None
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    address = client_ip(request) or "unknown"
     return f"ip:{address}", secrets.token_urlsafe(16)
 
 
@@ -93,6 +95,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
                 pesel=form.cleaned_data["pesel"],
                 premises_code=form.cleaned_data["code"],
                 device=device,
+                address=client_ip(request),
                 now=clock.now(),
             )
             tone, text = _message(result)

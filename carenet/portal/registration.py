@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -126,8 +127,14 @@ def first_password(request: HttpRequest) -> HttpResponse:
 @login_required(login_url="portal:login")
 @require_http_methods(["GET", "POST"])
 def set_password(request: HttpRequest) -> HttpResponse:
-    """ACC-2: the patient chooses their own password (no old password asked: they logged in a moment ago)."""
+    """ACC-2: the patient chooses their own password (no old password asked: they logged in a moment ago with a
+    first password). Only while the account must change its password (the first login, a reset by staff); any
+    other session changes it with the current one — "Moje konto" for a patient, the staff password page."""
     user = acting_user(request)
+    if not user.must_change_password:
+        if user.role == User.Role.PATIENT:
+            return redirect(reverse("portal:account") + "#password-change")
+        return redirect("staff:password_change")
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.user_password_set(user=user, password=form.cleaned_data["new_password1"])

@@ -4,6 +4,7 @@ a patient's visits goes through the booking selectors."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from carenet.accounts import selectors as account_selectors
 from carenet.accounts.models import Patient, User
 from carenet.accounts.policies import Feature
+from carenet.booking import policies as booking_policies
 from carenet.booking import selectors as booking_selectors
 from carenet.booking import services as booking_services
 from carenet.booking.models import Appointment, Channel
@@ -143,27 +145,51 @@ def visits(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/visits.html", context)
 
 
+class _LevelTwoRequired(Exception):
+    """ACC-4: the visit is history and the patient's account is level I."""
+
+
 def _access(request: HttpRequest, appointment_id: int) -> Appointment:
+    """The visit the patient may open (404 for anyone else's). ACC-4: a visit that is history (ended, cancelled,
+    missed …: :func:`carenet.booking.policies.appointment_is_history`) is for level II only — every page that shows
+    one (the visit, cancel, reschedule) refuses it to level I with the explanation page (403)."""
     try:
-        return booking_selectors.access_appointment(actor=acting_user(request), appointment_id=appointment_id)
+        appointment = booking_selectors.access_appointment(actor=acting_user(request), appointment_id=appointment_id)
     except NotFound as error:
         raise Http404 from error
+    history = booking_policies.appointment_is_history(
+        status=appointment.status, ends_at=appointment.slot.ends_at, now=clock.now()
+    )
+    if history and not account_selectors.patient_may_use(patient=_patient(request), feature=Feature.VISIT_HISTORY):
+        raise _LevelTwoRequired
+    return appointment
+
+
+def _level_two_required(view: Any) -> Any:
+    """Answer a :class:`_LevelTwoRequired` from :func:`_access` with the level II explanation page (403)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except _LevelTwoRequired:
+            return render(request, "portal/identity/level_two_required.html", status=403)
+
+    return wrapper
 
 
 @patient_required
+@_level_two_required
 def visit(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """One visit: the booking confirmation with preparation instructions (SCH-4)."""
     appointment = _access(request, appointment_id)
-    if appointment.slot.ends_at <= clock.now() and not account_selectors.patient_may_use(
-        patient=_patient(request), feature=Feature.VISIT_HISTORY
-    ):  # ACC-4: a visit that is over is history, for level II
-        return render(request, "portal/identity/level_two_required.html", status=403)
     cancellable = can_cancel(appointment, channel=Channel.PORTAL, now=clock.now())
     return render(request, "portal/visit.html", {"appointment": appointment, "can_cancel": cancellable})
 
 
 @patient_required
 @require_http_methods(["GET", "POST"])
+@_level_two_required
 def cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """CXL-1: "Odwołaj" — a confirmation page; POST cancels."""
     appointment = _access(request, appointment_id)
@@ -183,6 +209,7 @@ def cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 
 @patient_required
+@_level_two_required
 def reschedule(request: HtmxHttpRequest, appointment_id: int) -> HttpResponse:
     """ "Zmień termin": the search, restricted to the booked service."""
     appointment = _access(request, appointment_id)
@@ -205,6 +232,7 @@ def reschedule(request: HtmxHttpRequest, appointment_id: int) -> HttpResponse:
 
 @patient_required
 @require_http_methods(["GET", "POST"])
+@_level_two_required
 def reschedule_confirm(request: HttpRequest, appointment_id: int, slot_id: int) -> HttpResponse:
     """The confirmation step of a reschedule: the new slot is taken before the old one is released (BKG)."""
     appointment = _access(request, appointment_id)

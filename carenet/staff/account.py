@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from carenet.accounts import services
 from carenet.portal.access import acting_user
 from carenet.staff.views import staff_required
 
@@ -20,7 +21,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(acting_user(request), request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            user = form.save()
+            # The service, not form.save(): it also revokes the API tokens (ACC-6).
+            user = services.user_password_set(user=form.user, password=form.cleaned_data["new_password1"])
             update_session_auth_hash(request, user)
             messages.success(request, _("Your password has been changed."))
             return redirect("staff:dashboard")

@@ -118,15 +118,28 @@ def confirm_in_person(request: HttpRequest, patient_id: int) -> HttpResponse:
     return _confirm(request, patient_id, method=policies.IdentityMethod.IN_PERSON, form_class=InPersonConfirmForm)
 
 
+class PasswordResetForm(forms.Form):
+    """ACC-6: a patient who lost their authenticator app too gets two-step login turned off with the reset."""
+
+    two_factor_off = forms.BooleanField(
+        label=gettext_lazy("Also turn off two-step login (the patient has lost the authenticator app)"),
+        required=False,
+    )
+
+
 @staff_required(roles=RESET_ROLES)
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """ACC-6: a new SMS first password for a patient who lost theirs; they set their own at the next login."""
+    """ACC-6: a new SMS first password for a patient who lost theirs; they set their own at the next login. The
+    patient's API tokens are revoked; optionally their two-step login is turned off (recorded on the reset)."""
     person = _person(request, patient_id)
     error = None
-    if request.method == "POST":
+    form = PasswordResetForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
-            services.patient_password_reset(patient=person, actor=acting_user(request))
+            services.patient_password_reset(
+                patient=person, actor=acting_user(request), two_factor_off=form.cleaned_data["two_factor_off"]
+            )
         except ApplicationError as refusal:
             error = str(refusal.message)
         else:
@@ -135,7 +148,7 @@ def password_reset(request: HttpRequest, patient_id: int) -> HttpResponse:
                 _("A new password is on its way by SMS to the number ending in %(end)s.") % {"end": person.mobile[-3:]},
             )
             return redirect("staff:patient", patient_id=person.pk)
-    context = {"patient": person, "error": error}
+    context = {"patient": person, "error": error, "form": form}
     return render(request, "staff/identity/password_reset.html", context, status=422 if error else 200)
 
 

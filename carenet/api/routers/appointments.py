@@ -30,6 +30,7 @@ from carenet.api.schemas import (
     RescheduleIn,
     ServiceOut,
 )
+from carenet.booking import policies as booking_policies
 from carenet.booking import selectors, services
 from carenet.booking.models import Appointment
 from carenet.core import clock
@@ -126,10 +127,14 @@ def appointment_list(request: HttpRequest, filters: Query[AppointmentListIn]) ->
 
 @router.get("/appointments/{int:appointment_id}", response={200: AppointmentOut, **READ_ERRORS}, summary="One visit")
 def appointment_detail(request: HttpRequest, appointment_id: int) -> AppointmentOut:
-    """One visit the caller may see (404 `appointment_not_found` otherwise)."""
+    """One visit the caller may see (404 `appointment_not_found` otherwise). A visit that is history — ended, or
+    no longer upcoming (cancelled, no-show, refused …) — answers a level I patient 403 `level_two_required`
+    (ACC-4)."""
     actor = request_user(request)
     appointment = selectors.access_appointment(actor=actor, appointment_id=appointment_id)
-    if appointment.slot.ends_at <= clock.now():  # ACC-4: a visit that is over is history, for level II
+    if booking_policies.appointment_is_history(
+        status=appointment.status, ends_at=appointment.slot.ends_at, now=clock.now()
+    ):  # ACC-4: history is for level II
         patient_feature_check(user=actor, feature=Feature.VISIT_HISTORY)
     return _reloaded(appointment)
 

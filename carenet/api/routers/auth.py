@@ -98,6 +98,7 @@ def token_create(request: HttpRequest, payload: TokenWithOtpIn) -> Status:
         raise PasswordChangeRequired(_("Set your own password on the CareNet website first, then log in here."))
     _second_factor(request, user, payload.otp)
     token, record = token_issue(user=user, name=payload.name, now=clock.now())
+    two_factor.login_failures_reset(request, user)  # the whole login is done: password (and code) accepted
     return Status(201, TokenOut(token=token, expires_at=record.expires_at))
 
 

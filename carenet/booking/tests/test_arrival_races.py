@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -113,7 +114,12 @@ def _attempts_limit(clients: int) -> None:
 
     def client(number: int) -> None:
         arrival.page_confirm_arrival(
-            phone="+48600100200", pesel="85010100000", premises_code="000000", device=f"ip:10.0.0.{number}", now=NOW
+            phone="+48600100200",
+            pesel="85010100000",
+            premises_code="000000",
+            device=f"ip:10.0.0.{number}",
+            address=f"10.0.0.{number}",
+            now=NOW,
         )
 
     assert run_in_threads(clients, client) == []
@@ -130,3 +136,36 @@ def test_sqlite_check_in_page_limit_holds_under_concurrency(sqlite_file_database
 @pytest.mark.django_db(transaction=True)
 def test_postgres_check_in_page_limit_holds_under_concurrency() -> None:
     _attempts_limit(20)
+
+
+def _address_limit(clients: int) -> None:
+    build_world()
+
+    def client(number: int) -> None:
+        arrival.page_confirm_arrival(
+            phone=f"+486001002{number:02d}",
+            pesel="85010100000",
+            premises_code="000000",
+            device=f"cookie:{number}",
+            address="10.0.0.1",
+            now=NOW,
+        )
+
+    assert run_in_threads(clients, client) == []
+    assert CheckInAttempt.objects.filter(address="10.0.0.1", wrong_code=True).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_wrong_codes_per_address_limit_holds_under_concurrency(
+    sqlite_file_database: object, settings: Any
+) -> None:
+    """CHK-4: rotating devices and phones from one address, at most the address's wrong-code allowance is used."""
+    settings.CARENET_CHECKIN_WRONG_CODES_PER_ADDRESS_PER_HOUR = 3
+    _address_limit(8)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgres_wrong_codes_per_address_limit_holds_under_concurrency(settings: Any) -> None:
+    settings.CARENET_CHECKIN_WRONG_CODES_PER_ADDRESS_PER_HOUR = 3
+    _address_limit(12)
