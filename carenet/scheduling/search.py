@@ -4,10 +4,13 @@
 touch no database); :func:`slot_search` answers it with a :class:`SlotPage`.
 
 The query reads the ``slot`` table through its partial indexes on free slots ((specialty, city, starts_at),
-(specialty, mode, starts_at), (clinician, starts_at)); it orders by ``(starts_at, id)`` and fetches one row more than
+(specialty, mode, starts_at), (clinician, starts_at), and (specialty, starts_at, id) for a city search, which also
+offers remote slots nationwide); it orders by ``(starts_at, id)`` and fetches one row more than
 the page to tell whether there is a next page, so no ``COUNT(*)`` runs over millions of slots. A page costs a
-constant number of queries whatever its size: the slots with their clinician, facility, city, room and specialty
-joined in, the services of their schedules, and the partner facilities to phone.
+constant number of queries whatever its size: the page's slots with their facility and city (the filtering query
+joins only what it filters on), their clinician, specialty, room and schedule by primary key, the services of their
+schedules, and the partner facilities to phone. The split is deliberate: with all six relations joined into the
+filtering query, PostgreSQL spent ~10× longer choosing a join order than running it (B1 in ``bench/``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractHour
 from django.utils.translation import gettext_lazy as _
 
@@ -168,9 +171,13 @@ def slot_search(*, query: SlotQuery, now: dt.datetime, allowed_partner_ids: Coll
     slots = _free_slots(query=query, specialty=specialty, service=service, window=window, now=now)
     offset = (query.page - 1) * query.page_size
     rows = list(slots[offset : offset + query.page_size + 1])
+    if not rows and query.specialty and not Specialty.objects.filter(code=query.specialty).exists():
+        # Asked only when nothing matched: a known specialty costs no lookup of its own (see _resolve_catalogue).
+        raise ValidationFailed(_("There is no such specialty."), code="unknown_specialty")
     has_next = len(rows) > query.page_size
+    rows = _with_details(rows[: query.page_size])
     return SlotPage(
-        slots=rows[: query.page_size],
+        slots=rows,
         page=query.page,
         page_size=query.page_size,
         has_next=has_next,
@@ -179,27 +186,30 @@ def slot_search(*, query: SlotQuery, now: dt.datetime, allowed_partner_ids: Coll
     )
 
 
-def _resolve_catalogue(query: SlotQuery) -> tuple[Specialty | None, Service | None]:
+def _resolve_catalogue(query: SlotQuery) -> tuple[int | Subquery | None, Service | None]:
+    """The specialty to narrow by (an id, or the id looked up by code inside the slot query itself) and the service.
+
+    A specialty code becomes a scalar subquery of the slot query rather than a query of its own: PostgreSQL runs it
+    once before the scan and still walks the specialty's partial index, and the search saves a round trip. An
+    unknown code then simply matches nothing; :func:`slot_search` tells the patient when the page is empty."""
     service: Service | None = None
-    specialty: Specialty | None = None
+    specialty: int | Subquery | None = None
     if query.service:
         service = Service.objects.select_related("specialty").filter(code=query.service, is_bookable=True).first()
         if service is None:
             raise ValidationFailed(_("There is no such service."), code="unknown_service")
     if query.specialty:
-        specialty = Specialty.objects.filter(code=query.specialty).first()
-        if specialty is None:
-            raise ValidationFailed(_("There is no such specialty."), code="unknown_specialty")
+        specialty = Subquery(Specialty.objects.filter(code=query.specialty).values("pk")[:1])
     elif service is not None and service.specialty_id is not None:
         # A service belongs to one specialty: narrowing by it lets the search use the specialty indexes.
-        specialty = service.specialty
+        specialty = service.specialty_id
     return specialty, service
 
 
 def _free_slots(
     *,
     query: SlotQuery,
-    specialty: Specialty | None,
+    specialty: int | Subquery | None,
     service: Service | None,
     window: tuple[dt.datetime, dt.datetime],
     now: dt.datetime,
@@ -207,7 +217,7 @@ def _free_slots(
     start, end = window
     slots = Slot.objects.filter(is_free=True, starts_at__gt=now, starts_at__gte=start, starts_at__lt=end)
     if specialty is not None:
-        slots = slots.filter(specialty=specialty)
+        slots = slots.filter(Q(specialty_id=specialty))
     if service is not None:
         slots = slots.filter(
             schedule_id__in=Schedule.services.through.objects.filter(service=service).values("schedule_id")
@@ -235,11 +245,32 @@ def _free_slots(
         facility_id=OuterRef("facility_id"), starts_at__lt=OuterRef("ends_at"), ends_at__gt=OuterRef("starts_at")
     )
     slots = slots.exclude(Exists(closed))
-    return (
-        slots.select_related("clinician", "facility", "facility__city", "room", "specialty", "schedule")
-        .prefetch_related(Prefetch("schedule__services", queryset=Service.objects.select_related("specialty")))
-        .order_by(*SORTS[query.sort])
+    return slots.select_related("facility", "facility__city").order_by(*SORTS[query.sort])
+
+
+def _with_details(slots: list[Slot]) -> list[Slot]:
+    """The page's slots with their clinician, specialty, room and schedule (with its services) attached: one query by
+    primary key for the four relations and one for the services, whatever the page size. A slot deleted in between
+    (its schedule removed) is left out."""
+    if not slots:
+        return slots
+    details = Slot.objects.filter(pk__in=[slot.pk for slot in slots]).select_related(
+        "clinician", "specialty", "room", "schedule"
     )
+    by_id = {
+        detail.pk: detail
+        for detail in details.prefetch_related(
+            Prefetch("schedule__services", queryset=Service.objects.select_related("specialty"))
+        )
+    }
+    found = [slot for slot in slots if slot.pk in by_id]
+    for slot in found:
+        detail = by_id[slot.pk]
+        slot.clinician = detail.clinician
+        slot.specialty = detail.specialty
+        slot.room = detail.room
+        slot.schedule = detail.schedule
+    return found
 
 
 def partner_facilities_for(*, query: SlotQuery, allowed_ids: Collection[int] | None = None) -> list[PartnerFacility]:

@@ -177,3 +177,39 @@ def _load_stand_in() -> None:
             )
         )
     Service.objects.bulk_create(services)
+
+
+def ensure_specialties(count: int) -> int:
+    """The benchmark network's breadth (``seed_demo --scale-slots``): when the loaded catalogue has fewer than
+    ``count`` specialties with a bookable service, add stand-in specialties it lacks (compared by English name),
+    each with one consultation, until it has ``count``. They are outside the coverage matrix, so a patient's search
+    shows them as not covered. Returns how many were added."""
+    bookable = set(
+        Service.objects.filter(is_bookable=True, specialty__isnull=False).values_list("specialty_id", flat=True)
+    )
+    missing = count - len(bookable)
+    if missing <= 0:
+        return 0
+    known = {name.lower() for name in Specialty.objects.values_list("name_en", flat=True)}
+    codes = set(Specialty.objects.values_list("code", flat=True))
+    chosen = [row for row in SPECIALTIES if row[2].lower() not in known and row[0] not in codes][:missing]
+    specialties = Specialty.objects.bulk_create(
+        [Specialty(code=code, name=name, name_en=name_en) for code, name, name_en, _, _ in chosen]
+    )
+    Service.objects.bulk_create(
+        [
+            Service(
+                code=f"konsultacja-{code}",
+                name=f"Konsultacja – {name.lower()}",
+                name_en=f"{name_en} consultation",
+                kind=Service.Kind.CONSULTATION,
+                specialty=specialty,
+                min_age=min_age,
+                max_age=max_age,
+                duration_minutes=15,
+                base_price=Decimal(200 if clinician_kind_for(code) == Clinician.Kind.DOCTOR else 150),
+            )
+            for (code, name, name_en, min_age, max_age), specialty in zip(chosen, specialties, strict=True)
+        ]
+    )
+    return len(chosen)

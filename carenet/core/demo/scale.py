@@ -168,7 +168,7 @@ def _sqlite_sql(
 def write_scale_slots(
     schedules: list[Schedule], first_day: dt.date, last_day: dt.date, progress: Callable[[str], None]
 ) -> tuple[int, float]:
-    """Generate every slot of ``schedules`` in the database; returns (rows, seconds)."""
+    """Generate every slot of ``schedules`` in the database (inside :func:`bulk_load`); returns (rows, seconds)."""
     if not schedules:
         return 0, 0.0
     holidays = policies.polish_public_holidays(first_day, last_day)
@@ -179,7 +179,7 @@ def write_scale_slots(
     )
     written = 0
     started = time.perf_counter()
-    with indexes_dropped(Slot), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         for index in range(0, len(ids), SCHEDULES_PER_STATEMENT):
             low, high = ids[index], ids[min(index + SCHEDULES_PER_STATEMENT, len(ids)) - 1]
             if connection.vendor == "postgresql":
@@ -191,9 +191,16 @@ def write_scale_slots(
             written += _changed_rows(cursor)
             elapsed = time.perf_counter() - started
             progress(f"  slots: {written:,} rows, {written / elapsed:,.0f} rows/s")
-        progress("  rebuilding the slot indexes…")
-    # The time includes rebuilding the indexes: rows per second are those of a usable table.
     return written, time.perf_counter() - started
+
+
+@contextmanager
+def bulk_load(progress: Callable[[str], None]) -> Iterator[None]:
+    """The frame of the scale load: the slot table's secondary indexes dropped and the foreign-key checks skipped
+    while the slots are written, booked and flagged, then the indexes built once, sorted."""
+    with indexes_dropped(Slot), foreign_key_checks_skipped():
+        yield
+        progress("  rebuilding the slot indexes…")
 
 
 def _changed_rows(cursor: Any) -> int:
@@ -201,6 +208,32 @@ def _changed_rows(cursor: Any) -> int:
         return int(cursor.rowcount)
     cursor.execute("SELECT changes()")  # SQLite's driver reports no row count for a statement starting with WITH
     return int(cursor.fetchone()[0])
+
+
+@contextmanager
+def foreign_key_checks_skipped() -> Iterator[None]:
+    """On PostgreSQL as a superuser, insert without queuing a deferred foreign-key check per row and key: every
+    referenced row was just read by the same ``INSERT … SELECT`` (schedules, their facility, the patients), so the
+    checks cannot fail, and for millions of rows they cost more than the insert itself (six keys per slot, each
+    check an index probe at commit). ``session_replication_role = replica`` disables the RI triggers for this
+    transaction only (``SET LOCAL``); elsewhere (SQLite, a non-superuser) the checks run as usual."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block or not _is_superuser():
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+
+
+def _is_superuser() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 @contextmanager

@@ -230,3 +230,39 @@ def test_delivery_report_by_key_and_by_provider_id(recording_backend: RecordingB
     assert first.delivered_at is not None
     assert second.status == Status.UNDELIVERED
     assert delivery_report_receive(provider="smsapi", outcome=DeliveryOutcome.DELIVERED) == 0
+
+
+def test_enqueue_many_keeps_the_rules_of_enqueue_in_batches(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    """The set-based path (the day's reminders): existing keys untouched, bad numbers failed, a hint per call."""
+    from carenet.messaging.services import OutboxItem, outbox_enqueue_many
+
+    existing = OutboundMessage.objects.create(
+        key="reminder:appointment:1",
+        purpose="reminder",
+        channel=Channel.SMS,
+        recipient="+48500100200",
+        body="first text",
+    )
+    items = [
+        OutboxItem(
+            key=f"reminder:appointment:{n}",
+            purpose="reminder",
+            channel=Channel.SMS,
+            recipient="500 100 200",
+            body=f"text {n}",
+        )
+        for n in range(1, 6)
+    ]
+    items.append(
+        OutboxItem(
+            key="reminder:appointment:bad", purpose="reminder", channel=Channel.SMS, recipient="not a phone", body="x"
+        )
+    )
+    with django_capture_on_commit_callbacks() as hints, transaction.atomic():
+        assert outbox_enqueue_many(items, batch_size=2) == 5
+    assert len(hints) == 1
+    assert outbox_enqueue_many(items) == 0
+    assert OutboundMessage.objects.get(pk=existing.pk).body == "first text"
+    assert OutboundMessage.objects.get(key="reminder:appointment:3").recipient == "+48500100200"
+    assert OutboundMessage.objects.get(key="reminder:appointment:bad").status == Status.FAILED
+    assert OutboundMessage.objects.filter(status=Status.PENDING).count() == 5
