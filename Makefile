@@ -7,17 +7,18 @@ PY := $(UV) run --frozen python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup demo demo-data serve test check test-fast test-sqlite test-postgres test-browser clean
+.PHONY: help setup demo demo-data serve test check test-fast test-sqlite test-postgres test-browser bench bench-quick clean
 
 help:
 	@echo "make demo   - set up, build the demo network and serve it at http://$(HOST):$(PORT) (server + worker + scheduler)"
 	@echo "make test   - set up and run every check and test (SQLite, PostgreSQL, browser)"
 	@echo "make test-fast - the fast suite on SQLite only"
+	@echo "make bench  - benchmarks B1-B6 on a private PostgreSQL (20 million slots; under 20 minutes on 2 cores)"
 
 setup:
 	$(UV) sync --frozen --quiet
 	@# The compiled catalogues are committed; recompile when gettext is there (after editing a .po file).
-	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
+	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0; fi
 
 demo-data: setup
 	$(PY) manage.py migrate --noinput -v 0
@@ -45,6 +46,13 @@ test-postgres: setup
 	DATABASE_URL=$$(scripts/pg-up) $(UV) run --frozen pytest -q -n 2 -m "not browser"
 
 test: check test-sqlite test-postgres
+
+# Benchmarks (issue 5): their own PostgreSQL on 127.0.0.1:54339, a table and one JSON line at the end.
+bench:
+	bench/run
+
+bench-quick:
+	bench/run --quick
 
 clean:
 	scripts/pg-down || true

@@ -1,0 +1,267 @@
+"""B3 Booking throughput: successful bookings per second on random free slots at 8 and 32 clients, through the
+service layer (threads calling ``appointment_book`` in this process) and over HTTP (``POST /api/v1/appointments``
+with a bearer token and an ``Idempotency-Key`` to gunicorn), each as a fraction of raw-SQL booking transactions
+per second measured in the same run (psycopg threads: lock the slot row, insert the appointment, mark the slot
+taken, insert the outbox row, commit). Also the HTTP latency at 16 clients and the SQL queries one booking costs.
+
+    uv run python bench/b3_throughput.py --database-url postgres://… [--quick] [--time-limit 120]
+
+Targets: service layer ≥ 15% of raw SQL, HTTP ≥ 8%, HTTP p95 ≤ 25 ms at 16 clients. Works in a database
+``carenet_b3`` of its own on the given server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import lib
+import race_lib
+
+LEVELS = (8, 32)
+WORKERS, THREADS = 2, 16
+
+
+class SlotPool:
+    """Free slots in random order, handed out once each (so every booking can succeed: throughput, not a race)."""
+
+    def __init__(self, slot_ids: list[int], seed: int = 5) -> None:
+        self.ids = list(slot_ids)
+        random.Random(seed).shuffle(self.ids)
+        self.lock = threading.Lock()
+
+    def take(self) -> int | None:
+        with self.lock:
+            return self.ids.pop() if self.ids else None
+
+
+def timed_threads(count: int, seconds: float, body: Any) -> tuple[int, float, list[float], Counter[str]]:
+    """``count`` threads call ``body(i) -> outcome`` until ``seconds`` pass (or an outcome is ``"empty"``); returns
+    (successes, elapsed seconds, latencies ms, outcomes)."""
+    stop = [0.0]
+    outcomes: Counter[str] = Counter()
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        mine: Counter[str] = Counter()
+        times: list[float] = []
+        while time.monotonic() < stop[0]:
+            began = time.perf_counter()
+            outcome = body(i)
+            if outcome == "empty":
+                break
+            times.append((time.perf_counter() - began) * 1000)
+            mine[outcome] += 1
+        with lock:
+            outcomes.update(mine)
+            latencies.extend(times)
+
+    stop[0] = time.monotonic() + seconds
+    elapsed = race_lib.run_together(count, run)
+    return outcomes["ok"], elapsed, latencies, outcomes
+
+
+def count_queries(world: race_lib.World, client: race_lib.Client, slot_id: int) -> tuple[int, list[str]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from carenet.accounts.models import Patient
+    from carenet.booking.services import appointment_book
+
+    patient = Patient.objects.select_related("user").get(pk=client.patient_id)
+    with CaptureQueriesContext(connection) as captured:
+        assert patient.user is not None
+        appointment_book(actor=patient.user, patient=patient, slot_id=slot_id, channel="mobile")
+    return len(captured.captured_queries), [q["sql"][:160] for q in captured.captured_queries]
+
+
+def main() -> None:
+    def extra(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--show-queries", action="store_true", help="print the SQL of one booking")
+
+    args = lib.arguments("B3 booking throughput", extra)
+    limit = lib.deadline(args.time_limit)
+    phase = 3.0 if args.quick else 8.0
+    url = race_lib.fresh_database(args.database_url, "carenet_b3")
+    race_lib.migrate(url)
+    race_lib.setup(url)
+    from django.db import connection, connections
+    from django.utils import timezone
+
+    from carenet.accounts.models import Patient
+    from carenet.booking.errors import SlotUnavailable
+    from carenet.booking.services import appointment_book
+
+    first_day = timezone.localdate() + dt.timedelta(days=2)
+    world = race_lib.build_world(clinicians=60, first_day=first_day, days=60, tag="b3")
+    clients = race_lib.add_patients(world, max(LEVELS) + 1, tag="b3")
+    slots = 15_000 if args.quick else 25_000
+    pool = SlotPool(race_lib.add_slots(world, race_lib.slot_grid(world, first_day=first_day, count=slots)))
+
+    # Queries of one booking through the service (warm: the coverage cache is filled by a first booking).
+    count_queries(world, clients[-1], pool.take() or 0)
+    queries, sqls = count_queries(world, clients[-1], pool.take() or 0)
+    if args.show_queries:
+        for sql in sqls:
+            print("   ", sql)
+    connection.close()
+
+    results: dict[str, dict[int, dict[str, float]]] = {"raw": {}, "service": {}, "http": {}}
+    # Seven timed phases; what the set-up left of the time limit decides their length (at most the default).
+    phase = max(1.0, min(phase, (limit.left() - 45.0) / 7))
+
+    # 1. Raw SQL.
+    def raw_phase(level: int) -> None:
+        bookers = [race_lib.RawBooker(url, service_id=world.service_id) for _ in range(level)]
+
+        def body(i: int) -> str:
+            slot_id = pool.take()
+            if slot_id is None:
+                return "empty"
+            return "ok" if bookers[i].book(slot_id, clients[i].patient_id) else "taken"
+
+        try:
+            ok, elapsed, lat, _ = timed_threads(level, phase, body)
+        finally:
+            for booker in bookers:
+                booker.close()
+        results["raw"][level] = {"per_s": ok / elapsed, **lib.percentiles(lat)}
+
+    # 2. The service layer in this process.
+    patients = {p.pk: p for p in Patient.objects.select_related("user").filter(pk__in=[c.patient_id for c in clients])}
+
+    def service_phase(level: int) -> None:
+        def body(i: int) -> str:
+            slot_id = pool.take()
+            if slot_id is None:
+                return "empty"
+            patient = patients[clients[i].patient_id]
+            try:
+                assert patient.user is not None
+                appointment_book(actor=patient.user, patient=patient, slot_id=slot_id, channel="mobile")
+            except SlotUnavailable:
+                return "taken"
+            except Exception as error:  # noqa: BLE001 - a refusal here is a bug in the set-up: counted and shown
+                return f"error {type(error).__name__}: {error}"[:120]
+            return "ok"
+
+        ok, elapsed, lat, outcomes = timed_threads(level, phase, body)
+        connections.close_all()
+        bad = {k: v for k, v in outcomes.items() if k != "ok"}
+        if bad:
+            print(f"  service at {level}: {bad}")
+        results["service"][level] = {"per_s": ok / elapsed, **lib.percentiles(lat)}
+
+    # 3. HTTP.
+    def http_phase(base: str, level: int) -> None:
+        assigned: dict[int, race_lib.Client] = {}
+        lock = threading.Lock()
+
+        def request(session: lib.Session, n: int) -> int:
+            with lock:
+                client = assigned.setdefault(id(session), clients[len(assigned) % len(clients)])
+            slot_id = pool.take()
+            if slot_id is None:
+                return 0
+            status, _ = session.request(
+                "POST",
+                "/api/v1/appointments",
+                body=json.dumps({"slot_id": slot_id}),
+                headers={
+                    "Authorization": f"Bearer {client.token}",
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": str(uuid.uuid4()),
+                },
+            )
+            return status
+
+        load = lib.http_load(base, request, connections=level, duration=phase)
+        ok = load.statuses.get(201, 0)
+        bad = {k: v for k, v in load.statuses.items() if k != 201}
+        if bad:
+            print(f"  HTTP at {level}: statuses {bad} {load.errors[:2]}")
+        results["http"][level] = {"per_s": ok / load.seconds, **load.percentiles()}
+
+    for level in LEVELS:
+        raw_phase(level)
+    for level in LEVELS:
+        service_phase(level)
+    if limit.left() > 3 * phase + 10:
+        with race_lib.serve(url, workers=WORKERS, threads=THREADS) as base:
+            lib.http_load(
+                base,
+                ["/api/v1/appointments"],
+                connections=WORKERS * THREADS,
+                count=WORKERS * THREADS * 2,
+                headers={"Authorization": f"Bearer {clients[0].token}"},
+            )
+            for level in (8, 16, 32):
+                http_phase(base, level)
+
+    rows = []
+    figures: dict[str, Any] = {"queries_per_booking": queries, "phase_seconds": phase}
+    targets = []
+    for level in LEVELS:
+        raw = results["raw"][level]["per_s"]
+        service = results["service"][level]["per_s"]
+        http = results["http"].get(level, {}).get("per_s", float("nan"))
+        figures[f"clients_{level}"] = {
+            "raw_sql_bookings_per_s": round(raw, 1),
+            "service_bookings_per_s": round(service, 1),
+            "http_bookings_per_s": round(http, 1),
+            "service_vs_raw": round(service / raw, 4),
+            "http_vs_raw": round(http / raw, 4),
+            "raw_p95_ms": results["raw"][level]["p95"],
+            "service_p95_ms": results["service"][level]["p95"],
+            "http_p95_ms": results["http"].get(level, {}).get("p95", float("nan")),
+        }
+        rows.append(
+            [
+                level,
+                raw,
+                service,
+                f"{100 * service / raw:.1f}%",
+                http,
+                f"{100 * http / raw:.1f}%",
+                results["service"][level]["p95"],
+                results["http"].get(level, {}).get("p95", float("nan")),
+            ]
+        )
+        targets.append(
+            lib.target(f"service / raw SQL at {level} clients", round(service / raw, 4), 0.15, higher_is_better=True)
+        )
+        targets.append(
+            lib.target(f"HTTP / raw SQL at {level} clients", round(http / raw, 4), 0.08, higher_is_better=True)
+        )
+    http16 = results["http"].get(16, {})
+    figures["clients_16"] = {"http_bookings_per_s": round(http16.get("per_s", float("nan")), 1), **http16}
+    targets.append(lib.target("HTTP p95 at 16 clients (ms)", http16.get("p95", float("nan")), 25.0))
+    lib.print_table(
+        f"B3 booking throughput (successful bookings/s; {phase:.0f} s per phase; {queries} SQL queries per booking)",
+        ["clients", "raw SQL/s", "service/s", "service/raw", "HTTP/s", "HTTP/raw", "service p95 ms", "HTTP p95 ms"],
+        rows,
+    )
+    if http16:
+        lib.print_table(
+            "B3 HTTP latency at 16 clients",
+            ["clients", "bookings/s", "p50 ms", "p95 ms", "p99 ms"],
+            [[16, http16["per_s"], http16["p50"], http16["p95"], http16["p99"]]],
+        )
+    race_lib.drop_database(url)
+    lib.json_line("B3", figures, targets)
+
+
+if __name__ == "__main__":
+    main()
