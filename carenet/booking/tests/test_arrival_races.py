@@ -12,10 +12,10 @@ import pytest
 from carenet.booking import arrival
 from carenet.booking.arrival import ArrivalRefused
 from carenet.booking.models import Appointment, CheckInAttempt
+from carenet.core.testing import run_in_threads
 from carenet.messaging.models import OutboundMessage
 
 from .factories import NOW, AppointmentFactory, World, build_world
-from .test_races import run_in_threads
 
 Status = Appointment.Status
 START = NOW + dt.timedelta(hours=2)

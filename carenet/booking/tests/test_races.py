@@ -8,44 +8,18 @@ busy timeout), see the ``sqlite_file_database`` fixture.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from carenet.accounts.models import User
 from carenet.booking.errors import SlotUnavailable
 from carenet.booking.models import Appointment
 from carenet.booking.services import appointment_book, appointment_cancel
+from carenet.core.testing import run_in_threads
 from carenet.scheduling.models import Slot
 
 from .factories import NOW, PatientFactory, UserFactory, World, build_world
-
-
-def run_in_threads(count: int, target: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(count)
-    lock = threading.Lock()
-
-    def body(number: int) -> None:
-        try:
-            barrier.wait()
-            target(number)
-        except BaseException as error:  # noqa: BLE001 - collected and asserted by the test
-            with lock:
-                errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=body, args=(number,)) for number in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not any(thread.is_alive() for thread in threads)
-    return errors
 
 
 def race(world: World, *, clients: int, slots: int) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from carenet.core import clock
+from carenet.core.testing import run_in_threads
 from carenet.messaging.backends import SendResult
 from carenet.messaging.models import InboundMessage, OutboundMessage
 from carenet.messaging.services import inbound_receive, outbox_dispatch_due, outbox_enqueue
@@ -17,27 +16,6 @@ from carenet.messaging.services import inbound_receive, outbox_dispatch_due, out
 from .conftest import RecordingBackend
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_threads(count: int, target: Callable[[], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(count)
-
-    def body() -> None:
-        try:
-            barrier.wait()
-            target()
-        except BaseException as error:  # noqa: BLE001 - collected and asserted by the test
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=body) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return errors
 
 
 class SlowRecordingBackend(RecordingBackend):
@@ -58,7 +36,7 @@ def test_concurrent_dispatchers_never_send_twice(monkeypatch: pytest.MonkeyPatch
         while claimed := outbox_dispatch_due(batch_size=7):
             claims.append(claimed)
 
-    errors = run_in_threads(6, worker)
+    errors = run_in_threads(6, lambda _: worker())
     assert not errors
     counts = backend.counts()
     assert len(counts) == 300
@@ -78,7 +56,7 @@ def test_the_same_inbound_racing_itself_acts_once() -> None:
             received_at=clock.now(),
         )
 
-    errors = run_in_threads(5, deliver)
+    errors = run_in_threads(5, lambda _: deliver())
     assert not errors
     assert InboundMessage.objects.count() == 1
     assert OutboundMessage.objects.count() == 1
