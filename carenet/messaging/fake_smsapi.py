@@ -11,6 +11,9 @@ made slow or faulty:
 - every ``lost_ack_every``-th request accepts the message, then stalls past the client's timeout (the worst case:
   the gateway has it, the sender thinks it failed).
 
+It keeps connections alive (HTTP/1.1) and counts them, so a test can see a client reuse one; ``drop_connections()``
+closes every open one without a word, as a gateway or a proxy does to idle keep-alive connections.
+
 Inspection: ``GET /_fake/messages`` and ``GET /_fake/stats`` (JSON), ``POST /_fake/reset``.
 
 Run it: ``python -m carenet.messaging.fake_smsapi --port 8765 [--delay-ms 3] [--fail-every 7]``.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import socket
 import sys
 import threading
 import time
@@ -50,6 +54,8 @@ class FakeState:
     duplicates: int = 0
     injected_failures: int = 0
     lost_acks: int = 0
+    connections: int = 0  # TCP connections accepted so far
+    open_sockets: set[socket.socket] = field(default_factory=set)
     next_id: int = 1
 
     def stats(self) -> dict[str, int]:
@@ -60,11 +66,12 @@ class FakeState:
                 "duplicates": self.duplicates,
                 "injected_failures": self.injected_failures,
                 "lost_acks": self.lost_acks,
+                "connections": self.connections,
             }
 
     def reset(self) -> None:
         with self.lock:
-            self.requests = self.duplicates = self.injected_failures = self.lost_acks = 0
+            self.requests = self.duplicates = self.injected_failures = self.lost_acks = self.connections = 0
             self.accepted.clear()
             self.accepted_by_idx.clear()
 
@@ -72,6 +79,21 @@ class FakeState:
 class FakeSmsApiHandler(BaseHTTPRequestHandler):
     server: FakeSmsApiServer
     protocol_version = "HTTP/1.1"
+    # Headers and body are two writes: without this, Nagle's algorithm holds the body back until the client's
+    # delayed ACK of the headers (40 ms) on a kept-alive connection.
+    disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        super().setup()
+        state = self.server.state
+        with state.lock:
+            state.connections += 1
+            state.open_sockets.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.state.lock:
+            self.server.state.open_sockets.discard(self.connection)
+        super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
@@ -204,6 +226,16 @@ class FakeSmsApiServer(ThreadingHTTPServer):
         if isinstance(error, (ConnectionError, TimeoutError)):
             return
         super().handle_error(request, client_address)
+
+    def drop_connections(self) -> int:
+        """Close every open client connection, unannounced (no ``Connection: close``); returns how many."""
+        state = self.state
+        with state.lock:
+            sockets = list(state.open_sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        return len(sockets)
 
     @property
     def url(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import urllib.request
 
 import pytest
@@ -121,3 +122,61 @@ def test_backend_is_built_from_settings() -> None:
         assert get_sms_backend() is backend
     with override_settings(CARENET_SMS_BACKEND="carrier-pigeon"), pytest.raises(ValueError):
         get_sms_backend()
+
+
+def test_sends_reuse_one_keep_alive_connection(fake_smsapi: FakeSmsApiServer) -> None:
+    backend = backend_for(fake_smsapi)
+    for number in range(3):
+        backend.send(to="+48500100200", text="x", idempotency_key=f"k:{number}")
+    assert len(fake_smsapi.state.accepted) == 3
+    assert fake_smsapi.state.stats()["connections"] == 1
+
+
+def test_each_thread_has_its_own_connection(fake_smsapi: FakeSmsApiServer) -> None:
+    backend = backend_for(fake_smsapi)
+    backend.send(to="+48500100200", text="x", idempotency_key="k:main")
+
+    def send_twice(number: int) -> None:
+        backend.send(to="+48500100200", text="x", idempotency_key=f"k:{number}:a")
+        backend.send(to="+48500100200", text="x", idempotency_key=f"k:{number}:b")
+
+    threads = [threading.Thread(target=send_twice, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(fake_smsapi.state.accepted) == 5
+    assert fake_smsapi.state.stats()["connections"] == 3
+
+
+def test_connection_dropped_by_the_gateway_is_replaced(fake_smsapi: FakeSmsApiServer) -> None:
+    backend = backend_for(fake_smsapi)
+    backend.send(to="+48500100200", text="x", idempotency_key="k:1")
+    assert fake_smsapi.drop_connections() == 1
+    # urllib3 sees the closed idle connection and opens a new one; were the close to race the request, the error
+    # would be transient (retried later, the idx keeps the retry from sending twice).
+    try:
+        backend.send(to="+48500100200", text="x", idempotency_key="k:2")
+    except TransientSendError:
+        backend.send(to="+48500100200", text="x", idempotency_key="k:2")
+    assert [m["idx"] for m in fake_smsapi.state.accepted] == ["k:1", "k:2"]
+    assert fake_smsapi.state.stats()["connections"] == 2
+
+
+def test_gateway_gone_after_a_kept_connection_is_transient() -> None:
+    server = start_in_thread(token=TOKEN)
+    backend = backend_for(server, timeout=1)
+    backend.send(to="+48500100200", text="x", idempotency_key="k:1")
+    server.shutdown()
+    server.drop_connections()
+    server.server_close()
+    with pytest.raises(TransientSendError):
+        backend.send(to="+48500100200", text="x", idempotency_key="k:2")
+
+
+def test_other_callers_of_the_client_still_get_their_own_connection(fake_smsapi: FakeSmsApiServer) -> None:
+    backend = backend_for(fake_smsapi)
+    # Outside SmsApiBackend.send (no session set) the client behaves as it always did: a connection per request.
+    backend.client.sms.send(to="48500100200", message="x", idx="k:1", check_idx=1)
+    backend.client.sms.send(to="48500100200", message="x", idx="k:2", check_idx=1)
+    assert fake_smsapi.state.stats()["connections"] == 2
