@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from auditlog.registry import auditlog
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
+
+from carenet.core.audit import audit
 
 #: ACC-6: sent by the accounts services inside the transaction that changes (or resets) a user's password, with
 #: ``user`` and ``now``. Credentials other apps derive from a login — the API's bearer tokens — are revoked by
@@ -229,7 +230,7 @@ class PasswordReset(models.Model):
 
 
 # The back office's changes to these records are kept with who made them (django-auditlog).
-auditlog.register(Patient)
-auditlog.register(IdentityConfirmation)
-auditlog.register(IdentityRequest)
-auditlog.register(PasswordReset)
+audit(Patient)
+audit(IdentityConfirmation)
+audit(IdentityRequest)
+audit(PasswordReset)

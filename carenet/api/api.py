@@ -9,11 +9,11 @@ from __future__ import annotations
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema, Status
+from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from carenet.api.routers import appointments, auth, ecard, slots
-from carenet.api.schemas import ErrorOut
+from carenet.api.schemas import ErrorOut, Out
 from carenet.core.errors import ApplicationError
 
 api = NinjaAPI(
@@ -65,7 +65,7 @@ api.add_router("", appointments.router)
 api.add_router("", ecard.router)
 
 
-class HealthOut(Schema):
+class HealthOut(Out):
     status: str
     database: str
 

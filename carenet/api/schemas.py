@@ -7,9 +7,19 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import BaseModel, ConfigDict
 
 
-class ErrorOut(Schema):
+class Out(BaseModel):
+    """The base of every answer: a plain pydantic model. django-ninja's ``Schema`` wraps each object it validates
+    in a ``DjangoGetter`` (Python attribute lookups per field and per nested object) and validates an answer a second
+    time when the endpoint returns it; a plain model built once is passed through as it is. On a search page of 20
+    slots that was about a fifth of the request's time (B1). Inputs stay ``Schema``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorOut(Out):
     """Every refusal: a stable ``code`` for programs and a translated ``message`` for people."""
 
     code: str = Field(..., examples=["slot_taken"])
@@ -29,39 +39,39 @@ class TokenIn(Schema):
     name: str = Field("", max_length=100, description="What the token is for, e.g. the phone's name.")
 
 
-class TokenOut(Schema):
+class TokenOut(Out):
     token: str = Field(..., description="Send as `Authorization: Bearer <token>`. Shown only once.")
     token_type: str = "bearer"  # noqa: S105 - the scheme name, not a secret
     expires_at: dt.datetime
 
 
 # --- Slots -----------------------------------------------------------------------------------------------------
-class SpecialtyOut(Schema):
+class SpecialtyOut(Out):
     code: str
     name: str
 
 
-class ClinicianOut(Schema):
+class ClinicianOut(Out):
     id: int
     name: str
     title: str
 
 
-class FacilityOut(Schema):
+class FacilityOut(Out):
     id: int
     name: str
     address: str
     city: str
 
 
-class ServiceOut(Schema):
+class ServiceOut(Out):
     id: int
     code: str
     name: str
     kind: str
 
 
-class CoverageOut(Schema):
+class CoverageOut(Out):
     """PKG-4 for this patient and this visit: ``status`` is the one-word answer; the rest explains it."""
 
     status: str = Field(
@@ -79,7 +89,7 @@ class CoverageOut(Schema):
     requires_referral: bool = False
 
 
-class SlotOut(Schema):
+class SlotOut(Out):
     id: int
     starts_at: dt.datetime
     ends_at: dt.datetime
@@ -93,7 +103,7 @@ class SlotOut(Schema):
     preparation: str = Field("", description="SCH-4: how to prepare for the exam.")
 
 
-class PartnerOut(Schema):
+class PartnerOut(Out):
     """NET-2: not bookable online — phone it."""
 
     id: int
@@ -105,7 +115,7 @@ class PartnerOut(Schema):
     offers_telemedicine: bool
 
 
-class SlotPageOut(Schema):
+class SlotPageOut(Out):
     results: list[SlotOut]
     page: int
     page_size: int
@@ -114,7 +124,7 @@ class SlotPageOut(Schema):
 
 
 # --- Appointments ----------------------------------------------------------------------------------------------
-class AppointmentSlotOut(Schema):
+class AppointmentSlotOut(Out):
     id: int
     starts_at: dt.datetime
     ends_at: dt.datetime
@@ -124,7 +134,7 @@ class AppointmentSlotOut(Schema):
     room: str | None = None
 
 
-class AppointmentOut(Schema):
+class AppointmentOut(Out):
     id: int
     status: str
     patient_id: int
@@ -141,7 +151,7 @@ class AppointmentOut(Schema):
     preparation: str = ""
 
 
-class AppointmentListOut(Schema):
+class AppointmentListOut(Out):
     results: list[AppointmentOut]
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from auditlog.registry import auditlog
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from carenet.core.audit import audit
 
 
 class Channel(models.TextChoices):
@@ -144,7 +145,7 @@ class Appointment(models.Model):
 
 
 # The back office's changes to these records are kept with who made them (django-auditlog).
-auditlog.register(Appointment)
+audit(Appointment)
 
 
 class SmsCancelPrompt(models.Model):
@@ -223,4 +224,4 @@ class CheckInAttempt(models.Model):
         return f"{self.phone} {self.at:%Y-%m-%d %H:%M}"
 
 
-auditlog.register(NoShowBlockLift)
+audit(NoShowBlockLift)

@@ -136,6 +136,12 @@ def no_show_block_until(
     return until
 
 
+def level_one_cap_applies(*, patient_level: int, channel: str) -> bool:
+    """ACC-3: the cap on active portal bookings concerns level I accounts booking in the portal or the app only
+    (so the service counts those bookings only then)."""
+    return patient_level == 1 and channel in PATIENT_CHANNELS
+
+
 def refusal_for(facts: BookingFacts) -> Refusal | None:
     """BKG-3: the first reason the booking is refused, or ``None``. The order (first wins):
 
@@ -172,8 +178,7 @@ def refusal_for(facts: BookingFacts) -> Refusal | None:
     if blocked_until is not None and facts.now < blocked_until:
         return Refusal(RefusalCode.NO_SHOW_BLOCK, {"until": blocked_until.isoformat()})
     if (
-        facts.patient_level == 1
-        and facts.channel in PATIENT_CHANNELS
+        level_one_cap_applies(patient_level=facts.patient_level, channel=facts.channel)
         and facts.active_portal_bookings >= limits.level_one_max_portal_bookings
     ):
         return Refusal(RefusalCode.LEVEL_ONE_CAP, {"limit": str(limits.level_one_max_portal_bookings)})

@@ -14,10 +14,11 @@ Anyone else gets :class:`NotFound`, never a hint that the appointment exists.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from carenet.accounts.models import Patient, User
 from carenet.accounts.selectors import ADULT_AGE, minors_q
@@ -27,6 +28,7 @@ from carenet.booking.policies import PATIENT_CHANNELS, ActorProblem
 from carenet.core import clock
 from carenet.core.dates import age_on
 from carenet.network.models import Specialty
+from carenet.scheduling.models import Slot
 
 Status = Appointment.Status
 
@@ -44,6 +46,9 @@ _RELATED = (
     "slot__specialty",
     "booked_by",
 )
+
+#: What a visit list shows of the slot beyond its times: loaded with the slots of a page, by primary key.
+_SLOT_DETAILS = ("clinician", "facility", "facility__city", "room", "specialty")
 
 
 def appointments_visible_to(actor: User) -> QuerySet[Appointment]:
@@ -104,25 +109,50 @@ def actor_is_patient_or_guardian(*, actor: User, patient: Patient) -> bool:
 
 def appointment_list_for_patient(*, patient: Patient, upcoming: bool, now: dt.datetime) -> QuerySet[Appointment]:
     """The patient's visits: upcoming (booked or checked in, not ended yet; earliest first) or the others —
-    past, cancelled, missed — latest first. Holds are not listed. One query per page (``select_related``)."""
+    past, cancelled, missed — latest first. Holds (and expired holds) are not listed (ACC-3, ACC-4).
+
+    The query reads the appointments joined with their slots only (the filter and the order need the slot's
+    times): a join of every relation a row shows cost PostgreSQL several times more to plan than to run, on every
+    page (issue 5, B4). Count and page this query set, then attach the rest of the rows actually shown with
+    :func:`appointment_details_load`. Each row's ``patient`` is ``patient`` itself, attached without a query."""
     coming = Q(status__in=UPCOMING_STATUSES, slot__ends_at__gt=now)
-    visits = Appointment.objects.filter(patient=patient).select_related(*_RELATED)
+    # The related manager hands ``patient`` to every row it reads (no query, no join for the patient).
+    visits = patient.appointments.all()
     if upcoming:
         return visits.filter(coming).order_by("slot__starts_at", "id")
     return visits.exclude(coming).exclude(status__in=[Status.HELD, Status.EXPIRED]).order_by("-slot__starts_at", "-id")
 
 
+def appointment_details_load(appointments: Iterable[Appointment]) -> list[Appointment]:
+    """The appointments, in their order, with what a visit list shows attached: the slot with its clinician,
+    facility (and city), room and specialty; the service; the patient; who booked it (BKG-1).
+
+    At most four queries by primary key whatever the number of appointments — the slots with their details, the
+    services, the patients, the users who booked — and none for what is attached already (a list's patient)."""
+    rows = list(appointments)
+    prefetch_related_objects(
+        rows,
+        Prefetch("slot", queryset=Slot.objects.select_related(*_SLOT_DETAILS)),
+        *(f"slot__{name}" for name in _SLOT_DETAILS),  # only for slots attached without their details
+        "service",
+        "patient",
+        "booked_by",
+    )
+    return rows
+
+
 def upcoming_for_sms_cancel(*, patient: Patient, now: dt.datetime) -> list[Appointment]:
     """CXL-2: the booked visits a NIE from this patient's phone may cancel, earliest first: the patient's own and
-    those of their children who have no mobile of their own (their messages go to this phone)."""
+    those of their children who have no mobile of their own (their messages go to this phone). The query joins
+    only what it filters on; the rest is attached by :func:`appointment_details_load`."""
     children = Q(patient__guardian=patient, patient__mobile="") & minors_q(
         today=clock.local(now).date(), prefix="patient__"
     )
     whose = Q(patient=patient) | children
-    return list(
-        Appointment.objects.filter(whose, status=Status.BOOKED, slot__starts_at__gt=now)
-        .select_related(*_RELATED)
-        .order_by("slot__starts_at", "id")
+    return appointment_details_load(
+        Appointment.objects.filter(whose, status=Status.BOOKED, slot__starts_at__gt=now).order_by(
+            "slot__starts_at", "id"
+        )
     )
 
 
@@ -142,22 +172,26 @@ def active_portal_bookings_count(*, patient: Patient, now: dt.datetime, exclude_
 
 def no_show_times(*, patient: Patient, specialty_id: int, since: dt.datetime) -> tuple[dt.datetime, ...]:
     """BKG-5: the starts of the patient's no-shows in a specialty since ``since``; those before the latest lift of
-    the block in that specialty (staff, with a reason) no longer count."""
-    lifted = (
-        NoShowBlockLift.objects.filter(patient=patient, specialty_id=specialty_id)
-        .order_by("-lifted_at")
-        .values_list("lifted_at", flat=True)
-        .first()
-    )
-    if lifted is not None and lifted > since:
-        since = lifted
-    return tuple(
+    the block in that specialty (staff, with a reason) no longer count.
+
+    One query for what every booking asks (B3): the no-shows come first; the lifts are read only when there are
+    no-shows to forget, which for nearly every patient there are not."""
+    times = list(
         Appointment.objects.filter(
             patient=patient, status=Status.NO_SHOW, slot__specialty_id=specialty_id, slot__starts_at__gte=since
         )
         .order_by("slot__starts_at")
         .values_list("slot__starts_at", flat=True)
     )
+    if not times:
+        return ()
+    lifted = (
+        NoShowBlockLift.objects.filter(patient=patient, specialty_id=specialty_id)
+        .order_by("-lifted_at")
+        .values_list("lifted_at", flat=True)
+        .first()
+    )
+    return tuple(started for started in times if lifted is None or started >= lifted)
 
 
 def patients_for_phone(*, phone: str) -> list[Patient]:

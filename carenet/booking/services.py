@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import translation
 from django.utils.translation import gettext
 from stdnum.pl import nip
@@ -32,8 +32,9 @@ from carenet.clinical.models import Referral
 from carenet.clinical.policies import ReferralFacts, ReferralSource, default_valid_until, referral_usable
 from carenet.core import clock
 from carenet.core.errors import NotFound, ValidationFailed
+from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import CoverageDecision
-from carenet.coverage.selectors import coverage_for, enrolment_active_on
+from carenet.coverage.selectors import coverage_and_enrolment
 from carenet.messaging.models import Channel as MessageChannel
 from carenet.messaging.models import OutboundMessage
 from carenet.messaging.services import OutboxItem, outbox_enqueue, outbox_enqueue_many
@@ -93,12 +94,13 @@ def appointment_book(
     referral (BKG-4, BKG-6) and writes the confirmation SMS to the outbox (SMS-1)."""
     now = now or clock.now()
     with transaction.atomic():
-        _check_actor(actor=actor, patient=patient, channel=channel, slot_id=slot_id)
+        _check_channel(channel)
         _lock_patient(patient)
         slot = _lock_slots(slot_id)[slot_id]
+        _check_actor_for_slot(actor=actor, patient=patient, channel=channel, slot=slot)
         _take(slot=slot, now=now)
         service = _service_for(slot=slot, service_id=service_id)
-        decision = _coverage(patient=patient, service=service, slot=slot)
+        decision, enrolment = _coverage(patient=patient, service=service, slot=slot)
         referral = _referral(referral_id, patient=patient)
         facts = _facts(
             actor=actor,
@@ -121,6 +123,7 @@ def appointment_book(
             channel=channel,
             actor=actor,
             decision=decision,
+            enrolment=enrolment,
             status=Status.BOOKED,
             accept_price=accept_price,
             now=now,
@@ -143,12 +146,13 @@ def appointment_hold(
     checked except the price and the referral, which come with the confirmation."""
     now = now or clock.now()
     with transaction.atomic():
-        _check_actor(actor=actor, patient=patient, channel=channel, slot_id=slot_id)
+        _check_channel(channel)
         _lock_patient(patient)
         slot = _lock_slots(slot_id)[slot_id]
+        _check_actor_for_slot(actor=actor, patient=patient, channel=channel, slot=slot)
         _take(slot=slot, now=now)
         service = _service_for(slot=slot, service_id=service_id)
-        decision = _coverage(patient=patient, service=service, slot=slot)
+        decision, enrolment = _coverage(patient=patient, service=service, slot=slot)
         facts = _facts(
             actor=actor,
             patient=patient,
@@ -167,6 +171,7 @@ def appointment_hold(
             channel=channel,
             actor=actor,
             decision=decision,
+            enrolment=enrolment,
             status=Status.HELD,
             accept_price=False,
             now=now,
@@ -192,7 +197,7 @@ def appointment_confirm(
     with transaction.atomic():
         visible = selectors.access_appointment(actor=actor, appointment_id=appointment_id)
         patient = visible.patient
-        _check_actor(actor=actor, patient=patient, channel=visible.channel, slot_id=visible.slot_id)
+        _check_actor_for_slot(actor=actor, patient=patient, channel=visible.channel, slot=visible.slot)
         _lock_patient(patient)
         slot = _lock_slots(visible.slot_id)[visible.slot_id]
         appointment = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment_id)
@@ -205,7 +210,7 @@ def appointment_confirm(
             raise NotHeld()
         else:
             service = appointment.service
-            decision = _coverage(patient=patient, service=service, slot=slot)
+            decision, enrolment = _coverage(patient=patient, service=service, slot=slot)
             referral = _referral(referral_id, patient=patient)
             facts = _facts(
                 actor=actor,
@@ -223,7 +228,7 @@ def appointment_confirm(
                 for_appointment_id=appointment.pk,
             )
             _refuse_if_needed(facts)
-            _apply_decision(appointment, decision=decision, patient=patient, slot=slot, accept_price=accept_price)
+            _apply_decision(appointment, decision=decision, enrolment=enrolment, accept_price=accept_price)
             appointment.status = Status.BOOKED
             appointment.hold_expires_at = None
             appointment.save(
@@ -259,7 +264,8 @@ def appointment_reschedule(
         patient = visible.patient
         if new_slot_id == visible.slot_id:
             raise ValidationFailed(gettext("The new time is the same as the old one."), code="same_slot")
-        _check_actor(actor=actor, patient=patient, channel=channel, slot_id=visible.slot_id)
+        _check_channel(channel)
+        _check_actor_for_slot(actor=actor, patient=patient, channel=channel, slot=visible.slot)
         _check_actor(actor=actor, patient=patient, channel=channel, slot_id=new_slot_id)
         _lock_patient(patient)
         slots = _lock_slots(new_slot_id, visible.slot_id)
@@ -279,6 +285,7 @@ def appointment_reschedule(
             channel=channel,
             actor=actor,
             decision=None,
+            enrolment=None,
             status=Status.BOOKED,
             accept_price=accept_price,
             now=now,
@@ -292,7 +299,7 @@ def appointment_reschedule(
             old_referral.used_by_id = None
         # 3. Decide on the new visit as if it were booked now (every rule, the price, the referral).
         referral = _referral(referral_id, patient=patient) if referral_id is not None else old_referral
-        decision = _coverage(patient=patient, service=service, slot=new_slot)
+        decision, enrolment = _coverage(patient=patient, service=service, slot=new_slot)
         facts = _facts(
             actor=actor,
             patient=patient,
@@ -309,7 +316,7 @@ def appointment_reschedule(
             for_appointment_id=new.pk,
         )
         _refuse_if_needed(facts)
-        _apply_decision(new, decision=decision, patient=patient, slot=new_slot, accept_price=accept_price)
+        _apply_decision(new, decision=decision, enrolment=enrolment, accept_price=accept_price)
         new.save(update_fields=["price", "limit_pool", "coverage_kind", "enrolment"])
         _use_referral(new, referral=referral, occupational=None, patient=patient, now=now)
         _withdraw_reminder(old)
@@ -326,7 +333,8 @@ def appointment_cancel(
     now = now or clock.now()
     with transaction.atomic():
         visible = selectors.access_appointment(actor=actor, appointment_id=appointment_id)
-        _check_actor(actor=actor, patient=visible.patient, channel=channel, slot_id=visible.slot_id)
+        _check_channel(channel)
+        _check_actor_for_slot(actor=actor, patient=visible.patient, channel=channel, slot=visible.slot)
         return _cancel(visible, actor=actor, channel=channel, now=now)
 
 
@@ -554,12 +562,26 @@ def _withdraw_reminder(appointment: Appointment) -> None:
 # --- Building blocks ------------------------------------------------------------------------------------------
 
 
-def _check_actor(*, actor: User, patient: Patient, channel: str, slot_id: int) -> None:
+def _check_channel(channel: str) -> None:
     if channel not in Channel.values:
         raise ValidationFailed(gettext("Unknown booking channel."), code="invalid_channel")
-    facility_id = Slot.objects.filter(pk=slot_id).values_list("facility_id", flat=True).first()
-    if facility_id is None and not Slot.objects.filter(pk=slot_id).exists():
+
+
+def _check_actor(*, actor: User, patient: Patient, channel: str, slot_id: int) -> None:
+    """BKG-1: may ``actor`` book ``slot_id`` for ``patient`` through ``channel`` (before any lock is taken)."""
+    _check_channel(channel)
+    found = list(Slot.objects.filter(pk=slot_id).values_list("facility_id", flat=True))
+    if not found:
         raise errors.slot_not_found()
+    _check_actor_facility(actor=actor, patient=patient, channel=channel, facility_id=found[0])
+
+
+def _check_actor_for_slot(*, actor: User, patient: Patient, channel: str, slot: Slot) -> None:
+    """:func:`_check_actor` against a slot already locked (no query for the slot)."""
+    _check_actor_facility(actor=actor, patient=patient, channel=channel, facility_id=slot.facility_id)
+
+
+def _check_actor_facility(*, actor: User, patient: Patient, channel: str, facility_id: int | None) -> None:
     facts = policies.ActorFacts(
         role=actor.role if actor.is_authenticated and actor.is_active else "",
         is_patient_or_guardian=selectors.actor_is_patient_or_guardian(actor=actor, patient=patient),
@@ -574,15 +596,19 @@ def _lock_patient(patient: Patient) -> None:
     # Serialises one patient's bookings: the level I cap and the annual limits are counted, then written, by one
     # transaction at a time (a no-op on SQLite, where the whole write transaction is exclusive).
     # FOR NO KEY UPDATE: other rows may still reference the patient (outbox messages) while we hold it.
-    list(Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk).values_list("pk", flat=True))
+    list(Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk).order_by().values_list("pk", flat=True))
 
 
 def _lock_slots(*slot_ids: int) -> dict[int, Slot]:
     """Lock the slot rows in id order (the same order in every transaction, so two never wait on each other)."""
-    slots = {
+    closures = FacilityClosure.objects.filter(
+        facility_id=OuterRef("facility_id"), starts_at__lt=OuterRef("ends_at"), ends_at__gt=OuterRef("starts_at")
+    )
+    slots: dict[int, Slot] = {
         slot.pk: slot
         for slot in Slot.objects.select_for_update(of=("self",), no_key=True)
         .select_related("facility", "facility__city", "room", "clinician", "specialty")
+        .annotate(facility_closure=Exists(closures))
         .filter(pk__in=slot_ids)
         .order_by("pk")
     }
@@ -594,7 +620,13 @@ def _lock_slots(*slot_ids: int) -> dict[int, Slot]:
 
 def _take(*, slot: Slot, now: dt.datetime) -> None:
     """Expire a lapsed hold on the locked slot; refuse if an active appointment still holds it. (The insert that
-    follows is checked by the unique constraint as well: this is the fast, friendly path.)"""
+    follows is checked by the unique constraint as well: this is the fast, friendly path.)
+
+    A free slot has no active appointment: ``is_free`` is written only by the transactions that take or free the
+    slot, holding its lock — so a free slot needs no look at its appointments (and if it ever lied, the unique
+    constraint would still refuse the second booking)."""
+    if slot.is_free:
+        return
     lapsed = list(
         Appointment.objects.filter(slot=slot, status=Status.HELD, hold_expires_at__lte=now).values_list("pk", flat=True)
     )
@@ -620,7 +652,7 @@ def _free_slot(slot: Slot) -> None:
 def _service_for(*, slot: Slot, service_id: int | None) -> Service:
     """The service booked in the slot: the one asked for if the slot's schedule offers it, else the schedule's
     consultation (or its only service)."""
-    offered = Service.objects.filter(schedules__slots=slot).select_related("specialty").order_by("id")
+    offered = Service.objects.filter(schedules=slot.schedule_id).select_related("specialty").order_by("id")
     if service_id is not None:
         service = offered.filter(pk=service_id).first()
         if service is None:
@@ -633,8 +665,8 @@ def _service_for(*, slot: Slot, service_id: int | None) -> Service:
     return (consultations or candidates)[0]
 
 
-def _coverage(*, patient: Patient, service: Service, slot: Slot) -> CoverageDecision:
-    return coverage_for(
+def _coverage(*, patient: Patient, service: Service, slot: Slot) -> tuple[CoverageDecision, Enrolment | None]:
+    return coverage_and_enrolment(
         patient=patient, service=service, day=clock.local(slot.starts_at).date(), facility=slot.facility
     )
 
@@ -663,6 +695,9 @@ def _facility_closed(slot: Slot) -> bool:
         return False
     if not slot.facility.is_active:
         return True
+    known = getattr(slot, "facility_closure", None)  # read with the slot's lock (_lock_slots)
+    if known is not None:
+        return bool(known)
     return FacilityClosure.objects.filter(
         facility_id=slot.facility_id, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at
     ).exists()
@@ -720,8 +755,10 @@ def _facts(
         facility_is_partner=bool(slot.facility is not None and slot.facility.is_partner),
         facility_closed=_facility_closed(slot),
         patient_level=patient.account_level,
-        active_portal_bookings=selectors.active_portal_bookings_count(
-            patient=patient, now=now, exclude_ids=exclude_ids
+        active_portal_bookings=(
+            selectors.active_portal_bookings_count(patient=patient, now=now, exclude_ids=exclude_ids)
+            if policies.level_one_cap_applies(patient_level=patient.account_level, channel=channel)
+            else 0
         ),
         no_show_times=no_shows,
         entitled=decision.entitled,
@@ -771,6 +808,7 @@ def _insert(
     channel: str,
     actor: User,
     decision: CoverageDecision | None,
+    enrolment: Enrolment | None,
     status: str,
     accept_price: bool,
     now: dt.datetime,
@@ -788,10 +826,10 @@ def _insert(
         rescheduled_from=rescheduled_from,
     )
     if decision is not None:
-        _apply_decision(appointment, decision=decision, patient=patient, slot=slot, accept_price=accept_price)
+        _apply_decision(appointment, decision=decision, enrolment=enrolment, accept_price=accept_price)
     try:
-        with transaction.atomic():
-            appointment.save(force_insert=True)
+        # No savepoint of its own: losing the slot ends the whole use case, and its transaction rolls back.
+        appointment.save(force_insert=True)
     except IntegrityError as error:
         # BKG-2: someone else's active appointment holds the slot (the partial unique constraint).
         raise SlotUnavailable() from error
@@ -801,11 +839,11 @@ def _insert(
 
 
 def _apply_decision(
-    appointment: Appointment, *, decision: CoverageDecision, patient: Patient, slot: Slot, accept_price: bool
+    appointment: Appointment, *, decision: CoverageDecision, enrolment: Enrolment | None, accept_price: bool
 ) -> None:
-    """Record how the package pays (PKG-4): the enrolment, the limit pool the visit uses (PKG-5), the price."""
-    day = clock.local(slot.starts_at).date()
-    appointment.enrolment = enrolment_active_on(patient=patient, day=day) if decision.entitled else None
+    """Record how the package pays (PKG-4): the enrolment the decision was made on, the limit pool the visit uses
+    (PKG-5), the price."""
+    appointment.enrolment = enrolment if decision.entitled else None
     appointment.coverage_kind = str(decision.kind)
     appointment.limit_pool = decision.limit_pool or ""
     paying = not decision.bookable_without_payment

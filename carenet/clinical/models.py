@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from auditlog.registry import auditlog
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from carenet.core.audit import audit
 
 
 class Referral(models.Model):
@@ -76,4 +77,4 @@ class Referral(models.Model):
         return f"{self.patient}: {self.service} ({self.valid_until:%Y-%m-%d})"
 
 
-auditlog.register(Referral)
+audit(Referral)

@@ -8,10 +8,11 @@ the back office.
 
 from __future__ import annotations
 
-from auditlog.registry import auditlog
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from carenet.core.audit import audit
 
 
 class Tier(models.Model):
@@ -233,8 +234,8 @@ class Enrolment(models.Model):
 
 
 # The back office's changes to these records are kept with who made them (django-auditlog).
-auditlog.register(Contract)
-auditlog.register(RosterEntry)
-auditlog.register(Enrolment)
-auditlog.register(Benefit)
-auditlog.register(BenefitItem)
+audit(Contract)
+audit(RosterEntry)
+audit(Enrolment)
+audit(Benefit)
+audit(BenefitItem)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -166,18 +167,50 @@ def coverage_for(
     Without an enrolment in force on the day this does not raise: it answers NOT_COVERED at the full price with
     ``entitled=False``, so every front door can offer the paid visit (PKG-4) or explain why (PKG-3).
     """
+    return coverage_and_enrolment(patient=patient, service=service, day=day, facility=facility)[0]
+
+
+def coverage_and_enrolment(
+    *, patient: Patient, service: Service, day: dt.date, facility: Facility | None = None
+) -> tuple[CoverageDecision, Enrolment | None]:
+    """:func:`coverage_for` and the enrolment in force on ``day`` it was decided on (PKG-3, PKG-4), for a booking
+    that records both (one read of the enrolment, not two). The year's use of the annual limits (PKG-5) is read
+    only when the tier's items for the service have a limit or a once-a-year rule."""
     facts = service_facts(service)
     price = service_price(service=service, facility=facility)
     enrolment = enrolment_active_on(patient=patient, day=day)
     if enrolment is None:
-        return not_entitled(service=facts, price=price)
-    return decide_coverage(
+        return not_entitled(service=facts, price=price), None
+    decision = decide_coverage(
         items=coverage_items_for_tier(tier_code=enrolment.tier.code),
         service=facts,
         age=age_on(patient.birth_date, day),
-        used_by_pool=limit_use_for(enrolment=enrolment, day=day),
+        used_by_pool=_LimitUse(enrolment=enrolment, day=day),
         price=price,
     )
+    return decision, enrolment
+
+
+class _LimitUse(Mapping[str, int]):
+    """:func:`limit_use_for`, read from the database the first time the coverage rules look at it."""
+
+    def __init__(self, *, enrolment: Enrolment, day: dt.date) -> None:
+        self._enrolment, self._day = enrolment, day
+        self._use: dict[str, int] | None = None
+
+    def _loaded(self) -> dict[str, int]:
+        if self._use is None:
+            self._use = limit_use_for(enrolment=self._enrolment, day=self._day)
+        return self._use
+
+    def __getitem__(self, pool: str) -> int:
+        return self._loaded()[pool]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 def partner_facility_ids_allowed(*, patient: Patient, day: dt.date) -> frozenset[int]:

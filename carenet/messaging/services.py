@@ -17,10 +17,10 @@ import logging
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
 from carenet.core import clock
@@ -72,23 +72,29 @@ def outbox_enqueue(
             recipient = normalize_phone(recipient)
         except InvalidPhoneNumber as error:
             status, last_error = Status.FAILED, str(error)
-    with transaction.atomic():
-        message, created = OutboundMessage.objects.get_or_create(
-            key=key,
-            defaults={
-                "purpose": purpose,
-                "channel": channel,
-                "recipient": recipient,
-                "subject": subject,
-                "body": body,
-                "patient": patient,
-                "status": status,
-                "last_error": last_error,
-                "next_attempt_at": send_after or clock.now(),
-            },
-        )
-        if created and status == Status.PENDING:
-            _hint_dispatch_after_commit()
+    message = OutboundMessage(
+        key=key,
+        purpose=purpose,
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        patient=patient,
+        status=status,
+        last_error=last_error,
+        next_attempt_at=send_after or clock.now(),
+    )
+    # Insert first (a key is almost always new): one INSERT in a savepoint, where reading first took a SELECT too.
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        existing = OutboundMessage.objects.filter(key=key).first()
+        if existing is None:  # the unique key was not what failed
+            raise
+        return existing
+    if status == Status.PENDING:
+        _hint_dispatch_after_commit()
     return message
 
 
@@ -151,13 +157,29 @@ def outbox_enqueue_many(items: Iterable[OutboxItem], *, batch_size: int = 1000) 
 
 
 def _dispatch_hint() -> None:
-    """Wake a worker now rather than at the next sweep; only latency depends on it, never correctness."""
+    """Wake a worker now rather than at the next sweep; only latency depends on it, never correctness.
+
+    Runs after the commit that recorded the messages. A hint still waiting in the database queue (not started)
+    will claim them when it starts, so a second one is not written: under load that saves an INSERT and a commit
+    per booking (B3)."""
     from carenet.messaging.tasks import dispatch_outbox
 
     try:
+        if _hint_waiting(dispatch_outbox):
+            return
         dispatch_outbox.enqueue()
     except Exception:  # a lost hint is covered by the scheduler's periodic sweep
         logger.warning("outbox: could not enqueue a dispatch hint", exc_info=True)
+
+
+def _hint_waiting(task: Any) -> bool:
+    """Whether the database task queue holds a run of ``task`` that no worker has started yet."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(task.get_backend(), DatabaseBackend):
+        return False
+    return DBTaskResult.objects.ready().filter(task_path=task.module_path).exists()
 
 
 def _hint_dispatch_after_commit() -> None:

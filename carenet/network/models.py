@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from auditlog.registry import auditlog
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from carenet.core.audit import audit
 
 
 class City(models.Model):
@@ -284,7 +285,7 @@ __all__ = [
 
 
 # The back office's changes to these records are kept with who made them (django-auditlog).
-auditlog.register(Facility)
-auditlog.register(FacilityClosure)
-auditlog.register(FacilityPrice)
-auditlog.register(Clinician)
+audit(Facility)
+audit(FacilityClosure)
+audit(FacilityPrice)
+audit(Clinician)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from carenet.network.models import City, Facility
+from carenet.network.models import City, Clinician, Facility, Specialty
 
 
 def city_list_with_facilities() -> QuerySet[City]:
@@ -31,3 +31,30 @@ def facility_directory(*, city_id: int | None = None, kind: str | None = None, q
     if query:
         facilities = facilities.filter(Q(name__icontains=query) | Q(address__icontains=query))
     return facilities.order_by("city__name", "kind", "name")
+
+
+# --- The visit search form (SCH-2): pick lists that stay small and cheap whatever the size of the network ---------
+
+
+def city_list_for_search() -> QuerySet[City]:
+    """SCH-2: the cities the search form offers — those with an active facility, own or partner (NET-2) — found
+    with ``EXISTS`` rather than by counting every facility."""
+    active = Facility.objects.filter(city_id=OuterRef("pk"), is_active=True)
+    return City.objects.filter(Exists(active)).order_by("name")
+
+
+def facility_list_bookable() -> QuerySet[Facility]:
+    """SCH-2, NET-2: the facilities a patient may search by name — active own centres (partners are phoned)."""
+    return Facility.objects.filter(kind=Facility.Kind.OWN, is_active=True)
+
+
+def facilities_in_city(*, city_id: int) -> QuerySet[Facility]:
+    """SCH-2: the bookable facilities of one city, by name — what the facility select lists once a city is chosen."""
+    return facility_list_bookable().filter(city_id=city_id).order_by("name")
+
+
+def specialties_with_active_clinicians() -> QuerySet[Specialty]:
+    """SCH-2: the specialties someone can be booked with — a correlated ``EXISTS`` over active clinicians per
+    specialty, not a ``DISTINCT`` over every clinician's specialties."""
+    practised = Clinician.objects.filter(specialties=OuterRef("pk"), is_active=True)
+    return Specialty.objects.filter(Exists(practised)).order_by("name")

@@ -91,6 +91,18 @@ def page_number(request: HttpRequest) -> int:
     return int(raw) if raw.isdigit() and len(raw) < 6 else 0
 
 
+#: The id of the facility field's region on the search form, which the city select refreshes (SCH-2).
+FACILITY_FIELD_ID = "facility-field"
+FACILITY_FIELD_TEMPLATE = "portal/search.html#facility_field"
+
+
+def facility_field_requested(request: HttpRequest) -> bool:
+    """Whether the request is the city select's HTMX refresh of the facility field, not a search: the search page
+    answers it with the field alone, behind the page's own access rules."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and htmx.target == FACILITY_FIELD_ID  # type: ignore[union-attr]
+
+
 def search_context(
     *,
     request: HttpRequest,

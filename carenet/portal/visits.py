@@ -31,10 +31,12 @@ from carenet.core.http import HtmxHttpRequest
 from carenet.portal.access import acting_user, patient_required
 from carenet.portal.arrival import no_shows_context as arrival_no_shows_context
 from carenet.portal.booking_flow import (
+    FACILITY_FIELD_TEMPLATE,
     book_from_form,
     can_cancel,
     confirmation_form,
     coverage_label,
+    facility_field_requested,
     offer_for_slot,
     price_to_accept,
     search_context,
@@ -86,6 +88,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     me = _patient(request)
     acting_for = account_selectors.patients_acting_for(patient=me, today=clock.today())
     form = SlotSearchForm(request.GET or None, today=clock.today(), acting_for=acting_for)
+    if facility_field_requested(request):  # the city changed: the facility select alone (SCH-2)
+        return render(request, FACILITY_FIELD_TEMPLATE, {"form": form})
     context = search_context(request=request, form=form, patient=me, now=clock.now(), book_url=_book_url)
     context |= {"search_url": reverse("portal:search"), "heading": _("Find a visit")}
     template = "portal/search.html#results" if request.htmx else "portal/search.html"
@@ -118,14 +122,15 @@ def book(request: HttpRequest, slot_id: int) -> HttpResponse:
 @patient_required
 def visits(request: HttpRequest) -> HttpResponse:
     """ "Moje wizyty": planned visits (each with cancel and reschedule) and past ones, paginated — for the patient
-    and the children they act for."""
+    and the children they act for. The lists are read on the appointments and their slots only; what the rows
+    show is attached afterwards, for the planned visits and the page of past ones together, in a fixed number of
+    queries by primary key whatever the length of the history (issue 5, B4)."""
     me = _patient(request)
     now = clock.now()
     family = account_selectors.patients_acting_for(patient=me, today=clock.today())
     planned: list[Appointment] = []
     for person in family:
         planned.extend(booking_selectors.appointment_list_for_patient(patient=person, upcoming=True, now=now))
-    planned.sort(key=lambda appointment: appointment.slot.starts_at)
     whose = next((person for person in family if str(person.pk) == request.GET.get("who")), me)
     # ACC-4: visit history is for level II; level I sees its planned visits and how to confirm its identity.
     history_allowed = account_selectors.patient_may_use(patient=me, feature=Feature.VISIT_HISTORY)
@@ -133,6 +138,9 @@ def visits(request: HttpRequest) -> HttpResponse:
     if not history_allowed:
         past = past.none()
     past_page = Paginator(past, PAST_VISITS_PER_PAGE).get_page(request.GET.get("page"))
+    past_page.object_list = list(past_page.object_list)
+    booking_selectors.appointment_details_load([*planned, *past_page.object_list])
+    planned.sort(key=lambda appointment: appointment.slot.starts_at)
     rows = [(appointment, can_cancel(appointment, channel=Channel.PORTAL, now=now)) for appointment in planned]
     context = {
         "planned": rows,

@@ -31,10 +31,12 @@ from carenet.coverage.policies import ECARD_VERIFIER_ROLES
 from carenet.coverage.selectors import enrolment_active_on
 from carenet.portal.access import acting_user, forbidden
 from carenet.portal.booking_flow import (
+    FACILITY_FIELD_TEMPLATE,
     book_from_form,
     can_cancel,
     confirmation_form,
     coverage_label,
+    facility_field_requested,
     offer_for_slot,
     price_to_accept,
     search_context,
@@ -152,6 +154,8 @@ def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
     person = _patient(request, patient_id)
     now = clock.now()
     upcoming = list(booking_selectors.appointment_list_for_patient(patient=person, upcoming=True, now=now))
+    past = list(booking_selectors.appointment_list_for_patient(patient=person, upcoming=False, now=now)[:10])
+    booking_selectors.appointment_details_load([*upcoming, *past])  # by primary key, for both lists at once
     channel = _channel(request.user)
     facility = _desk_facility(request.user)
     rows = [
@@ -162,7 +166,6 @@ def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
         )
         for appointment in upcoming
     ]
-    past = booking_selectors.appointment_list_for_patient(patient=person, upcoming=False, now=now)[:10]
     context = {
         "patient": person,
         "enrolment": enrolment_active_on(patient=person, day=clock.today()),
@@ -179,6 +182,9 @@ def patient_search(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
     person = _patient(request, patient_id)
     facility = _desk_facility(request.user)
     form = SlotSearchForm(request.GET or None, today=clock.today(), facility=facility)
+    search_url = reverse("staff:patient_search", args=[person.pk])
+    if facility_field_requested(request):  # the city changed: the facility select alone (SCH-2)
+        return render(request, FACILITY_FIELD_TEMPLATE, {"form": form})
 
     def book_url(offer: Offer, _for: Patient | None) -> str:
         query = urlencode({"service": offer.service.code if offer.service else ""})
@@ -186,7 +192,8 @@ def patient_search(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
 
     context = search_context(request=request, form=form, patient=person, now=clock.now(), book_url=book_url)
     context |= {
-        "search_url": reverse("staff:patient_search", args=[person.pk]),
+        "search_url": search_url,
+        "facility_field_url": search_url,
         "heading": _("Find a visit for %(patient)s") % {"patient": person.full_name},
         "staff_patient": person,
         "facility": facility,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from carenet.api.tests.factories import CityFactory, FacilityFactory
 from carenet.booking.models import Appointment
 from carenet.portal.tests.booking_world import build_world
 from tests.browser.conftest import ARTIFACTS
@@ -99,3 +100,35 @@ def test_patient_books_reschedules_and_cancels_then_cancels_by_sms(page: Any, li
     other.refresh_from_db()
     assert other.status == Appointment.Status.CANCELLED
     assert other.cancel_channel == "sms"
+
+
+def test_choosing_a_city_fills_the_facility_select(page: Any, live_server: Any) -> None:
+    """SCH-2: the facility select lists nothing until a city is chosen; choosing one fills it through HTMX with that
+    city's facilities only, and the search then keeps to the chosen facility."""
+    world = build_world()
+    elsewhere = FacilityFactory(city=CityFactory(name="Kraków"), name="CareNet Centrum Kazimierz")
+    page.goto(live_server.url + reverse("portal:login"))
+    page.fill("#id_username", world.patient_a.user.username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(live_server.url + reverse("portal:visits"))
+
+    page.goto(live_server.url + reverse("portal:search"))
+    options = page.locator("#id_facility option")
+    assert options.count() == 1  # "— choose a city first —"
+    page.select_option("#id_city", label="Warszawa")
+    page.locator("#id_facility option", has_text=world.centre.name).wait_for(state="attached")
+    names = options.all_inner_texts()
+    assert world.other_centre.name in names and elsewhere.name not in names
+    assert page.locator("label[for=id_facility]").is_visible()
+    assert page.url.endswith(reverse("portal:search"))  # the refresh is not a page in the history
+    shot(page, "10-city-fills-facilities")
+
+    page.select_option("#id_facility", label=world.other_centre.name)
+    search_internal_medicine(page)
+    assert page.locator("#results table.offers tbody a.button").count() == 1  # the other centre's one slot
+    assert world.other_centre.name in page.locator("#results").inner_text()
+
+    page.select_option("#id_city", label="Kraków")
+    page.locator("#id_facility option", has_text=elsewhere.name).wait_for(state="attached")
+    assert world.other_centre.name not in options.all_inner_texts()

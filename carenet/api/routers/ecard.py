@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from carenet.api.auth import USER_AUTH, request_user
-from carenet.api.schemas import ErrorOut, InvalidInputOut
+from carenet.api.schemas import ErrorOut, InvalidInputOut, Out
 from carenet.core import clock
 from carenet.core.errors import PermissionDenied
 from carenet.coverage.policies import ECARD_VERIFIER_ROLES
@@ -29,7 +29,7 @@ class EcardVerifyIn(Schema):
     )
 
 
-class EcardVerifyOut(Schema):
+class EcardVerifyOut(Out):
     valid: bool
     reason: str | None = Field(
         None, description="Why the card is invalid: unknown_number, bad_signature, expired or not_yet_active."

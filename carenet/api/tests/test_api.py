@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 
 import pytest
 from django.conf import settings
@@ -19,6 +20,8 @@ from carenet.api.tests.conftest import World, visit_day
 from carenet.api.tests.factories import PASSWORD, FacilityFactory, make_slot
 from carenet.booking.models import Appointment
 from carenet.core import clock
+from carenet.core.testing import run_in_threads
+from carenet.messaging.models import OutboundMessage
 from carenet.network.models import FacilityClosure
 
 
@@ -281,3 +284,42 @@ def test_the_openapi_document_describes_every_endpoint_with_errors(client: Clien
     assert any(p["name"] == "Idempotency-Key" for p in book["parameters"])
     schemas = document["components"]["schemas"]
     assert "pesel" not in json.dumps(schemas["AppointmentOut"])
+
+
+# --- Idempotency under concurrency (one transaction per write, issue 5) ----------------------------------------------
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twin_requests_with_one_key_book_once_and_answer_alike(world: World) -> None:
+    """Eight copies of one request (same key) at once: the claim, the booking and the answer are one transaction, so
+    the copies wait on the key and replay the first answer — one appointment, one SMS, identical 201 answers."""
+    body = json.dumps({"slot_id": world.slots[3].pk})
+    token = world.tokens["patient_a"]
+    answers: list[tuple[int, bytes]] = []
+    lock = threading.Lock()
+
+    def send(_number: int) -> None:
+        response = Client(headers={"Authorization": f"Bearer {token}"}).post(
+            "/api/v1/appointments", body, content_type="application/json", headers={"Idempotency-Key": "twin"}
+        )
+        with lock:
+            answers.append((response.status_code, response.content))
+
+    assert run_in_threads(8, send) == []
+    assert {status for status, _ in answers} == {201}
+    assert len({content for _, content in answers}) == 1
+    booked = Appointment.objects.filter(slot=world.slots[3], status=Appointment.Status.BOOKED)
+    assert booked.count() == 1
+    assert OutboundMessage.objects.filter(key=f"booking-confirmation:appointment:{booked.get().pk}").count() == 1
+    assert IdempotencyRecord.objects.filter(key="twin").count() == 1
+
+
+def test_a_refusal_keeps_the_key_and_rolls_back_the_booking_only(world: World) -> None:
+    """A refused write stores its answer under the key (replayed later) while the service's changes are undone."""
+    client = world.client("level_one")
+    body = {"slot_id": world.slots[4].pk, "patient_id": world.patient_a.pk}  # not theirs: 404, nothing booked
+    first = post(client, "/api/v1/appointments", body, **{"Idempotency-Key": "refused"})
+    again = post(client, "/api/v1/appointments", body, **{"Idempotency-Key": "refused"})
+    assert first.status_code == again.status_code == 404
+    assert first.json() == again.json()
+    assert not world.slots[4].appointments.exists()
+    assert IdempotencyRecord.objects.get(key="refused").status_code == 404

@@ -525,12 +525,18 @@ def test_reminders_read_the_day_in_one_query(world: World) -> None:
 
 
 def test_appointment_list_for_patient_upcoming_and_past(world: World, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    """The list is one query on the appointments and their slots; what a row shows is attached by primary key in
+    four more: slots with their details, services, who booked (the list's patient costs none)."""
     coming = [book(world, world.slot()) for _ in range(3)]
     cancelled = book(world, world.slot())
     appointment_cancel(actor=world.patient.user, appointment_id=cancelled.pk, channel="portal", now=NOW)
-    with django_assert_num_queries(1):
-        upcoming = list(selectors.appointment_list_for_patient(patient=world.patient, upcoming=True, now=NOW))
+    with django_assert_num_queries(4):
+        upcoming = selectors.appointment_details_load(
+            selectors.appointment_list_for_patient(patient=world.patient, upcoming=True, now=NOW)
+        )
         assert [str(a.slot.facility.city) for a in upcoming]
+        assert [(a.patient, a.service.name, a.slot.clinician.last_name, a.booked_by) for a in upcoming]
+        assert [(a.slot.room, a.slot.specialty) for a in upcoming]
     assert upcoming == coming
     past = list(selectors.appointment_list_for_patient(patient=world.patient, upcoming=False, now=NOW))
     assert past == [Appointment.objects.get(pk=cancelled.pk)]

@@ -64,6 +64,23 @@ def test_one_dispatch_hint_per_transaction() -> None:
     assert DBTaskResult.objects.filter(task_path="carenet.messaging.tasks.dispatch_outbox").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_hint_waiting_in_the_queue_is_not_written_again() -> None:
+    """A hint not started yet will claim every message committed before it starts: later transactions add none
+    (B3: an INSERT and a commit per booking saved). Once a worker has started it, the next message writes a new one,
+    so no message waits for the periodic sweep."""
+    hints = DBTaskResult.objects.filter(task_path="carenet.messaging.tasks.dispatch_outbox")
+    for number in range(3):
+        with transaction.atomic():
+            enqueue(number)
+    assert hints.count() == 1
+    hints.update(status="RUNNING")
+    with transaction.atomic():
+        enqueue(10)
+    assert hints.count() == 2
+    assert hints.filter(status="READY").count() == 1
+
+
 def test_dispatch_sends_each_due_message_once(recording_backend: RecordingBackend) -> None:
     for number in range(3):
         enqueue(number)

@@ -1,0 +1,109 @@
+"""What one booking costs the database (issue 5, B3) and that the leaner path keeps every rule (BKG-2, BKG-3, PKG-4,
+PKG-5, NET-3, ACC-3, SMS-3).
+
+The numbers are SQL statements, counted with the query log: they do not depend on the machine, and each statement
+removed here was a round trip, a savepoint or a commit per booking. A new statement on this path has to be worth it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from auditlog.models import LogEntry
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from carenet.booking.errors import BookingRefused, SlotUnavailable
+from carenet.booking.models import Appointment
+from carenet.booking.services import appointment_book
+from carenet.messaging.models import OutboundMessage
+from carenet.network.models import FacilityClosure
+from carenet.scheduling.models import Slot
+
+from .factories import NOW, AppointmentFactory, World
+
+pytestmark = pytest.mark.django_db
+Status = Appointment.Status
+
+#: BEGIN, lock the patient, lock the slot (with its facility, room, clinician, specialty and the closures of its
+#: time), the service, the facility's price, the enrolment, the no-shows (BKG-5), insert the appointment, its audit
+#: entry, mark the slot taken, the outbox row in a savepoint (3), COMMIT. (It was 30 before issue 5.)
+STATEMENTS_OF_A_BOOKING = 15
+
+
+def _book(world: World, slot: Slot, *, channel: str = "mobile") -> tuple[Appointment, list[str]]:
+    patient = world.patient
+    assert patient.user is not None
+    with CaptureQueriesContext(connection) as captured:
+        appointment = appointment_book(actor=patient.user, patient=patient, slot_id=slot.pk, channel=channel, now=NOW)
+    return appointment, [query["sql"] for query in captured.captured_queries]
+
+
+def test_a_booking_costs_a_fixed_number_of_statements(world: World) -> None:
+    """B3: a level II patient's booking in the app, history or not: the same statements every time."""
+    _book(world, world.slot())  # fills the per-process coverage cache
+    _, first = _book(world, world.slot())
+    for number in range(5):
+        past = world.slot(starts_at=NOW - dt.timedelta(days=3, minutes=15 * number))
+        AppointmentFactory(patient=world.patient, slot=past, service=world.consult, status=Status.COMPLETED)
+    _, later = _book(world, world.slot())
+    assert len(first) == len(later) <= STATEMENTS_OF_A_BOOKING, first
+
+
+def test_a_booking_reads_nothing_back_that_it_wrote(world: World) -> None:
+    """The audit log records the appointment's own columns without reading reverse relations (the visit it was
+    rescheduled to, the referral that uses it), and the outbox inserts without reading the key first."""
+    _book(world, world.slot())
+    _, statements = _book(world, world.slot())
+    assert not [sql for sql in statements if 'FROM "clinical_referral"' in sql]
+    assert not [sql for sql in statements if sql.startswith("SELECT") and 'FROM "messaging_outboundmessage"' in sql]
+    assert not [sql for sql in statements if sql.startswith('SELECT "booking_appointment"."id", "booking_appointment"')]
+
+
+def test_the_audit_log_still_records_the_new_appointment(world: World) -> None:
+    appointment, _ = _book(world, world.slot())
+    entry = LogEntry.objects.get_for_object(appointment).get()
+    assert entry.action == LogEntry.Action.CREATE
+    assert {"status", "slot", "patient", "channel"} <= set(entry.changes_dict)
+    assert "rescheduled_to" not in entry.changes_dict
+
+
+def test_a_free_flag_that_lies_is_still_refused_by_the_constraint(world: World) -> None:
+    """BKG-2: the fast path trusts ``is_free``; if it ever said "free" beside an active booking, the partial unique
+    constraint still refuses the second one and nothing changes."""
+    slot = world.slot()
+    first, _ = _book(world, slot)
+    Slot.objects.filter(pk=slot.pk).update(is_free=True)  # a flag out of step with the appointments
+    other = world.enrol()
+    assert other.user is not None
+    with pytest.raises(SlotUnavailable):
+        appointment_book(actor=other.user, patient=other, slot_id=slot.pk, channel="mobile", now=NOW)
+    assert list(Appointment.objects.filter(slot=slot).values_list("pk", flat=True)) == [first.pk]
+    assert OutboundMessage.objects.filter(patient=other).count() == 0
+
+
+def test_a_closure_read_with_the_lock_refuses(world: World) -> None:
+    """NET-3: the closure comes with the slot's lock (one statement); a closure around the slot refuses it."""
+    slot = world.slot()
+    FacilityClosure.objects.create(
+        facility=world.facility,
+        starts_at=slot.starts_at - dt.timedelta(hours=1),
+        ends_at=slot.ends_at + dt.timedelta(hours=1),
+        reason="Awaria",
+    )
+    with pytest.raises(BookingRefused) as caught:
+        _book(world, slot)
+    assert caught.value.code == "facility_closed"
+    assert Slot.objects.get(pk=slot.pk).is_free
+
+
+def test_the_portal_cap_is_counted_only_for_level_one_in_the_patients_channels(world: World) -> None:
+    """ACC-3: the count of active portal bookings is read only when it can refuse (level I, portal or app)."""
+    _book(world, world.slot())
+    _, level_two = _book(world, world.slot())
+    world.patient.account_level = 1
+    world.patient.save(update_fields=["account_level"])
+    _, level_one = _book(world, world.slot())
+    assert len(level_one) == len(level_two) + 1
+    assert any("COUNT(*)" in sql for sql in level_one)
