@@ -202,8 +202,15 @@ def outbox_dispatch_due(*, batch_size: int | None = None, now: dt.datetime | Non
     """
     size = batch_size or settings.CARENET_OUTBOX_BATCH_SIZE
     claimed, taken = _claim_due(batch_size=size, now=now or clock.now())
-    for message in claimed:
-        _deliver(message, now=now)
+    sent: list[OutboundMessage] = []
+    try:
+        for message in claimed:
+            _deliver(message, now=now, sent=sent)
+    finally:
+        # What the gateway took is recorded for the whole batch at once (B5: a transaction per message was half a
+        # worker's time). If the worker dies before this, those rows are still leased: claimed again when the lease
+        # expires, they are refused by the gateway as repeated keys and recorded as sent — never sent twice (SMS-3).
+        _mark_sent_many(sent, now=now)
     return taken
 
 
@@ -246,7 +253,9 @@ def _send(message: OutboundMessage) -> tuple[str, SendResult]:
     return backend.name, backend.send(to=message.recipient, text=message.body, idempotency_key=message.key)
 
 
-def _deliver(message: OutboundMessage, *, now: dt.datetime | None) -> None:
+def _deliver(message: OutboundMessage, *, now: dt.datetime | None, sent: list[OutboundMessage]) -> None:
+    """Send one leased message; a failure is recorded at once, a success is added to ``sent`` (see
+    :func:`_mark_sent_many`)."""
     try:
         provider, result = _send(message)
     except PermanentSendError as error:
@@ -257,24 +266,31 @@ def _deliver(message: OutboundMessage, *, now: dt.datetime | None) -> None:
         logger.exception("outbox: unexpected error sending %s", message.key)
         _mark_retry(message, error=f"{type(error).__name__}: {error}", now=now)
     else:
-        _mark_sent(message, provider=provider, result=result, now=now)
+        message.status = Status.SENT
+        message.provider = provider
+        message.sent_at = now or clock.now()
+        message.lease_until = None
+        message.last_error = "" if not result.duplicate else "gateway already had this key (sent before a restart)"
+        if result.provider_message_id:
+            message.provider_message_id = result.provider_message_id
+        sent.append(message)
 
 
-def _mark_sent(message: OutboundMessage, *, provider: str, result: SendResult, now: dt.datetime | None) -> None:
-    # The gateway has it, whoever holds the lease now: record it unless a report already said more.
-    updates: dict[str, object] = {
-        "status": Status.SENT,
-        "provider": provider,
-        "sent_at": now or clock.now(),
-        "lease_until": None,
-        "last_error": "" if not result.duplicate else "gateway already had this key (sent before a restart)",
-    }
-    if result.provider_message_id:
-        updates["provider_message_id"] = result.provider_message_id
-    with transaction.atomic():
-        if message.channel == Channel.SMS:  # only the SMS gateway refuses a repeated key; e-mail keeps the fsync
-            _relax_commit_durability()
-        OutboundMessage.objects.filter(pk=message.pk, status__in=[Status.SENDING, Status.PENDING]).update(**updates)
+#: What recording "sent" writes (the rest of a leased row is not ours to change).
+_SENT_FIELDS = ["status", "provider", "sent_at", "lease_until", "last_error", "provider_message_id"]
+
+
+def _mark_sent_many(messages: list[OutboundMessage], *, now: dt.datetime | None) -> None:
+    """Record that the gateway has these messages, whoever holds their lease now, unless a delivery report already
+    said more (only rows still sending or pending are written): one UPDATE per channel and batch."""
+    for channel in (Channel.SMS, Channel.EMAIL):
+        batch = [message for message in messages if message.channel == channel]
+        if not batch:
+            continue
+        with transaction.atomic():
+            if channel == Channel.SMS:  # only the SMS gateway refuses a repeated key; e-mail keeps the fsync
+                _relax_commit_durability()
+            OutboundMessage.objects.filter(status__in=[Status.SENDING, Status.PENDING]).bulk_update(batch, _SENT_FIELDS)
 
 
 def _relax_commit_durability() -> None:

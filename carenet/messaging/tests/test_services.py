@@ -229,6 +229,42 @@ def test_email_channel_uses_django_mail() -> None:
     assert message.provider == "email"
 
 
+def test_a_batch_is_recorded_sent_with_one_update(recording_backend: RecordingBackend) -> None:
+    """B5: what the gateway took is written once per batch, not a transaction per message; each row keeps its own
+    provider id."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for number in range(6):
+        enqueue(number)
+    with CaptureQueriesContext(connection) as captured:
+        assert outbox_dispatch_due(batch_size=10) == 6
+    updates = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('UPDATE "messaging_outboundmessage"')]
+    assert len(updates) == 2  # the lease, then "sent" for all six
+    rows = list(OutboundMessage.objects.order_by("id"))
+    assert {row.status for row in rows} == {Status.SENT}
+    assert [row.provider_message_id for row in rows] == [f"R{n}" for n in range(1, 7)]
+    assert all(row.lease_until is None and row.sent_at is not None for row in rows)
+
+
+def test_a_report_that_arrives_during_the_batch_is_not_overwritten(recording_backend: RecordingBackend) -> None:
+    """A delivery report recorded while the batch is still sending (by our key) wins over the batch's "sent"."""
+    first, second = enqueue(1), enqueue(2)
+    original = recording_backend.send
+
+    def send_and_report(*, to: str, text: str, idempotency_key: str) -> object:
+        result = original(to=to, text=text, idempotency_key=idempotency_key)
+        if idempotency_key == second.key:
+            delivery_report_receive(provider="smsapi", outcome=DeliveryOutcome.DELIVERED, idempotency_key=first.key)
+        return result
+
+    recording_backend.send = send_and_report  # type: ignore[method-assign,assignment]
+    assert outbox_dispatch_due() == 2
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (Status.DELIVERED, Status.SENT)
+
+
 def test_delivery_report_by_key_and_by_provider_id(recording_backend: RecordingBackend) -> None:
     first, second = enqueue(1), enqueue(2)
     outbox_dispatch_due()
