@@ -214,14 +214,42 @@ class NoShowBlock:
 
 def no_show_blocks(*, patients: list[Patient], now: dt.datetime) -> list[NoShowBlock]:
     """BKG-5: the no-show blocks in force now for these patients, one per specialty; a lift by staff forgets the
-    no-shows before it. Two queries whatever the number of patients and no-shows."""
+    no-shows before it. One query when none of them missed a visit lately, two otherwise."""
+    return no_show_summary(patients=patients, now=now)[1]
+
+
+def no_show_count(*, patients: list[Patient], now: dt.datetime, days: int = 30) -> int:
+    """How many visits these patients missed in the last ``days`` days (shown on "Moje wizyty")."""
     if not patients:
-        return []
+        return 0
+    return Appointment.objects.filter(
+        patient_id__in=[patient.pk for patient in patients],
+        status=Status.NO_SHOW,
+        slot__starts_at__gte=now - dt.timedelta(days=days),
+    ).count()
+
+
+def no_show_summary(*, patients: list[Patient], now: dt.datetime, days: int = 30) -> tuple[int, list[NoShowBlock]]:
+    """:func:`no_show_count` and :func:`no_show_blocks` from one read of the recent no-shows (B4: "Moje wizyty" and
+    the reception's patient card ask for both); the staff's lifts are read only when there are no-shows."""
+    if not patients:
+        return 0, []
     window = dt.timedelta(days=settings.CARENET_NO_SHOW_WINDOW_DAYS)
     block = dt.timedelta(days=settings.CARENET_NO_SHOW_BLOCK_DAYS)
     since = now - window - block
+    counted_since = now - dt.timedelta(days=days)
     ids = [patient.pk for patient in patients]
-    by_pk = {patient.pk: patient for patient in patients}
+    recent = list(
+        Appointment.objects.filter(
+            patient_id__in=ids, status=Status.NO_SHOW, slot__starts_at__gte=min(since, counted_since)
+        )
+        .select_related("slot", "slot__specialty", "service")
+        .order_by("slot__starts_at", "id")
+    )
+    count = sum(1 for visit in recent if visit.slot.starts_at >= counted_since)
+    candidates = [visit for visit in recent if visit.slot.starts_at >= since and visit.slot.specialty_id is not None]
+    if not candidates:
+        return count, []
     lifts: dict[tuple[int, int], dt.datetime] = {}
     for patient_id, specialty_id, lifted_at in NoShowBlockLift.objects.filter(patient_id__in=ids).values_list(
         "patient_id", "specialty_id", "lifted_at"
@@ -229,18 +257,14 @@ def no_show_blocks(*, patients: list[Patient], now: dt.datetime) -> list[NoShowB
         key = (patient_id, specialty_id)
         lifts[key] = max(lifted_at, lifts.get(key, lifted_at))
     missed: dict[tuple[int, int], list[Appointment]] = {}
-    for appointment in (
-        Appointment.objects.filter(
-            patient_id__in=ids, status=Status.NO_SHOW, slot__starts_at__gte=since, slot__specialty__isnull=False
-        )
-        .select_related("slot", "slot__specialty", "service")
-        .order_by("slot__starts_at", "id")
-    ):
+    for appointment in candidates:
+        assert appointment.slot.specialty_id is not None
         key = (appointment.patient_id, appointment.slot.specialty_id)
         lifted = lifts.get(key)
         if lifted is not None and appointment.slot.starts_at < lifted:
             continue
         missed.setdefault(key, []).append(appointment)
+    by_pk = {patient.pk: patient for patient in patients}
     blocks = []
     for (patient_id, _specialty_id), visits in missed.items():
         times = [visit.slot.starts_at for visit in visits]
@@ -260,18 +284,7 @@ def no_show_blocks(*, patients: list[Patient], now: dt.datetime) -> list[NoShowB
                 no_shows=[visit for visit in visits if visit.slot.starts_at in counted],
             )
         )
-    return sorted(blocks, key=lambda entry: (entry.patient.pk, entry.specialty.name))
-
-
-def no_show_count(*, patients: list[Patient], now: dt.datetime, days: int = 30) -> int:
-    """How many visits these patients missed in the last ``days`` days (shown on "Moje wizyty")."""
-    if not patients:
-        return 0
-    return Appointment.objects.filter(
-        patient_id__in=[patient.pk for patient in patients],
-        status=Status.NO_SHOW,
-        slot__starts_at__gte=now - dt.timedelta(days=days),
-    ).count()
+    return count, sorted(blocks, key=lambda entry: (entry.patient.pk, entry.specialty.name))
 
 
 def reception_day_list(*, facility_id: int, day: dt.date) -> QuerySet[Appointment]:

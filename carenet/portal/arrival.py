@@ -123,7 +123,5 @@ def checkin(request: HttpRequest) -> HttpResponse:
 def no_shows_context(*, patients: list[Any], now: Any) -> dict[str, Any]:
     """BKG-5 on "Moje wizyty": how many visits were missed in the last 30 days and any booking block in force
     (specialty, until when) — for the patient and the children they act for."""
-    return {
-        "no_show_count": booking_selectors.no_show_count(patients=patients, now=now),
-        "no_show_blocks": booking_selectors.no_show_blocks(patients=patients, now=now),
-    }
+    count, blocks = booking_selectors.no_show_summary(patients=patients, now=now)
+    return {"no_show_count": count, "no_show_blocks": blocks}

@@ -236,11 +236,11 @@ def patient_no_shows(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.success(request, _("The block is lifted; earlier no-shows no longer count."))
             if not getattr(request, "htmx", False):
                 return redirect("staff:patient", patient_id=person.pk)
-    now = clock.now()
+    recent_no_shows, blocks = booking_selectors.no_show_summary(patients=[person], now=clock.now())
     context = {
         "patient": person,
-        "blocks": booking_selectors.no_show_blocks(patients=[person], now=now),
-        "recent_no_shows": booking_selectors.no_show_count(patients=[person], now=now),
+        "blocks": blocks,
+        "recent_no_shows": recent_no_shows,
         "error": error,
         "lifted": request.method == "POST" and not error,
         "window_days": settings.CARENET_NO_SHOW_WINDOW_DAYS,

@@ -397,3 +397,31 @@ def test_no_show_count_of_the_last_30_days(world: World) -> None:
     no_show(world, 40)
     no_show(world, 10)
     assert selectors.no_show_count(patients=[world.patient], now=NOW) == 1
+
+
+def test_no_show_summary_agrees_with_the_count_and_the_blocks_and_reads_less(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    """B4: "Moje wizyty" reads the count and the blocks in one query when there is nothing to lift, two otherwise —
+    the same answers as the separate selectors, before and after a lift."""
+    with django_assert_num_queries(1):
+        assert selectors.no_show_summary(patients=[world.patient], now=NOW) == (0, [])
+    no_show(world, 40)
+    no_show(world, 20)
+    no_show(world, 5)
+    for lifted in (False, True):
+        with django_assert_num_queries(2):
+            summary = selectors.no_show_summary(patients=[world.patient], now=NOW)
+        assert summary == (
+            selectors.no_show_count(patients=[world.patient], now=NOW),
+            selectors.no_show_blocks(patients=[world.patient], now=NOW),
+        )
+        assert summary[0] == 2
+        assert bool(summary[1]) is not lifted
+        arrival.no_show_block_lift(
+            actor=world.receptionist,
+            patient_id=world.patient.pk,
+            specialty_id=world.specialty.pk,
+            reason="Pacjent był w szpitalu",
+            now=NOW - dt.timedelta(days=1),
+        )
