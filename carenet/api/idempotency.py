@@ -1,6 +1,6 @@
 """``Idempotency-Key`` for API writes (issue 3): the same key replays the first answer; the same key with another
-request is refused (422 ``idempotency_key_reused``); a retry while the first is still running gets 409
-``idempotency_in_progress``.
+request is refused (422 ``idempotency_key_reused``); a retry while the first is still running waits for its answer
+(409 ``idempotency_in_progress`` only for a claim committed without an answer, which this version never leaves).
 
 The first request claims the key by inserting its record, runs the service and stores the answer, all in ONE
 transaction: a concurrent twin's insert waits on the unique key until that transaction ends, then replays the stored

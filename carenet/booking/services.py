@@ -847,7 +847,8 @@ def _apply_decision(
     appointment.coverage_kind = str(decision.kind)
     appointment.limit_pool = decision.limit_pool or ""
     paying = not decision.bookable_without_payment
-    appointment.price = decision.price_to_pay if paying else Decimal("0")
+    # In grosze, as stored (the API answers from this object: "0.00", never "0").
+    appointment.price = (decision.price_to_pay if paying else Decimal("0")).quantize(Decimal("0.01"))
 
 
 def _use_referral(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -202,14 +203,20 @@ def outbox_dispatch_due(*, batch_size: int | None = None, now: dt.datetime | Non
     """
     size = batch_size or settings.CARENET_OUTBOX_BATCH_SIZE
     claimed, taken = _claim_due(batch_size=size, now=now or clock.now())
+    # SMS the gateway took are recorded together (B5: a transaction per message was half a worker's time), at the
+    # latest half-way through the lease, so no other worker takes them over meanwhile. If this worker dies first,
+    # those rows are still leased: claimed again when the lease expires, they are refused by the gateway as
+    # repeated keys and recorded as sent — never sent twice (SMS-3). An e-mail has no such guard at its server: it
+    # is recorded at once, as before.
+    flush_after = time.monotonic() + settings.CARENET_OUTBOX_LEASE_SECONDS / 2
     sent: list[OutboundMessage] = []
     try:
         for message in claimed:
             _deliver(message, now=now, sent=sent)
+            if sent and (sent[-1].channel != Channel.SMS or time.monotonic() >= flush_after):
+                _mark_sent_many(sent, now=now)
+                sent.clear()
     finally:
-        # What the gateway took is recorded for the whole batch at once (B5: a transaction per message was half a
-        # worker's time). If the worker dies before this, those rows are still leased: claimed again when the lease
-        # expires, they are refused by the gateway as repeated keys and recorded as sent — never sent twice (SMS-3).
         _mark_sent_many(sent, now=now)
     return taken
 
@@ -282,7 +289,8 @@ _SENT_FIELDS = ["status", "provider", "sent_at", "lease_until", "last_error", "p
 
 def _mark_sent_many(messages: list[OutboundMessage], *, now: dt.datetime | None) -> None:
     """Record that the gateway has these messages, whoever holds their lease now, unless a delivery report already
-    said more (only rows still sending or pending are written): one UPDATE per channel and batch."""
+    said more (only rows still sending or pending are written): one UPDATE per channel and batch. A row a report
+    has already moved on still gets when and through whom it was sent."""
     for channel in (Channel.SMS, Channel.EMAIL):
         batch = [message for message in messages if message.channel == channel]
         if not batch:
@@ -290,7 +298,15 @@ def _mark_sent_many(messages: list[OutboundMessage], *, now: dt.datetime | None)
         with transaction.atomic():
             if channel == Channel.SMS:  # only the SMS gateway refuses a repeated key; e-mail keeps the fsync
                 _relax_commit_durability()
-            OutboundMessage.objects.filter(status__in=[Status.SENDING, Status.PENDING]).bulk_update(batch, _SENT_FIELDS)
+            written = OutboundMessage.objects.filter(status__in=[Status.SENDING, Status.PENDING]).bulk_update(
+                batch, _SENT_FIELDS
+            )
+            if written < len(batch):
+                OutboundMessage.objects.filter(
+                    pk__in=[message.pk for message in batch],
+                    status__in=[Status.DELIVERED, Status.UNDELIVERED],
+                    sent_at__isnull=True,
+                ).update(sent_at=batch[-1].sent_at, provider=batch[-1].provider, lease_until=None)
 
 
 def _relax_commit_durability() -> None:

@@ -44,9 +44,9 @@ WRITE_ERRORS: dict[int, type] = {**READ_ERRORS, 409: ErrorOut}
 IDEMPOTENCY_KEY = Header(
     None,
     alias=HEADER,
-    description="Any unique string (a UUID). A retry with the same key and body replays the first answer; the same "
-    "key with another body answers 422 idempotency_key_reused; while the first is running, 409 "
-    "idempotency_in_progress.",
+    description="Any unique string (a UUID). A retry with the same key and body replays the first answer (a retry "
+    "sent while the first is still running waits for it); the same key with another body answers 422 "
+    "idempotency_key_reused.",
 )
 
 

@@ -179,6 +179,26 @@ def test_hold_then_confirm(world: World) -> None:
     assert (confirmed.status_code, confirmed.json()["status"]) == (200, "booked")
 
 
+def test_every_write_answers_what_a_read_of_the_visit_answers(world: World) -> None:
+    """A write's answer is built from the service's own appointment (no reload): it must say exactly what
+    GET /appointments/{id} says right after — the price as stored ("0.00"), the slot, the facility, the times."""
+    client = world.client("patient_a")
+
+    def same_as_read(response) -> dict:  # type: ignore[no-untyped-def]
+        assert response.status_code in (200, 201), response.content
+        assert response.json() == client.get(f"/api/v1/appointments/{response.json()['id']}").json()
+        return response.json()
+
+    booked = same_as_read(post(client, "/api/v1/appointments", {"slot_id": world.slots[2].pk}))
+    assert booked["price"] == "0.00"
+    moved = same_as_read(
+        post(client, f"/api/v1/appointments/{booked['id']}/reschedule", {"new_slot_id": world.slots[3].pk})
+    )
+    held = same_as_read(post(client, "/api/v1/appointments/hold", {"slot_id": world.slots[4].pk}))
+    same_as_read(post(client, f"/api/v1/appointments/{held['id']}/confirm", {}))
+    same_as_read(post(client, f"/api/v1/appointments/{moved['id']}/cancel"))
+
+
 def test_staff_bookings_record_their_channel(world: World) -> None:
     response = post(
         world.client("receptionist_facility"),

@@ -11,6 +11,7 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from carenet.core import clock
+from carenet.messaging.backends import SendResult
 from carenet.messaging.models import Channel, OutboundMessage
 from carenet.messaging.policies import DeliveryOutcome
 from carenet.messaging.services import delivery_report_receive, outbox_dispatch_due, outbox_enqueue
@@ -263,6 +264,52 @@ def test_a_report_that_arrives_during_the_batch_is_not_overwritten(recording_bac
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == (Status.DELIVERED, Status.SENT)
+    assert (first.provider, first.lease_until) == ("recording", None)
+    assert first.sent_at is not None
+
+
+def _status_seen_while_sending_the_second(monkeypatch: pytest.MonkeyPatch, first: OutboundMessage) -> list[str]:
+    """Sends through a backend that, when asked for the second message, notes the first one's status in the database."""
+    seen: list[str] = []
+
+    def send(*, to: str, text: str = "", idempotency_key: str, **_: object) -> SendResult:
+        if idempotency_key != first.key:
+            seen.append(OutboundMessage.objects.get(pk=first.pk).status)
+        return SendResult(provider_message_id=f"id-{idempotency_key}", status="QUEUE")
+
+    class Backend:
+        name = "recording"
+
+        def send(self, *, to: str, text: str, idempotency_key: str) -> SendResult:
+            return send(to=to, text=text, idempotency_key=idempotency_key)
+
+    monkeypatch.setattr("carenet.messaging.services.get_sms_backend", lambda: Backend())
+    monkeypatch.setattr("carenet.messaging.services.send_email", send)
+    return seen
+
+
+def test_an_email_is_recorded_sent_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SMS-3: a mail server does not refuse a repeated message, so an e-mail is recorded sent before the next one
+    goes: a worker killed mid-batch must not leave it to be sent again after the lease."""
+    fields = {"channel": Channel.EMAIL, "recipient": "anna@example.com", "subject": "CareNet"}
+    first = enqueue(1, **fields)
+    enqueue(2, **fields)
+    seen = _status_seen_while_sending_the_second(monkeypatch, first)
+    assert outbox_dispatch_due() == 2
+    assert seen == [Status.SENT]
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+@override_settings(CARENET_OUTBOX_LEASE_SECONDS=0)
+def test_sms_are_recorded_before_half_the_lease_has_passed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow gateway must not let the lease expire on SMS already sent (another worker would take them over):
+    past half the lease, what was sent is recorded before the next message."""
+    first = enqueue(1)
+    enqueue(2)
+    seen = _status_seen_while_sending_the_second(monkeypatch, first)
+    assert outbox_dispatch_due() == 2
+    assert seen == [Status.SENT]
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {Status.SENT}
 
 
 def test_delivery_report_by_key_and_by_provider_id(recording_backend: RecordingBackend) -> None:
