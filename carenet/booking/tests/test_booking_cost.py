@@ -14,11 +14,10 @@ from auditlog.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from carenet.booking.errors import BookingRefused, SlotUnavailable
+from carenet.booking.errors import SlotUnavailable
 from carenet.booking.models import Appointment
 from carenet.booking.services import appointment_book
 from carenet.messaging.models import OutboundMessage
-from carenet.network.models import FacilityClosure
 from carenet.scheduling.models import Slot
 
 from .factories import NOW, AppointmentFactory, World
@@ -59,6 +58,10 @@ def test_a_booking_reads_nothing_back_that_it_wrote(world: World) -> None:
     assert not [sql for sql in statements if 'FROM "clinical_referral"' in sql]
     assert not [sql for sql in statements if sql.startswith("SELECT") and 'FROM "messaging_outboundmessage"' in sql]
     assert not [sql for sql in statements if sql.startswith('SELECT "booking_appointment"."id", "booking_appointment"')]
+    # NET-3: the facility's closures are read by the statement that locks the slot, not by one of their own (the
+    # refusal itself: test_services.test_closed_facility_is_refused).
+    closures = [sql for sql in statements if '"network_facilityclosure"' in sql]
+    assert len(closures) == 1 and 'FROM "scheduling_slot"' in closures[0]
 
 
 def test_the_audit_log_still_records_the_new_appointment(world: World) -> None:
@@ -81,21 +84,6 @@ def test_a_free_flag_that_lies_is_still_refused_by_the_constraint(world: World) 
         appointment_book(actor=other.user, patient=other, slot_id=slot.pk, channel="mobile", now=NOW)
     assert list(Appointment.objects.filter(slot=slot).values_list("pk", flat=True)) == [first.pk]
     assert OutboundMessage.objects.filter(patient=other).count() == 0
-
-
-def test_a_closure_read_with_the_lock_refuses(world: World) -> None:
-    """NET-3: the closure comes with the slot's lock (one statement); a closure around the slot refuses it."""
-    slot = world.slot()
-    FacilityClosure.objects.create(
-        facility=world.facility,
-        starts_at=slot.starts_at - dt.timedelta(hours=1),
-        ends_at=slot.ends_at + dt.timedelta(hours=1),
-        reason="Awaria",
-    )
-    with pytest.raises(BookingRefused) as caught:
-        _book(world, slot)
-    assert caught.value.code == "facility_closed"
-    assert Slot.objects.get(pk=slot.pk).is_free
 
 
 def test_the_portal_cap_is_counted_only_for_level_one_in_the_patients_channels(world: World) -> None:
