@@ -220,13 +220,7 @@ def no_show_blocks(*, patients: list[Patient], now: dt.datetime) -> list[NoShowB
 
 def no_show_count(*, patients: list[Patient], now: dt.datetime, days: int = 30) -> int:
     """How many visits these patients missed in the last ``days`` days (shown on "Moje wizyty")."""
-    if not patients:
-        return 0
-    return Appointment.objects.filter(
-        patient_id__in=[patient.pk for patient in patients],
-        status=Status.NO_SHOW,
-        slot__starts_at__gte=now - dt.timedelta(days=days),
-    ).count()
+    return no_show_summary(patients=patients, now=now, days=days)[0]
 
 
 def no_show_summary(*, patients: list[Patient], now: dt.datetime, days: int = 30) -> tuple[int, list[NoShowBlock]]:

@@ -94,7 +94,7 @@ def appointment_book(
     referral (BKG-4, BKG-6) and writes the confirmation SMS to the outbox (SMS-1)."""
     now = now or clock.now()
     with transaction.atomic():
-        _check_channel(channel)
+        _check_channel(channel)  # before any lock; the actor is checked against the locked slot
         _lock_patient(patient)
         slot = _lock_slots(slot_id)[slot_id]
         _check_actor_for_slot(actor=actor, patient=patient, channel=channel, slot=slot)
@@ -146,7 +146,7 @@ def appointment_hold(
     checked except the price and the referral, which come with the confirmation."""
     now = now or clock.now()
     with transaction.atomic():
-        _check_channel(channel)
+        _check_channel(channel)  # before any lock; the actor is checked against the locked slot
         _lock_patient(patient)
         slot = _lock_slots(slot_id)[slot_id]
         _check_actor_for_slot(actor=actor, patient=patient, channel=channel, slot=slot)
@@ -264,7 +264,6 @@ def appointment_reschedule(
         patient = visible.patient
         if new_slot_id == visible.slot_id:
             raise ValidationFailed(gettext("The new time is the same as the old one."), code="same_slot")
-        _check_channel(channel)
         _check_actor_for_slot(actor=actor, patient=patient, channel=channel, slot=visible.slot)
         _check_actor(actor=actor, patient=patient, channel=channel, slot_id=new_slot_id)
         _lock_patient(patient)
@@ -333,7 +332,6 @@ def appointment_cancel(
     now = now or clock.now()
     with transaction.atomic():
         visible = selectors.access_appointment(actor=actor, appointment_id=appointment_id)
-        _check_channel(channel)
         _check_actor_for_slot(actor=actor, patient=visible.patient, channel=channel, slot=visible.slot)
         return _cancel(visible, actor=actor, channel=channel, now=now)
 
@@ -568,26 +566,23 @@ def _check_channel(channel: str) -> None:
 
 
 def _check_actor(*, actor: User, patient: Patient, channel: str, slot_id: int) -> None:
-    """BKG-1: may ``actor`` book ``slot_id`` for ``patient`` through ``channel`` (before any lock is taken)."""
+    """:func:`_check_actor_for_slot` for a slot not read yet (before any lock is taken)."""
     _check_channel(channel)
-    found = list(Slot.objects.filter(pk=slot_id).values_list("facility_id", flat=True))
-    if not found:
+    slot = Slot.objects.only("facility_id").filter(pk=slot_id).first()
+    if slot is None:
         raise errors.slot_not_found()
-    _check_actor_facility(actor=actor, patient=patient, channel=channel, facility_id=found[0])
+    _check_actor_for_slot(actor=actor, patient=patient, channel=channel, slot=slot)
 
 
 def _check_actor_for_slot(*, actor: User, patient: Patient, channel: str, slot: Slot) -> None:
-    """:func:`_check_actor` against a slot already locked (no query for the slot)."""
-    _check_actor_facility(actor=actor, patient=patient, channel=channel, facility_id=slot.facility_id)
-
-
-def _check_actor_facility(*, actor: User, patient: Patient, channel: str, facility_id: int | None) -> None:
+    """BKG-1: may ``actor`` book or change ``slot`` for ``patient`` through ``channel``."""
+    _check_channel(channel)
     facts = policies.ActorFacts(
         role=actor.role if actor.is_authenticated and actor.is_active else "",
         is_patient_or_guardian=selectors.actor_is_patient_or_guardian(actor=actor, patient=patient),
         facility_id=actor.facility_id,
     )
-    problem = policies.actor_problem(facts, channel=channel, slot_facility_id=facility_id)
+    problem = policies.actor_problem(facts, channel=channel, slot_facility_id=slot.facility_id)
     if problem is not None:
         raise errors.actor_error(problem)
 
@@ -695,12 +690,8 @@ def _facility_closed(slot: Slot) -> bool:
         return False
     if not slot.facility.is_active:
         return True
-    known = getattr(slot, "facility_closure", None)  # read with the slot's lock (_lock_slots)
-    if known is not None:
-        return bool(known)
-    return FacilityClosure.objects.filter(
-        facility_id=slot.facility_id, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at
-    ).exists()
+    # NET-3: read with the slot's lock (every slot the rules see comes from _lock_slots).
+    return bool(slot.facility_closure)  # type: ignore[attr-defined]
 
 
 def _facts(

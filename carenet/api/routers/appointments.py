@@ -6,7 +6,6 @@ an appointment one may not see, answers 404 — the same as something that does 
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
@@ -34,8 +33,6 @@ from carenet.booking import policies as booking_policies
 from carenet.booking import selectors, services
 from carenet.booking.models import Appointment
 from carenet.core import clock
-from carenet.network.models import Facility
-from carenet.scheduling.models import Slot
 
 router = Router(tags=["appointments"], auth=USER_AUTH)
 
@@ -55,12 +52,6 @@ class AppointmentListIn(Schema):
         None, description="Default: the caller and their children. Staff (call centre, reception) must name one."
     )
     upcoming: bool = Field(True, description="Planned visits (true) or past ones (false).")
-
-
-def _related(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
-    return appointments.select_related(
-        "patient", "service", "slot", "slot__clinician", "slot__facility", "slot__facility__city", "slot__room"
-    )
 
 
 def appointment_out(appointment: Appointment) -> AppointmentOut:
@@ -92,22 +83,10 @@ def appointment_out(appointment: Appointment) -> AppointmentOut:
 
 
 def _reloaded(appointment: Appointment) -> AppointmentOut:
-    """The answer of a write: from the service's own appointment when it carries everything the answer shows (a
-    booking does: the slot was read with its clinician, facility, city and room under its lock), otherwise read
-    again. Reading again costs a seven-table join whose planning alone takes milliseconds (B3)."""
-    if _answer_loaded(appointment):
-        return appointment_out(appointment)
-    return appointment_out(_related(Appointment.objects.filter(pk=appointment.pk)).get())
-
-
-def _answer_loaded(appointment: Appointment) -> bool:
-    if not all(getattr(Appointment, name).is_cached(appointment) for name in ("patient", "service", "slot")):
-        return False
-    slot = appointment.slot
-    for name in ("clinician", "facility", "room"):
-        if getattr(slot, f"{name}_id") is not None and not getattr(Slot, name).is_cached(slot):
-            return False
-    return slot.facility is None or Facility.city.is_cached(slot.facility)
+    """The answer of a write, from the service's own appointment: what it does not carry yet is read by primary
+    key (a booking carries it all — the slot was read with its details under its lock — and costs no query; a
+    seven-table reload cost milliseconds of planning, B3)."""
+    return appointment_out(selectors.appointment_details_load([appointment])[0])
 
 
 def occupational_of(data: OccupationalIn | None) -> services.OccupationalReferral | None:

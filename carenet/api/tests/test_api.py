@@ -199,6 +199,19 @@ def test_every_write_answers_what_a_read_of_the_visit_answers(world: World) -> N
     same_as_read(post(client, f"/api/v1/appointments/{moved['id']}/cancel"))
 
 
+def test_a_booking_answer_is_built_without_reading_the_visit_back(world: World) -> None:
+    """B3: the booked appointment carries what the answer shows (its slot was read with its details under the lock),
+    so after the insert the request only writes — besides the dispatch hint's look at the task queue."""
+    client = world.client("patient_a")
+    with CaptureQueriesContext(connection) as captured:
+        booked = post(client, "/api/v1/appointments", {"slot_id": world.slots[2].pk})
+    assert booked.status_code == 201, booked.content
+    statements = [query["sql"] for query in captured.captured_queries]
+    inserted = next(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "booking_appointment"'))
+    reads = [sql for sql in statements[inserted:] if sql.startswith("SELECT") and "django_tasks" not in sql]
+    assert reads == []
+
+
 def test_staff_bookings_record_their_channel(world: World) -> None:
     response = post(
         world.client("receptionist_facility"),
