@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts import policies
 from carenet.accounts.models import IdentityConfirmation, IdentityRequest, PasswordReset, Patient, User
+from carenet.accounts.permissions import ANONYMOUS, Actor, Role, role_of
+from carenet.core import clock
 from carenet.core.dates import latest_birth_date_of_age
 from carenet.core.errors import PermissionDenied, ValidationFailed
 
@@ -62,6 +65,63 @@ def minors_q(*, today: dt.date, prefix: str = "") -> Q:
     """Patients (or, with ``prefix`` such as ``"patient__"``, related patients) under 18 on ``today``: the children a
     guardian acts for (SPEC "People and roles"). Same answer as :func:`age_on`, as a query condition."""
     return Q(**{f"{prefix}birth_date__gt": latest_birth_date_of_age(ADULT_AGE, today)})
+
+
+# --- Who is acting (SEC, CLN-6) ---------------------------------------------------------------------------------
+
+_ACTOR_CACHE = "_carenet_actor"
+
+
+def actor_for_user(user: Any, *, today: dt.date | None = None) -> Actor:
+    """The :class:`Actor` of a logged-in user (or :data:`ANONYMOUS`): the effective role (a superuser is an
+    administrator), their facility, and for a patient their record, level and the children under 18 they act for;
+    for a clinician, their clinician record. Every door and service asks the permission table about this value.
+
+    Built once per request: the result is kept on the user object the request carries (for the day it was built),
+    so the page, the selectors and the services it calls share it. At most two small queries."""
+    day = today or clock.today()
+    cached = getattr(user, _ACTOR_CACHE, None)
+    if cached is not None and cached[0] == day:
+        return cached[1]
+    actor = _actor_build(user, today=day)
+    if user is not None and getattr(user, "pk", None) is not None:
+        setattr(user, _ACTOR_CACHE, (day, actor))
+    return actor
+
+
+def actor_forget(user: Any) -> None:
+    """Drop the actor kept on ``user`` (after a change of role, facility, level or family within one request)."""
+    if hasattr(user, _ACTOR_CACHE):
+        delattr(user, _ACTOR_CACHE)
+
+
+def _actor_build(user: Any, *, today: dt.date) -> Actor:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    role = role_of(role=str(user.role), is_superuser=bool(user.is_superuser))
+    patient_id = level = clinician_id = None
+    children: set[int] = set()
+    if role is Role.PATIENT:
+        family = Patient.objects.filter(Q(user_id=user.pk) | (Q(guardian__user_id=user.pk) & minors_q(today=today)))
+        for pk, user_id, account_level in family.values_list("pk", "user_id", "account_level"):
+            if user_id == user.pk:
+                patient_id, level = pk, account_level
+            else:
+                children.add(pk)
+        if patient_id is None:
+            children.clear()  # a patient login without a patient record acts for nobody
+    elif role is Role.CLINICIAN:
+        # The clinician record links to its login (network.Clinician.user, reverse name "clinician").
+        clinician_id = User.objects.filter(pk=user.pk).values_list("clinician__id", flat=True).first()
+    return Actor(
+        user_id=user.pk,
+        role=role,
+        facility_id=user.facility_id,
+        patient_id=patient_id,
+        children_ids=frozenset(children),
+        clinician_id=clinician_id,
+        level=level,
+    )
 
 
 def patients_acting_for(*, patient: Patient, today: dt.date) -> list[Patient]:
