@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "carenet.messaging",
     "carenet.api",
     "carenet.portal",
+    "carenet.web",
     "carenet.staff",
     "carenet.testbank",
 ]
@@ -111,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carenet.core.context_processors.carenet",
+                "carenet.web.context_processors.permissions",
             ],
         },
     },

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import F, Q
 from django.dispatch import Signal
@@ -16,8 +19,20 @@ from carenet.core.audit import audit
 password_changed = Signal()
 
 
+class UserManager(DjangoUserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        """``createsuperuser`` makes an administrator, not a patient with superuser rights (a superuser counts as an
+        administrator everywhere anyway: ``accounts.permissions.role_of``)."""
+        extra_fields.setdefault("role", User.Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A person who logs in. Patients log in too; their medical identity lives in :class:`Patient`."""
+
+    objects = UserManager()  # type: ignore[misc]
 
     class Role(models.TextChoices):
         PATIENT = "patient", _("patient")
@@ -55,10 +70,6 @@ class User(AbstractUser):
                 violation_error_message=_("Partner-facility staff work at their partner facility."),
             ),
         ]
-
-    @property
-    def is_staff_member(self) -> bool:
-        return self.role != self.Role.PATIENT
 
 
 class Patient(models.Model):

@@ -102,6 +102,8 @@ _ANY = Grant(Scope.ANY)
 _FACILITY = Grant(Scope.FACILITY)
 _RELATED = Grant(Scope.RELATED)
 _PATIENT_CHANNELS = (Channel.PORTAL, Channel.MOBILE)
+#: The doors a patient acts through themself: the visit records the door (BKG-1).
+PATIENT_DOORS = frozenset(_PATIENT_CHANNELS)
 _CALL_CENTRE_CHANNELS = (Channel.CALL_CENTRE, Channel.STAFF_CHAT)
 # An administrator stands in for the call centre by default and may record any staff channel (never SMS, which is
 # the patient's own reply).
@@ -156,7 +158,7 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.ECARD_VERIFY: _ANY,
     },
     Role.CLINICIAN: {
-        Action.CONSOLE_OPEN: _RELATED,
+        Action.CONSOLE_OPEN: _ANY,
         # CLN-6: a clinician sees a patient only with a relationship — a visit with them.
         Action.PATIENT_VIEW: _RELATED,
         Action.APPOINTMENT_VIEW: _RELATED,
@@ -303,9 +305,11 @@ class Actor:
         """The channel a booking or cancellation records: the door's own channel when the role uses it (a patient's
         app: mobile, the portal: portal), else the role's default (reception, call centre)."""
         allowed = self.channels(action)
-        if door is not None and door in allowed:
+        if not allowed:
+            return None
+        if door is not None and door in allowed and allowed[0] in PATIENT_DOORS:
             return door
-        return allowed[0] if allowed else None
+        return allowed[0]
 
 
 ANONYMOUS = Actor()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts import policies
 from carenet.accounts.models import IdentityConfirmation, IdentityRequest, PasswordReset, Patient, User
-from carenet.accounts.permissions import ANONYMOUS, Actor, Role, role_of
+from carenet.accounts.permissions import ANONYMOUS, Action, Actor, Role, role_of
 from carenet.core import clock
 from carenet.core.dates import latest_birth_date_of_age
 from carenet.core.errors import PermissionDenied, ValidationFailed
@@ -70,6 +70,7 @@ def minors_q(*, today: dt.date, prefix: str = "") -> Q:
 # --- Who is acting (SEC, CLN-6) ---------------------------------------------------------------------------------
 
 _ACTOR_CACHE = "_carenet_actor"
+_PATIENT_CACHE = "_carenet_patient"
 
 
 def actor_for_user(user: Any, *, today: dt.date | None = None) -> Actor:
@@ -91,8 +92,20 @@ def actor_for_user(user: Any, *, today: dt.date | None = None) -> Actor:
 
 def actor_forget(user: Any) -> None:
     """Drop the actor kept on ``user`` (after a change of role, facility, level or family within one request)."""
-    if hasattr(user, _ACTOR_CACHE):
-        delattr(user, _ACTOR_CACHE)
+    for name in (_ACTOR_CACHE, _PATIENT_CACHE):
+        if hasattr(user, name):
+            delattr(user, name)
+
+
+def actor_patient(user: Any) -> Patient | None:
+    """The patient record of a patient's login, as read when its actor was built (no further query)."""
+    actor = actor_for_user(user)
+    if actor.patient_id is None:
+        return None
+    kept = getattr(user, _PATIENT_CACHE, None)
+    if isinstance(kept, Patient) and kept.pk == actor.patient_id:
+        return kept
+    return Patient.objects.get(pk=actor.patient_id)
 
 
 def _actor_build(user: Any, *, today: dt.date) -> Actor:
@@ -103,11 +116,12 @@ def _actor_build(user: Any, *, today: dt.date) -> Actor:
     children: set[int] = set()
     if role is Role.PATIENT:
         family = Patient.objects.filter(Q(user_id=user.pk) | (Q(guardian__user_id=user.pk) & minors_q(today=today)))
-        for pk, user_id, account_level in family.values_list("pk", "user_id", "account_level"):
-            if user_id == user.pk:
-                patient_id, level = pk, account_level
+        for person in family:
+            if person.user_id == user.pk:
+                patient_id, level = person.pk, person.account_level
+                setattr(user, _PATIENT_CACHE, person)  # the patient's pages use the record read here
             else:
-                children.add(pk)
+                children.add(person.pk)
         if patient_id is None:
             children.clear()  # a patient login without a patient record acts for nobody
     elif role is Role.CLINICIAN:
@@ -147,11 +161,10 @@ def patient_feature_check(*, user: User, feature: policies.Feature) -> None:
     """ACC-3, ACC-4 for every front door: a patient whose account is below the level ``feature`` needs gets
     :class:`PermissionDenied` with the stable code ``level_two_required``. Staff are not patients: their own
     role checks apply, not levels."""
-    if not user.is_authenticated or user.role != User.Role.PATIENT:
+    actor = actor_for_user(user)
+    if actor.grant(Action.PORTAL_USE) is None:
         return
-    patient = Patient.objects.filter(user=user).only("account_level").first()
-    level = patient.account_level if patient is not None else 0
-    if not policies.feature_allowed(feature, level=level):
+    if not policies.feature_allowed(feature, level=actor.level or 0):
         raise PermissionDenied(LEVEL_TWO_REQUIRED_MESSAGE, code="level_two_required")
 
 

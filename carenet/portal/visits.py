@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from carenet.accounts import selectors as account_selectors
-from carenet.accounts.models import Patient, User
+from carenet.accounts.models import Patient
+from carenet.accounts.permissions import Action
 from carenet.accounts.policies import Feature
+from carenet.accounts.selectors import actor_for_user
 from carenet.booking import policies as booking_policies
 from carenet.booking import selectors as booking_selectors
 from carenet.booking import services as booking_services
@@ -28,7 +30,6 @@ from carenet.booking.offers import Offer
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
 from carenet.core.http import HtmxHttpRequest
-from carenet.portal.access import acting_user, patient_required
 from carenet.portal.arrival import no_shows_context as arrival_no_shows_context
 from carenet.portal.booking_flow import (
     FACILITY_FIELD_TEMPLATE,
@@ -42,6 +43,7 @@ from carenet.portal.booking_flow import (
     search_context,
 )
 from carenet.portal.forms import SlotSearchForm
+from carenet.web.access import acting_user, patient_required
 
 PAST_VISITS_PER_PAGE = 10
 
@@ -53,8 +55,7 @@ class PatientLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
-        user = self.request.user
-        if getattr(user, "role", None) == User.Role.PATIENT:
+        if actor_for_user(self.request.user).can(Action.PORTAL_USE):
             return reverse("portal:visits")
         return reverse("staff:dashboard")
 
