@@ -202,6 +202,7 @@ class Feature(StrEnum):
     REHABILITATION = "rehabilitation"
     VISIT_HISTORY = "visit_history"  # past and cancelled visits (at least the last year)
     ECARD = "ecard"
+    READS_OF_MY_DATA = "reads_of_my_data"  # who viewed my data (CLN-6, issue 10)
 
 
 LEVEL_ONE = 1

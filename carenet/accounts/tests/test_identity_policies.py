@@ -26,7 +26,7 @@ def test_level_one_may_book_cancel_and_list_but_nothing_of_level_two() -> None:
 
 def test_the_level_two_list_is_the_one_in_the_spec() -> None:
     """ACC-4: results, e-prescriptions, referrals, recommendations, online consultations, ask the doctor, uploads,
-    rehabilitation, visit history, E-Karta."""
+    rehabilitation, visit history, E-Karta; and who viewed my data (CLN-6, issue 10)."""
     assert {
         Feature.TEST_RESULTS,
         Feature.E_PRESCRIPTIONS,
@@ -38,6 +38,7 @@ def test_the_level_two_list_is_the_one_in_the_spec() -> None:
         Feature.REHABILITATION,
         Feature.VISIT_HISTORY,
         Feature.ECARD,
+        Feature.READS_OF_MY_DATA,
     } == policies.LEVEL_TWO_FEATURES
     assert not policies.LEVEL_ONE_FEATURES & policies.LEVEL_TWO_FEATURES
 
