@@ -23,6 +23,7 @@ from carenet.accounts.models import IdentityRequest, Patient, User
 from carenet.accounts.tests.factories import PatientFactory, UserFactory
 from carenet.booking.models import Appointment, Channel
 from carenet.core import clock
+from carenet.coverage.policies import luhn_check_digit
 from carenet.coverage.tests.factories import BenefitFactory, BenefitItemFactory, EnrolmentFactory, TierFactory
 from carenet.network.models import Clinician, Facility, Service
 from carenet.network.tests.factories import (
@@ -160,6 +161,7 @@ def build_cast() -> Cast:
         return patient
 
     patient = enrolled(first_name="Anna", last_name="Nowak", user=UserFactory(username="anna"))
+    patient.enrolments.update(ecard_number="123456789" + str(luhn_check_digit("123456789")))  # a valid E-Karta
     other_patient = enrolled(first_name="Barbara", last_name="Wiśniewska", user=UserFactory(username="barbara"))
     guardian = enrolled(first_name="Piotr", last_name="Mazur", user=UserFactory(username="piotr"))
     child = enrolled(

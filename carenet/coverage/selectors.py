@@ -254,6 +254,8 @@ class EcardCheck:
     holder: str | None = None
     tier: str | None = None
     valid_until: dt.date | None = None
+    #: Whose card it is — never shown; the door records the check as a read of that patient's data.
+    patient_id: int | None = None
 
 
 def ecard_for_patient(*, patient: Patient, day: dt.date) -> Enrolment | None:
@@ -302,4 +304,5 @@ def ecard_verify(*, number: str, signature: str | None, day: dt.date) -> EcardCh
         holder=ecard_holder_label(first_name=enrolment.patient.first_name, last_name=enrolment.patient.last_name),
         tier=enrolment.tier.name,
         valid_until=enrolment.paid_through,
+        patient_id=enrolment.patient_id,
     )

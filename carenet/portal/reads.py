@@ -12,7 +12,7 @@ from carenet.accounts import selectors as account_selectors
 from carenet.accounts.models import Patient
 from carenet.accounts.policies import Feature
 from carenet.core import clock
-from carenet.portal.access import level_two_required
+from carenet.web.access import level_two_required
 
 
 @require_GET

@@ -44,6 +44,7 @@ from carenet.portal.booking_flow import (
 )
 from carenet.portal.forms import SlotSearchForm
 from carenet.web.access import acting_user, patient_required
+from carenet.web.reads import What, record_reads
 
 PAST_VISITS_PER_PAGE = 10
 
@@ -151,6 +152,8 @@ def visits(request: HttpRequest) -> HttpResponse:
         "history_allowed": history_allowed,
     }
     context |= arrival_no_shows_context(patients=family, now=now)  # BKG-5: no-show count and blocks
+    # A guardian reading the children's visits is recorded (the patient's own reads are not).
+    record_reads(request, patient_ids=[person.pk for person in family], what=What.VISIT_LIST)
     return render(request, "portal/visits.html", context)
 
 
@@ -171,6 +174,7 @@ def _access(request: HttpRequest, appointment_id: int) -> Appointment:
     )
     if history and not account_selectors.patient_may_use(patient=_patient(request), feature=Feature.VISIT_HISTORY):
         raise _LevelTwoRequired
+    record_reads(request, patient_ids=[appointment.patient_id], what=What.VISIT, reference=appointment.pk)
     return appointment
 
 

@@ -16,6 +16,7 @@ from carenet.accounts.permissions import Action
 from carenet.core import clock
 from carenet.coverage.selectors import EcardCheck, EcardRefusal, ecard_verify
 from carenet.web.access import staff_required
+from carenet.web.reads import What, record_reads
 
 NUMBER_MAX_LENGTH = 32
 SIGNATURE_MAX_LENGTH = 128
@@ -41,6 +42,8 @@ def ecard_verify_page(request: HttpRequest) -> HttpResponse:
     check: EcardCheck | None = None
     if number:
         check = ecard_verify(number=number, signature=signature, day=clock.today())
+        if check.patient_id is not None:
+            record_reads(request, patient_ids=[check.patient_id], what=What.ECARD_CHECK)
     return render(
         request,
         "staff/ecard_verify.html",

@@ -20,6 +20,7 @@ from carenet.accounts.permissions import Action
 from carenet.booking import selectors as booking_selectors
 from carenet.core.errors import ApplicationError, NotFound
 from carenet.web.access import acting_user, staff_required
+from carenet.web.reads import What, record_reads
 
 
 class CallCentreConfirmForm(forms.Form):
@@ -64,9 +65,11 @@ class ReviewForm(forms.Form):
 
 def _person(request: HttpRequest, patient_id: int) -> Patient:
     try:
-        return booking_selectors.access_patient(actor=acting_user(request), patient_id=patient_id)
+        person = booking_selectors.access_patient(actor=acting_user(request), patient_id=patient_id)
     except NotFound as error:
         raise Http404 from error
+    record_reads(request, patient_ids=[person.pk], what=What.IDENTITY)
+    return person
 
 
 def _confirm(

@@ -30,6 +30,7 @@ from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
 from carenet.network.models import Facility, Specialty
 from carenet.web.access import acting_user, forbidden, request_actor, staff_required
+from carenet.web.reads import What, record_reads
 
 VISITS_PER_PAGE = 50
 ACTIONS = ("check_in", "refuse_late", "no_show")
@@ -98,6 +99,9 @@ def day_list(request: HttpRequest) -> HttpResponse:
         )
         has_next = len(found) > VISITS_PER_PAGE
         rows = [_row(appointment, now=now, desk=desk) for appointment in found[:VISITS_PER_PAGE]]
+        record_reads(
+            request, patient_ids=[row["appointment"].patient_id for row in rows], what=What.VISIT_LIST, reference=day
+        )
     next_with_visits = None
     if facility is not None and not rows and page == 1:
         next_with_visits = booking_selectors.reception_next_day_with_visits(facility_id=facility.pk, after=day)
@@ -237,6 +241,7 @@ def patient_no_shows(request: HttpRequest, patient_id: int) -> HttpResponse:
             if not getattr(request, "htmx", False):
                 return redirect("staff:patient", patient_id=person.pk)
     recent_no_shows, blocks = booking_selectors.no_show_summary(patients=[person], now=clock.now())
+    record_reads(request, patient_ids=[person.pk], what=What.NO_SHOWS)
     context = {
         "patient": person,
         "blocks": booking_selectors.no_show_blocks_visible(actor=acting_user(request), blocks=blocks),

@@ -41,6 +41,7 @@ from carenet.portal.booking_flow import (
 )
 from carenet.portal.forms import SlotSearchForm
 from carenet.web.access import acting_user, request_actor, staff_required
+from carenet.web.reads import What, record_reads
 
 View = Callable[..., HttpResponse]
 
@@ -99,6 +100,7 @@ def patients(request: HttpRequest) -> HttpResponse:
             error = str(refusal.message)
         has_next = len(found) > PATIENTS_PER_PAGE
         found = found[:PATIENTS_PER_PAGE]
+        record_reads(request, patient_ids=[person.pk for person in found], what=What.PATIENT_SEARCH)
     context = {
         "query": query,
         "found": found,
@@ -128,6 +130,7 @@ def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
     upcoming = list(booking_selectors.appointment_list_visible(actor=actor, patient=person, upcoming=True, now=now))
     past = list(booking_selectors.appointment_list_visible(actor=actor, patient=person, upcoming=False, now=now)[:10])
     booking_selectors.appointment_details_load([*upcoming, *past])  # by primary key, for both lists at once
+    record_reads(request, patient_ids=[person.pk], what=What.PATIENT_PAGE)
     channel = _channel(request)
     facility = _desk_facility(request)
     rows = [
@@ -217,6 +220,7 @@ def cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """CXL-1 through the call centre or reception: a confirmation page; POST cancels. A receptionist sees (and
     cancels) only visits at their facility — others are a 404."""
     appointment = _appointment(request, appointment_id)
+    record_reads(request, patient_ids=[appointment.patient_id], what=What.VISIT, reference=appointment.pk)
     error = None
     if request.method == "POST":
         try:

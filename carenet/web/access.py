@@ -28,8 +28,10 @@ def forbidden(request: HttpRequest) -> HttpResponse:
 
 
 def request_actor(request: HttpRequest) -> Actor:
-    """The actor of the request's user, built once per request (kept on the user object)."""
-    return actor_for_user(request.user)
+    """The actor of the request's user — the API's bearer-token user when the API authenticated one — built once
+    per request (kept on the user object)."""
+    authenticated = getattr(request, "auth", None)
+    return actor_for_user(authenticated if isinstance(authenticated, User) else request.user)
 
 
 def acting_user(request: HttpRequest) -> User:

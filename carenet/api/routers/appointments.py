@@ -40,6 +40,7 @@ from carenet.booking import policies as booking_policies
 from carenet.booking import selectors, services
 from carenet.booking.models import Appointment
 from carenet.core import clock
+from carenet.web.reads import What, record_reads
 
 router = Router(tags=["appointments"], auth=USER_AUTH)
 
@@ -124,6 +125,7 @@ def appointment_list(request: HttpRequest, filters: Query[AppointmentListIn]) ->
         found.extend(
             selectors.appointment_list_visible(actor=actor, patient=patient, upcoming=filters.upcoming, now=now)
         )
+    record_reads(request, patient_ids=[patient.pk for patient in patients], what=What.API_LIST)
     # What the answer shows is read by primary key for every listed visit at once (issue 5, B4).
     return AppointmentListOut(results=[appointment_out(a) for a in selectors.appointment_details_load(found)])
 
@@ -135,6 +137,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> Appointment
     (ACC-4)."""
     actor, _who = request_actor(request)
     appointment = selectors.access_appointment(actor=actor, appointment_id=appointment_id)
+    record_reads(request, patient_ids=[appointment.patient_id], what=What.API_DETAIL, reference=appointment.pk)
     if booking_policies.appointment_is_history(
         status=appointment.status, ends_at=appointment.slot.ends_at, now=clock.now()
     ):  # ACC-4: history is for level II

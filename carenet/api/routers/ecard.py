@@ -19,6 +19,7 @@ from carenet.api.schemas import ErrorOut, InvalidInputOut, Out
 from carenet.core import clock
 from carenet.core.errors import PermissionDenied
 from carenet.coverage.selectors import ecard_verify
+from carenet.web.reads import What, record_reads
 
 router = Router(tags=["e-card"], auth=USER_AUTH)
 
@@ -50,6 +51,8 @@ def ecard_verify_endpoint(request: HttpRequest, query: Query[EcardVerifyIn]) -> 
     if not actor_for_user(request_user(request)).can(Action.ECARD_VERIFY):
         raise PermissionDenied(_("Your role does not verify E-Karta cards."), code="role_not_allowed")
     check = ecard_verify(number=query.number, signature=query.signature or None, day=clock.today())
+    if check.patient_id is not None:
+        record_reads(request, patient_ids=[check.patient_id], what=What.ECARD_CHECK)
     return EcardVerifyOut(
         valid=check.valid, reason=check.reason, holder=check.holder, tier=check.tier, valid_until=check.valid_until
     )

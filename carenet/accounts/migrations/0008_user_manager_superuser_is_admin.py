@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_passwordreset_two_factor_removed'),
+        ('accounts', '0007_patient_read_record'),
     ]
 
     operations = [
