@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "carenet.portal",
     "carenet.staff",
     "carenet.testbank",
+    "carenet.demo",
 ]
 
 MIDDLEWARE = [

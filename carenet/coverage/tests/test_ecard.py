@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 from django.conf import settings
 
-from carenet.core.demo import identity
 from carenet.coverage.policies import (
     EcardStatus,
     ecard_number_valid,
@@ -20,6 +19,7 @@ from carenet.coverage.policies import (
 )
 from carenet.coverage.selectors import ecard_for_patient, ecard_verify
 from carenet.coverage.tests.ecard_world import ACTIVATED, PAID_THROUGH, TODAY, build_ecard_world
+from carenet.demo import identity
 
 SECRET = "test-ecard-secret"
 

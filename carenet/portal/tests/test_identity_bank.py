@@ -16,7 +16,7 @@ from django.test import Client, override_settings
 from carenet.accounts.models import IdentityConfirmation, Patient
 from carenet.api.tests.factories import PatientFactory
 from carenet.core import clock
-from carenet.core.demo.identity import pesel as make_pesel
+from carenet.demo.identity import pesel as make_pesel
 from carenet.portal.tests.booking_world import url
 
 pytestmark = pytest.mark.django_db(transaction=True)

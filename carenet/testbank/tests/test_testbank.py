@@ -18,7 +18,7 @@ from django.test import Client, override_settings
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from carenet.core.demo.identity import pesel as make_pesel
+from carenet.demo.identity import pesel as make_pesel
 
 pytestmark = pytest.mark.django_db
 

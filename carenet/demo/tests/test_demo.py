@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from collections import defaultdict
 from io import StringIO
+from typing import Any
 
 import phonenumbers
 import pytest
@@ -17,14 +18,20 @@ from stdnum.pl import pesel as stdnum_pesel
 
 from carenet.accounts.models import IdentityConfirmation, Patient, User
 from carenet.booking.models import Appointment
-from carenet.core.demo import identity
 from carenet.coverage.models import Enrolment, RosterEntry, Tier
+from carenet.demo import identity
 from carenet.network.models import City, Clinician, Facility, FacilityPrice, Specialty
 from carenet.scheduling import policies
 from carenet.scheduling.models import Schedule, Slot
 from carenet.scheduling.selectors import schedule_recurrence
 
 TODAY = dt.date(2026, 3, 16)  # four weeks of history and the spring DST switch inside the demo's period
+
+
+@pytest.fixture(autouse=True)
+def demo_settings(settings: Any) -> None:
+    """The demo runs with CARENET_DEBUG on (pytest-django turns DEBUG off)."""
+    settings.DEBUG = True
 
 
 def run(*args: str) -> str:
@@ -218,3 +225,21 @@ def test_demo_slots_taken_by_active_appointments_are_not_free() -> None:
     assert not Slot.objects.filter(is_free=True, pk__in=active.values("slot_id")).exists()
     assert Slot.objects.filter(is_free=True).exclude(pk__in=active.values("slot_id")).exists()
     assert not Slot.objects.filter(is_free=False).exclude(pk__in=active.values("slot_id")).exists()
+
+
+@pytest.mark.django_db
+def test_production_refuses_the_demo_and_never_creates_the_demo_admin(settings: Any) -> None:
+    """With CARENET_DEBUG off, `seed_demo --reset` flushes nothing and no run creates the demo accounts."""
+    settings.DEBUG = False
+    kept = User.objects.create_user(username="real.person", password="a-real-password-of-a-real-person")
+
+    with pytest.raises(CommandError, match="CARENET_DEBUG is off"):
+        run("--small", "--reset", "--today", TODAY.isoformat())
+    assert list(User.objects.values_list("username", flat=True)) == [kept.username]
+
+    kept.delete()
+    for args in (("--small",), ("--small", "--if-empty"), ("--small", "--reset")):
+        with pytest.raises(CommandError, match="CARENET_DEBUG is off"):
+            run(*args, "--today", TODAY.isoformat())
+    assert not User.objects.exists()
+    assert not User.objects.filter(username="admin").exists() and not City.objects.exists()

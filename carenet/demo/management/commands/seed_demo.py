@@ -7,7 +7,7 @@
     uv run manage.py seed_demo --scale-slots 20000000 --clinicians 20000 --facilities 3000 --cities 150
                                                     # the benchmark network: slots written set-based in SQL
 
-Demo passwords are fixed and printed at the end (see ``carenet.core.demo.people.PASSWORDS``).
+Demo passwords are fixed and printed at the end (see ``carenet.demo.people.PASSWORDS``).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from carenet.core.demo import builder
+from carenet.demo import builder
 
 
 class Command(BaseCommand):
@@ -52,6 +53,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            # A production database is never flushed, and never gets the demo accounts with their published
+            # passwords (the demo administrator among them).
+            raise CommandError("seed_demo is for the demo and development only (CARENET_DEBUG is off).")
         if options["reset"]:
             self.stdout.write("Flushing the database…")
             if connection.vendor == "postgresql" and connection.in_atomic_block:

@@ -14,9 +14,9 @@ from django.contrib.auth.models import Permission
 
 from carenet.accounts.models import IdentityConfirmation, Patient, User
 from carenet.core.dates import age_on
-from carenet.core.demo import identity, names
-from carenet.core.demo.totp import totp_devices_for_demo_staff
 from carenet.coverage.models import Contract, Enrolment, RosterEntry, Tier
+from carenet.demo import identity, names
+from carenet.demo.totp import totp_devices_for_demo_staff
 from carenet.network.models import Clinician, Facility
 
 # Documented demo passwords (README / the command's output). Demo only: the command refuses nothing in production,

@@ -14,8 +14,8 @@ from django.db import transaction
 from carenet.accounts.models import Patient, User
 from carenet.booking.models import Appointment
 from carenet.core import clock
-from carenet.core.demo import catalogue, network, people, scale, timetable
-from carenet.core.demo.sql import mark_taken_slots
+from carenet.demo import catalogue, network, people, scale, timetable
+from carenet.demo.sql import mark_taken_slots
 from carenet.network.models import Clinician, Facility
 from carenet.scheduling.models import Schedule, Slot
 
@@ -70,7 +70,7 @@ def build(
     progress: Callable[[str], None] = lambda message: None,
 ) -> Report:
     """Build the demo. With ``scale_slots`` the schedules are the scaled benchmark ones and their slots are written
-    set-based (see :mod:`carenet.core.demo.scale`); otherwise the realistic weekly timetable with bookings."""
+    set-based (see :mod:`carenet.demo.scale`); otherwise the realistic weekly timetable with bookings."""
     started = time.perf_counter()
     report = Report()
     rng = random.Random(seed)

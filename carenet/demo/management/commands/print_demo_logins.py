@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from carenet.core.demo.logins import demo_logins
-from carenet.core.demo.totp import demo_totp_secrets
+from carenet.demo.logins import demo_logins
+from carenet.demo.totp import demo_totp_secrets
 
 
 class Command(BaseCommand):

@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from django.utils.text import slugify
 
-from carenet.core.demo import names
-from carenet.core.demo.catalogue import clinician_kind_for
-from carenet.core.demo.geography import CityData, cities
+from carenet.demo import names
+from carenet.demo.catalogue import clinician_kind_for
+from carenet.demo.geography import CityData, cities
 from carenet.network.models import City, Clinician, Facility, FacilityPrice, Language, Room, Service, Specialty
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from carenet.booking.models import Appointment, Channel
-from carenet.core.demo.network import BLOCKS, Network
-from carenet.core.demo.people import People, Person
-from carenet.core.demo.sql import datetime_adapter, insert_rows, next_id, reset_sequences
+from carenet.demo.network import BLOCKS, Network
+from carenet.demo.people import People, Person
+from carenet.demo.sql import datetime_adapter, insert_rows, next_id, reset_sequences
 from carenet.network.models import Clinician, Facility, Room, Service, Specialty
 from carenet.scheduling import policies
 from carenet.scheduling.models import Mode, Schedule, Slot

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from carenet.accounts.models import User
-from carenet.core.demo.people import PASSWORDS
+from carenet.demo.people import PASSWORDS
 
 NAMED_PATIENTS = ("pacjent1", "pacjent2", "rodzic")
 

@@ -23,9 +23,9 @@ from django.db import connection
 from django.db.models import Model
 
 from carenet.booking.models import Appointment
-from carenet.core.demo.network import Network
-from carenet.core.demo.people import People
-from carenet.core.demo.sql import column, reset_sequences, table
+from carenet.demo.network import Network
+from carenet.demo.people import People
+from carenet.demo.sql import column, reset_sequences, table
 from carenet.network.models import Facility
 from carenet.scheduling import policies
 from carenet.scheduling.models import Mode, Schedule, Slot
