@@ -166,7 +166,7 @@ def test_an_id_token_with_a_bad_signature_is_refused(
     """The token is signed with a key the bank's JWKS does not publish (same key ID): refused, nothing changed."""
     from joserfc.jwk import RSAKey
 
-    from carenet.testbank import views
+    from carenet.dev.testbank import views
 
     published = views.signing_key()
     rogue = RSAKey.generate_key(2048, parameters={"kid": str(published.kid)})

@@ -16,7 +16,7 @@ closes every open one without a word, as a gateway or a proxy does to idle keep-
 
 Inspection: ``GET /_fake/messages`` and ``GET /_fake/stats`` (JSON), ``POST /_fake/reset``.
 
-Run it: ``python -m carenet.messaging.fake_smsapi --port 8765 [--delay-ms 3] [--fail-every 7]``.
+Run it: ``python -m carenet.dev.fake_smsapi --port 8765 [--delay-ms 3] [--fail-every 7]``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carenet.testbank import views
+from carenet.dev.testbank import views
 
 app_name = "testbank"
 

@@ -39,7 +39,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.pl import pesel as stdnum_pesel
 
 from carenet.core import clock
-from carenet.testbank.models import AccessToken, AuthorizationCode, SigningKey
+from carenet.dev.testbank.models import AccessToken, AuthorizationCode, SigningKey
 
 CODE_SECONDS = 60
 TOKEN_SECONDS = 300
