@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "carenet.scheduling",
     "carenet.clinical",
     "carenet.booking",
+    "carenet.arrival",
     "carenet.messaging",
     "carenet.api",
     "carenet.portal",

@@ -9,13 +9,12 @@ from typing import Any
 
 import pytest
 
-from carenet.booking import arrival
-from carenet.booking.arrival import ArrivalRefused
+from carenet.arrival import services as arrival
+from carenet.arrival.services import ArrivalRefused
 from carenet.booking.models import Appointment, CheckInAttempt
+from carenet.booking.tests.factories import NOW, AppointmentFactory, World, build_world
 from carenet.core.testing import run_in_threads
 from carenet.messaging.models import OutboundMessage
-
-from .factories import NOW, AppointmentFactory, World, build_world
 
 Status = Appointment.Status
 START = NOW + dt.timedelta(hours=2)

@@ -10,19 +10,19 @@ from typing import Any
 import pytest
 
 from carenet.accounts.models import User
-from carenet.booking import arrival, selectors
-from carenet.booking.arrival import ArrivalRefused
+from carenet.arrival import selectors
+from carenet.arrival import services as arrival
+from carenet.arrival.services import ArrivalRefused
 from carenet.booking.errors import BookingRefused
 from carenet.booking.models import Appointment, NoShowBlockLift
 from carenet.booking.services import appointment_book
+from carenet.booking.tests.factories import NOW, AppointmentFactory, PatientFactory, UserFactory, World
 from carenet.core.errors import NotFound, PermissionDenied, ValidationFailed
 from carenet.messaging.models import InboundMessage, OutboundMessage
 from carenet.messaging.services import inbound_receive
 from carenet.network.models import Clinician
 from carenet.network.tests.factories import FacilityFactory
 from carenet.scheduling.models import Mode, Slot
-
-from .factories import NOW, AppointmentFactory, PatientFactory, UserFactory, World
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status

@@ -24,8 +24,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.models import Patient, User
-from carenet.booking import checkin_policies, errors, selectors
-from carenet.booking.checkin_policies import ArrivalCode, CheckInChannel, VisitFacts
+from carenet.arrival import policies as checkin_policies
+from carenet.arrival import selectors
+from carenet.arrival.policies import ArrivalCode, CheckInChannel, VisitFacts
+from carenet.booking import errors
 from carenet.booking.models import Appointment, CheckInAttempt, NoShowBlockLift
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from carenet.booking import checkin_policies as rules
-from carenet.booking.checkin_policies import ArrivalCode, QuestionFacts, VisitFacts
+from carenet.arrival import policies as rules
+from carenet.arrival.policies import ArrivalCode, QuestionFacts, VisitFacts
 
 START = dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.UTC)
 END = START + dt.timedelta(minutes=15)

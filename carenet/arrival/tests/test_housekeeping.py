@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from carenet.booking.arrival import checkin_attempts_prune
+from carenet.arrival.services import checkin_attempts_prune
 from carenet.booking.models import CheckInAttempt
 from carenet.core import periodic
 
