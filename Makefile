@@ -32,6 +32,7 @@ check: setup
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy .
+	$(UV) run --frozen lint-imports
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 
 test-fast: setup

@@ -198,8 +198,8 @@ def bench_patient(history: int) -> Any:
     from carenet.accounts.models import Patient, User
     from carenet.booking.models import Appointment, Channel
     from carenet.core import clock
-    from carenet.core.demo.identity import pesel
     from carenet.coverage.models import Enrolment
+    from carenet.demo.identity import pesel
     from carenet.scheduling.models import Schedule, Slot
 
     username = f"bench-b4-{history}"

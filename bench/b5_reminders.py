@@ -1,6 +1,6 @@
 """B5 Reminders (SMS-1, SMS-3): day-before reminders for 75,000 visits tomorrow, enqueued by the real service
 (``reminders_enqueue``) and sent by the real ``manage.py db_worker`` processes (with ``manage.py scheduler`` for the
-outbox sweep) through the SMSAPI backend to the fake gateway on loopback (``carenet/messaging/fake_smsapi.py``).
+outbox sweep) through the SMSAPI backend to the fake gateway on loopback (``carenet/dev/fake_smsapi.py``).
 One worker is killed with SIGKILL mid-run and started again.
 
 Reported: enqueue rate, messages sent per second, and beside them the database's raw claim rate — ``SELECT … FOR
@@ -171,7 +171,7 @@ def main() -> None:
     from django.utils import timezone
 
     from carenet.booking.services import reminders_enqueue
-    from carenet.messaging.fake_smsapi import start_in_thread
+    from carenet.dev.fake_smsapi import start_in_thread
     from carenet.messaging.models import OutboundMessage
 
     tomorrow = timezone.localdate() + dt.timedelta(days=1)

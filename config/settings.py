@@ -69,12 +69,13 @@ INSTALLED_APPS = [
     "carenet.scheduling",
     "carenet.clinical",
     "carenet.booking",
+    "carenet.arrival",
     "carenet.messaging",
     "carenet.api",
     "carenet.portal",
     "carenet.web",
     "carenet.staff",
-    "carenet.testbank",
+    "carenet.demo",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,8 @@ CARENET_TEST_BANK_ENABLED = env_bool("CARENET_TEST_BANK_ENABLED", DEBUG)
 if CARENET_TEST_BANK_ENABLED and not DEBUG:
     # Anyone could confirm their identity by typing their own PESEL into the test bank: never outside development.
     raise RuntimeError("CARENET_TEST_BANK_ENABLED must not be on when CARENET_DEBUG is off")
+if CARENET_TEST_BANK_ENABLED:
+    INSTALLED_APPS.append("carenet.dev.testbank")  # development only: refuses to start with DEBUG off
 # The bank's OpenID Connect issuer. Empty with the test bank on: this server's own /dev-bank (as the browser reached
 # it). The client ID and secret default to the test bank's demo client only while the test bank is on.
 CARENET_BANK_OIDC_ISSUER = os.environ.get("CARENET_BANK_OIDC_ISSUER", "")
@@ -310,6 +313,8 @@ CARENET_SMS_WEBHOOK_SECRET = os.environ.get(
     "CARENET_SMS_WEBHOOK_SECRET", "carenet-demo-webhook-secret" if DEBUG else ""
 )
 CARENET_SMS_DEV_INBOX = env_bool("CARENET_SMS_DEV_INBOX", DEBUG)
+if CARENET_SMS_DEV_INBOX:
+    INSTALLED_APPS.append("carenet.dev")  # development only: refuses to start with DEBUG off
 # Delivery reports go here when set (otherwise as configured in the gateway's panel).
 CARENET_SMSAPI_NOTIFY_URL = os.environ.get("CARENET_SMSAPI_NOTIFY_URL", "")
 CARENET_SMSAPI_TIMEOUT = float(os.environ.get("CARENET_SMSAPI_TIMEOUT", "10"))

@@ -14,5 +14,7 @@ STORAGES = {
 CARENET_STAFF_TOTP_REQUIRED = False
 # ACC-5: the tests run the bank identity flow against the local test bank (carenet.testbank).
 CARENET_TEST_BANK_ENABLED = True
+# The development apps behind those two switches (installed by config.settings only when they are on there).
+INSTALLED_APPS += [app for app in ("carenet.dev", "carenet.dev.testbank") if app not in INSTALLED_APPS]  # noqa: F405
 CARENET_BANK_OIDC_CLIENT_ID = CARENET_BANK_OIDC_CLIENT_ID or "carenet-test"  # noqa: F405
 CARENET_BANK_OIDC_CLIENT_SECRET = CARENET_BANK_OIDC_CLIENT_SECRET or "carenet-test-bank-secret"  # noqa: F405

@@ -16,9 +16,12 @@ urlpatterns += i18n_patterns(
     path("", include("carenet.portal.urls")),
     prefix_default_language=False,
 )
+if settings.CARENET_SMS_DEV_INBOX:
+    # SMS-4: the developer inbox of the local gateway (development only: carenet.dev refuses to start in production).
+    urlpatterns.append(path("sms/dev/", include("carenet.dev.urls")))
 if settings.CARENET_TEST_BANK_ENABLED:
     # ACC-5: the local test identity provider (demo and tests only; off in production settings).
-    urlpatterns.append(path("dev-bank/", include("carenet.testbank.urls")))
+    urlpatterns.append(path("dev-bank/", include("carenet.dev.testbank.urls")))
 if settings.DEBUG:
     from django.conf.urls.static import static
 

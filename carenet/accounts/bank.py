@@ -3,7 +3,7 @@
 The client is built lazily from settings on each use (``CARENET_BANK_OIDC_*``): the authorization-code flow with
 ``state``, ``nonce`` and PKCE (S256); the ID token is verified by authlib (signature through the provider's JWKS,
 ``aud``, ``exp``, ``iat``, ``nonce``) and here its ``iss`` is pinned to the configured issuer. Without a configured
-issuer, while the local test bank (:mod:`carenet.testbank`) is enabled, the issuer is this server's own
+issuer, while the local test bank (:mod:`carenet.dev.testbank`) is enabled, the issuer is this server's own
 ``/dev-bank`` address as the browser reached it — so the demo works on any host and port.
 
 The HTTP calls the callback makes (discovery, token, JWKS) all happen in :func:`bank_identity_fetch`, which the

@@ -10,20 +10,9 @@ class BookingConfig(AppConfig):
 
     def ready(self) -> None:
         from carenet.booking import sms
-        from carenet.booking.tasks import (
-            enqueue_checkin_questions,
-            enqueue_day_before_reminders,
-            expire_holds,
-            prune_checkin_attempts,
-            record_no_shows,
-        )
+        from carenet.booking.tasks import enqueue_day_before_reminders, expire_holds
         from carenet.core import periodic
 
         periodic.register("expire-holds", every_seconds=settings.CARENET_HOLD_SWEEP_SECONDS, task=expire_holds)
         periodic.register("day-before-reminders", every_seconds=3600, task=enqueue_day_before_reminders)
-        periodic.register(
-            "checkin-questions", every_seconds=settings.CARENET_CHECKIN_QUESTION_SECONDS, task=enqueue_checkin_questions
-        )
-        periodic.register("no-show-sweep", every_seconds=settings.CARENET_NO_SHOW_SWEEP_SECONDS, task=record_no_shows)
-        periodic.register("prune-checkin-attempts", every_seconds=3600, task=prune_checkin_attempts)
         sms.register()

@@ -20,7 +20,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import translation
 from django.utils.translation import gettext
 from stdnum.pl import nip
 
@@ -30,6 +29,7 @@ from carenet.accounts.selectors import actor_for_user
 from carenet.booking import errors, policies, selectors
 from carenet.booking.errors import BookingRefused, HoldExpired, NotHeld, SlotUnavailable
 from carenet.booking.models import Appointment, Channel
+from carenet.booking.sms_wording import cancellation_text, confirmation_text, reminder_text
 from carenet.clinical.models import Referral
 from carenet.clinical.policies import ReferralFacts, ReferralSource, default_valid_until, referral_usable
 from carenet.core import clock
@@ -41,7 +41,7 @@ from carenet.messaging.models import Channel as MessageChannel
 from carenet.messaging.models import OutboundMessage
 from carenet.messaging.services import OutboxItem, outbox_enqueue, outbox_enqueue_many
 from carenet.network.models import FacilityClosure, Service
-from carenet.scheduling.models import Mode, Slot
+from carenet.scheduling.models import Slot
 
 Status = Appointment.Status
 
@@ -453,77 +453,6 @@ def sms_recipient(patient: Patient) -> str | None:
     if guardian is not None and guardian.mobile:
         return guardian.mobile
     return None
-
-
-def _when(slot: Slot) -> str:
-    return clock.local(slot.starts_at).strftime("%d.%m.%Y %H:%M")
-
-
-def _place(slot: Slot) -> str:
-    if slot.facility_id and slot.facility is not None:
-        city = slot.facility.city.name if slot.facility.city_id else ""
-        return ", ".join(part for part in (slot.facility.name, slot.facility.address, city) if part)
-    return gettext("teleconsultation")
-
-
-def _patient_label(patient: Patient) -> str:
-    return f"{patient.first_name} {patient.last_name[:1]}.".strip()
-
-
-def confirmation_text(appointment: Appointment) -> str:
-    """SMS-1 / SCH-4: the booking confirmation, in Polish, with "reply NIE to cancel"."""
-    slot = appointment.slot
-    with translation.override(settings.LANGUAGE_CODE):
-        parts = [
-            gettext("CareNet: visit booked – %(service)s, %(when)s, %(clinician)s, %(place)s. Patient: %(patient)s")
-            % {
-                "service": appointment.service.name,
-                "when": _when(slot),
-                "clinician": str(slot.clinician),
-                "place": _place(slot),
-                "patient": _patient_label(appointment.patient),
-            }
-        ]
-        if slot.mode == Mode.PHONE:
-            parts.append(gettext("The clinician will call you."))
-        preparation = policies.shorten(appointment.service.preparation, settings.CARENET_SMS_PREPARATION_CHARS)
-        if preparation:
-            parts.append(gettext("Preparation: %(text)s") % {"text": preparation})
-        parts.append(gettext("Reply NIE to cancel the appointment."))
-        return " ".join(parts)
-
-
-def cancellation_text(appointment: Appointment) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return gettext("CareNet: visit cancelled – %(service)s, %(when)s. Patient: %(patient)s") % {
-            "service": appointment.service.name,
-            "when": _when(appointment.slot),
-            "patient": _patient_label(appointment.patient),
-        }
-
-
-def reminder_text(appointment: Appointment) -> str:
-    """SMS-1: the day-before reminder: the room if known, otherwise "go to reception"; phone: "we will call"."""
-    slot = appointment.slot
-    with translation.override(settings.LANGUAGE_CODE):
-        if slot.mode == Mode.PHONE:
-            where = gettext("The clinician will call you.")
-        elif slot.mode == Mode.VIDEO:
-            where = gettext("Join the video consultation in the portal.")
-        elif slot.room_id and slot.room is not None:
-            where = gettext("Room %(room)s.") % {"room": slot.room.number}
-        else:
-            where = gettext("Go to reception.")
-        head = gettext(
-            "CareNet: reminder – visit %(when)s: %(service)s, %(clinician)s, %(place)s. Patient: %(patient)s"
-        ) % {
-            "when": _when(slot),
-            "service": appointment.service.name,
-            "clinician": str(slot.clinician),
-            "place": _place(slot),
-            "patient": _patient_label(appointment.patient),
-        }
-        return " ".join([head, where, gettext("Reply NIE to cancel the appointment.")])
 
 
 def _enqueue_confirmation(appointment: Appointment) -> None:

@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
 from carenet.accounts.models import Patient
-from carenet.booking import arrival, checkin_policies, policies, selectors, services
+from carenet.booking import policies, selectors, services
 from carenet.booking.models import Appointment, SmsCancelPrompt
 from carenet.core import clock
 from carenet.core.errors import ApplicationError
@@ -47,10 +47,6 @@ OUT_OF_RANGE = gettext_noop("CareNet: please reply with a number from 1 to %(cou
 def register() -> None:
     inbound.register("booking-cancel-no", is_no, handle_no, priority=PRIORITY)
     inbound.register("booking-cancel-choice", is_choice, handle_choice, priority=PRIORITY)
-    # CHK-3: TAK answering a check-in question comes first; a patient's TAK nobody else takes (no question asked,
-    # no waiting-list offer …) gets a helpful answer last; an unknown number's TAK the generic fallback.
-    inbound.register("checkin-yes", is_checkin_yes, confirm_arrival, priority=CHECKIN_PRIORITY)
-    inbound.register("checkin-yes-nothing", is_patient_yes, nothing_to_confirm, priority=CHECKIN_NOTHING_PRIORITY)
 
 
 def is_no(context: inbound.InboundContext) -> bool:
@@ -163,71 +159,3 @@ def handle_choice(context: inbound.InboundContext) -> inbound.HandlerResult:
         prompt.answered_at = context.now
         prompt.save(update_fields=["answered_at"])
     return _cancel(patients, visit, context.now)
-
-
-# --- Check-in by SMS: the reply TAK (CHK-3, SMS-1, SMS-2) -----------------------------------------------------
-
-CHECKIN_PRIORITY = 10
-CHECKIN_NOTHING_PRIORITY = 900
-
-ARRIVAL_CONFIRMED = gettext_noop("CareNet: your arrival is confirmed. %(where)s")
-ARRIVAL_ALREADY = gettext_noop("CareNet: your arrival was already confirmed. %(where)s")
-ARRIVAL_TOO_EARLY = gettext_noop(
-    "CareNet: arrival can be confirmed from 15 minutes before the visit (from %(opens)s). Please reply TAK then."
-)
-ARRIVAL_TOO_LATE = gettext_noop(
-    "CareNet: your visit started at %(starts)s, so it cannot be confirmed by SMS any more. Please go to reception."
-)
-NOTHING_TO_CONFIRM = gettext_noop(
-    "CareNet: there is no visit waiting for your confirmation now. We ask about arrival by SMS 15 minutes before "
-    "the visit; you can also confirm at reception or on the check-in page. Call centre: %(phone)s."
-)
-
-
-def is_patient_yes(context: inbound.InboundContext) -> bool:
-    """TAK from a patient's phone that nothing more specific took (an unknown number gets the generic fallback)."""
-    return context.reply.kind == ReplyKind.YES and bool(selectors.patients_for_phone(phone=context.sender))
-
-
-def is_checkin_yes(context: inbound.InboundContext) -> bool:
-    """TAK from a phone that was asked about a visit starting around now."""
-    if context.reply.kind != ReplyKind.YES or not context.sender:
-        return False
-    return bool(
-        selectors.checkin_visits_for_phone(
-            phone=context.sender,
-            since=context.now - dt.timedelta(hours=2),
-            until=context.now + dt.timedelta(minutes=30),
-        )
-    )
-
-
-def confirm_arrival(context: inbound.InboundContext) -> inbound.HandlerResult:
-    """CHK-3: TAK in the window checks the visit in (channel SMS) and answers with the room; otherwise it says
-    why not and changes nothing. The reply is keyed by the inbound message: a webhook delivered again acts once."""
-    result = arrival.sms_confirm_arrival(phone=context.sender, now=context.now)
-    visit = result.appointment
-    with translation.override(settings.LANGUAGE_CODE):
-        if result.answer is arrival.SmsAnswer.CHECKED_IN and visit is not None:
-            reply = gettext(ARRIVAL_CONFIRMED) % {"where": arrival.room_answer(visit)}
-        elif result.answer is arrival.SmsAnswer.ALREADY and visit is not None:
-            reply = gettext(ARRIVAL_ALREADY) % {"where": arrival.room_answer(visit)}
-        elif result.answer is arrival.SmsAnswer.TOO_EARLY and visit is not None:
-            opens = visit.slot.starts_at - checkin_policies.CHECK_IN_LEAD
-            reply = gettext(ARRIVAL_TOO_EARLY) % {"opens": clock.local(opens).strftime("%H:%M")}
-        elif result.answer is arrival.SmsAnswer.TOO_LATE and visit is not None:
-            reply = gettext(ARRIVAL_TOO_LATE) % {"starts": clock.local(visit.slot.starts_at).strftime("%H:%M")}
-        else:
-            reply = _polish(NOTHING_TO_CONFIRM)
-    outcome = f"check-in {result.answer.value}" + (f" for appointment {visit.pk}" if visit is not None else "")
-    return inbound.HandlerResult(outcome=outcome, replies=[reply], patient=result.patient)
-
-
-def nothing_to_confirm(context: inbound.InboundContext) -> inbound.HandlerResult:
-    """TAK with no check-in question (or other conversation) waiting: a helpful answer, nothing changed."""
-    patients = selectors.patients_for_phone(phone=context.sender)
-    return inbound.HandlerResult(
-        outcome="TAK with nothing to confirm",
-        replies=[_polish(NOTHING_TO_CONFIRM)],
-        patient=patients[0] if patients else None,
-    )

@@ -1,6 +1,6 @@
 """The check-in page "jestem" (CHK-4): a patient at the facility confirms their arrival with their mobile number,
 PESEL and the 6-digit code shown on the entrance screen (the premises proof: the code changes every 10 minutes and
-is only visible at the entrance). One call of :func:`carenet.booking.arrival.page_confirm_arrival`, which also
+is only visible at the entrance). One call of :func:`carenet.arrival.services.page_confirm_arrival`, which also
 applies the rate limits (5 attempts per phone and per device an hour; 10 wrong entrance codes per client address an
 hour — the address :func:`carenet.accounts.lockout.client_ip` trusts, so a cookie-rotating client is limited too).
 
@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from carenet.accounts.lockout import client_ip
-from carenet.booking import arrival, checkin_policies
-from carenet.booking import selectors as booking_selectors
+from carenet.arrival import policies as checkin_policies
+from carenet.arrival import selectors as arrival_selectors
+from carenet.arrival import services as arrival
 from carenet.core import clock
 
 DEVICE_COOKIE = "carenet_device"
@@ -123,5 +124,5 @@ def checkin(request: HttpRequest) -> HttpResponse:
 def no_shows_context(*, patients: list[Any], now: Any) -> dict[str, Any]:
     """BKG-5 on "Moje wizyty": how many visits were missed in the last 30 days and any booking block in force
     (specialty, until when) — for the patient and the children they act for."""
-    count, blocks = booking_selectors.no_show_summary(patients=patients, now=now)
+    count, blocks = arrival_selectors.no_show_summary(patients=patients, now=now)
     return {"no_show_count": count, "no_show_blocks": blocks}

@@ -1,6 +1,6 @@
 """Reception's arrival console (CHK-1, CHK-2, CHK-4, CHK-5, BKG-5): the day list of a facility's visits with
 "check in", "refused: late" and "no-show"; the entrance screen with the premises code; a patient's no-show blocks
-with "lift the block". Each action is one call of :mod:`carenet.booking.arrival`.
+with "lift the block". Each action is one call of :mod:`carenet.arrival.services`.
 
 Who: a receptionist works at their own facility; an administrator at any (facility chooser); a call-centre
 operator may look at any facility's day list but records nothing (arrivals are recorded at the desk) and does not
@@ -23,7 +23,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carenet.accounts.models import Patient
 from carenet.accounts.permissions import Action, Scope
-from carenet.booking import arrival, checkin_policies
+from carenet.arrival import policies as checkin_policies
+from carenet.arrival import selectors as arrival_selectors
+from carenet.arrival import services as arrival
 from carenet.booking import selectors as booking_selectors
 from carenet.booking.models import Appointment
 from carenet.core import clock
@@ -95,7 +97,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
     if facility is not None:
         start = (page - 1) * VISITS_PER_PAGE
         found = list(
-            booking_selectors.reception_day_list(facility_id=facility.pk, day=day)[start : start + VISITS_PER_PAGE + 1]
+            arrival_selectors.reception_day_list(facility_id=facility.pk, day=day)[start : start + VISITS_PER_PAGE + 1]
         )
         has_next = len(found) > VISITS_PER_PAGE
         rows = [_row(appointment, now=now, desk=desk) for appointment in found[:VISITS_PER_PAGE]]
@@ -104,7 +106,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
         )
     next_with_visits = None
     if facility is not None and not rows and page == 1:
-        next_with_visits = booking_selectors.reception_next_day_with_visits(facility_id=facility.pk, after=day)
+        next_with_visits = arrival_selectors.reception_next_day_with_visits(facility_id=facility.pk, after=day)
     chooser = _chooser(request)
     query = {"date": day.isoformat(), **({"facility": str(facility.pk)} if chooser and facility else {})}
     context = {
@@ -240,11 +242,11 @@ def patient_no_shows(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.success(request, _("The block is lifted; earlier no-shows no longer count."))
             if not getattr(request, "htmx", False):
                 return redirect("staff:patient", patient_id=person.pk)
-    recent_no_shows, blocks = booking_selectors.no_show_summary(patients=[person], now=clock.now())
+    recent_no_shows, blocks = arrival_selectors.no_show_summary(patients=[person], now=clock.now())
     record_reads(request, patient_ids=[person.pk], what=What.NO_SHOWS)
     context = {
         "patient": person,
-        "blocks": booking_selectors.no_show_blocks_visible(actor=acting_user(request), blocks=blocks),
+        "blocks": arrival_selectors.no_show_blocks_visible(actor=acting_user(request), blocks=blocks),
         "recent_no_shows": recent_no_shows,
         "error": error,
         "lifted": request.method == "POST" and not error,

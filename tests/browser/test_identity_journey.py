@@ -16,8 +16,8 @@ from django.utils import translation
 from carenet.accounts.models import IdentityConfirmation, Patient
 from carenet.api.tests.factories import ContractFactory, TierFactory
 from carenet.core import clock
-from carenet.core.demo.identity import pesel as make_pesel
 from carenet.coverage.models import RosterEntry
+from carenet.demo.identity import pesel as make_pesel
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,8 +12,8 @@ import pytest
 from carenet.accounts.models import User
 from carenet.api.tests.factories import ContractFactory, TierFactory
 from carenet.core import clock
-from carenet.core.demo.identity import pesel as make_pesel
 from carenet.coverage.models import Enrolment, RosterEntry
+from carenet.demo.identity import pesel as make_pesel
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

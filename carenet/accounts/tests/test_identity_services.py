@@ -13,8 +13,8 @@ from carenet.accounts.models import IdentityConfirmation, IdentityRequest, Passw
 from carenet.accounts.tests.factories import PatientFactory, UserFactory
 from carenet.api.tests.factories import FacilityFactory
 from carenet.core import clock
-from carenet.core.demo.identity import pesel as make_pesel
 from carenet.core.errors import Conflict, PermissionDenied, ValidationFailed
+from carenet.demo.identity import pesel as make_pesel
 from carenet.messaging.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db

@@ -16,10 +16,10 @@ from carenet.accounts import policies, services
 from carenet.accounts.models import FirstPassword, Patient, User
 from carenet.api.auth import token_issue
 from carenet.api.tests.factories import ContractFactory, PatientFactory, TierFactory
-from carenet.core.demo.identity import pesel as make_pesel
 from carenet.core.errors import ApplicationError
 from carenet.coverage.models import Enrolment, RosterEntry
 from carenet.coverage.policies import luhn_check_digit
+from carenet.demo.identity import pesel as make_pesel
 from carenet.messaging.models import OutboundMessage
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)

@@ -1,4 +1,4 @@
-"""Housekeeping: old scheduler runs, finished task results and check-in attempts go; recent and unfinished stay."""
+"""Housekeeping: old scheduler runs and finished task results go; recent and unfinished stay."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import pytest
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from carenet.booking.arrival import checkin_attempts_prune
-from carenet.booking.models import CheckInAttempt
 from carenet.core import periodic
 from carenet.core.housekeeping import background_records_prune
 from carenet.core.models import ScheduledRun
@@ -55,14 +53,6 @@ def test_prunes_old_runs_and_finished_results_only() -> None:
     assert background_records_prune(now=NOW) == {"scheduled_runs": 0, "task_results": 0}
 
 
-def test_prunes_checkin_attempts_older_than_a_day() -> None:
-    old = CheckInAttempt.objects.create(phone="+48600100200", device="d1", at=NOW - dt.timedelta(hours=25))
-    recent = CheckInAttempt.objects.create(phone="+48600100200", device="d1", at=NOW - dt.timedelta(minutes=30))
-    assert checkin_attempts_prune(now=NOW) == 1
-    assert list(CheckInAttempt.objects.values_list("pk", flat=True)) == [recent.pk]
-    assert not CheckInAttempt.objects.filter(pk=old.pk).exists()
-
-
-def test_both_jobs_are_scheduled() -> None:
+def test_the_job_is_scheduled() -> None:
     names = {job.name for job in periodic.jobs()}
-    assert {"prune-background-records", "prune-checkin-attempts"} <= names
+    assert "prune-background-records" in names

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from carenet.accounts.models import Patient, User
 from carenet.api.tests.factories import EnrolmentFactory, FacilityFactory, PatientFactory, UserFactory
-from carenet.core.demo import identity
 from carenet.coverage.models import Enrolment
+from carenet.demo import identity
 
 TODAY = dt.date(2026, 3, 10)
 ACTIVATED = dt.date(2026, 1, 1)

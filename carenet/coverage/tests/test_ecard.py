@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 from django.conf import settings
 
-from carenet.core.demo import identity
 from carenet.coverage.policies import (
     EcardStatus,
     ecard_number_valid,
@@ -20,6 +19,7 @@ from carenet.coverage.policies import (
 )
 from carenet.coverage.selectors import ecard_for_patient, ecard_verify
 from carenet.coverage.tests.ecard_world import ACTIVATED, PAID_THROUGH, TODAY, build_ecard_world
+from carenet.demo import identity
 
 SECRET = "test-ecard-secret"
 
@@ -73,7 +73,10 @@ class TestVerification:
         assert check.holder == "Łucja K."
         assert check.tier == world.card_a.tier.name
         assert check.valid_until == PAID_THROUGH
-        assert {f.name for f in dataclasses.fields(check)} == {"valid", "reason", "holder", "tier", "valid_until"}
+        # patient_id is for the read record (issue 10), never shown: the page and the API answer list the rest.
+        shown = {f.name for f in dataclasses.fields(check)} - {"patient_id"}
+        assert shown == {"valid", "reason", "holder", "tier", "valid_until"}
+        assert check.patient_id == world.card_a.patient_id
 
     def test_a_typed_number_needs_no_signature(self) -> None:
         world = build_ecard_world()

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from carenet.dev.fake_smsapi import FakeSmsApiServer, start_in_thread
 from carenet.messaging import inbound
 from carenet.messaging.backends import PermanentSendError, SendResult, TransientSendError
-from carenet.messaging.fake_smsapi import FakeSmsApiServer, start_in_thread
 
 
 @dataclass

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
+from carenet.dev.fake_smsapi import FakeSmsApiServer, start_in_thread
 from carenet.messaging.backends import (
     LocalSmsBackend,
     PermanentSendError,
@@ -17,7 +18,6 @@ from carenet.messaging.backends import (
     TransientSendError,
     get_sms_backend,
 )
-from carenet.messaging.fake_smsapi import FakeSmsApiServer, start_in_thread
 from carenet.messaging.models import LocalSms
 
 TOKEN = "test-token"

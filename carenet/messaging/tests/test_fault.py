@@ -24,7 +24,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
-from carenet.messaging.fake_smsapi import start_in_thread
+from carenet.dev.fake_smsapi import start_in_thread
 from carenet.messaging.models import OutboundMessage
 from carenet.messaging.services import outbox_enqueue
 

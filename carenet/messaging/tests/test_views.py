@@ -1,4 +1,4 @@
-"""The gateway webhooks and the developer inbox (SMS-2, SMS-4, CXL-2)."""
+"""The gateway webhooks (SMS-2, SMS-4, CXL-2)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from carenet.messaging.models import InboundMessage, LocalSms, OutboundMessage
+from carenet.messaging.models import InboundMessage, OutboundMessage
 from carenet.messaging.services import outbox_dispatch_all, outbox_enqueue
 
 pytestmark = pytest.mark.django_db
@@ -79,53 +79,3 @@ def test_delivery_reports_update_status(client: Client) -> None:
     assert response.content == b"OK"
     statuses = dict(OutboundMessage.objects.values_list("key", "status"))
     assert statuses == {"k:1": "delivered", "k:2": "undelivered"}
-
-
-def test_dev_inbox_lists_conversations_and_reply_goes_through_inbound_path(client: Client) -> None:
-    outbox_enqueue(
-        key="booking-confirmation:appointment:1",
-        purpose="booking-confirmation",
-        channel="sms",
-        recipient="500100200",
-        body="CareNet: wizyta 12.01 o 10:00. Aby odwołać, odpowiedz NIE.",
-    )
-    outbox_dispatch_all()
-    response = client.get(reverse("messaging:dev_inbox"))
-    assert response.status_code == 200
-    assert "+48500100200" in response.text
-    conversation = reverse("messaging:dev_conversation", kwargs={"phone": "+48500100200"})
-    response = client.get(conversation)
-    assert "Aby odwołać" in response.text
-    assert "Odpowiedz jako pacjent" in response.text
-
-    response = client.post(conversation, {"text": "co?"})
-    assert response.status_code == 302
-    [inbound] = InboundMessage.objects.all()
-    assert inbound.provider == "local"
-    assert inbound.sender == "+48500100200"
-    assert inbound.handler == "fallback"
-    reply_in = LocalSms.objects.get(direction="in")
-    assert reply_in.in_reply_to is not None
-    # The fallback's answer is in the outbox and reaches the inbox once sent.
-    client.post(reverse("messaging:dev_send_now"), {"next": conversation})
-    response = client.get(conversation)
-    assert "nie rozpoznaliśmy" in response.text
-
-
-def test_dev_inbox_new_conversation_validates_phone(client: Client) -> None:
-    response = client.post(reverse("messaging:dev_inbox"), {"phone": "12", "text": "TAK"})
-    assert response.status_code == 200
-    assert not InboundMessage.objects.exists()
-    response = client.post(reverse("messaging:dev_inbox"), {"phone": "501 000 000", "text": "TAK"})
-    assert response.status_code == 302
-    assert InboundMessage.objects.get().sender == "+48501000000"
-
-
-@override_settings(CARENET_SMS_DEV_INBOX=False)
-def test_dev_inbox_is_404_when_disabled(client: Client) -> None:
-    assert client.get(reverse("messaging:dev_inbox")).status_code == 404
-    assert client.post(reverse("messaging:dev_inbox"), {"phone": "501000000", "text": "x"}).status_code == 404
-    phone_url = reverse("messaging:dev_conversation", kwargs={"phone": "+48500100200"})
-    assert client.post(phone_url, {"text": "TAK"}).status_code == 404
-    assert client.post(reverse("messaging:dev_send_now")).status_code == 404
-    assert not InboundMessage.objects.exists()

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from carenet.api.tests.factories import RoomFactory, make_slot
-from carenet.booking import arrival, checkin_policies
+from carenet.arrival import policies as checkin_policies
+from carenet.arrival import services as arrival
 from carenet.booking.models import Appointment, CheckInAttempt
 from carenet.core import clock
 from carenet.portal.arrival import DEVICE_COOKIE

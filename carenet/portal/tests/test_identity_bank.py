@@ -16,7 +16,7 @@ from django.test import Client, override_settings
 from carenet.accounts.models import IdentityConfirmation, Patient
 from carenet.api.tests.factories import EnrolmentFactory, PatientFactory
 from carenet.core import clock
-from carenet.core.demo.identity import pesel as make_pesel
+from carenet.demo.identity import pesel as make_pesel
 from carenet.portal.tests.booking_world import url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -170,7 +170,7 @@ def test_an_id_token_with_a_bad_signature_is_refused(
     """The token is signed with a key the bank's JWKS does not publish (same key ID): refused, nothing changed."""
     from joserfc.jwk import RSAKey
 
-    from carenet.testbank import views
+    from carenet.dev.testbank import views
 
     published = views.signing_key()
     rogue = RSAKey.generate_key(2048, parameters={"kid": str(published.kid)})

@@ -13,8 +13,8 @@ from django.urls import reverse
 from carenet.accounts.models import FirstPassword, Patient, User
 from carenet.api.tests.factories import ContractFactory, TierFactory, UserFactory
 from carenet.core import clock
-from carenet.core.demo.identity import pesel as make_pesel
 from carenet.coverage.models import RosterEntry
+from carenet.demo.identity import pesel as make_pesel
 from carenet.messaging.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db

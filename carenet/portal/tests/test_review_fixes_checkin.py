@@ -12,7 +12,8 @@ import pytest
 from django.test import Client
 
 from carenet.api.tests.factories import RoomFactory, make_slot
-from carenet.booking import arrival, checkin_policies
+from carenet.arrival import policies as checkin_policies
+from carenet.arrival import services as arrival
 from carenet.booking.models import Appointment, CheckInAttempt
 from carenet.core import clock
 from carenet.portal.tests.booking_world import World, booked, build_world, url

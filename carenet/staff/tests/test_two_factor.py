@@ -25,8 +25,8 @@ from carenet.accounts import two_factor
 from carenet.accounts.models import User
 from carenet.accounts.tests.factories import PatientFactory, UserFactory
 from carenet.accounts.two_factor import Outcome, Step, second_factor_step
-from carenet.core.demo.totp import demo_totp_key, demo_totp_secrets, totp_devices_for_demo_staff
 from carenet.coverage.tests.factories import EnrolmentFactory
+from carenet.demo.totp import demo_totp_key, demo_totp_secrets, totp_devices_for_demo_staff
 from carenet.portal.tests.booking_world import url
 
 pytestmark = pytest.mark.django_db
