@@ -30,17 +30,15 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("CARENET_DEBUG", True)
+# With DEBUG off every secret must be set on its own and be at least 32 bytes long, or CareNet refuses to start
+# (system checks in carenet/core/checks.py, run by manage.py and by config/wsgi.py / config/asgi.py).
 SECRET_KEY = os.environ.get("CARENET_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("CARENET_SECRET_KEY must be set when CARENET_DEBUG is off")
-    SECRET_KEY = "carenet-demo-only-not-secret"  # noqa: S105 - demo default, refused in production above
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = "carenet-demo-only-not-secret"  # noqa: S105 - demo default, refused in production (carenet.E005)
 # PKG-6: the key that signs the E-Karta's QR code. In debug it is derived from SECRET_KEY; in production it must be
 # set on its own, so rotating one key does not silently rotate the other.
 CARENET_ECARD_SECRET = os.environ.get("CARENET_ECARD_SECRET", "")
-if not CARENET_ECARD_SECRET:
-    if not DEBUG:
-        raise RuntimeError("CARENET_ECARD_SECRET must be set when CARENET_DEBUG is off")
+if not CARENET_ECARD_SECRET and DEBUG:
     CARENET_ECARD_SECRET = hashlib.sha256(f"carenet-ecard:{SECRET_KEY}".encode()).hexdigest()
 ALLOWED_HOSTS = env_list("CARENET_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CARENET_CSRF_TRUSTED_ORIGINS", "")
@@ -240,10 +238,8 @@ CARENET_FIRST_PASSWORD_SMS_PER_HOUR = int(os.environ.get("CARENET_FIRST_PASSWORD
 
 # --- Identity confirmation through a bank (ACC-5) ----------------------------------------------------------------
 # The local test identity provider at /dev-bank/ (carenet.testbank): on in the demo and the tests, off in production.
+# Anyone could confirm their identity by typing their own PESEL into the test bank: refused with DEBUG off (E002).
 CARENET_TEST_BANK_ENABLED = env_bool("CARENET_TEST_BANK_ENABLED", DEBUG)
-if CARENET_TEST_BANK_ENABLED and not DEBUG:
-    # Anyone could confirm their identity by typing their own PESEL into the test bank: never outside development.
-    raise RuntimeError("CARENET_TEST_BANK_ENABLED must not be on when CARENET_DEBUG is off")
 # The bank's OpenID Connect issuer. Empty with the test bank on: this server's own /dev-bank (as the browser reached
 # it). The client ID and secret default to the test bank's demo client only while the test bank is on.
 CARENET_BANK_OIDC_ISSUER = os.environ.get("CARENET_BANK_OIDC_ISSUER", "")
@@ -284,11 +280,11 @@ CARENET_CHECKIN_ATTEMPTS_PER_HOUR = int(os.environ.get("CARENET_CHECKIN_ATTEMPTS
 CARENET_CHECKIN_WRONG_CODES_PER_ADDRESS_PER_HOUR = int(
     os.environ.get("CARENET_CHECKIN_WRONG_CODES_PER_ADDRESS_PER_HOUR", "10")
 )
-# CHK-4: the key of the 6-digit premises code shown at each facility's entrance (derived from SECRET_KEY if unset).
-CARENET_PREMISES_CODE_SECRET = (
-    os.environ.get("CARENET_PREMISES_CODE_SECRET", "")
-    or hashlib.sha256(f"carenet-premises:{SECRET_KEY}".encode()).hexdigest()
-)
+# CHK-4: the key of the 6-digit premises code shown at each facility's entrance. Derived from SECRET_KEY only in
+# debug (the demo); with DEBUG off it must be set on its own (carenet.E008, E009).
+CARENET_PREMISES_CODE_SECRET = os.environ.get("CARENET_PREMISES_CODE_SECRET", "")
+if not CARENET_PREMISES_CODE_SECRET and DEBUG:
+    CARENET_PREMISES_CODE_SECRET = hashlib.sha256(f"carenet-premises:{SECRET_KEY}".encode()).hexdigest()
 # CHK-3, CHK-5: how often the check-in questions and the no-show sweep run (seconds).
 CARENET_CHECKIN_QUESTION_SECONDS = int(os.environ.get("CARENET_CHECKIN_QUESTION_SECONDS", "60"))
 CARENET_NO_SHOW_SWEEP_SECONDS = int(os.environ.get("CARENET_NO_SHOW_SWEEP_SECONDS", "300"))
@@ -304,6 +300,7 @@ CARENET_SMSAPI_SENDER = os.environ.get("CARENET_SMSAPI_SENDER", "CareNet")
 CARENET_SMS_WEBHOOK_SECRET = os.environ.get(
     "CARENET_SMS_WEBHOOK_SECRET", "carenet-demo-webhook-secret" if DEBUG else ""
 )
+# The developer inbox (/dev/sms/): refused with DEBUG off (carenet.E001).
 CARENET_SMS_DEV_INBOX = env_bool("CARENET_SMS_DEV_INBOX", DEBUG)
 # Delivery reports go here when set (otherwise as configured in the gateway's panel).
 CARENET_SMSAPI_NOTIFY_URL = os.environ.get("CARENET_SMSAPI_NOTIFY_URL", "")
