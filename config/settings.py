@@ -81,11 +81,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the session limits, which leave a message when they log an expired session out.
+    "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout and absolute limit of login sessions; no-store on every authenticated answer.
+    "carenet.accounts.sessions.SessionLimitMiddleware",
+    "carenet.accounts.sessions.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # The second factor before anything else: an unverified session reaches only the code and enrolment pages.
     "carenet.accounts.two_factor.TwoFactorMiddleware",
     "carenet.accounts.middleware.PasswordChangeRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -170,6 +174,12 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "carenet.accounts.lockout.lockout_response"
 # The client's address: REMOTE_ADDR, or behind our own proxies the address they saw (see CARENET_TRUSTED_PROXY_COUNT).
 AXES_CLIENT_IP_CALLABLE = "carenet.accounts.lockout.client_ip"
+# Login sessions end after this many minutes without a request (staff at shared desks sooner than patients) and
+# at the latest this many hours after the login (carenet.accounts.sessions). API bearer tokens are not sessions.
+CARENET_SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("CARENET_SESSION_IDLE_MINUTES_STAFF", "15"))
+CARENET_SESSION_IDLE_MINUTES_PATIENT = int(os.environ.get("CARENET_SESSION_IDLE_MINUTES_PATIENT", "30"))
+CARENET_SESSION_MAX_HOURS = int(os.environ.get("CARENET_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = CARENET_SESSION_MAX_HOURS * 3600
 # TOTP two-factor (django-otp): required of every staff login unless switched off (the test settings do). Patients
 # may turn it on themselves under "Moje konto". Wrong codes are throttled per device (1 s, 2 s, 4 s, ...) and count
 # as failed logins for the lockout above.
