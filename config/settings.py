@@ -186,6 +186,8 @@ SESSION_COOKIE_AGE = CARENET_SESSION_MAX_HOURS * 3600
 CARENET_STAFF_TOTP_REQUIRED = env_bool("CARENET_STAFF_TOTP_REQUIRED", True)
 OTP_TOTP_ISSUER = os.environ.get("CARENET_TOTP_ISSUER", "CareNet")
 OTP_TOTP_THROTTLE_FACTOR = int(os.environ.get("CARENET_TOTP_THROTTLE_FACTOR", "1"))
+# The back office never shows an authenticator's secret key (or its QR code).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Internationalisation: Polish first, English available ----------------------------------------------------
 LANGUAGE_CODE = "pl"
