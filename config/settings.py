@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
+    "carenet.accounts.throttle.LoginThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -144,7 +145,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    # django-axes' lockout per login and address, then the per-login delay across addresses (before any password).
+    "carenet.accounts.throttle.LoginGuardBackend",
     # ACC-2: the SMS first password, once and within ten minutes; after axes, so failures still count.
     "carenet.accounts.backends.FirstPasswordBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -180,6 +182,15 @@ CARENET_SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("CARENET_SESSION_IDLE_MI
 CARENET_SESSION_IDLE_MINUTES_PATIENT = int(os.environ.get("CARENET_SESSION_IDLE_MINUTES_PATIENT", "30"))
 CARENET_SESSION_MAX_HOURS = int(os.environ.get("CARENET_SESSION_MAX_HOURS", "12"))
 SESSION_COOKIE_AGE = CARENET_SESSION_MAX_HOURS * 3600
+# Per-login throttling across addresses (carenet.accounts.throttle), beside the per-address lockout above: after
+# this many failures of one login within the window, from any addresses, each further attempt for that login waits
+# a doubling delay (1, 2, 4, 8 minutes ... at most the maximum) or is refused without checking the password. An
+# address the login succeeded from within the last days is not delayed, and a success clears the count.
+CARENET_LOGIN_THROTTLE_FREE_FAILURES = int(os.environ.get("CARENET_LOGIN_THROTTLE_FREE_FAILURES", "10"))
+CARENET_LOGIN_THROTTLE_WINDOW_MINUTES = int(os.environ.get("CARENET_LOGIN_THROTTLE_WINDOW_MINUTES", "60"))
+CARENET_LOGIN_THROTTLE_BASE_SECONDS = int(os.environ.get("CARENET_LOGIN_THROTTLE_BASE_SECONDS", "60"))
+CARENET_LOGIN_THROTTLE_MAX_MINUTES = int(os.environ.get("CARENET_LOGIN_THROTTLE_MAX_MINUTES", "15"))
+CARENET_LOGIN_KNOWN_ADDRESS_DAYS = int(os.environ.get("CARENET_LOGIN_KNOWN_ADDRESS_DAYS", "30"))
 # TOTP two-factor (django-otp): required of every staff login unless switched off (the test settings do). Patients
 # may turn it on themselves under "Moje konto". Wrong codes are throttled per device (1 s, 2 s, 4 s, ...) and count
 # as failed logins for the lockout above.

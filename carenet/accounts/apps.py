@@ -6,3 +6,10 @@ class AccountsConfig(AppConfig):
     name = "carenet.accounts"
     label = "accounts"
     verbose_name = _("People and accounts")
+
+    def ready(self) -> None:
+        from carenet.accounts import throttle
+        from carenet.core import periodic
+
+        # The per-login throttle counts failed logins from every door (user_login_failed); its rows expire.
+        periodic.register("prune-login-records", every_seconds=3600, task=throttle.prune_login_records)
