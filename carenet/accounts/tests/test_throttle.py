@@ -29,7 +29,8 @@ MINUTE = dt.timedelta(minutes=1)
 
 
 def address(n: int) -> str:
-    return f"203.0.113.{100 + n}"
+    """A distinct, valid address for each ``n`` (PostgreSQL checks them)."""
+    return f"198.18.{n // 250}.{n % 250 + 1}"
 
 
 def post_login(path: str, username: str, password: str, ip: str) -> tuple[Any, Client]:
