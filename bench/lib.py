@@ -41,8 +41,9 @@ if str(ROOT) not in sys.path:
 BENCH_ENV: dict[str, str] = {
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "CARENET_DEBUG": "false",
-    "CARENET_SECRET_KEY": "carenet-bench-only-not-secret",
+    "CARENET_SECRET_KEY": "carenet-bench-only-not-secret-0123456789",
     "CARENET_ECARD_SECRET": "carenet-bench-ecard-only-not-secret",
+    "CARENET_PREMISES_CODE_SECRET": "carenet-bench-premises-only-not-secret",
     "CARENET_SSL_REDIRECT": "false",
     "CARENET_SECURE_COOKIES": "false",
     "CARENET_BEHIND_PROXY": "false",

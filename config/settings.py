@@ -30,17 +30,15 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("CARENET_DEBUG", True)
+# With DEBUG off every secret must be set on its own and be at least 32 bytes long, or CareNet refuses to start
+# (system checks in carenet/core/checks.py, run by manage.py and by config/wsgi.py / config/asgi.py).
 SECRET_KEY = os.environ.get("CARENET_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("CARENET_SECRET_KEY must be set when CARENET_DEBUG is off")
-    SECRET_KEY = "carenet-demo-only-not-secret"  # noqa: S105 - demo default, refused in production above
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = "carenet-demo-only-not-secret"  # noqa: S105 - demo default, refused in production (carenet.E005)
 # PKG-6: the key that signs the E-Karta's QR code. In debug it is derived from SECRET_KEY; in production it must be
 # set on its own, so rotating one key does not silently rotate the other.
 CARENET_ECARD_SECRET = os.environ.get("CARENET_ECARD_SECRET", "")
-if not CARENET_ECARD_SECRET:
-    if not DEBUG:
-        raise RuntimeError("CARENET_ECARD_SECRET must be set when CARENET_DEBUG is off")
+if not CARENET_ECARD_SECRET and DEBUG:
     CARENET_ECARD_SECRET = hashlib.sha256(f"carenet-ecard:{SECRET_KEY}".encode()).hexdigest()
 ALLOWED_HOSTS = env_list("CARENET_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CARENET_CSRF_TRUSTED_ORIGINS", "")
@@ -85,16 +83,21 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the session limits, which leave a message when they log an expired session out.
+    "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout and absolute limit of login sessions; no-store on every authenticated answer.
+    "carenet.accounts.sessions.SessionLimitMiddleware",
+    "carenet.accounts.sessions.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # The second factor before anything else: an unverified session reaches only the code and enrolment pages.
     "carenet.accounts.two_factor.TwoFactorMiddleware",
     "carenet.accounts.middleware.PasswordChangeRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
+    "carenet.accounts.throttle.LoginThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -145,7 +148,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    # django-axes' lockout per login and address, then the per-login delay across addresses (before any password).
+    "carenet.accounts.throttle.LoginGuardBackend",
     # ACC-2: the SMS first password, once and within ten minutes; after axes, so failures still count.
     "carenet.accounts.backends.FirstPasswordBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -175,12 +179,29 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "carenet.accounts.lockout.lockout_response"
 # The client's address: REMOTE_ADDR, or behind our own proxies the address they saw (see CARENET_TRUSTED_PROXY_COUNT).
 AXES_CLIENT_IP_CALLABLE = "carenet.accounts.lockout.client_ip"
+# Login sessions end after this many minutes without a request (staff at shared desks sooner than patients) and
+# at the latest this many hours after the login (carenet.accounts.sessions). API bearer tokens are not sessions.
+CARENET_SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("CARENET_SESSION_IDLE_MINUTES_STAFF", "15"))
+CARENET_SESSION_IDLE_MINUTES_PATIENT = int(os.environ.get("CARENET_SESSION_IDLE_MINUTES_PATIENT", "30"))
+CARENET_SESSION_MAX_HOURS = int(os.environ.get("CARENET_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = CARENET_SESSION_MAX_HOURS * 3600
+# Per-login throttling across addresses (carenet.accounts.throttle), beside the per-address lockout above: after
+# this many failures of one login within the window, from any addresses, each further attempt for that login waits
+# a doubling delay (1, 2, 4, 8 minutes ... at most the maximum) or is refused without checking the password. An
+# address the login succeeded from within the last days is not delayed, and a success clears the count.
+CARENET_LOGIN_THROTTLE_FREE_FAILURES = int(os.environ.get("CARENET_LOGIN_THROTTLE_FREE_FAILURES", "10"))
+CARENET_LOGIN_THROTTLE_WINDOW_MINUTES = int(os.environ.get("CARENET_LOGIN_THROTTLE_WINDOW_MINUTES", "60"))
+CARENET_LOGIN_THROTTLE_BASE_SECONDS = int(os.environ.get("CARENET_LOGIN_THROTTLE_BASE_SECONDS", "60"))
+CARENET_LOGIN_THROTTLE_MAX_MINUTES = int(os.environ.get("CARENET_LOGIN_THROTTLE_MAX_MINUTES", "15"))
+CARENET_LOGIN_KNOWN_ADDRESS_DAYS = int(os.environ.get("CARENET_LOGIN_KNOWN_ADDRESS_DAYS", "30"))
 # TOTP two-factor (django-otp): required of every staff login unless switched off (the test settings do). Patients
 # may turn it on themselves under "Moje konto". Wrong codes are throttled per device (1 s, 2 s, 4 s, ...) and count
 # as failed logins for the lockout above.
 CARENET_STAFF_TOTP_REQUIRED = env_bool("CARENET_STAFF_TOTP_REQUIRED", True)
 OTP_TOTP_ISSUER = os.environ.get("CARENET_TOTP_ISSUER", "CareNet")
 OTP_TOTP_THROTTLE_FACTOR = int(os.environ.get("CARENET_TOTP_THROTTLE_FACTOR", "1"))
+# The back office never shows an authenticator's secret key (or its QR code).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Internationalisation: Polish first, English available ----------------------------------------------------
 LANGUAGE_CODE = "pl"
@@ -203,8 +224,11 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "script-src": ["'self'", "'unsafe-inline'"],
+        # Scripts only from our own files: no inline script or event handler runs, so injected markup cannot either.
+        "script-src": ["'self'"],
         "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
     }
 }
@@ -245,13 +269,12 @@ CARENET_FIRST_PASSWORD_SMS_PER_HOUR = int(os.environ.get("CARENET_FIRST_PASSWORD
 CARENET_READ_RECORD_KEEP_DAYS = int(os.environ.get("CARENET_READ_RECORD_KEEP_DAYS", "1826"))
 
 # --- Identity confirmation through a bank (ACC-5) ----------------------------------------------------------------
-# The local test identity provider at /dev-bank/ (carenet.testbank): on in the demo and the tests, off in production.
+# The local test identity provider at /dev-bank/ (carenet.dev.testbank): on in the demo and tests, off in production.
+# Anyone could confirm their identity by typing their own PESEL into the test bank: refused with DEBUG off (E002).
 CARENET_TEST_BANK_ENABLED = env_bool("CARENET_TEST_BANK_ENABLED", DEBUG)
-if CARENET_TEST_BANK_ENABLED and not DEBUG:
-    # Anyone could confirm their identity by typing their own PESEL into the test bank: never outside development.
-    raise RuntimeError("CARENET_TEST_BANK_ENABLED must not be on when CARENET_DEBUG is off")
 if CARENET_TEST_BANK_ENABLED:
-    INSTALLED_APPS.append("carenet.dev.testbank")  # development only: refuses to start with DEBUG off
+    # Development only: with DEBUG off the system check carenet.E002 and the app itself refuse to start.
+    INSTALLED_APPS.append("carenet.dev.testbank")
 # The bank's OpenID Connect issuer. Empty with the test bank on: this server's own /dev-bank (as the browser reached
 # it). The client ID and secret default to the test bank's demo client only while the test bank is on.
 CARENET_BANK_OIDC_ISSUER = os.environ.get("CARENET_BANK_OIDC_ISSUER", "")
@@ -292,11 +315,11 @@ CARENET_CHECKIN_ATTEMPTS_PER_HOUR = int(os.environ.get("CARENET_CHECKIN_ATTEMPTS
 CARENET_CHECKIN_WRONG_CODES_PER_ADDRESS_PER_HOUR = int(
     os.environ.get("CARENET_CHECKIN_WRONG_CODES_PER_ADDRESS_PER_HOUR", "10")
 )
-# CHK-4: the key of the 6-digit premises code shown at each facility's entrance (derived from SECRET_KEY if unset).
-CARENET_PREMISES_CODE_SECRET = (
-    os.environ.get("CARENET_PREMISES_CODE_SECRET", "")
-    or hashlib.sha256(f"carenet-premises:{SECRET_KEY}".encode()).hexdigest()
-)
+# CHK-4: the key of the 6-digit premises code shown at each facility's entrance. Derived from SECRET_KEY only in
+# debug (the demo); with DEBUG off it must be set on its own (carenet.E008, E009).
+CARENET_PREMISES_CODE_SECRET = os.environ.get("CARENET_PREMISES_CODE_SECRET", "")
+if not CARENET_PREMISES_CODE_SECRET and DEBUG:
+    CARENET_PREMISES_CODE_SECRET = hashlib.sha256(f"carenet-premises:{SECRET_KEY}".encode()).hexdigest()
 # CHK-3, CHK-5: how often the check-in questions and the no-show sweep run (seconds).
 CARENET_CHECKIN_QUESTION_SECONDS = int(os.environ.get("CARENET_CHECKIN_QUESTION_SECONDS", "60"))
 CARENET_NO_SHOW_SWEEP_SECONDS = int(os.environ.get("CARENET_NO_SHOW_SWEEP_SECONDS", "300"))
@@ -312,6 +335,7 @@ CARENET_SMSAPI_SENDER = os.environ.get("CARENET_SMSAPI_SENDER", "CareNet")
 CARENET_SMS_WEBHOOK_SECRET = os.environ.get(
     "CARENET_SMS_WEBHOOK_SECRET", "carenet-demo-webhook-secret" if DEBUG else ""
 )
+# The developer inbox (/dev/sms/): refused with DEBUG off (carenet.E001).
 CARENET_SMS_DEV_INBOX = env_bool("CARENET_SMS_DEV_INBOX", DEBUG)
 if CARENET_SMS_DEV_INBOX:
     INSTALLED_APPS.append("carenet.dev")  # development only: refuses to start with DEBUG off

@@ -192,3 +192,19 @@ def test_acc5_the_back_office_cannot_raise_the_account_level_without_a_confirmat
     patient.refresh_from_db()
     assert patient.account_level == Patient.Level.BASIC
     assert not patient.identity_confirmations.exists()
+
+
+def test_the_back_office_does_not_show_authenticator_secrets(admin_client: Client) -> None:
+    """Issue 10: an administrator sees a staff member's TOTP device, never its secret key (the second factor)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from carenet.accounts.tests.factories import UserFactory
+
+    device = TOTPDevice.objects.create(user=UserFactory(username="lekarz.totp"), name="CareNet", confirmed=True)
+    page = admin_client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk])).content.decode()
+    assert "lekarz.totp" in page or "CareNet" in page
+    assert device.key not in page
+    listing = admin_client.get(reverse("admin:otp_totp_totpdevice_changelist")).content.decode()
+    assert device.key not in listing
+    config = admin_client.get(reverse("admin:otp_totp_totpdevice_config", args=[device.pk]))
+    assert config.status_code in {403, 404} or device.config_url not in config.content.decode()

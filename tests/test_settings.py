@@ -22,7 +22,8 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_production_refuses_to_start_without_a_secret_key() -> None:
     result = _manage("check", CARENET_DEBUG="false")
     assert result.returncode != 0
-    assert "CARENET_SECRET_KEY must be set" in result.stderr
+    assert "carenet.E005" in result.stderr
+    assert "CARENET_SECRET_KEY is not set" in result.stderr
 
 
 def test_production_passes_the_deployment_checks() -> None:
@@ -34,6 +35,7 @@ def test_production_passes_the_deployment_checks() -> None:
         CARENET_DEBUG="false",
         CARENET_SECRET_KEY="x" * 20 + "production-secret-key-for-the-check-0123456789",
         CARENET_ECARD_SECRET="e" * 20 + "production-ecard-secret-for-the-check-0123456789",
+        CARENET_PREMISES_CODE_SECRET="p" * 20 + "production-premises-secret-for-the-check-0123",
         CARENET_ALLOWED_HOSTS="portal.carenet.example",
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -53,4 +55,13 @@ def test_production_webhook_secret_and_developer_inbox_are_off_by_default() -> N
 def test_production_refuses_to_start_without_an_ecard_secret() -> None:
     result = _manage("check", CARENET_DEBUG="false", CARENET_SECRET_KEY="k" * 60)
     assert result.returncode != 0
-    assert "CARENET_ECARD_SECRET must be set" in result.stderr
+    assert "carenet.E006" in result.stderr
+    assert "CARENET_ECARD_SECRET is not set" in result.stderr
+
+
+def test_production_premises_secret_does_not_derive_from_the_secret_key() -> None:
+    code = "from django.conf import settings; print(repr(settings.CARENET_PREMISES_CODE_SECRET))"
+    result = _manage(
+        "shell", "-c", code, CARENET_DEBUG="false", CARENET_SECRET_KEY="k" * 60, CARENET_ECARD_SECRET="e" * 60
+    )
+    assert result.stdout.strip().splitlines()[-1] == "''", result.stderr

@@ -309,6 +309,39 @@ class PatientRead(models.Model):
         return f"{self.get_what_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
+class LoginThrottle(models.Model):
+    """Failed logins of one login from any address (carenet.accounts.throttle): the per-account progressive delay.
+
+    Keyed on a keyed hash of the login as typed, so a login that does not exist is throttled the same way and no
+    typed-in login is stored."""
+
+    login_hash = models.CharField(_("login (hash)"), max_length=64, unique=True)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    last_failure_at = models.DateTimeField(_("last failure at"))
+
+    class Meta:
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
+
+    def __str__(self) -> str:
+        return f"{self.failures} @ {self.last_failure_at:%Y-%m-%d %H:%M}"
+
+
+class LoginKnownAddress(models.Model):
+    """An address a login recently succeeded from: the per-account delay does not apply there, so an attacker
+    elsewhere cannot keep the patient out (the per-address lockout still does)."""
+
+    key_hash = models.CharField(_("login and address (hash)"), max_length=64, unique=True)
+    last_success_at = models.DateTimeField(_("last success at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("known login address")
+        verbose_name_plural = _("known login addresses")
+
+    def __str__(self) -> str:
+        return f"{self.key_hash[:8]} @ {self.last_success_at:%Y-%m-%d %H:%M}"
+
+
 # The back office's changes to these records are kept with who made them (django-auditlog).
 audit(Patient)
 audit(IdentityConfirmation)

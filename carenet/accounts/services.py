@@ -222,7 +222,7 @@ def first_password_send(*, user: User, now: dt.datetime | None = None) -> FirstP
     """ACC-2: text the patient a new first password (valid 10 minutes, once); earlier unused ones stop working.
 
     At most three such SMS per phone per hour (``too_many_sms``). Only the hash is stored; the plain password
-    exists only in the SMS in the outbox.
+    exists only in the SMS in the outbox, until it is sent or expires (then it is scrubbed from the stored text).
     """
     now = now or clock.now()
     with transaction.atomic():
@@ -264,6 +264,9 @@ def first_password_send(*, user: User, now: dt.datetime | None = None) -> FirstP
             recipient=patient.mobile,
             body=body,
             patient=patient,
+            # Not kept readable in the outbox or the back office: scrubbed once sent, or once it stops working.
+            secret=password,
+            secret_expires_at=first_password.expires_at,
         )
     return first_password
 

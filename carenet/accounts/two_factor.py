@@ -205,7 +205,10 @@ def login_failures_reset(request: HttpRequest, user: Any) -> int:
     themselves (the API token endpoint) call this after the code is accepted."""
     from axes.utils import reset
 
+    from carenet.accounts.throttle import login_success_record
+
     address = getattr(request, "axes_ip_address", None) or client_ip(request)
+    login_success_record(request, user.get_username())  # the per-login delay, and this address now known
     return reset(ip=address, username=user.get_username())
 
 

@@ -4,12 +4,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 
-def refuse_in_production(app: str) -> None:
+def refuse_in_production(app: str, check_id: str) -> None:
     """A development-only app installed with CARENET_DEBUG off stops CareNet from starting: its pages have no
-    login (the SMS inbox shows first passwords and replies as any patient; the test bank confirms anyone)."""
+    login (the SMS inbox shows first passwords and replies as any patient; the test bank confirms anyone). The same
+    refusal as the system check ``check_id`` (``carenet.core.checks``), raised even before the checks run."""
     if not settings.DEBUG:
         raise ImproperlyConfigured(
-            f"{app} is for development only and must not be installed when CARENET_DEBUG is off "
+            f"{check_id}: {app} is for development only and must not be installed when CARENET_DEBUG is off "
             "(switch off CARENET_SMS_DEV_INBOX and CARENET_TEST_BANK_ENABLED)."
         )
 
@@ -23,4 +24,4 @@ class DevConfig(AppConfig):
     verbose_name = _("Development tools")
 
     def ready(self) -> None:
-        refuse_in_production(self.name)
+        refuse_in_production(self.name, "carenet.E001")

@@ -54,6 +54,11 @@ class OutboundMessage(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # A secret in the body (the first SMS password): where it is, until it is scrubbed once sent or expired. Only
+    # its place is kept; after scrubbing the rest of the text stays and these are empty.
+    secret_start = models.PositiveIntegerField(_("secret starts at"), null=True, blank=True)
+    secret_length = models.PositiveIntegerField(_("secret length"), null=True, blank=True)
+    secret_expires_at = models.DateTimeField(_("secret expires at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -62,6 +67,9 @@ class OutboundMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
             models.Index(fields=["status", "lease_until"], name="outbox_lease_idx"),
+            models.Index(
+                fields=["secret_expires_at"], condition=Q(secret_length__isnull=False), name="outbox_secret_idx"
+            ),
         ]
 
     def __str__(self) -> str:

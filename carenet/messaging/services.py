@@ -59,13 +59,18 @@ def outbox_enqueue(
     subject: str = "",
     patient: Patient | None = None,
     send_after: dt.datetime | None = None,
+    secret: str = "",
+    secret_expires_at: dt.datetime | None = None,
 ) -> OutboundMessage:
     """Record a message to send once the caller's transaction commits (SMS-3).
 
     Call it inside the transaction that makes the change the message tells about. ``key`` names the cause
     (``"booking-confirmation:appointment:123"``): the same key again returns the existing message and sends nothing
     new. An SMS recipient that is not a valid phone number is recorded as failed rather than failing the caller.
+    ``secret`` (a first password in ``body``) is scrubbed from the stored body once sent, or once
+    ``secret_expires_at`` passes (:func:`outbox_secrets_scrub_expired`); the rest of the text stays.
     """
+    secret_start = body.find(secret) if secret else -1
     last_error = ""
     status = Status.PENDING
     if channel == Channel.SMS:
@@ -84,6 +89,9 @@ def outbox_enqueue(
         status=status,
         last_error=last_error,
         next_attempt_at=send_after or clock.now(),
+        secret_start=secret_start if secret_start >= 0 else None,
+        secret_length=len(secret) if secret_start >= 0 else None,
+        secret_expires_at=secret_expires_at if secret_start >= 0 else None,
     )
     # Insert first (a key is almost always new): one INSERT in a savepoint, where reading first took a SELECT too.
     try:
@@ -307,6 +315,43 @@ def _mark_sent_many(messages: list[OutboundMessage], *, now: dt.datetime | None)
                     status__in=[Status.DELIVERED, Status.UNDELIVERED],
                     sent_at__isnull=True,
                 ).update(sent_at=batch[-1].sent_at, provider=batch[-1].provider, lease_until=None)
+            for message in batch:
+                if message.secret_length is not None:
+                    _secret_scrub(message)
+
+
+#: What a scrubbed secret reads as in the stored body.
+SCRUBBED = "[***]"
+
+
+def secret_scrubbed(body: str, *, start: int, length: int) -> str:
+    """``body`` without the secret at ``start``: the rest of the text stays as it was."""
+    return body[:start] + SCRUBBED + body[start + length :]
+
+
+def _secret_scrub(message: OutboundMessage) -> None:
+    """The first password is in the patient's phone now (or no longer works): our copy goes."""
+    if message.secret_start is None or message.secret_length is None:
+        return
+    message.body = secret_scrubbed(message.body, start=message.secret_start, length=message.secret_length)
+    message.secret_start = message.secret_length = message.secret_expires_at = None
+    OutboundMessage.objects.filter(pk=message.pk, secret_length__isnull=False).update(
+        body=message.body, secret_start=None, secret_length=None, secret_expires_at=None
+    )
+
+
+def outbox_secrets_scrub_expired(*, now: dt.datetime) -> int:
+    """Scrub the secrets that expired before ``now`` from messages never sent (failed, or still waiting): run hourly.
+    Returns how many messages were scrubbed."""
+    scrubbed = 0
+    with transaction.atomic():
+        expired = OutboundMessage.objects.select_for_update().filter(
+            secret_length__isnull=False, secret_expires_at__lt=now
+        )
+        for message in expired:
+            _secret_scrub(message)
+            scrubbed += 1
+    return scrubbed
 
 
 def _relax_commit_durability() -> None:

@@ -6,7 +6,8 @@ import time
 
 from django_tasks import task
 
-from carenet.messaging.services import outbox_dispatch_due
+from carenet.core import clock
+from carenet.messaging.services import outbox_dispatch_due, outbox_secrets_scrub_expired
 
 # One task run keeps sending while messages are due, but hands the worker back now and then.
 MAX_RUN_SECONDS = 60.0
@@ -27,3 +28,9 @@ def dispatch_outbox() -> int:
         if claimed == 0:
             break
     return total
+
+
+@task()
+def scrub_expired_secrets() -> int:
+    """Hourly: first passwords that expired in messages never sent leave the stored body."""
+    return outbox_secrets_scrub_expired(now=clock.now())

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carenet.accounts import services, two_factor
+from carenet.accounts import services, throttle, two_factor
 from carenet.accounts.two_factor import Outcome, Step
 from carenet.web.access import acting_user, patient_required
 
@@ -135,9 +135,18 @@ def account(request: HttpRequest) -> HttpResponse:
 @patient_required
 @require_POST
 def password_change(request: HttpRequest) -> HttpResponse:
-    """Change the password with the current one; the session stays logged in (and verified)."""
+    """Change the password with the current one; the session stays logged in (and verified). A wrong current
+    password counts as a failed login (lockout and per-login throttle) and is refused while locked."""
+    login = acting_user(request).get_username()
+    refused = throttle.password_recheck_refused(request, login)
+    if refused is not None:
+        return refused
     form = PasswordChangeForm(acting_user(request), request.POST)
     if not form.is_valid():
+        if form.has_error("old_password", "password_incorrect"):
+            refused = throttle.password_recheck_failed(request, login)
+            if refused is not None:
+                return refused
         return _account_page(request, password_form=form, status=400)
     # The service, not form.save(): it also revokes the API tokens (ACC-6).
     user = services.user_password_set(user=form.user, password=form.cleaned_data["new_password1"])

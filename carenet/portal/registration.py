@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from carenet.accounts import services
@@ -76,6 +77,7 @@ class RegistrationForm(forms.Form):
             raise forms.ValidationError(str(exc.message), code=exc.code) from exc
 
 
+@never_cache  # the person's data, before any login
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     """ACC-1: register against the roster; on success the first password goes out by SMS (ACC-2)."""
@@ -106,6 +108,7 @@ def _registered_user(request: HttpRequest) -> User | None:
     return User.objects.filter(pk=user_id, must_change_password=True).first() if user_id else None
 
 
+@never_cache  # the new login and where its first password went
 @require_http_methods(["GET", "POST"])
 def first_password(request: HttpRequest) -> HttpResponse:
     """ACC-2: "we sent you an SMS with the password", and a resend button (at most 3 SMS per phone per hour)."""

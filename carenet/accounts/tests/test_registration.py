@@ -16,11 +16,13 @@ from carenet.accounts import policies, services
 from carenet.accounts.models import FirstPassword, Patient, User
 from carenet.api.auth import token_issue
 from carenet.api.tests.factories import ContractFactory, PatientFactory, TierFactory
+from carenet.core import periodic
 from carenet.core.errors import ApplicationError
 from carenet.coverage.models import Enrolment, RosterEntry
 from carenet.coverage.policies import luhn_check_digit
 from carenet.demo.identity import pesel as make_pesel
 from carenet.messaging.models import OutboundMessage
+from carenet.messaging.services import SCRUBBED, outbox_dispatch_due, outbox_secrets_scrub_expired
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
@@ -323,3 +325,33 @@ def test_acc2_the_sms_password_works_only_on_the_website(roster: RosterEntry) ->
         user.save()
         mine = Client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/appointments")
         assert mine.status_code == 200
+
+
+def test_acc2_the_sms_password_leaves_the_outbox_once_sent(roster: RosterEntry) -> None:
+    """Issue 10: once the gateway has it, the stored message keeps its text but not the password."""
+    user = _register()
+    password = _sms_password(user)
+    original = OutboundMessage.objects.get(purpose="first-password").body
+    with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
+        outbox_dispatch_due()
+    message = OutboundMessage.objects.get(purpose="first-password")
+    assert message.status == OutboundMessage.Status.SENT
+    assert password not in message.body
+    assert message.body == original.replace(password, SCRUBBED)
+    assert message.secret_start is None and message.secret_length is None
+
+
+def test_acc2_an_unsent_sms_password_leaves_the_outbox_once_expired(roster: RosterEntry) -> None:
+    user = _register()
+    password = _sms_password(user)
+    expires = FirstPassword.objects.get().expires_at
+    assert outbox_secrets_scrub_expired(now=expires - dt.timedelta(seconds=1)) == 0
+    assert password in OutboundMessage.objects.get(purpose="first-password").body
+    assert outbox_secrets_scrub_expired(now=expires + dt.timedelta(seconds=1)) == 1
+    message = OutboundMessage.objects.get(purpose="first-password")
+    assert password not in message.body and user.username in message.body
+    assert outbox_secrets_scrub_expired(now=expires + dt.timedelta(hours=1)) == 0
+
+
+def test_acc2_the_hourly_scrub_is_a_periodic_job() -> None:
+    assert any(job.name == "scrub-expired-secrets" and job.every_seconds == 3600 for job in periodic.jobs())

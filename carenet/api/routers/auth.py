@@ -84,7 +84,9 @@ def _second_factor(request: HttpRequest, user: User, otp: str) -> None:
 )
 def token_create(request: HttpRequest, payload: TokenWithOtpIn) -> Status:
     """Log in with the login and password; answers a bearer token for the mobile app (shown once). Repeated
-    failures lock the login for a while (429 `locked_out`, the same for every login); wrong credentials answer 401
+    failures lock the login for a while (429 `locked_out`, the same for every login), and many failures of one
+    login from any addresses make each further attempt wait (429 `throttled` with `Retry-After`, the password not
+    checked); wrong credentials answer 401
     `invalid_credentials`, whether the login exists or not. With two-step login, `otp` carries the app's code
     (401 `otp_required` / `otp_invalid`, 429 `otp_throttled`). The first password sent by SMS is for the website
     only (401 here); an account that must set its own password first gets 403 `password_change_required`."""

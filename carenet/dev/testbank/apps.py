@@ -12,4 +12,4 @@ class TestBankConfig(AppConfig):
     def ready(self) -> None:
         from carenet.dev.apps import refuse_in_production
 
-        refuse_in_production(self.name)
+        refuse_in_production(self.name, "carenet.E002")

@@ -130,6 +130,29 @@ def test_first_login_forces_the_password_change_then_lands_on_my_visits(client: 
     assert user.check_password("moje-wlasne-haslo-42") and not user.must_change_password
 
 
+def test_logging_out_from_the_forced_set_password_page_works() -> None:
+    """The page's "log out" button posts with a CSRF token like every form (it failed with 403 without one)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory(username="pawel.w", must_change_password=True))
+    page = client.get(reverse("portal:set_password")).content.decode()
+    logout_form = re.search(
+        r'<form method="post" action="' + re.escape(reverse("portal:logout")) + r'">(.*?)</form>', page, re.S
+    )
+    assert logout_form is not None
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', logout_form.group(1))
+    assert token is not None, "the log-out form carries no CSRF token"
+    response = client.post(reverse("portal:logout"), {"csrfmiddlewaretoken": token.group(1)})
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_registration_pages_are_not_stored(client: Client, roster: RosterEntry) -> None:
+    """Before any login the registration pages show the person's data and their new login: never cached."""
+    assert "no-store" in client.get(reverse("portal:register"))["Cache-Control"]
+    client.post(reverse("portal:register"), FORM)
+    assert "no-store" in client.get(reverse("portal:first_password"))["Cache-Control"]
+
+
 def test_a_reused_or_expired_sms_password_gets_the_generic_refusal(client: Client, roster: RosterEntry) -> None:
     client.post(reverse("portal:register"), FORM)
     password = _sms_password()

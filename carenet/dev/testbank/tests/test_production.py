@@ -45,10 +45,12 @@ def test_the_test_bank_cannot_be_switched_on_in_production() -> None:
         "CARENET_DEBUG": "false",
         "CARENET_SECRET_KEY": "k" * 60,
         "CARENET_ECARD_SECRET": "e" * 60,
+        "CARENET_PREMISES_CODE_SECRET": "p" * 60,
         "CARENET_TEST_BANK_ENABLED": "true",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode != 0
-    assert "CARENET_TEST_BANK_ENABLED must not be on" in result.stderr
+    assert "carenet.E002" in result.stderr
+    assert "carenet.dev.testbank is for development only" in result.stderr

@@ -1,0 +1,107 @@
+"""Production guardrails: with DEBUG off CareNet refuses to start on a setting that would open a hole.
+
+Registered as Django system checks (Error level, stable ids ``carenet.E0xx``), so ``manage.py check``, ``migrate``
+and the workers refuse; and :func:`refuse_to_start` runs them from ``config/wsgi.py`` / ``config/asgi.py``, since
+gunicorn and uvicorn do not run system checks themselves. With DEBUG on (the demo, development) nothing is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+#: Shortest secret accepted in production, in bytes (a 256-bit key).
+MIN_SECRET_BYTES = 32
+
+#: The secrets that must be at least MIN_SECRET_BYTES long: (setting, check id, required even when empty).
+SECRETS: tuple[tuple[str, str, bool], ...] = (
+    ("SECRET_KEY", "carenet.E005", True),
+    ("CARENET_ECARD_SECRET", "carenet.E006", True),
+    # Empty keeps the SMS gateway webhooks closed (403): allowed; a short one is not.
+    ("CARENET_SMS_WEBHOOK_SECRET", "carenet.E007", False),
+    ("CARENET_PREMISES_CODE_SECRET", "carenet.E008", True),
+)
+
+
+def _setting(name: str) -> Any:
+    try:
+        return getattr(settings, name, None)
+    except ImproperlyConfigured:  # Django refuses to read an empty SECRET_KEY
+        return ""
+
+
+def _switches() -> Iterable[checks.Error]:
+    if _setting("CARENET_SMS_DEV_INBOX"):
+        yield checks.Error(
+            "CARENET_SMS_DEV_INBOX is on with DEBUG off: anyone could read first passwords and answer as a patient.",
+            hint="Unset CARENET_SMS_DEV_INBOX (or set it to false) in production.",
+            id="carenet.E001",
+        )
+    if _setting("CARENET_TEST_BANK_ENABLED"):
+        yield checks.Error(
+            "CARENET_TEST_BANK_ENABLED must not be on with DEBUG off: anyone could confirm their identity by typing "
+            "their own PESEL into the test bank.",
+            hint="Unset CARENET_TEST_BANK_ENABLED and configure the real bank (CARENET_BANK_OIDC_*).",
+            id="carenet.E002",
+        )
+    if not _setting("CARENET_STAFF_TOTP_REQUIRED"):
+        yield checks.Error(
+            "CARENET_STAFF_TOTP_REQUIRED is off with DEBUG off: staff would log in with a password alone.",
+            hint="Unset CARENET_STAFF_TOTP_REQUIRED (it defaults to on).",
+            id="carenet.E003",
+        )
+    if not _setting("AXES_ENABLED"):
+        yield checks.Error(
+            "The login lockout (django-axes) is off with DEBUG off: passwords could be guessed without limit.",
+            hint="Unset CARENET_AXES_ENABLED (it defaults to on).",
+            id="carenet.E004",
+        )
+
+
+def _secrets() -> Iterable[checks.Error]:
+    for name, check_id, required in SECRETS:
+        value = _setting(name) or ""
+        length = len(value.encode() if isinstance(value, str) else bytes(value))
+        if not value and not required:
+            continue
+        env_name = "CARENET_SECRET_KEY" if name == "SECRET_KEY" else name
+        if not value:
+            yield checks.Error(
+                f"{env_name} is not set with DEBUG off.",
+                hint=f"Set {env_name} to a random value of at least {MIN_SECRET_BYTES} bytes "
+                '(python -c "import secrets; print(secrets.token_urlsafe(48))"); each secret on its own.',
+                id="carenet.E009" if name == "CARENET_PREMISES_CODE_SECRET" else check_id,
+            )
+        elif length < MIN_SECRET_BYTES:
+            yield checks.Error(
+                f"{env_name} is {length} bytes long; at least {MIN_SECRET_BYTES} are required with DEBUG off.",
+                hint=f"Set {env_name} to a random value of at least {MIN_SECRET_BYTES} bytes.",
+                id=check_id,
+            )
+
+
+@checks.register("carenet")
+def production_guardrails(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Every refusal, or none when DEBUG is on."""
+    if settings.DEBUG:
+        return []
+    return [*_switches(), *_secrets()]
+
+
+def refuse_to_start() -> None:
+    """For the production entry points (WSGI/ASGI): with DEBUG off, run the system checks and raise
+    ``ImproperlyConfigured`` listing every error, so the server does not start serving."""
+    if settings.DEBUG:
+        return
+    problems = [
+        message
+        for message in checks.run_checks(include_deployment_checks=False)
+        if message.is_serious() and not message.is_silenced()
+    ]
+    if problems:
+        listing = "\n".join(f"- {problem}" for problem in problems)
+        raise ImproperlyConfigured(f"CareNet refuses to start with DEBUG off:\n{listing}")
