@@ -12,7 +12,7 @@ STORAGES = {
 }
 # Two-factor login is switched on per test (the `settings` fixture); the demo and production have it on.
 CARENET_STAFF_TOTP_REQUIRED = False
-# ACC-5: the tests run the bank identity flow against the local test bank (carenet.testbank).
+# ACC-5: the tests run the bank identity flow against the local test bank (carenet.dev.testbank).
 CARENET_TEST_BANK_ENABLED = True
 # The development apps behind those two switches (installed by config.settings only when they are on there).
 INSTALLED_APPS += [app for app in ("carenet.dev", "carenet.dev.testbank") if app not in INSTALLED_APPS]  # noqa: F405

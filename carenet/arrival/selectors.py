@@ -4,12 +4,14 @@ no-show blocks in force (with the visits that caused them)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db.models import QuerySet
 
-from carenet.accounts.models import Patient
+from carenet.accounts.models import Patient, User
+from carenet.accounts.permissions import Action
+from carenet.accounts.selectors import actor_for_user
 from carenet.arrival import policies as arrival_policies
 from carenet.booking import policies as booking_policies
 from carenet.booking.models import Appointment, NoShowBlockLift
@@ -96,6 +98,23 @@ def no_show_summary(*, patients: list[Patient], now: dt.datetime, days: int = 30
             )
         )
     return count, sorted(blocks, key=lambda entry: (entry.patient.pk, entry.specialty.name))
+
+
+def no_show_blocks_visible(*, actor: User, blocks: list[NoShowBlock]) -> list[NoShowBlock]:
+    """The blocks with only the missed visits ``actor`` may see (a receptionist: those at their facility). The
+    block itself stays: the desk must be able to say why a booking of that specialty is refused."""
+    who = actor_for_user(actor)
+    return [
+        replace(
+            block,
+            no_shows=[
+                visit
+                for visit in block.no_shows
+                if who.reaches(Action.APPOINTMENT_VIEW, patient_id=visit.patient_id, facility_id=visit.slot.facility_id)
+            ],
+        )
+        for block in blocks
+    ]
 
 
 def reception_day_list(*, facility_id: int, day: dt.date) -> QuerySet[Appointment]:
