@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 API_PREFIX = "/api/"
@@ -23,9 +24,11 @@ _ANSWERS = {
 }
 
 
-def error_answer(status: int) -> JsonResponse:
+def error_answer(request: HttpRequest, status: int) -> JsonResponse:
     code, message = _ANSWERS.get(status, (f"http_{status}", _("The request failed.")))
-    return JsonResponse({"code": code, "message": str(message)}, status=status)
+    # In the caller's language: outside the view, LocaleMiddleware's choice is no longer in force.
+    with translation.override(translation.get_language_from_request(request)):
+        return JsonResponse({"code": code, "message": str(message)}, status=status)
 
 
 class ApiEdgeMiddleware:
@@ -41,10 +44,10 @@ class ApiEdgeMiddleware:
         try:
             request.body  # noqa: B018 - reading it checks DATA_UPLOAD_MAX_MEMORY_SIZE once, here
         except RequestDataTooBig:
-            return error_answer(413)
+            return error_answer(request, 413)
         response = self.get_response(request)
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
-            answer = error_answer(response.status_code)
+            answer = error_answer(request, response.status_code)
             if response.has_header("Allow"):
                 answer["Allow"] = response["Allow"]
             return answer

@@ -169,6 +169,14 @@ def test_an_unknown_api_path_answers_json_404(world: World, path: str) -> None:
 
 
 @pytest.mark.django_db
+def test_the_edge_answers_speak_the_callers_language() -> None:
+    response = Client(headers={"Accept-Language": "pl"}).get("/api/v1/nothing-here")
+    assert response.json()["message"] == "Nie znaleziono."
+    response = Client(headers={"Accept-Language": "en"}).get("/api/v1/nothing-here")
+    assert response.json()["message"] == "Not found."
+
+
+@pytest.mark.django_db
 def test_a_method_an_operation_does_not_have_answers_json_405() -> None:
     response = Client().put("/api/v1/health", "{}", content_type="application/json")
     assert_error(response, 405, "method_not_allowed")

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 
 from carenet.api.tests.factories import make_slot
@@ -111,7 +112,16 @@ def test_a_nul_in_the_check_in_form_is_a_form_error_and_stores_nothing(
     response = checkin(**data)
     assert response.status_code == 422
     assert field in response.context["form"].errors
+    assert "Remove the control characters from this field." in response.content.decode()
     assert not CheckInAttempt.objects.exists()
+
+
+def test_the_form_error_is_in_polish_on_the_polish_page(world: World, visit: Appointment) -> None:
+    with translation.override("pl"):
+        path = reverse("portal:checkin")
+    patient = world.patient_a
+    response = Client().post(path, {"phone": patient.mobile, "pesel": patient.pesel, "code": "12\x00"})
+    assert "Usuń z tego pola znaki sterujące." in response.content.decode()
 
 
 # --- The staff E-Karta page -------------------------------------------------------------------------------------
