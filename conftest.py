@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -24,3 +25,11 @@ def _default_language_afterwards() -> Iterator[None]:
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def cast(db: None) -> Any:
+    """The role cast (``tests.cast``): a person of every role, visits at two facilities, a free slot."""
+    from tests.cast import build_cast
+
+    return build_cast()

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "carenet.messaging",
     "carenet.api",
     "carenet.portal",
+    "carenet.web",
     "carenet.staff",
     "carenet.testbank",
 ]
@@ -117,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carenet.core.context_processors.carenet",
+                "carenet.web.context_processors.permissions",
             ],
         },
     },
@@ -243,6 +245,9 @@ TASKS = {
 CARENET_FIRST_PASSWORD_MINUTES = int(os.environ.get("CARENET_FIRST_PASSWORD_MINUTES", "10"))
 # At most this many first-password SMS go to one phone number within an hour.
 CARENET_FIRST_PASSWORD_SMS_PER_HOUR = int(os.environ.get("CARENET_FIRST_PASSWORD_SMS_PER_HOUR", "3"))
+# CLN-6, issue 10: every read of patient data is recorded (who, whose, what, when, which door) and kept this many
+# days — five years by default — then purged hourly.
+CARENET_READ_RECORD_KEEP_DAYS = int(os.environ.get("CARENET_READ_RECORD_KEEP_DAYS", "1826"))
 
 # --- Identity confirmation through a bank (ACC-5) ----------------------------------------------------------------
 # The local test identity provider at /dev-bank/ (carenet.testbank): on in the demo and the tests, off in production.

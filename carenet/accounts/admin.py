@@ -4,7 +4,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.forms import PatientAdminForm
-from carenet.accounts.models import IdentityConfirmation, IdentityRequest, PasswordReset, Patient, User
+from carenet.accounts.models import IdentityConfirmation, IdentityRequest, PasswordReset, Patient, PatientRead, User
+from carenet.accounts.permissions import Action
+from carenet.accounts.selectors import actor_for_user
 
 
 @admin.register(User)
@@ -97,3 +99,23 @@ class PasswordResetAdmin(ReadOnlyAdmin):
     search_fields = ["patient__pesel", "patient__last_name", "user__username"]
     list_select_related = ["patient", "reset_by"]
     date_hierarchy = "reset_at"
+
+
+@admin.register(PatientRead)
+class PatientReadAdmin(ReadOnlyAdmin):
+    """CLN-6, issue 10: who read which patient's data — listed for administrators only (the permission table's
+    ``READ_RECORD_AUDIT``), never added, changed or deleted here (rows go only when their keep time is over)."""
+
+    list_display = ["at", "patient", "reader", "role", "facility", "what", "reference", "door"]
+    list_filter = ["role", "door", "what"]
+    search_fields = ["=patient__pesel", "=reader__username"]
+    list_select_related = ["patient", "reader", "facility__city"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "patient", "reader", "role", "facility", "what", "reference", "door"]
+    show_full_result_count = False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return actor_for_user(request.user).can(Action.READ_RECORD_AUDIT)
+
+    def has_view_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return actor_for_user(request.user).can(Action.READ_RECORD_AUDIT)

@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
     name = "carenet.accounts"
     label = "accounts"
     verbose_name = _("People and accounts")
+
+    def ready(self) -> None:
+        from carenet.accounts.tasks import prune_patient_reads
+        from carenet.core import periodic
+
+        periodic.register("prune-patient-reads", every_seconds=3600, task=prune_patient_reads)

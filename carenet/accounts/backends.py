@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from carenet.accounts import services
 from carenet.accounts.models import User
+from carenet.accounts.permissions import Role
 
 
 class FirstPasswordBackend(ModelBackend):
@@ -29,7 +30,7 @@ class FirstPasswordBackend(ModelBackend):
     ) -> User | None:
         if not first_password or not username or not password:
             return None
-        user = User.objects.filter(username=username, role=User.Role.PATIENT).first()
+        user = User.objects.filter(username=username, role=Role.PATIENT, is_superuser=False).first()
         if user is None or not self.user_can_authenticate(user):
             return None
         if services.first_password_use(user=user, password=password):

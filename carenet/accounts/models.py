@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import F, Q
 from django.dispatch import Signal
@@ -16,8 +19,20 @@ from carenet.core.audit import audit
 password_changed = Signal()
 
 
+class UserManager(DjangoUserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        """``createsuperuser`` makes an administrator, not a patient with superuser rights (a superuser counts as an
+        administrator everywhere anyway: ``accounts.permissions.role_of``)."""
+        extra_fields.setdefault("role", User.Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A person who logs in. Patients log in too; their medical identity lives in :class:`Patient`."""
+
+    objects = UserManager()  # type: ignore[misc]
 
     class Role(models.TextChoices):
         PATIENT = "patient", _("patient")
@@ -55,10 +70,6 @@ class User(AbstractUser):
                 violation_error_message=_("Partner-facility staff work at their partner facility."),
             ),
         ]
-
-    @property
-    def is_staff_member(self) -> bool:
-        return self.role != self.Role.PATIENT
 
 
 class Patient(models.Model):
@@ -227,6 +238,75 @@ class PasswordReset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient}: {self.get_channel_display()} {self.reset_at:%Y-%m-%d %H:%M}"
+
+
+class PatientRead(models.Model):
+    """CLN-6, issue 10: one read of a patient's data — who read it (their login, the role they acted in and their
+    facility, copied at the time of the read), whose data, what was read, when and through which door.
+
+    Append-only: rows are written by ``carenet.accounts.reads.patient_reads_record`` and only ever deleted by the
+    retention purge (``CARENET_READ_RECORD_KEEP_DAYS``); the back office shows them read-only. The patient sees the
+    reads of their data (and of their children's) on "Kto oglądał moje dane"."""
+
+    class What(models.TextChoices):
+        PATIENT_SEARCH = "patient_search", _("appeared in a patient search")
+        PATIENT_PAGE = "patient_page", _("patient page")
+        VISIT_LIST = "visit_list", _("list of visits")
+        VISIT = "visit", _("a visit")
+        NO_SHOWS = "no_shows", _("missed visits and blocks")
+        ECARD_CHECK = "ecard_check", _("E-Karta check")
+        API_LIST = "api_list", _("list in the API")
+        API_DETAIL = "api_detail", _("details in the API")
+        IDENTITY = "identity", _("identity confirmation")
+        MEDICAL_RECORD = "medical_record", _("medical record")
+
+    class Door(models.TextChoices):
+        PORTAL = "portal", _("patient portal")
+        STAFF = "staff", _("staff console")
+        API = "api", _("API (mobile app)")
+        SMS = "sms", _("SMS")
+        BACK_OFFICE = "back_office", _("back office")
+
+    # PROTECT: a login that read patient data is deactivated, not deleted, while the record of its reads is kept.
+    # The composite indexes below start with these columns, so the foreign keys need no index of their own.
+    reader = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("read by")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=User.Role.choices)
+    facility = models.ForeignKey(
+        "network.Facility",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("facility"),
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("patient")
+    )
+    what = models.CharField(_("what was read"), max_length=20, choices=What.choices)
+    reference = models.CharField(_("reference"), max_length=40, blank=True)
+    at = models.DateTimeField(_("read at"))
+    door = models.CharField(_("door"), max_length=20, choices=Door.choices)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("read of patient data")
+        verbose_name_plural = _("reads of patient data")
+        indexes = [
+            # The patient's "who viewed my data", latest first.
+            models.Index(fields=["patient", "-at"], name="patient_read_patient_at"),
+            # The retention purge and the back office's date list.
+            models.Index(fields=["at"], name="patient_read_at"),
+            # The back office: one reader's reads, and the filters by role, what and door, latest first.
+            models.Index(fields=["reader", "-at"], name="patient_read_reader_at"),
+            models.Index(fields=["role", "-at"], name="patient_read_role_at"),
+            models.Index(fields=["what", "-at"], name="patient_read_what_at"),
+            models.Index(fields=["door", "-at"], name="patient_read_door_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_what_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 # The back office's changes to these records are kept with who made them (django-auditlog).

@@ -12,6 +12,7 @@ from enum import StrEnum
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.pl import pesel as stdnum_pesel
 
+from carenet.accounts.permissions import Action, Actor
 from carenet.core.dates import age_on
 from carenet.core.phones import InvalidPhoneNumber, is_polish_mobile, normalize_phone
 
@@ -201,6 +202,7 @@ class Feature(StrEnum):
     REHABILITATION = "rehabilitation"
     VISIT_HISTORY = "visit_history"  # past and cancelled visits (at least the last year)
     ECARD = "ecard"
+    READS_OF_MY_DATA = "reads_of_my_data"  # who viewed my data (CLN-6, issue 10)
 
 
 LEVEL_ONE = 1
@@ -250,30 +252,24 @@ class IdentityRefusal(StrEnum):
     TERMS_NOT_SIGNED = "terms_not_signed"
 
 
-#: ACC-5: which roles confirm by which method ("patient" is the patient themself, through their bank).
-IDENTITY_METHOD_ROLES: dict[IdentityMethod, frozenset[str]] = {
-    IdentityMethod.BANK: frozenset({"patient"}),
-    IdentityMethod.CALL_CENTRE: frozenset({"call_centre", "admin"}),
-    IdentityMethod.CONTACT_FORM: frozenset({"call_centre", "admin"}),
-    IdentityMethod.IN_PERSON: frozenset({"receptionist", "admin"}),
-}
-
-#: ACC-6: who resets a patient's password, and the channel it is recorded under.
-PASSWORD_RESET_CHANNELS: dict[str, str] = {
-    "call_centre": "call_centre",
-    "admin": "call_centre",
-    "receptionist": "reception",
+#: ACC-5: the action of the permission table each method needs (the bank: the patient themself).
+IDENTITY_METHOD_ACTIONS: dict[IdentityMethod, Action] = {
+    IdentityMethod.BANK: Action.IDENTITY_CONFIRM_BANK,
+    IdentityMethod.CALL_CENTRE: Action.IDENTITY_CONFIRM_PHONE,
+    IdentityMethod.CONTACT_FORM: Action.IDENTITY_REQUEST_REVIEW,
+    IdentityMethod.IN_PERSON: Action.IDENTITY_CONFIRM_IN_PERSON,
 }
 
 
 def identity_confirmation_refusal(
-    *, method: IdentityMethod, actor_role: str, level: int, document: str, terms_signed: bool
+    *, method: IdentityMethod, actor: Actor, level: int, document: str, terms_signed: bool
 ) -> IdentityRefusal | None:
     """ACC-5: why this confirmation cannot be recorded, or ``None``.
 
-    In order: the actor's role must confirm by this method; an account already at level II is not confirmed
-    again (nothing new is recorded); in person, the checked ID document is recorded and the portal terms signed."""
-    if actor_role not in IDENTITY_METHOD_ROLES[method]:
+    In order: the permission table must let the actor confirm by this method; an account already at level II is
+    not confirmed again (nothing new is recorded); in person, the checked ID document is recorded and the portal
+    terms signed."""
+    if not actor.can(IDENTITY_METHOD_ACTIONS[method]):
         return IdentityRefusal.METHOD_NOT_ALLOWED
     if level >= LEVEL_TWO:
         return IdentityRefusal.ALREADY_CONFIRMED

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts import policies
 from carenet.accounts.models import IdentityConfirmation, IdentityRequest, PasswordReset, Patient, User
+from carenet.accounts.permissions import ANONYMOUS, Action, Actor, Role, role_of
+from carenet.core import clock
 from carenet.core.dates import latest_birth_date_of_age
 from carenet.core.errors import PermissionDenied, ValidationFailed
 
@@ -64,6 +67,77 @@ def minors_q(*, today: dt.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}birth_date__gt": latest_birth_date_of_age(ADULT_AGE, today)})
 
 
+# --- Who is acting (SEC, CLN-6) ---------------------------------------------------------------------------------
+
+_ACTOR_CACHE = "_carenet_actor"
+_PATIENT_CACHE = "_carenet_patient"
+
+
+def actor_for_user(user: Any, *, today: dt.date | None = None) -> Actor:
+    """The :class:`Actor` of a logged-in user (or :data:`ANONYMOUS`): the effective role (a superuser is an
+    administrator), their facility, and for a patient their record, level and the children under 18 they act for;
+    for a clinician, their clinician record. Every door and service asks the permission table about this value.
+
+    Built once per request: the result is kept on the user object the request carries (for the day it was built),
+    so the page, the selectors and the services it calls share it. At most two small queries."""
+    day = today or clock.today()
+    cached = getattr(user, _ACTOR_CACHE, None)
+    if cached is not None and cached[0] == day:
+        return cached[1]
+    actor = _actor_build(user, today=day)
+    if user is not None and getattr(user, "pk", None) is not None:
+        setattr(user, _ACTOR_CACHE, (day, actor))
+    return actor
+
+
+def actor_forget(user: Any) -> None:
+    """Drop the actor kept on ``user`` (after a change of role, facility, level or family within one request)."""
+    for name in (_ACTOR_CACHE, _PATIENT_CACHE):
+        if hasattr(user, name):
+            delattr(user, name)
+
+
+def actor_patient(user: Any) -> Patient | None:
+    """The patient record of a patient's login, as read when its actor was built (no further query)."""
+    actor = actor_for_user(user)
+    if actor.patient_id is None:
+        return None
+    kept = getattr(user, _PATIENT_CACHE, None)
+    if isinstance(kept, Patient) and kept.pk == actor.patient_id:
+        return kept
+    return Patient.objects.get(pk=actor.patient_id)
+
+
+def _actor_build(user: Any, *, today: dt.date) -> Actor:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    role = role_of(role=str(user.role), is_superuser=bool(user.is_superuser))
+    patient_id = level = clinician_id = None
+    children: set[int] = set()
+    if role is Role.PATIENT:
+        family = Patient.objects.filter(Q(user_id=user.pk) | (Q(guardian__user_id=user.pk) & minors_q(today=today)))
+        for person in family:
+            if person.user_id == user.pk:
+                patient_id, level = person.pk, person.account_level
+                setattr(user, _PATIENT_CACHE, person)  # the patient's pages use the record read here
+            else:
+                children.add(person.pk)
+        if patient_id is None:
+            children.clear()  # a patient login without a patient record acts for nobody
+    elif role is Role.CLINICIAN:
+        # The clinician record links to its login (network.Clinician.user, reverse name "clinician").
+        clinician_id = User.objects.filter(pk=user.pk).values_list("clinician__id", flat=True).first()
+    return Actor(
+        user_id=user.pk,
+        role=role,
+        facility_id=user.facility_id,
+        patient_id=patient_id,
+        children_ids=frozenset(children),
+        clinician_id=clinician_id,
+        level=level,
+    )
+
+
 def patients_acting_for(*, patient: Patient, today: dt.date) -> list[Patient]:
     """Whom a logged-in patient may book for: themself, then their children under 18 (SPEC, People and roles)."""
     children = Patient.objects.filter(minors_q(today=today), guardian=patient).order_by("birth_date", "id")
@@ -87,11 +161,10 @@ def patient_feature_check(*, user: User, feature: policies.Feature) -> None:
     """ACC-3, ACC-4 for every front door: a patient whose account is below the level ``feature`` needs gets
     :class:`PermissionDenied` with the stable code ``level_two_required``. Staff are not patients: their own
     role checks apply, not levels."""
-    if not user.is_authenticated or user.role != User.Role.PATIENT:
+    actor = actor_for_user(user)
+    if actor.grant(Action.PORTAL_USE) is None:
         return
-    patient = Patient.objects.filter(user=user).only("account_level").first()
-    level = patient.account_level if patient is not None else 0
-    if not policies.feature_allowed(feature, level=level):
+    if not policies.feature_allowed(feature, level=actor.level or 0):
         raise PermissionDenied(LEVEL_TWO_REQUIRED_MESSAGE, code="level_two_required")
 
 

@@ -24,6 +24,8 @@ from carenet.accounts.models import (
     User,
     password_changed,
 )
+from carenet.accounts.permissions import Action, Role
+from carenet.accounts.selectors import actor_for_user
 from carenet.core import clock
 from carenet.core.dates import age_on
 from carenet.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -183,7 +185,7 @@ def patient_register(
             email=email,
             first_name=first_name,
             last_name=last_name,
-            role=User.Role.PATIENT,
+            role=Role.PATIENT,
             must_change_password=True,
         )
         user.set_unusable_password()
@@ -317,10 +319,6 @@ IDENTITY_REFUSALS = {
 }
 
 
-def _role(user: User) -> str:
-    return User.Role.ADMIN.value if user.is_superuser else str(user.role)
-
-
 def _identity_refused(refusal: policies.IdentityRefusal) -> None:
     message = IDENTITY_REFUSALS[refusal]
     if refusal == policies.IdentityRefusal.ALREADY_CONFIRMED:
@@ -353,7 +351,7 @@ def identity_confirm(
         locked = Patient.objects.select_for_update().get(pk=patient.pk)
         refusal = policies.identity_confirmation_refusal(
             method=identity_method,
-            actor_role=_role(actor),
+            actor=actor_for_user(actor),
             level=locked.account_level,
             document=document,
             terms_signed=terms_signed,
@@ -435,7 +433,7 @@ def _identity_request_open(request_id: int) -> IdentityRequest:
 
 
 def _may_review(actor: User) -> None:
-    if _role(actor) not in policies.IDENTITY_METHOD_ROLES[policies.IdentityMethod.CONTACT_FORM]:
+    if not actor_for_user(actor).can(Action.IDENTITY_REQUEST_REVIEW):
         _identity_refused(policies.IdentityRefusal.METHOD_NOT_ALLOWED)
 
 
@@ -493,7 +491,7 @@ def patient_password_reset(
     devices are removed too, and the record says so. A patient without a login of their own (a child) cannot be
     reset (``no_login``)."""
     now = now or clock.now()
-    channel = policies.PASSWORD_RESET_CHANNELS.get(_role(actor))
+    channel = actor_for_user(actor).channel(Action.PASSWORD_RESET)
     if channel is None:
         raise PermissionDenied(_("Your role does not reset passwords."), code="role_not_allowed")
     if patient.user_id is None:

@@ -34,6 +34,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from carenet.accounts.lockout import API_PREFIX, client_ip, lockout_response
 from carenet.accounts.models import User
+from carenet.accounts.permissions import STAFF_ROLES, role_of
 
 DEVICE_NAME = "CareNet"
 CODE_PATTERN = re.compile(r"\d{6}")
@@ -85,7 +86,10 @@ def safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
 
 
 def is_staff_member(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or getattr(user, "role", User.Role.PATIENT) != User.Role.PATIENT
+    """Whether the login works in the consoles (the permission table's staff roles; a superuser is staff)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return role_of(role=str(user.role), is_superuser=bool(user.is_superuser)) in STAFF_ROLES
 
 
 def confirmed_device(user: Any) -> TOTPDevice | None:

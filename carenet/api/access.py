@@ -1,11 +1,12 @@
-"""Who may act for which patient through the API, and through which channel (BKG-1, CLN-6, SEC).
+"""Who may act for which patient through the API, and through which channel (BKG-1, CLN-6, ACC-7, SEC).
 
-A patient acts for themself and for their children (the patients whose guardian they are). A call-centre operator,
-a receptionist and an administrator act for any patient they name (the booking services then apply the rules of
-their channel, such as a receptionist's own facility). Clinicians and coordinators do not act for patients
-(403 ``role_not_allowed``). Naming a patient one may not act for answers 404, exactly like a patient that does not
-exist. Who may act for whom is decided by :func:`carenet.booking.selectors.access_patient`; this module only adds
-the API's defaults (a patient's own record when none is named) and the channel of each caller.
+Everything here asks the permission table (:mod:`carenet.accounts.permissions`) about the caller's
+:class:`~carenet.accounts.permissions.Actor`: a patient acts for themself and for their children; a call-centre
+operator, a receptionist and an administrator act for any patient they name (the booking services then apply the
+scope of their grant, such as a receptionist's own facility). Roles without a booking grant get 403
+``role_not_allowed``. Naming a patient one may not act for answers 404, exactly like a patient that does not exist.
+A patient whose family has no active package is refused everything but logging out (403 ``package_inactive``,
+ACC-7).
 """
 
 from __future__ import annotations
@@ -14,56 +15,70 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.models import Patient, User
-from carenet.accounts.selectors import minors_q
-from carenet.api.auth import TOKEN, auth_method
+from carenet.accounts.permissions import Action, Actor, Channel
+from carenet.accounts.selectors import actor_for_user
+from carenet.api.auth import TOKEN, auth_method, request_user
 from carenet.booking import selectors as booking_selectors
-from carenet.booking.models import Channel
 from carenet.core import clock
 from carenet.core.errors import NotFound, PermissionDenied, ValidationFailed
-
-#: Staff roles that act for patients, and the channel their bookings record (BKG-1).
-ACTING_STAFF_CHANNELS: dict[str, Channel] = {
-    User.Role.CALL_CENTRE: Channel.CALL_CENTRE,
-    User.Role.RECEPTIONIST: Channel.RECEPTION,
-    # An administrator stands in for the call centre (BKG-1 records the channel and the acting person).
-    User.Role.ADMIN: Channel.CALL_CENTRE,
-}
-
-
-def may_act_for_patients(user: User) -> bool:
-    return user.role == User.Role.PATIENT or user.role in ACTING_STAFF_CHANNELS
-
-
-def channel_for(request: HttpRequest, user: User) -> Channel:
-    """BKG-1: a patient's app books through ``mobile``, the portal's pages (session) through ``portal``; staff
-    through their desk's channel."""
-    if user.role in ACTING_STAFF_CHANNELS:
-        return ACTING_STAFF_CHANNELS[user.role]
-    return Channel.MOBILE if auth_method(request) == TOKEN else Channel.PORTAL
+from carenet.coverage.selectors import package_active_for
 
 
 def role_not_allowed() -> PermissionDenied:
     return PermissionDenied(_("Your role does not act for patients."), code="role_not_allowed")
 
 
+def package_inactive() -> PermissionDenied:
+    return PermissionDenied(
+        _("Your package is not active: the portal is open to patients with an active package (ACC-7)."),
+        code="package_inactive",
+    )
+
+
+def request_actor(request: HttpRequest) -> tuple[User, Actor]:
+    """The caller and their actor. ACC-7: a patient needs an active package (their own or a child's they act for)."""
+    user = request_user(request)
+    actor = actor_for_user(user)
+    if actor.grant(Action.PORTAL_USE) is not None and not package_active_for(
+        patient_ids=actor.family_ids, day=clock.today()
+    ):
+        raise package_inactive()
+    return user, actor
+
+
+def may_act_for_patients(actor: Actor) -> bool:
+    return actor.grant(Action.APPOINTMENT_BOOK) is not None
+
+
+def channel_for(request: HttpRequest, actor: Actor) -> Channel:
+    """BKG-1: a patient's app books through ``mobile``, the portal's pages (session) through ``portal``; staff
+    through their desk's channel."""
+    door = Channel.MOBILE if auth_method(request) == TOKEN else Channel.PORTAL
+    channel = actor.channel(Action.APPOINTMENT_BOOK, door=door)
+    if channel is None:
+        raise role_not_allowed()
+    return channel
+
+
 def access_patient(*, actor: User, patient_id: int | None) -> Patient:
     """The patient ``actor`` acts for: a patient's own record when ``patient_id`` is omitted, else the patient
     named if the actor may act for them (:class:`NotFound` otherwise, as for a patient that does not exist)."""
-    if not may_act_for_patients(actor):
+    who = actor_for_user(actor)
+    if not may_act_for_patients(who):
         raise role_not_allowed()
     if patient_id is None:
-        if actor.role != User.Role.PATIENT:
+        if who.grant(Action.PORTAL_USE) is None:
             raise ValidationFailed(_("Name the patient you act for (patient_id)."), code="patient_id_required")
-        own = Patient.objects.filter(user=actor).first()
-        if own is None:
+        if who.patient_id is None:
             raise NotFound(_("No such patient or appointment."), code="not_found")
-        return own
-    return booking_selectors.access_patient(actor=actor, patient_id=patient_id)
+        patient_id = who.patient_id
+    return booking_selectors.access_patient(actor=actor, patient_id=patient_id, action=Action.APPOINTMENT_BOOK)
 
 
-def family_of(*, actor: User) -> list[Patient]:
+def family_of(*, actor: Actor) -> list[Patient]:
     """A patient's own record and their children's (for "my visits")."""
-    own = Patient.objects.filter(user=actor).first()
-    if own is None:
+    if actor.patient_id is None:
         return []
-    return [own, *Patient.objects.filter(minors_q(today=clock.today()), guardian=own).order_by("pk")]
+    family = {patient.pk: patient for patient in Patient.objects.filter(pk__in=sorted(actor.family_ids))}
+    own = family.pop(actor.patient_id)
+    return [own, *(family[pk] for pk in sorted(family))]

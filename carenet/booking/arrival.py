@@ -24,6 +24,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.models import Patient, User
+from carenet.accounts.permissions import Action
+from carenet.accounts.selectors import actor_for_user
 from carenet.booking import checkin_policies, errors, selectors
 from carenet.booking.checkin_policies import ArrivalCode, CheckInChannel, VisitFacts
 from carenet.booking.models import Appointment, CheckInAttempt, NoShowBlockLift
@@ -51,9 +53,6 @@ ARRIVAL_MESSAGES: dict[ArrivalCode, Promise] = {
     ArrivalCode.NOT_AT_FACILITY: _("This visit does not take place at a facility."),
 }
 
-#: Staff who may lift a no-show block (BKG-5).
-LIFT_ROLES = frozenset({User.Role.CALL_CENTRE, User.Role.RECEPTIONIST, User.Role.ADMIN})
-
 
 class ArrivalRefused(ApplicationError):
     """CHK-1..5: the arrival action breaks a rule; ``code`` is an :class:`ArrivalCode`."""
@@ -64,10 +63,6 @@ class ArrivalRefused(ApplicationError):
     @classmethod
     def of(cls, code: ArrivalCode) -> ArrivalRefused:
         return cls(ARRIVAL_MESSAGES[code], code=code.value)
-
-
-def _role(actor: User) -> str:
-    return User.Role.ADMIN if actor.is_superuser else str(actor.role)
 
 
 def premises_secret() -> bytes:
@@ -97,15 +92,13 @@ def _lock(appointment_id: int) -> Appointment:
 def _check_desk(actor: User, appointment: Appointment) -> None:
     """Reception actions: a receptionist at the visit's facility, or an administrator. A receptionist of another
     facility does not see the visit (404); other roles are refused (403)."""
-    role = _role(actor)
-    if not actor.is_authenticated or not actor.is_active:
+    who = actor_for_user(actor)
+    if not who.is_authenticated:
         raise errors.appointment_not_found()
-    if role == User.Role.ADMIN:
+    if who.reaches(Action.ARRIVAL_RECORD, facility_id=appointment.slot.facility_id):
         return
-    if role == User.Role.RECEPTIONIST:
-        if actor.facility_id is None or actor.facility_id != appointment.slot.facility_id:
-            raise errors.appointment_not_found()
-        return
+    if who.can(Action.ARRIVAL_RECORD):  # a desk of another facility does not see the visit
+        raise errors.appointment_not_found()
     raise PermissionDenied(_("Only reception records arrivals."), code="forbidden")
 
 
@@ -487,7 +480,7 @@ def no_show_block_lift(
     """BKG-5: staff (call centre, reception, administrator) lift a patient's no-show block in a specialty, with a
     reason; the no-shows before the lift stop counting. Recorded with who and when."""
     now = now or clock.now()
-    if not actor.is_authenticated or _role(actor) not in LIFT_ROLES:
+    if not actor_for_user(actor).can(Action.NO_SHOW_LIFT):
         raise PermissionDenied(_("Only the call centre, reception and administrators lift blocks."), code="forbidden")
     reason = " ".join(reason.split())
     if not reason:

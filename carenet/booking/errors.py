@@ -35,6 +35,9 @@ REFUSAL_MESSAGES: dict[RefusalCode, Promise] = {
         "A basic (level I) account may have at most %(limit)s active bookings made in the portal. Confirm your "
         "identity to book more, or call the call centre."
     ),
+    RefusalCode.LEVEL_TWO_REQUIRED: _(
+        "Rehabilitation is booked in the portal once your identity is confirmed (level II); or call the call centre."
+    ),
     RefusalCode.OCCUPATIONAL_REFERRAL_REQUIRED: _(
         "Occupational medicine exams need the employer's referral: the employer's name, NIP and the referral number."
     ),

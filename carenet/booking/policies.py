@@ -14,32 +14,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from carenet.accounts import permissions
+from carenet.accounts.permissions import Action, Actor, Scope
 
-class Channel(StrEnum):
-    """BKG-1: the values of ``booking.models.Channel``."""
-
-    PORTAL = "portal"
-    MOBILE = "mobile"
-    CALL_CENTRE = "call_centre"
-    RECEPTION = "reception"
-    STAFF_CHAT = "staff_chat"
-    SMS = "sms"
-
+#: BKG-1: the channels (one definition, in the permission table's module).
+Channel = permissions.Channel
 
 #: Channels where patients act for themselves (ACC-3 applies there).
 PATIENT_CHANNELS = frozenset({Channel.PORTAL, Channel.MOBILE})
-CALL_CENTRE_CHANNELS = frozenset({Channel.CALL_CENTRE, Channel.STAFF_CHAT})
-
-
-class Role(StrEnum):
-    """The values of ``accounts.User.Role``."""
-
-    PATIENT = "patient"
-    CALL_CENTRE = "call_centre"
-    RECEPTIONIST = "receptionist"
-    CLINICIAN = "clinician"
-    COORDINATOR = "coordinator"
-    ADMIN = "admin"
 
 
 class Stage(StrEnum):
@@ -65,6 +47,7 @@ class RefusalCode(StrEnum):
     PRICE_NOT_ACCEPTED = "price_not_accepted"
     APPOINTMENT_NOT_ACTIVE = "appointment_not_active"
     LEVEL_ONE_NOT_PORTAL = "level_one_not_portal"
+    LEVEL_TWO_REQUIRED = "level_two_required"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +82,6 @@ class BookingFacts:
     slot_starts_at: dt.datetime
     slot_ends_at: dt.datetime
     channel: str
-    actor_role: str
     facility_is_partner: bool = False
     facility_closed: bool = False
     patient_level: int = 2
@@ -116,6 +98,7 @@ class BookingFacts:
     occupational: bool = False
     occupational_data: bool = False
     price_accepted: bool = False
+    rehabilitation: bool = False
     stage: Stage = Stage.BOOK
     limits: BookingLimits = field(default_factory=BookingLimits)
 
@@ -152,6 +135,7 @@ def refusal_for(facts: BookingFacts) -> Refusal | None:
     5. ``age_not_allowed`` — the patient's age on the visit day is outside the service's range (PKG-4);
     6. ``no_show_block`` — two no-shows within 30 days in the slot's specialty block it for 30 days (BKG-5);
     7. ``level_one_cap`` — a level I account has 10 active portal bookings; portal and mobile only (ACC-3);
+       ``level_two_required`` — a level I account books rehabilitation in the portal or the app (ACC-4);
     8. ``occupational_referral_required`` — an occupational exam without the employer's referral data (BKG-6);
     9. ``referral_required`` — the service needs a valid network referral and none is given (BKG-4);
     10. ``limit_used`` — the annual limit is used up and the paid price was not accepted (PKG-5);
@@ -182,6 +166,8 @@ def refusal_for(facts: BookingFacts) -> Refusal | None:
         and facts.active_portal_bookings >= limits.level_one_max_portal_bookings
     ):
         return Refusal(RefusalCode.LEVEL_ONE_CAP, {"limit": str(limits.level_one_max_portal_bookings)})
+    if facts.rehabilitation and facts.patient_level < 2 and facts.channel in PATIENT_CHANNELS:
+        return Refusal(RefusalCode.LEVEL_TWO_REQUIRED)
     if facts.stage is Stage.HOLD:
         return None
     if facts.occupational:
@@ -251,42 +237,26 @@ class ActorProblem(StrEnum):
     FORBIDDEN = "forbidden"  # the role may not book or cancel (clinician, coordinator), or not at that facility
 
 
-@dataclass(frozen=True, slots=True)
-class ActorFacts:
-    """The acting user: their role, whether they are the patient or the patient's guardian, their facility."""
-
-    role: str
-    is_patient_or_guardian: bool = False
-    facility_id: int | None = None
-
-
-def allowed_channels(role: str) -> frozenset[Channel]:
-    """BKG-1: the channels each role books and cancels through."""
-    if role == Role.PATIENT:
-        return PATIENT_CHANNELS
-    if role == Role.CALL_CENTRE:
-        return CALL_CENTRE_CHANNELS
-    if role == Role.RECEPTIONIST:
-        return frozenset({Channel.RECEPTION})
-    if role == Role.ADMIN:
-        return frozenset(Channel) - {Channel.SMS}
-    return frozenset()
-
-
-def actor_problem(actor: ActorFacts, *, channel: str, slot_facility_id: int | None) -> ActorProblem | None:
-    """Whether ``actor`` may book or cancel for the patient through ``channel`` at the slot's facility.
+def actor_problem(
+    actor: Actor, *, action: Action, patient_id: int, channel: str, slot_facility_id: int | None
+) -> ActorProblem | None:
+    """Whether ``actor`` may ``action`` (book or cancel) for the patient through ``channel`` at the slot's facility,
+    as the permission table says (:mod:`carenet.accounts.permissions`).
 
     A patient acts for themselves and their children (portal, mobile); anyone else's patient does not exist for
     them. A call-centre operator acts for any patient (call centre, staff chat); a receptionist only at their own
     facility's slots (reception); an administrator anywhere. Clinicians and coordinators do not book.
     """
-    if actor.role == Role.PATIENT and not actor.is_patient_or_guardian:
-        return ActorProblem.NOT_FOUND
-    if actor.role not in {Role.PATIENT, Role.CALL_CENTRE, Role.RECEPTIONIST, Role.ADMIN}:
+    grant = actor.grant(action)
+    if grant is None:
         return ActorProblem.FORBIDDEN
-    if channel not in allowed_channels(actor.role):
+    if grant.scope is Scope.OWN and patient_id not in actor.family_ids:
+        return ActorProblem.NOT_FOUND
+    if channel not in grant.channels:
         return ActorProblem.CHANNEL_NOT_ALLOWED
-    if actor.role == Role.RECEPTIONIST and (slot_facility_id is None or slot_facility_id != actor.facility_id):
+    if grant.scope is Scope.FACILITY and (slot_facility_id is None or slot_facility_id != actor.facility_id):
+        return ActorProblem.FORBIDDEN
+    if grant.scope is Scope.RELATED:
         return ActorProblem.FORBIDDEN
     return None
 

@@ -1,12 +1,12 @@
 """Reads of appointments (STYLE: every query returning patient data goes through the patient or an access helper).
 
-Visibility of an appointment (:func:`access_appointment`):
+Who sees which appointment is the permission table's ``APPOINTMENT_VIEW`` (:mod:`carenet.accounts.permissions`):
 
-* patient — their own and their children's (``Patient.guardian``);
-* call-centre operator and administrator — any;
-* receptionist — the visits at their facility;
-* clinician — the visits in their own slots;
-* coordinator — none: coordinators see aggregates (BEY-4), not patients' visits.
+* a patient — their own and their children's (under 18, ``Patient.guardian``);
+* a call-centre operator and an administrator — any;
+* a receptionist — the visits at their facility;
+* a clinician — the visits of the patients they have a relationship with: a visit with them (CLN-6);
+* a coordinator, partner-facility staff, anyone else — none.
 
 Anyone else gets :class:`NotFound`, never a hint that the appointment exists.
 """
@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from carenet.accounts.models import Patient, User
-from carenet.accounts.selectors import ADULT_AGE, minors_q
+from carenet.accounts.permissions import Action, Actor, Scope
+from carenet.accounts.selectors import actor_for_user, actor_patient, minors_q
 from carenet.booking import checkin_policies, errors, policies
 from carenet.booking.models import Appointment, NoShowBlockLift
 from carenet.booking.policies import PATIENT_CHANNELS, ActorProblem
 from carenet.core import clock
-from carenet.core.dates import age_on
 from carenet.network.models import Specialty
 from carenet.scheduling.models import Slot
 
@@ -51,25 +51,56 @@ _RELATED = (
 _SLOT_DETAILS = ("clinician", "facility", "facility__city", "room", "specialty")
 
 
+#: Statuses that make a relationship between a clinician and a patient (CLN-6): a visit booked, held to, or held —
+#: not a hold, an expired hold or a cancelled booking.
+RELATIONSHIP_STATUSES = (Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED, Status.NO_SHOW, Status.REFUSED_LATE)
+
+
+def related_patients_q(*, clinician_id: int, prefix: str = "") -> Q:
+    """CLN-6: patients (``prefix`` ``"patient__"`` for related rows) who have a visit with this clinician."""
+    related = Appointment.objects.filter(slot__clinician_id=clinician_id, status__in=RELATIONSHIP_STATUSES).values(
+        "patient_id"
+    )
+    return Q(**{f"{prefix}pk__in": related})
+
+
+def clinician_related_to(*, clinician_id: int, patient_id: int) -> bool:
+    """CLN-6: whether the clinician has had (or has booked) a visit with the patient."""
+    return Appointment.objects.filter(
+        slot__clinician_id=clinician_id, patient_id=patient_id, status__in=RELATIONSHIP_STATUSES
+    ).exists()
+
+
+def _scoped(actor: Actor, action: Action) -> Q | None:
+    """The appointments ``action`` reaches for ``actor`` as a condition, or ``None`` when it reaches none."""
+    scope = actor.scope(action)
+    if scope is None:
+        return None
+    if scope is Scope.ANY:
+        return Q()
+    if scope is Scope.OWN:
+        return Q(patient_id__in=sorted(actor.family_ids))
+    if scope is Scope.FACILITY:
+        return Q(slot__facility_id=actor.facility_id)
+    assert actor.clinician_id is not None  # Actor.can() guarantees it for RELATED
+    return related_patients_q(clinician_id=actor.clinician_id, prefix="patient__")
+
+
 def appointments_visible_to(actor: User) -> QuerySet[Appointment]:
     """Every appointment ``actor`` may see (see the module docstring)."""
-    base = Appointment.objects.all()
-    if not actor.is_authenticated or not actor.is_active:
-        return base.none()
-    role = actor.role
-    if role in (User.Role.CALL_CENTRE, User.Role.ADMIN):
-        return base
-    if role == User.Role.RECEPTIONIST:
-        return base.filter(slot__facility_id=actor.facility_id) if actor.facility_id else base.none()
-    if role == User.Role.CLINICIAN:
-        return base.filter(slot__clinician__user=actor)
-    if role == User.Role.PATIENT:
-        patient_id = Patient.objects.filter(user=actor).values_list("pk", flat=True).first()
-        if patient_id is None:
-            return base.none()
-        children = Q(patient__guardian_id=patient_id) & minors_q(today=clock.today(), prefix="patient__")
-        return base.filter(Q(patient_id=patient_id) | children)
-    return base.none()
+    condition = _scoped(actor_for_user(actor), Action.APPOINTMENT_VIEW)
+    return Appointment.objects.none() if condition is None else Appointment.objects.filter(condition)
+
+
+def appointment_list_visible(
+    *, actor: User, patient: Patient, upcoming: bool, now: dt.datetime
+) -> QuerySet[Appointment]:
+    """:func:`appointment_list_for_patient` narrowed to what ``actor`` may see of this patient's visits: a
+    receptionist sees only the visits at their own facility (the service of a visit elsewhere — psychiatry,
+    gynaecology — is health data); the call centre all of them."""
+    visits = appointment_list_for_patient(patient=patient, upcoming=upcoming, now=now)
+    condition = _scoped(actor_for_user(actor), Action.APPOINTMENT_VIEW)
+    return visits.none() if condition is None else visits.filter(condition)
 
 
 def access_appointment(*, actor: User, appointment_id: int) -> Appointment:
@@ -80,31 +111,30 @@ def access_appointment(*, actor: User, appointment_id: int) -> Appointment:
     return appointment
 
 
-def access_patient(*, actor: User, patient_id: int) -> Patient:
-    """The patient if ``actor`` may book for them: themselves or their child (patients); anyone (call centre,
-    reception — limited to its facility's slots by the booking rules —, admin). Otherwise :class:`NotFound`."""
+def access_patient(*, actor: User, patient_id: int, action: Action = Action.PATIENT_VIEW) -> Patient:
+    """The patient if the table lets ``actor`` do ``action`` for them (by default: open their page): themselves or
+    their child (patients); any (call centre, reception — whose visits elsewhere stay hidden —, admin); the
+    patients a clinician has a visit with (CLN-6). Otherwise :class:`NotFound`, as for a patient that does not
+    exist."""
+    who = actor_for_user(actor)
+    scope = who.scope(action)
+    if scope is Scope.OWN and patient_id == who.patient_id:
+        own = actor_patient(actor)  # read with the actor: no second query
+        if own is not None:
+            return own
     patients = Patient.objects.select_related("guardian")
-    if actor.role == User.Role.PATIENT:
-        patients = patients.filter(Q(user=actor) | (Q(guardian__user=actor) & minors_q(today=clock.today())))
-    elif actor.role not in (User.Role.CALL_CENTRE, User.Role.RECEPTIONIST, User.Role.ADMIN):
+    if scope is None:
         patients = patients.none()
-    patient = patients.filter(pk=patient_id).first() if actor.is_authenticated and actor.is_active else None
+    elif scope is Scope.OWN:
+        patients = patients.filter(pk__in=sorted(who.family_ids))
+    elif scope is Scope.RELATED:
+        assert who.clinician_id is not None  # Actor.can() guarantees it for RELATED
+        patients = patients.filter(related_patients_q(clinician_id=who.clinician_id))
+    # FACILITY on a patient: any patient may come to the desk; their visits are narrowed by APPOINTMENT_VIEW.
+    patient = patients.filter(pk=patient_id).first()
     if patient is None:
         raise errors.actor_error(ActorProblem.NOT_FOUND)
     return patient
-
-
-def actor_is_patient_or_guardian(*, actor: User, patient: Patient) -> bool:
-    """Whether the user is the patient's own login or their guardian's."""
-    if actor.pk is None:
-        return False
-    if patient.user_id == actor.pk:
-        return True
-    return (
-        patient.guardian_id is not None
-        and age_on(patient.birth_date, clock.today()) < ADULT_AGE
-        and Patient.objects.filter(pk=patient.guardian_id, user=actor).exists()
-    )
 
 
 def appointment_list_for_patient(*, patient: Patient, upcoming: bool, now: dt.datetime) -> QuerySet[Appointment]:
@@ -279,6 +309,23 @@ def no_show_summary(*, patients: list[Patient], now: dt.datetime, days: int = 30
             )
         )
     return count, sorted(blocks, key=lambda entry: (entry.patient.pk, entry.specialty.name))
+
+
+def no_show_blocks_visible(*, actor: User, blocks: list[NoShowBlock]) -> list[NoShowBlock]:
+    """The blocks with only the missed visits ``actor`` may see (a receptionist: those at their facility). The
+    block itself stays: the desk must be able to say why a booking of that specialty is refused."""
+    who = actor_for_user(actor)
+    return [
+        replace(
+            block,
+            no_shows=[
+                visit
+                for visit in block.no_shows
+                if who.reaches(Action.APPOINTMENT_VIEW, patient_id=visit.patient_id, facility_id=visit.slot.facility_id)
+            ],
+        )
+        for block in blocks
+    ]
 
 
 def reception_day_list(*, facility_id: int, day: dt.date) -> QuerySet[Appointment]:

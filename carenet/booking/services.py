@@ -25,6 +25,8 @@ from django.utils.translation import gettext
 from stdnum.pl import nip
 
 from carenet.accounts.models import Patient, User
+from carenet.accounts.permissions import Action
+from carenet.accounts.selectors import actor_for_user
 from carenet.booking import errors, policies, selectors
 from carenet.booking.errors import BookingRefused, HoldExpired, NotHeld, SlotUnavailable
 from carenet.booking.models import Appointment, Channel
@@ -332,7 +334,9 @@ def appointment_cancel(
     now = now or clock.now()
     with transaction.atomic():
         visible = selectors.access_appointment(actor=actor, appointment_id=appointment_id)
-        _check_actor_for_slot(actor=actor, patient=visible.patient, channel=channel, slot=visible.slot)
+        _check_actor_for_slot(
+            actor=actor, patient=visible.patient, channel=channel, slot=visible.slot, action=Action.APPOINTMENT_CANCEL
+        )
         return _cancel(visible, actor=actor, channel=channel, now=now)
 
 
@@ -574,15 +578,14 @@ def _check_actor(*, actor: User, patient: Patient, channel: str, slot_id: int) -
     _check_actor_for_slot(actor=actor, patient=patient, channel=channel, slot=slot)
 
 
-def _check_actor_for_slot(*, actor: User, patient: Patient, channel: str, slot: Slot) -> None:
-    """BKG-1: may ``actor`` book or change ``slot`` for ``patient`` through ``channel``."""
+def _check_actor_for_slot(
+    *, actor: User, patient: Patient, channel: str, slot: Slot, action: Action = Action.APPOINTMENT_BOOK
+) -> None:
+    """BKG-1: may ``actor`` book (or cancel) ``slot`` for ``patient`` through ``channel`` — the permission table."""
     _check_channel(channel)
-    facts = policies.ActorFacts(
-        role=actor.role if actor.is_authenticated and actor.is_active else "",
-        is_patient_or_guardian=selectors.actor_is_patient_or_guardian(actor=actor, patient=patient),
-        facility_id=actor.facility_id,
+    problem = policies.actor_problem(
+        actor_for_user(actor), action=action, patient_id=patient.pk, channel=channel, slot_facility_id=slot.facility_id
     )
-    problem = policies.actor_problem(facts, channel=channel, slot_facility_id=slot.facility_id)
     if problem is not None:
         raise errors.actor_error(problem)
 
@@ -742,7 +745,6 @@ def _facts(
         slot_starts_at=slot.starts_at,
         slot_ends_at=slot.ends_at,
         channel=channel,
-        actor_role=actor.role,
         facility_is_partner=bool(slot.facility is not None and slot.facility.is_partner),
         facility_closed=_facility_closed(slot),
         patient_level=patient.account_level,
@@ -762,6 +764,7 @@ def _facts(
         referral_valid=referral_valid,
         occupational=service.occupational,
         occupational_data=occupational_data,
+        rehabilitation=service.kind == Service.Kind.REHABILITATION,
         price_accepted=accept_price,
         stage=stage,
         limits=limits,

@@ -313,9 +313,6 @@ def _with_exhausted(decision: CoverageDecision, exhausted: _PoolState | None) ->
 
 # --- E-Karta (PKG-6) -------------------------------------------------------------------------------------------
 
-#: PKG-6: who verifies a card — reception, the call centre, administrators and partner-facility staff. Values of
-#: ``accounts.User.Role``, kept as strings because policies import no Django.
-ECARD_VERIFIER_ROLES = frozenset({"receptionist", "call_centre", "admin", "partner_staff"})
 
 #: An E-Karta number: ten digits, the last a Luhn check digit.
 ECARD_NUMBER_LENGTH = 10

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -117,6 +117,15 @@ def enrolment_active_on(*, patient: Patient, day: dt.date) -> Enrolment | None:
         .order_by("-tier__rank", "-activated_on", "-id")
         .first()
     )
+
+
+def package_active_for(*, patient_ids: Iterable[int], day: dt.date) -> bool:
+    """ACC-7: whether any of these patients (an account holder and the children they act for) has a package in
+    force on ``day`` (PKG-3: from its activation through its last paid day). One query."""
+    ids = sorted(set(patient_ids))
+    if not ids:
+        return False
+    return Enrolment.objects.filter(patient_id__in=ids, activated_on__lte=day, paid_through__gte=day).exists()
 
 
 def limit_use_for(*, enrolment: Enrolment, day: dt.date) -> dict[str, int]:
@@ -245,6 +254,8 @@ class EcardCheck:
     holder: str | None = None
     tier: str | None = None
     valid_until: dt.date | None = None
+    #: Whose card it is — never shown; the door records the check as a read of that patient's data.
+    patient_id: int | None = None
 
 
 def ecard_for_patient(*, patient: Patient, day: dt.date) -> Enrolment | None:
@@ -293,4 +304,5 @@ def ecard_verify(*, number: str, signature: str | None, day: dt.date) -> EcardCh
         holder=ecard_holder_label(first_name=enrolment.patient.first_name, last_name=enrolment.patient.last_name),
         tier=enrolment.tier.name,
         valid_until=enrolment.paid_through,
+        patient_id=enrolment.patient_id,
     )

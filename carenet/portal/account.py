@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carenet.accounts import services, two_factor
 from carenet.accounts.two_factor import Outcome, Step
-from carenet.portal.access import acting_user, patient_required
+from carenet.web.access import acting_user, patient_required
 
 
 class CodeForm(forms.Form):

@@ -35,7 +35,7 @@ from carenet.core import clock
 from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import EcardStatus, ecard_sign, ecard_status
 from carenet.coverage.selectors import ecard_for_patient
-from carenet.portal.access import level_two_required
+from carenet.web.access import level_two_required
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "coverage" / "fonts"
 FONT = "DejaVuSans"

@@ -25,7 +25,7 @@ from carenet.accounts.policies import BANK_MIN_AGE, IdentityRefusal
 from carenet.core import clock
 from carenet.core.dates import age_on
 from carenet.core.errors import ApplicationError
-from carenet.portal.access import patient_required
+from carenet.web.access import patient_required
 
 logger = logging.getLogger(__name__)
 

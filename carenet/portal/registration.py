@@ -20,8 +20,10 @@ from django.views.decorators.http import require_http_methods
 
 from carenet.accounts import services
 from carenet.accounts.models import User
+from carenet.accounts.permissions import Action
+from carenet.accounts.selectors import actor_for_user
 from carenet.core.errors import ApplicationError, ValidationFailed
-from carenet.portal.access import acting_user
+from carenet.web.access import acting_user
 
 #: The session remembers whom this browser just registered, so only it may ask for the SMS again.
 SESSION_KEY = "carenet_registered_user"
@@ -132,7 +134,7 @@ def set_password(request: HttpRequest) -> HttpResponse:
     other session changes it with the current one — "Moje konto" for a patient, the staff password page."""
     user = acting_user(request)
     if not user.must_change_password:
-        if user.role == User.Role.PATIENT:
+        if actor_for_user(user).can(Action.PORTAL_USE):
             return redirect(reverse("portal:account") + "#password-change")
         return redirect("staff:password_change")
     form = SetPasswordForm(user, request.POST or None)
@@ -141,7 +143,7 @@ def set_password(request: HttpRequest) -> HttpResponse:
         update_session_auth_hash(request, user)
         request.session.pop(SESSION_KEY, None)
         messages.success(request, _("Your password is set. Use it from now on."))
-        return redirect("portal:visits" if user.role == User.Role.PATIENT else "staff:dashboard")
+        return redirect("portal:visits" if actor_for_user(user).can(Action.PORTAL_USE) else "staff:dashboard")
     return render(request, "portal/registration/set_password.html", {"form": form})
 
 

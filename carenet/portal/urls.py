@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from carenet.portal import account, arrival, ecard, identity, registration, views, visits
+from carenet.portal import account, arrival, ecard, identity, reads, registration, views, visits
 
 app_name = "portal"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path(_("account/password/"), account.password_change, name="password_change"),
     path(_("account/two-step-login/"), account.two_factor_enable, name="two_factor_enable"),
     path(_("account/two-step-login/off/"), account.two_factor_disable, name="two_factor_disable"),
+    path(_("who-viewed-my-data/"), reads.reads_of_my_data, name="reads_of_my_data"),
     path(_("register/"), registration.register, name="register"),
     path(_("first-password/"), registration.first_password, name="first_password"),
     path(_("set-password/"), registration.set_password, name="set_password"),

@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from carenet.accounts import selectors as account_selectors
-from carenet.accounts.models import Patient, User
+from carenet.accounts.models import Patient
+from carenet.accounts.permissions import Action
 from carenet.accounts.policies import Feature
+from carenet.accounts.selectors import actor_for_user
 from carenet.booking import policies as booking_policies
 from carenet.booking import selectors as booking_selectors
 from carenet.booking import services as booking_services
@@ -28,7 +30,6 @@ from carenet.booking.offers import Offer
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
 from carenet.core.http import HtmxHttpRequest
-from carenet.portal.access import acting_user, patient_required
 from carenet.portal.arrival import no_shows_context as arrival_no_shows_context
 from carenet.portal.booking_flow import (
     FACILITY_FIELD_TEMPLATE,
@@ -42,6 +43,8 @@ from carenet.portal.booking_flow import (
     search_context,
 )
 from carenet.portal.forms import SlotSearchForm
+from carenet.web.access import acting_user, patient_required
+from carenet.web.reads import What, record_reads
 
 PAST_VISITS_PER_PAGE = 10
 
@@ -53,8 +56,7 @@ class PatientLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
-        user = self.request.user
-        if getattr(user, "role", None) == User.Role.PATIENT:
+        if actor_for_user(self.request.user).can(Action.PORTAL_USE):
             return reverse("portal:visits")
         return reverse("staff:dashboard")
 
@@ -150,6 +152,8 @@ def visits(request: HttpRequest) -> HttpResponse:
         "history_allowed": history_allowed,
     }
     context |= arrival_no_shows_context(patients=family, now=now)  # BKG-5: no-show count and blocks
+    # A guardian reading the children's visits is recorded (the patient's own reads are not).
+    record_reads(request, patient_ids=[person.pk for person in family], what=What.VISIT_LIST)
     return render(request, "portal/visits.html", context)
 
 
@@ -170,6 +174,7 @@ def _access(request: HttpRequest, appointment_id: int) -> Appointment:
     )
     if history and not account_selectors.patient_may_use(patient=_patient(request), feature=Feature.VISIT_HISTORY):
         raise _LevelTwoRequired
+    record_reads(request, patient_ids=[appointment.patient_id], what=What.VISIT, reference=appointment.pk)
     return appointment
 
 

@@ -11,8 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from carenet.accounts import services
-from carenet.portal.access import acting_user
-from carenet.staff.views import staff_required
+from carenet.web.access import acting_user, staff_required
 
 
 @staff_required()

@@ -12,10 +12,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from carenet.accounts.permissions import Action
 from carenet.core import clock
-from carenet.coverage.policies import ECARD_VERIFIER_ROLES
 from carenet.coverage.selectors import EcardCheck, EcardRefusal, ecard_verify
-from carenet.staff.views import staff_required
+from carenet.web.access import staff_required
+from carenet.web.reads import What, record_reads
 
 NUMBER_MAX_LENGTH = 32
 SIGNATURE_MAX_LENGTH = 128
@@ -33,7 +34,7 @@ def refusal_text(reason: str | None) -> str:
 
 
 @require_GET
-@staff_required(roles=ECARD_VERIFIER_ROLES)
+@staff_required(Action.ECARD_VERIFY)
 def ecard_verify_page(request: HttpRequest) -> HttpResponse:
     """PKG-6: type a card number or open a scanned QR code → valid / invalid, whose, until when."""
     number = request.GET.get("number", "").strip()[:NUMBER_MAX_LENGTH]
@@ -41,6 +42,8 @@ def ecard_verify_page(request: HttpRequest) -> HttpResponse:
     check: EcardCheck | None = None
     if number:
         check = ecard_verify(number=number, signature=signature, day=clock.today())
+        if check.patient_id is not None:
+            record_reads(request, patient_ids=[check.patient_id], what=What.ECARD_CHECK)
     return render(
         request,
         "staff/ecard_verify.html",

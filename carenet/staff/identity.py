@@ -16,15 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carenet.accounts import policies, services
 from carenet.accounts import selectors as account_selectors
 from carenet.accounts.models import Patient
+from carenet.accounts.permissions import Action
 from carenet.booking import selectors as booking_selectors
 from carenet.core.errors import ApplicationError, NotFound
-from carenet.portal.access import acting_user
-from carenet.staff.views import staff_required
-
-CALL_CENTRE_ROLES = policies.IDENTITY_METHOD_ROLES[policies.IdentityMethod.CALL_CENTRE]
-REVIEW_ROLES = policies.IDENTITY_METHOD_ROLES[policies.IdentityMethod.CONTACT_FORM]
-IN_PERSON_ROLES = policies.IDENTITY_METHOD_ROLES[policies.IdentityMethod.IN_PERSON]
-RESET_ROLES = frozenset(policies.PASSWORD_RESET_CHANNELS)
+from carenet.web.access import acting_user, staff_required
+from carenet.web.reads import What, record_reads
 
 
 class CallCentreConfirmForm(forms.Form):
@@ -69,9 +65,11 @@ class ReviewForm(forms.Form):
 
 def _person(request: HttpRequest, patient_id: int) -> Patient:
     try:
-        return booking_selectors.access_patient(actor=acting_user(request), patient_id=patient_id)
+        person = booking_selectors.access_patient(actor=acting_user(request), patient_id=patient_id)
     except NotFound as error:
         raise Http404 from error
+    record_reads(request, patient_ids=[person.pk], what=What.IDENTITY)
+    return person
 
 
 def _confirm(
@@ -104,14 +102,14 @@ def _confirm(
     return render(request, "staff/identity/confirm.html", context, status=status)
 
 
-@staff_required(roles=CALL_CENTRE_ROLES)
+@staff_required(Action.IDENTITY_CONFIRM_PHONE)
 @require_http_methods(["GET", "POST"])
 def confirm_by_phone(request: HttpRequest, patient_id: int) -> HttpResponse:
     """ACC-5: the call-centre operator confirms the identity after asking the verification questions."""
     return _confirm(request, patient_id, method=policies.IdentityMethod.CALL_CENTRE, form_class=CallCentreConfirmForm)
 
 
-@staff_required(roles=IN_PERSON_ROLES)
+@staff_required(Action.IDENTITY_CONFIRM_IN_PERSON)
 @require_http_methods(["GET", "POST"])
 def confirm_in_person(request: HttpRequest, patient_id: int) -> HttpResponse:
     """ACC-5: reception confirms the identity: document checked, portal terms signed."""
@@ -127,7 +125,7 @@ class PasswordResetForm(forms.Form):
     )
 
 
-@staff_required(roles=RESET_ROLES)
+@staff_required(Action.PASSWORD_RESET)
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest, patient_id: int) -> HttpResponse:
     """ACC-6: a new SMS first password for a patient who lost theirs; they set their own at the next login. The
@@ -152,7 +150,7 @@ def password_reset(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(request, "staff/identity/password_reset.html", context, status=422 if error else 200)
 
 
-@staff_required(roles=REVIEW_ROLES)
+@staff_required(Action.IDENTITY_REQUEST_REVIEW)
 def queue(request: HttpRequest) -> HttpResponse:
     """ACC-5: the contact-form requests waiting for review (oldest first), and the latest reviewed ones."""
     context = {
@@ -162,7 +160,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/identity/queue.html", context)
 
 
-@staff_required(roles=REVIEW_ROLES)
+@staff_required(Action.IDENTITY_REQUEST_REVIEW)
 @require_POST
 def review(request: HttpRequest, request_id: int) -> HttpResponse:
     """ACC-5: approve a request (the identity is confirmed, method "contact form") or reject it with a reason."""

@@ -21,30 +21,31 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carenet.accounts.models import Patient, User
+from carenet.accounts.models import Patient
+from carenet.accounts.permissions import Action, Scope
 from carenet.booking import arrival, checkin_policies
 from carenet.booking import selectors as booking_selectors
 from carenet.booking.models import Appointment
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
 from carenet.network.models import Facility, Specialty
-from carenet.portal.access import acting_user, forbidden
-from carenet.staff.views import CONSOLE_ROLES, _role, staff_required
+from carenet.web.access import acting_user, forbidden, request_actor, staff_required
+from carenet.web.reads import What, record_reads
 
-#: Who opens the day list (call centre: read only).
-DAY_LIST_ROLES = frozenset({User.Role.RECEPTIONIST, User.Role.CALL_CENTRE, User.Role.ADMIN})
-#: Who records arrivals and sees the entrance code.
-DESK_ROLES = frozenset({User.Role.RECEPTIONIST, User.Role.ADMIN})
 VISITS_PER_PAGE = 50
 ACTIONS = ("check_in", "refuse_late", "no_show")
 
 
+def _chooser(request: HttpRequest) -> bool:
+    """Whether the desk picks a facility (call centre, administrators) or works at its own (reception)."""
+    return request_actor(request).scope(Action.DAY_LIST_VIEW) is not Scope.FACILITY
+
+
 def _facility_for(request: HttpRequest, raw: str | None) -> Facility | None:
     """A receptionist's own facility; for others the chosen one (or none chosen yet)."""
-    user: Any = request.user
-    if _role(user) == User.Role.RECEPTIONIST:
-        return user.facility
-    if raw and raw.isdigit():
+    if not _chooser(request):
+        return Facility.objects.filter(pk=request_actor(request).facility_id or 0).first()
+    if raw and raw.isdigit() and len(raw) < 19:
         return Facility.objects.filter(pk=int(raw), kind=Facility.Kind.OWN).first()
     return None
 
@@ -80,7 +81,7 @@ def _row(appointment: Appointment, *, now: dt.datetime, desk: bool) -> dict[str,
     }
 
 
-@staff_required(roles=DAY_LIST_ROLES)
+@staff_required(Action.DAY_LIST_VIEW)
 def day_list(request: HttpRequest) -> HttpResponse:
     """CHK-2: today's (or the chosen day's) visits at the facility, by time, with how each was checked in."""
     facility = _facility_for(request, request.GET.get("facility"))
@@ -88,7 +89,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
     raw_page = request.GET.get("page", "1")
     page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10_000 else 1
     now = clock.now()
-    desk = _role(request.user) in DESK_ROLES
+    desk = request_actor(request).can(Action.ARRIVAL_RECORD)
     rows: list[dict[str, Any]] = []
     has_next = False
     if facility is not None:
@@ -98,10 +99,13 @@ def day_list(request: HttpRequest) -> HttpResponse:
         )
         has_next = len(found) > VISITS_PER_PAGE
         rows = [_row(appointment, now=now, desk=desk) for appointment in found[:VISITS_PER_PAGE]]
+        record_reads(
+            request, patient_ids=[row["appointment"].patient_id for row in rows], what=What.VISIT_LIST, reference=day
+        )
     next_with_visits = None
     if facility is not None and not rows and page == 1:
         next_with_visits = booking_selectors.reception_next_day_with_visits(facility_id=facility.pk, after=day)
-    chooser = _role(request.user) != User.Role.RECEPTIONIST
+    chooser = _chooser(request)
     query = {"date": day.isoformat(), **({"facility": str(facility.pk)} if chooser and facility else {})}
     context = {
         "facility": facility,
@@ -129,14 +133,14 @@ def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
         raise Http404 from error
 
 
-@staff_required(roles=DAY_LIST_ROLES)
+@staff_required(Action.DAY_LIST_VIEW)
 @require_POST
 def act(request: HttpRequest, appointment_id: int, action: str) -> HttpResponse:
     """Record an arrival outcome: check in (reception channel), "refused: late", or a no-show. HTMX gets the
     updated row back; a plain POST goes back to the day list with a message."""
     if action not in ACTIONS:
         raise Http404
-    if _role(request.user) not in DESK_ROLES:
+    if not request_actor(request).can(Action.ARRIVAL_RECORD):
         return forbidden(request)
     appointment = _appointment(request, appointment_id)
     actor = acting_user(request)
@@ -168,12 +172,12 @@ def act(request: HttpRequest, appointment_id: int, action: str) -> HttpResponse:
     else:
         messages.success(request, note)
     query = {"date": clock.local(appointment.slot.starts_at).date().isoformat()}
-    if _role(request.user) != User.Role.RECEPTIONIST:
+    if _chooser(request):
         query["facility"] = str(appointment.slot.facility_id)
     return redirect(reverse("staff:reception") + "?" + urlencode(query))
 
 
-@staff_required(roles=DESK_ROLES)
+@staff_required(Action.ENTRANCE_SCREEN)
 def entrance(request: HttpRequest) -> HttpResponse:
     """CHK-4: the entrance screen — the facility's current premises code in large type; HTMX refreshes the code
     every 30 seconds (it changes every 10 minutes; the previous one is still accepted)."""
@@ -189,7 +193,7 @@ def entrance(request: HttpRequest) -> HttpResponse:
         "facility": facility,
         "code": code,
         "expires": expires,
-        "chooser": _role(request.user) != User.Role.RECEPTIONIST,
+        "chooser": _chooser(request),
         "facilities": Facility.objects.filter(kind=Facility.Kind.OWN).order_by("name"),
         "checkin_path": reverse("portal:checkin"),
     }
@@ -206,7 +210,7 @@ def _patient(request: HttpRequest, patient_id: int) -> Patient:
         raise Http404 from error
 
 
-@staff_required(roles=CONSOLE_ROLES)
+@staff_required(Action.NO_SHOW_VIEW)
 @require_http_methods(["GET", "POST"])
 def patient_no_shows(request: HttpRequest, patient_id: int) -> HttpResponse:
     """BKG-5: the patient's no-show blocks in force — specialty, until when, which missed visits — and "lift the
@@ -237,9 +241,10 @@ def patient_no_shows(request: HttpRequest, patient_id: int) -> HttpResponse:
             if not getattr(request, "htmx", False):
                 return redirect("staff:patient", patient_id=person.pk)
     recent_no_shows, blocks = booking_selectors.no_show_summary(patients=[person], now=clock.now())
+    record_reads(request, patient_ids=[person.pk], what=What.NO_SHOWS)
     context = {
         "patient": person,
-        "blocks": blocks,
+        "blocks": booking_selectors.no_show_blocks_visible(actor=acting_user(request), blocks=blocks),
         "recent_no_shows": recent_no_shows,
         "error": error,
         "lifted": request.method == "POST" and not error,

@@ -5,12 +5,9 @@ reads of a patient's visits through the booking selectors. A receptionist works 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from carenet.accounts import selectors as account_selectors
-from carenet.accounts.models import Patient, User
+from carenet.accounts.models import Patient
+from carenet.accounts.permissions import Action, Scope
+from carenet.accounts.selectors import actor_for_user
 from carenet.booking import selectors as booking_selectors
 from carenet.booking import services as booking_services
 from carenet.booking.models import Appointment, Channel
@@ -27,9 +26,8 @@ from carenet.booking.offers import Offer
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound, ValidationFailed
 from carenet.core.http import HtmxHttpRequest
-from carenet.coverage.policies import ECARD_VERIFIER_ROLES
 from carenet.coverage.selectors import enrolment_active_on
-from carenet.portal.access import acting_user, forbidden
+from carenet.network.models import Facility
 from carenet.portal.booking_flow import (
     FACILITY_FIELD_TEMPLATE,
     book_from_form,
@@ -42,11 +40,11 @@ from carenet.portal.booking_flow import (
     search_context,
 )
 from carenet.portal.forms import SlotSearchForm
+from carenet.web.access import acting_user, request_actor, staff_required
+from carenet.web.reads import What, record_reads
 
 View = Callable[..., HttpResponse]
 
-#: Roles that use the booking consoles; an administrator works as the call centre.
-CONSOLE_ROLES = frozenset({User.Role.CALL_CENTRE, User.Role.RECEPTIONIST, User.Role.ADMIN})
 PATIENTS_PER_PAGE = 20
 
 
@@ -55,66 +53,40 @@ class StaffLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
-        if getattr(self.request.user, "role", None) == User.Role.PATIENT:
+        if actor_for_user(self.request.user).can(Action.PORTAL_USE):
             return reverse("portal:visits")
         return reverse("staff:dashboard")
 
 
-def _role(user: Any) -> str:
-    return User.Role.ADMIN if user.is_superuser else str(user.role)
+def _channel(request: HttpRequest) -> str:
+    """BKG-1: the channel the desk books through, as the table says (reception; the call centre; an administrator
+    stands in for the call centre)."""
+    return request_actor(request).channel(Action.APPOINTMENT_BOOK) or Channel.CALL_CENTRE
 
 
-def staff_required(*, roles: frozenset[str] | None = None) -> Callable[[View], View]:
-    """Anonymous users go to the staff login; patients, and staff whose role the page is not for, get a 403."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), reverse("staff:login"))
-            role = _role(user)
-            if role == User.Role.PATIENT or (roles is not None and role not in roles):
-                return forbidden(request)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def _channel(user: Any) -> str:
-    """BKG-1: a receptionist books through the reception channel; operators and administrators through the call
-    centre."""
-    return Channel.RECEPTION if _role(user) == User.Role.RECEPTIONIST else Channel.CALL_CENTRE
-
-
-def _desk_facility(user: Any) -> Any:
-    return user.facility if _role(user) == User.Role.RECEPTIONIST else None
+def _desk_facility(request: HttpRequest) -> Facility | None:
+    """The facility a desk's bookings are limited to (a receptionist's), or ``None`` for any facility."""
+    actor = request_actor(request)
+    if actor.scope(Action.APPOINTMENT_BOOK) is Scope.FACILITY:
+        return Facility.objects.filter(pk=actor.facility_id or 0).first()
+    return None
 
 
 @staff_required()
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """What the staff member's role may do here."""
-    role = _role(request.user)
-    facility = _desk_facility(request.user)
-    return render(
-        request,
-        "staff/dashboard.html",
-        {
-            "role": role,
-            "facility": facility,
-            "console": role in CONSOLE_ROLES,
-            "ecard": role in ECARD_VERIFIER_ROLES,
-        },
-    )
+    """What the staff member's role may do here (the template asks ``can``)."""
+    return render(request, "staff/dashboard.html", {"facility": _desk_facility(request)})
 
 
-@staff_required(roles=CONSOLE_ROLES)
+@staff_required(Action.PATIENT_FIND)
+@require_http_methods(["GET", "POST"])
 def patients(request: HttpRequest) -> HttpResponse:
-    """Find a patient by PESEL, name or phone (indexed prefix lookups, at least 3 characters), paginated."""
-    query = request.GET.get("q", "").strip()[:80]
-    raw_page = request.GET.get("page", "1")
+    """Find a patient by PESEL, name or phone (indexed prefix lookups, at least 3 characters), paginated. The
+    search goes by POST, so a PESEL never appears in an address or an access log; every patient listed is a read
+    of their data (recorded)."""
+    data = request.POST if request.method == "POST" else {}
+    query = str(data.get("q", "")).strip()[:80]
+    raw_page = str(data.get("page", "1"))
     page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 1000 else 1
     found: list[Patient] = []
     error = None
@@ -128,14 +100,14 @@ def patients(request: HttpRequest) -> HttpResponse:
             error = str(refusal.message)
         has_next = len(found) > PATIENTS_PER_PAGE
         found = found[:PATIENTS_PER_PAGE]
+        record_reads(request, patient_ids=[person.pk for person in found], what=What.PATIENT_SEARCH)
     context = {
         "query": query,
         "found": found,
         "error": error,
         "page": page,
         "has_next": has_next,
-        "querystring": urlencode({"q": query}),
-        "facility": _desk_facility(request.user),
+        "facility": _desk_facility(request),
     }
     template = "staff/patients.html#results" if getattr(request, "htmx", False) else "staff/patients.html"
     return render(request, template, context)
@@ -148,16 +120,19 @@ def _patient(request: HttpRequest, patient_id: int) -> Patient:
         raise Http404 from error
 
 
-@staff_required(roles=CONSOLE_ROLES)
+@staff_required(Action.PATIENT_VIEW)
 def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The patient's page: enrolment and tier, upcoming visits with channel and who booked them (BKG-1)."""
     person = _patient(request, patient_id)
     now = clock.now()
-    upcoming = list(booking_selectors.appointment_list_for_patient(patient=person, upcoming=True, now=now))
-    past = list(booking_selectors.appointment_list_for_patient(patient=person, upcoming=False, now=now)[:10])
+    # A receptionist sees only the visits at their facility (APPOINTMENT_VIEW); the call centre all of them.
+    actor = acting_user(request)
+    upcoming = list(booking_selectors.appointment_list_visible(actor=actor, patient=person, upcoming=True, now=now))
+    past = list(booking_selectors.appointment_list_visible(actor=actor, patient=person, upcoming=False, now=now)[:10])
     booking_selectors.appointment_details_load([*upcoming, *past])  # by primary key, for both lists at once
-    channel = _channel(request.user)
-    facility = _desk_facility(request.user)
+    record_reads(request, patient_ids=[person.pk], what=What.PATIENT_PAGE)
+    channel = _channel(request)
+    facility = _desk_facility(request)
     rows = [
         (
             appointment,
@@ -176,11 +151,11 @@ def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(request, "staff/patient.html", context)
 
 
-@staff_required(roles=CONSOLE_ROLES)
+@staff_required(Action.APPOINTMENT_BOOK)
 def patient_search(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
     """Search free slots for the patient: the portal's search; a receptionist's is fixed to their facility."""
     person = _patient(request, patient_id)
-    facility = _desk_facility(request.user)
+    facility = _desk_facility(request)
     form = SlotSearchForm(request.GET or None, today=clock.today(), facility=facility)
     search_url = reverse("staff:patient_search", args=[person.pk])
     if facility_field_requested(request):  # the city changed: the facility select alone (SCH-2)
@@ -202,7 +177,7 @@ def patient_search(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-@staff_required(roles=CONSOLE_ROLES)
+@staff_required(Action.APPOINTMENT_BOOK)
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, patient_id: int, slot_id: int) -> HttpResponse:
     """The confirmation step for a booking on the patient's behalf (read the price to them); POST books."""
@@ -214,7 +189,7 @@ def book(request: HttpRequest, patient_id: int, slot_id: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             appointment = book_from_form(
-                form, actor=acting_user(request), patient=person, offer=offer, channel=_channel(request.user)
+                form, actor=acting_user(request), patient=person, offer=offer, channel=_channel(request)
             )
             if appointment is not None:
                 messages.success(
@@ -239,19 +214,20 @@ def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
         raise Http404 from error
 
 
-@staff_required(roles=CONSOLE_ROLES)
+@staff_required(Action.APPOINTMENT_CANCEL)
 @require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """CXL-1 through the call centre or reception: a confirmation page; POST cancels. A receptionist sees (and
     cancels) only visits at their facility — others are a 404."""
     appointment = _appointment(request, appointment_id)
+    record_reads(request, patient_ids=[appointment.patient_id], what=What.VISIT, reference=appointment.pk)
     error = None
     if request.method == "POST":
         try:
             booking_services.appointment_cancel(
                 actor=acting_user(request),
                 appointment_id=appointment.pk,
-                channel=_channel(request.user),
+                channel=_channel(request),
                 now=clock.now(),
             )
         except ApplicationError as refusal:

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from carenet.accounts import policies
+from carenet.accounts.permissions import Action, Actor, Role
 from carenet.accounts.policies import Feature, IdentityMethod, IdentityRefusal
 
 BORN = dt.date(2008, 6, 15)
@@ -25,7 +26,7 @@ def test_level_one_may_book_cancel_and_list_but_nothing_of_level_two() -> None:
 
 def test_the_level_two_list_is_the_one_in_the_spec() -> None:
     """ACC-4: results, e-prescriptions, referrals, recommendations, online consultations, ask the doctor, uploads,
-    rehabilitation, visit history, E-Karta."""
+    rehabilitation, visit history, E-Karta; and who viewed my data (CLN-6, issue 10)."""
     assert {
         Feature.TEST_RESULTS,
         Feature.E_PRESCRIPTIONS,
@@ -37,6 +38,7 @@ def test_the_level_two_list_is_the_one_in_the_spec() -> None:
         Feature.REHABILITATION,
         Feature.VISIT_HISTORY,
         Feature.ECARD,
+        Feature.READS_OF_MY_DATA,
     } == policies.LEVEL_TWO_FEATURES
     assert not policies.LEVEL_ONE_FEATURES & policies.LEVEL_TWO_FEATURES
 
@@ -92,17 +94,21 @@ def test_the_bank_pesel_claim_must_be_the_patients(claimed: str | None, expected
 )
 def test_each_method_is_for_its_roles(method: IdentityMethod, allowed: set[str]) -> None:
     """ACC-5: the bank (the patient), the call centre, the contact-form review, reception in person."""
-    roles = {"patient", "call_centre", "receptionist", "clinician", "coordinator", "admin", "partner_staff"}
-    for role in roles:
+    for role in Role:
+        actor = Actor(user_id=1, role=role, patient_id=5, facility_id=3, clinician_id=4)
         refusal = policies.identity_confirmation_refusal(
-            method=method, actor_role=role, level=1, document="ID •••• 1234", terms_signed=True
+            method=method, actor=actor, level=1, document="ID •••• 1234", terms_signed=True
         )
         assert (refusal is None) is (role in allowed), (method, role)
 
 
 def test_an_account_already_at_level_two_is_not_confirmed_again() -> None:
     refusal = policies.identity_confirmation_refusal(
-        method=IdentityMethod.CALL_CENTRE, actor_role="call_centre", level=2, document="", terms_signed=False
+        method=IdentityMethod.CALL_CENTRE,
+        actor=Actor(user_id=1, role=Role.CALL_CENTRE),
+        level=2,
+        document="",
+        terms_signed=False,
     )
     assert refusal == IdentityRefusal.ALREADY_CONFIRMED
 
@@ -110,7 +116,8 @@ def test_an_account_already_at_level_two_is_not_confirmed_again() -> None:
 def test_in_person_needs_the_document_and_the_signed_terms() -> None:
     """ACC-5: at reception the ID document is checked and the portal terms signed."""
     check = policies.identity_confirmation_refusal
-    common = {"method": IdentityMethod.IN_PERSON, "actor_role": "receptionist", "level": 1}
+    desk = Actor(user_id=1, role=Role.RECEPTIONIST, facility_id=3)
+    common = {"method": IdentityMethod.IN_PERSON, "actor": desk, "level": 1}
     assert check(**common, document=" ", terms_signed=True) == IdentityRefusal.DOCUMENT_REQUIRED  # type: ignore[arg-type]
     assert check(**common, document="ID •••• 1234", terms_signed=False) == IdentityRefusal.TERMS_NOT_SIGNED  # type: ignore[arg-type]
     assert check(**common, document="ID •••• 1234", terms_signed=True) is None  # type: ignore[arg-type]
@@ -123,8 +130,12 @@ def test_a_document_number_is_kept_only_as_its_last_four_characters() -> None:
 
 def test_password_resets_are_for_the_call_centre_and_reception() -> None:
     """ACC-6."""
-    assert policies.PASSWORD_RESET_CHANNELS == {
-        "call_centre": "call_centre",
-        "admin": "call_centre",
-        "receptionist": "reception",
+    channels = {
+        role: Actor(user_id=1, role=role, patient_id=5, facility_id=3, clinician_id=4).channel(Action.PASSWORD_RESET)
+        for role in Role
+    }
+    assert {role: channel for role, channel in channels.items() if channel} == {
+        Role.CALL_CENTRE: "call_centre",
+        Role.ADMIN: "call_centre",
+        Role.RECEPTIONIST: "reception",
     }

@@ -9,11 +9,18 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
-from carenet.accounts.models import User
+from carenet.accounts.permissions import Action, Actor
 from carenet.accounts.policies import Feature
 from carenet.accounts.selectors import patient_feature_check
-from carenet.api.access import access_patient, channel_for, family_of, may_act_for_patients, role_not_allowed
-from carenet.api.auth import USER_AUTH, request_user
+from carenet.api.access import (
+    access_patient,
+    channel_for,
+    family_of,
+    may_act_for_patients,
+    request_actor,
+    role_not_allowed,
+)
+from carenet.api.auth import USER_AUTH
 from carenet.api.idempotency import HEADER, Answer, idempotent
 from carenet.api.routers.slots import clinician_out, facility_out
 from carenet.api.schemas import (
@@ -34,6 +41,7 @@ from carenet.booking import selectors, services
 from carenet.booking.models import Appointment
 from carenet.core import clock
 from carenet.core.validation import DbId, Text
+from carenet.web.reads import What, record_reads
 
 router = Router(tags=["appointments"], auth=USER_AUTH)
 
@@ -94,7 +102,7 @@ def occupational_of(data: OccupationalIn | None) -> services.OccupationalReferra
     return services.OccupationalReferral(**data.model_dump()) if data is not None else None
 
 
-def _require_acting_role(actor: User) -> None:
+def _require_acting_role(actor: Actor) -> None:
     if not may_act_for_patients(actor):
         raise role_not_allowed()
 
@@ -104,21 +112,21 @@ def appointment_list(request: HttpRequest, filters: Query[AppointmentListIn]) ->
     """A patient's planned (or past) visits: their own and their children's; staff name the patient. A
     receptionist sees the visits at their own facility. Past visits are visit history: a level I patient gets 403
     `level_two_required` (ACC-4)."""
-    actor = request_user(request)
+    actor, who = request_actor(request)
     now = clock.now()
-    if actor.role == User.Role.PATIENT and filters.patient_id is None:
-        patients = family_of(actor=actor)
+    if who.grant(Action.PORTAL_USE) is not None and filters.patient_id is None:
+        patients = family_of(actor=who)
     else:
         patients = [access_patient(actor=actor, patient_id=filters.patient_id)]
     if not filters.upcoming:  # ACC-4: visit history is for level II (403 level_two_required), after access (404)
         patient_feature_check(user=actor, feature=Feature.VISIT_HISTORY)
     found: list[Appointment] = []
     for patient in patients:
-        appointments = selectors.appointment_list_for_patient(patient=patient, upcoming=filters.upcoming, now=now)
-        if actor.role == User.Role.RECEPTIONIST:
-            # The same visibility as one appointment's (a receptionist sees the visits at their facility).
-            appointments = appointments.filter(pk__in=selectors.appointments_visible_to(actor).values("pk"))
-        found.extend(appointments)
+        # The same visibility as one appointment's (a receptionist sees the visits at their facility).
+        found.extend(
+            selectors.appointment_list_visible(actor=actor, patient=patient, upcoming=filters.upcoming, now=now)
+        )
+    record_reads(request, patient_ids=[patient.pk for patient in patients], what=What.API_LIST)
     # What the answer shows is read by primary key for every listed visit at once (issue 5, B4).
     return AppointmentListOut(results=[appointment_out(a) for a in selectors.appointment_details_load(found)])
 
@@ -128,8 +136,9 @@ def appointment_detail(request: HttpRequest, appointment_id: DbId) -> Appointmen
     """One visit the caller may see (404 `appointment_not_found` otherwise). A visit that is history — ended, or
     no longer upcoming (cancelled, no-show, refused …) — answers a level I patient 403 `level_two_required`
     (ACC-4)."""
-    actor = request_user(request)
+    actor, _who = request_actor(request)
     appointment = selectors.access_appointment(actor=actor, appointment_id=appointment_id)
+    record_reads(request, patient_ids=[appointment.patient_id], what=What.API_DETAIL, reference=appointment.pk)
     if booking_policies.appointment_is_history(
         status=appointment.status, ends_at=appointment.slot.ends_at, now=clock.now()
     ):  # ACC-4: history is for level II
@@ -143,17 +152,17 @@ def appointment_book(request: HttpRequest, payload: BookIn, idempotency_key: Tex
     `no_entitlement`, `limit_used`, `referral_required`, `level_one_cap`, `no_show_block`, `facility_partner`,
     `facility_closed`, `slot_in_past`, `price_not_accepted`, `age_not_allowed`, `occupational_referral_required`;
     404 `slot_not_found`, `patient_not_found`; 409 `slot_taken`."""
-    actor = request_user(request)
+    actor, who = request_actor(request)
 
     def run() -> Answer:
-        _require_acting_role(actor)
+        _require_acting_role(who)
         patient = access_patient(actor=actor, patient_id=payload.patient_id)
         appointment = services.appointment_book(
             actor=actor,
             patient=patient,
             slot_id=payload.slot_id,
             service_id=payload.service_id,
-            channel=channel_for(request, actor),
+            channel=channel_for(request, who),
             accept_price=payload.accept_price,
             referral_id=payload.referral_id,
             occupational=occupational_of(payload.occupational),
@@ -166,17 +175,17 @@ def appointment_book(request: HttpRequest, payload: BookIn, idempotency_key: Tex
 @router.post("/appointments/hold", response={201: AppointmentOut, **WRITE_ERRORS}, summary="Hold a slot")
 def appointment_hold(request: HttpRequest, payload: HoldIn, idempotency_key: Text | None = IDEMPOTENCY_KEY) -> Status:
     """Hold a free slot for a few minutes (status `held`, `hold_expires_at`) while the patient confirms."""
-    actor = request_user(request)
+    actor, who = request_actor(request)
 
     def run() -> Answer:
-        _require_acting_role(actor)
+        _require_acting_role(who)
         patient = access_patient(actor=actor, patient_id=payload.patient_id)
         appointment = services.appointment_hold(
             actor=actor,
             patient=patient,
             slot_id=payload.slot_id,
             service_id=payload.service_id,
-            channel=channel_for(request, actor),
+            channel=channel_for(request, who),
         )
         return 201, _reloaded(appointment)
 
@@ -192,10 +201,10 @@ def appointment_confirm(
     request: HttpRequest, appointment_id: DbId, payload: ConfirmIn, idempotency_key: Text | None = IDEMPOTENCY_KEY
 ) -> Status:
     """Turn a hold into a booking (409 `hold_expired` when too late; the booking refusals apply)."""
-    actor = request_user(request)
+    actor, who = request_actor(request)
 
     def run() -> Answer:
-        _require_acting_role(actor)
+        _require_acting_role(who)
         appointment = services.appointment_confirm(
             actor=actor,
             appointment_id=appointment_id,
@@ -217,15 +226,15 @@ def appointment_reschedule(
     request: HttpRequest, appointment_id: DbId, payload: RescheduleIn, idempotency_key: Text | None = IDEMPOTENCY_KEY
 ) -> Status:
     """Take the new slot, then release the old one, in one step: the answer is the new appointment."""
-    actor = request_user(request)
+    actor, who = request_actor(request)
 
     def run() -> Answer:
-        _require_acting_role(actor)
+        _require_acting_role(who)
         appointment = services.appointment_reschedule(
             actor=actor,
             appointment_id=appointment_id,
             new_slot_id=payload.new_slot_id,
-            channel=channel_for(request, actor),
+            channel=channel_for(request, who),
             accept_price=payload.accept_price,
             referral_id=payload.referral_id,
         )
@@ -243,12 +252,12 @@ def appointment_cancel(
     request: HttpRequest, appointment_id: DbId, idempotency_key: Text | None = IDEMPOTENCY_KEY
 ) -> Status:
     """CXL-1: cancel a visit; the slot is free for others at once."""
-    actor = request_user(request)
+    actor, who = request_actor(request)
 
     def run() -> Answer:
-        _require_acting_role(actor)
+        _require_acting_role(who)
         appointment = services.appointment_cancel(
-            actor=actor, appointment_id=appointment_id, channel=channel_for(request, actor)
+            actor=actor, appointment_id=appointment_id, channel=channel_for(request, who)
         )
         return 200, _reloaded(appointment)
 

@@ -12,13 +12,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from carenet.accounts.permissions import Action
+from carenet.accounts.selectors import actor_for_user
 from carenet.api.auth import USER_AUTH, request_user
 from carenet.api.schemas import ErrorOut, InvalidInputOut, Out
 from carenet.core import clock
 from carenet.core.errors import PermissionDenied
 from carenet.core.validation import Text
-from carenet.coverage.policies import ECARD_VERIFIER_ROLES
 from carenet.coverage.selectors import ecard_verify
+from carenet.web.reads import What, record_reads
 
 router = Router(tags=["e-card"], auth=USER_AUTH)
 
@@ -47,11 +49,11 @@ class EcardVerifyOut(Out):
 )
 def ecard_verify_endpoint(request: HttpRequest, query: Query[EcardVerifyIn]) -> EcardVerifyOut:
     """PKG-6: valid / invalid, whose, until when — for reception, the call centre and partner facilities."""
-    user = request_user(request)
-    role = "admin" if user.is_superuser else str(user.role)
-    if role not in ECARD_VERIFIER_ROLES:
+    if not actor_for_user(request_user(request)).can(Action.ECARD_VERIFY):
         raise PermissionDenied(_("Your role does not verify E-Karta cards."), code="role_not_allowed")
     check = ecard_verify(number=query.number, signature=query.signature or None, day=clock.today())
+    if check.patient_id is not None:
+        record_reads(request, patient_ids=[check.patient_id], what=What.ECARD_CHECK)
     return EcardVerifyOut(
         valid=check.valid, reason=check.reason, holder=check.holder, tier=check.tier, valid_until=check.valid_until
     )

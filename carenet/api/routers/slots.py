@@ -6,8 +6,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from carenet.accounts.models import Patient, User
-from carenet.api.access import access_patient
-from carenet.api.auth import USER_AUTH, request_user
+from carenet.accounts.permissions import Action, Actor
+from carenet.api.access import access_patient, request_actor
+from carenet.api.auth import USER_AUTH
 from carenet.api.schemas import (
     ClinicianOut,
     CoverageOut,
@@ -52,9 +53,9 @@ class SlotSearchIn(Schema):
     )
 
 
-def coverage_patient(*, actor: User, patient_id: int | None) -> Patient | None:
+def coverage_patient(*, actor: User, who: Actor, patient_id: int | None) -> Patient | None:
     """Whose coverage the results show: a patient's own (or their child's); for staff the patient named, if any."""
-    if actor.role == User.Role.PATIENT or patient_id is not None:
+    if who.grant(Action.PORTAL_USE) is not None or patient_id is not None:
         return access_patient(actor=actor, patient_id=patient_id)
     return None
 
@@ -69,11 +70,11 @@ def slot_list(request: HttpRequest, filters: Query[SlotSearchIn]) -> SlotPageOut
     partner facilities to phone are listed apart (NET-2). Errors: `range_too_long`, `dates_reversed`, `bad_page`,
     `bad_page_size`, `unknown_sort`, `unknown_mode`, `unknown_time_of_day`, `unknown_specialty`, `unknown_service`,
     `specialty_or_service_required` (422); `patient_not_found` (404); `role_not_allowed` (403)."""
-    actor = request_user(request)
+    actor, who = request_actor(request)
     now = clock.now()
     values = filters.model_dump(exclude={"patient_id"})
     query = search.SlotQuery(**values)
-    patient = coverage_patient(actor=actor, patient_id=filters.patient_id)
+    patient = coverage_patient(actor=actor, who=who, patient_id=filters.patient_id)
     allowed = None if patient is None else partner_facility_ids_allowed(patient=patient, day=clock.local(now).date())
     page = search.slot_search(query=query, now=now, allowed_partner_ids=allowed)
     offers = offers_for(patient=patient, slots=page.slots, now=now, service=page.service)

@@ -147,8 +147,9 @@ def test_a_search_page_costs_constant_queries(world: World, extra_slots: int) ->
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/api/v1/slots", {"specialty": "interna", "page_size": 50})
     assert len(response.json()["results"]) == 4 + extra_slots
-    # token, patient, specialty, slots, services, enrolments, year's use, prices (partners: no city → none)
-    assert len(queries) <= 9, [q["sql"] for q in queries.captured_queries]
+    # token, the caller's family (the actor), their package in force (ACC-7), specialty, slots, services,
+    # enrolments, year's use, prices (partners: no city → none)
+    assert len(queries) <= 10, [q["sql"] for q in queries.captured_queries]
 
 
 # --- Booking flows -------------------------------------------------------------------------------------------------

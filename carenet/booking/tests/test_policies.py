@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from carenet.accounts.permissions import Action, Actor, Role
 from carenet.booking.policies import (
-    ActorFacts,
     ActorProblem,
     BookingFacts,
     BookingLimits,
@@ -37,7 +37,6 @@ def facts(**changes: Any) -> BookingFacts:
         slot_starts_at=START,
         slot_ends_at=START + dt.timedelta(minutes=15),
         channel="portal",
-        actor_role="patient",
     )
     return dataclasses.replace(base, **changes)
 
@@ -50,15 +49,17 @@ REFUSALS: list[tuple[dict[str, Any], RefusalCode]] = [
     ({"slot_starts_at": NOW - DAY}, RefusalCode.SLOT_IN_PAST),
     ({"facility_is_partner": True}, RefusalCode.FACILITY_PARTNER),
     (
-        {"facility_is_partner": True, "channel": "call_centre", "actor_role": "call_centre"},
+        {"facility_is_partner": True, "channel": "call_centre"},
         RefusalCode.FACILITY_PARTNER,
     ),
-    ({"facility_is_partner": True, "channel": "reception", "actor_role": "receptionist"}, RefusalCode.FACILITY_PARTNER),
+    ({"facility_is_partner": True, "channel": "reception"}, RefusalCode.FACILITY_PARTNER),
     ({"facility_closed": True}, RefusalCode.FACILITY_CLOSED),
     ({"entitled": False}, RefusalCode.NO_ENTITLEMENT),
     ({"age_fits": False}, RefusalCode.AGE_NOT_ALLOWED),
     ({"no_show_times": (NOW - 10 * DAY, NOW - 3 * DAY)}, RefusalCode.NO_SHOW_BLOCK),
     ({"patient_level": 1, "active_portal_bookings": 10}, RefusalCode.LEVEL_ONE_CAP),
+    ({"patient_level": 1, "rehabilitation": True}, RefusalCode.LEVEL_TWO_REQUIRED),  # ACC-4
+    ({"patient_level": 1, "rehabilitation": True, "channel": "mobile"}, RefusalCode.LEVEL_TWO_REQUIRED),
     ({"patient_level": 1, "active_portal_bookings": 10, "channel": "mobile"}, RefusalCode.LEVEL_ONE_CAP),
     ({"occupational": True}, RefusalCode.OCCUPATIONAL_REFERRAL_REQUIRED),
     ({"requires_referral": True}, RefusalCode.REFERRAL_REQUIRED),
@@ -89,8 +90,10 @@ ACCEPTED: list[dict[str, Any]] = [
     {"occupational": True, "occupational_data": True},
     {"occupational": True, "occupational_data": True, "requires_referral": True},  # the employer's referral counts
     {"patient_level": 1, "active_portal_bookings": 9},
-    {"patient_level": 1, "active_portal_bookings": 25, "channel": "call_centre", "actor_role": "call_centre"},
+    {"patient_level": 1, "active_portal_bookings": 25, "channel": "call_centre"},
     {"patient_level": 2, "active_portal_bookings": 25},
+    {"patient_level": 2, "rehabilitation": True},  # ACC-4: level II books rehabilitation
+    {"patient_level": 1, "rehabilitation": True, "channel": "call_centre"},  # staff book it for anyone
     {"no_show_times": (NOW - 40 * DAY, NOW - 35 * DAY)},  # the block of 30 days is over
     {"no_show_times": (NOW - 50 * DAY, NOW - 5 * DAY)},  # 45 days apart: not within 30 days
     {"no_show_times": (NOW - 3 * DAY,)},  # one no-show does not block
@@ -219,32 +222,41 @@ def test_cancel_refusals(changes: dict[str, Any], code: RefusalCode | None) -> N
     assert (refusal.code if refusal else None) is code
 
 
+PATIENT = Actor(user_id=1, role=Role.PATIENT, patient_id=10, children_ids=frozenset({11}))
+RECEPTION = Actor(user_id=2, role=Role.RECEPTIONIST, facility_id=1)
+
+
 @pytest.mark.parametrize(
-    ("actor", "channel", "facility", "problem"),
+    ("actor", "patient", "channel", "facility", "problem"),
     [
-        (ActorFacts("patient", is_patient_or_guardian=True), "portal", 1, None),
-        (ActorFacts("patient", is_patient_or_guardian=True), "mobile", None, None),
-        (ActorFacts("patient", is_patient_or_guardian=False), "portal", 1, ActorProblem.NOT_FOUND),
-        (ActorFacts("patient", is_patient_or_guardian=True), "call_centre", 1, ActorProblem.CHANNEL_NOT_ALLOWED),
-        (ActorFacts("call_centre"), "call_centre", 1, None),
-        (ActorFacts("call_centre"), "staff_chat", None, None),
-        (ActorFacts("call_centre"), "portal", 1, ActorProblem.CHANNEL_NOT_ALLOWED),
-        (ActorFacts("receptionist", facility_id=1), "reception", 1, None),
-        (ActorFacts("receptionist", facility_id=1), "reception", 2, ActorProblem.FORBIDDEN),
-        (ActorFacts("receptionist", facility_id=1), "reception", None, ActorProblem.FORBIDDEN),
-        (ActorFacts("receptionist", facility_id=1), "call_centre", 1, ActorProblem.CHANNEL_NOT_ALLOWED),
-        (ActorFacts("admin"), "reception", 7, None),
-        (ActorFacts("admin"), "sms", 7, ActorProblem.CHANNEL_NOT_ALLOWED),
-        (ActorFacts("clinician"), "reception", 1, ActorProblem.FORBIDDEN),
-        (ActorFacts("coordinator"), "call_centre", 1, ActorProblem.FORBIDDEN),
-        (ActorFacts(""), "portal", 1, ActorProblem.FORBIDDEN),
+        (PATIENT, 10, "portal", 1, None),
+        (PATIENT, 11, "mobile", None, None),
+        (PATIENT, 12, "portal", 1, ActorProblem.NOT_FOUND),
+        (PATIENT, 10, "call_centre", 1, ActorProblem.CHANNEL_NOT_ALLOWED),
+        (Actor(user_id=3, role=Role.CALL_CENTRE), 12, "call_centre", 1, None),
+        (Actor(user_id=3, role=Role.CALL_CENTRE), 12, "staff_chat", None, None),
+        (Actor(user_id=3, role=Role.CALL_CENTRE), 12, "portal", 1, ActorProblem.CHANNEL_NOT_ALLOWED),
+        (RECEPTION, 12, "reception", 1, None),
+        (RECEPTION, 12, "reception", 2, ActorProblem.FORBIDDEN),
+        (RECEPTION, 12, "reception", None, ActorProblem.FORBIDDEN),
+        (RECEPTION, 12, "call_centre", 1, ActorProblem.CHANNEL_NOT_ALLOWED),
+        (Actor(user_id=4, role=Role.ADMIN), 12, "reception", 7, None),
+        (Actor(user_id=4, role=Role.ADMIN), 12, "sms", 7, ActorProblem.CHANNEL_NOT_ALLOWED),
+        (Actor(user_id=5, role=Role.CLINICIAN, clinician_id=3), 12, "reception", 1, ActorProblem.FORBIDDEN),
+        (Actor(user_id=6, role=Role.COORDINATOR), 12, "call_centre", 1, ActorProblem.FORBIDDEN),
+        (Actor(user_id=7, role=Role.PARTNER_STAFF, facility_id=1), 12, "reception", 1, ActorProblem.FORBIDDEN),
+        (Actor(), 12, "portal", 1, ActorProblem.FORBIDDEN),
     ],
 )
+@pytest.mark.parametrize("action", [Action.APPOINTMENT_BOOK, Action.APPOINTMENT_CANCEL])
 def test_who_may_book_and_cancel(
-    actor: ActorFacts, channel: str, facility: int | None, problem: ActorProblem | None
+    actor: Actor, patient: int, channel: str, facility: int | None, problem: ActorProblem | None, action: Action
 ) -> None:
-    """BKG-1, SEC: patients for themselves and children, operators for anyone, reception at its facility."""
-    assert actor_problem(actor, channel=channel, slot_facility_id=facility) is problem
+    """BKG-1, SEC: patients for themselves and children, operators for anyone, reception at its facility — as the
+    permission table says."""
+    assert (
+        actor_problem(actor, action=action, patient_id=patient, channel=channel, slot_facility_id=facility) is problem
+    )
 
 
 def test_numbered_list_choice() -> None:

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client, override_settings
 
 from carenet.accounts.models import IdentityConfirmation, Patient
-from carenet.api.tests.factories import PatientFactory
+from carenet.api.tests.factories import EnrolmentFactory, PatientFactory
 from carenet.core import clock
 from carenet.core.demo.identity import pesel as make_pesel
 from carenet.portal.tests.booking_world import url
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def adult(**fields: Any) -> Patient:
     born = dt.date(1980, 3, 14)
-    return PatientFactory(  # type: ignore[no-any-return]
+    patient: Patient = PatientFactory(
         pesel=make_pesel(born, "F", 4321),
         birth_date=born,
         account_level=1,
@@ -32,6 +32,8 @@ def adult(**fields: Any) -> Patient:
         last_name="Zielińska",
         **fields,
     )
+    EnrolmentFactory(patient=patient)  # ACC-7: the portal is for patients with a package in force
+    return patient
 
 
 def start(client: Client) -> str:
@@ -108,6 +110,7 @@ def test_a_callback_used_in_another_session_is_refused(bank: Any, caplog: pytest
     (with its code) confirms nothing; the rightful session then finishes, and a replay of it is refused."""
     patient = adult()
     intruder = PatientFactory(account_level=1)
+    EnrolmentFactory(patient=intruder)
     client, other = Client(), Client()
     client.force_login(patient.user)
     other.force_login(intruder.user)
@@ -135,6 +138,7 @@ def test_cancelling_at_the_bank_changes_nothing(bank: Any) -> None:
 def test_a_minor_cannot_start_the_bank_flow(bank: Any) -> None:
     born = clock.today().replace(year=clock.today().year - 17)
     teen = PatientFactory(pesel=make_pesel(born, "M", 555), birth_date=born, account_level=1)
+    EnrolmentFactory(patient=teen)
     client = Client()
     client.force_login(teen.user)
     response = client.post(url("portal:identity_bank_start"))

@@ -103,11 +103,21 @@ def test_patient_find_pages(world: World) -> None:
 
 def test_console_finds_a_patient(world: World) -> None:
     client = as_staff(world, "call_centre")
-    html = client.get(url("staff:patients"), {"q": world.patient_a.pesel}).content.decode()
-    assert url("staff:patient", world.patient_a.pk) in html
-    assert "Type at least 3 characters." in client.get(url("staff:patients"), {"q": "ab"}).content.decode()
-    partial = client.get(url("staff:patients"), {"q": "Nowak"}, HTTP_HX_REQUEST="true").content.decode()
+    response = client.post(url("staff:patients"), {"q": world.patient_a.pesel})
+    assert url("staff:patient", world.patient_a.pk) in response.content.decode()
+    assert "Type at least 3 characters." in client.post(url("staff:patients"), {"q": "ab"}).content.decode()
+    partial = client.post(url("staff:patients"), {"q": "Nowak"}, HTTP_HX_REQUEST="true").content.decode()
     assert partial.lstrip().startswith('<section id="results"')
+
+
+def test_the_patient_search_never_puts_a_pesel_in_the_address(world: World) -> None:
+    """Issue 10: the search goes by POST (no PESEL in addresses, browser history or access logs); a GET with a
+    query string searches nothing."""
+    client = as_staff(world, "call_centre")
+    page = client.get(url("staff:patients")).content.decode()
+    assert 'method="post"' in page and "hx-post" in page and "hx-get" not in page
+    ignored = client.get(url("staff:patients"), {"q": world.patient_a.pesel}).content.decode()
+    assert url("staff:patient", world.patient_a.pk) not in ignored
 
 
 # --- The call centre books and cancels ------------------------------------------------------------------------------

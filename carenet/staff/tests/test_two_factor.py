@@ -26,6 +26,7 @@ from carenet.accounts.models import User
 from carenet.accounts.tests.factories import PatientFactory, UserFactory
 from carenet.accounts.two_factor import Outcome, Step, second_factor_step
 from carenet.core.demo.totp import demo_totp_key, demo_totp_secrets, totp_devices_for_demo_staff
+from carenet.coverage.tests.factories import EnrolmentFactory
 from carenet.portal.tests.booking_world import url
 
 pytestmark = pytest.mark.django_db
@@ -281,6 +282,7 @@ def test_the_secret_on_the_enrolment_page_is_the_devices(operator: User, setting
 def test_required_totp_does_not_touch_patients_without_a_device(settings: Any) -> None:
     settings.CARENET_STAFF_TOTP_REQUIRED = True
     patient = PatientFactory(user__username="pacjent.bez.2fa")
+    EnrolmentFactory(patient=patient)
     client = password_login(patient.user, page="portal:login")
     assert client.get(url("portal:account")).status_code == 200
 

@@ -1,0 +1,352 @@
+"""Who may do what: the one permission table of CareNet and the :class:`Actor` it is asked about (SEC, CLN-6,
+ACC-3, ACC-4, BKG-1).
+
+Pure Python, no Django. Every door — the patient's pages, the consoles, the JSON API, the SMS commands — and every
+``access_*`` selector, service actor check and template (through :class:`Can`) asks :func:`grant`. No role string
+appears anywhere else: code names a :class:`Role` member only to build an :class:`Actor`, never to decide.
+
+A grant has a *scope* — whose data the action reaches — and, for actions that book or cancel, the *channel* the
+visit records (BKG-1):
+
+* ``OWN`` — the patient themself and the children under 18 they are the guardian of;
+* ``FACILITY`` — what happens at the actor's own facility (a receptionist's desk);
+* ``RELATED`` — the patients a clinician has a relationship with: a visit with them (CLN-6);
+* ``ANY`` — every patient.
+
+A patient's page is not a visit: a receptionist may open any patient's page to book at their desk or confirm an
+identity, but sees on it only the visits at their facility (the service of a visit — psychiatry, gynaecology — is
+health data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """The values of ``accounts.User.Role``; an anonymous visitor has no role."""
+
+    PATIENT = "patient"
+    CALL_CENTRE = "call_centre"
+    RECEPTIONIST = "receptionist"
+    CLINICIAN = "clinician"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+    PARTNER_STAFF = "partner_staff"
+
+
+class Channel(StrEnum):
+    """BKG-1: the values of ``booking.models.Channel`` (the way a visit was booked or cancelled)."""
+
+    PORTAL = "portal"
+    MOBILE = "mobile"
+    CALL_CENTRE = "call_centre"
+    RECEPTION = "reception"
+    STAFF_CHAT = "staff_chat"
+    SMS = "sms"
+
+
+class Scope(StrEnum):
+    OWN = "own"
+    FACILITY = "facility"
+    RELATED = "related"
+    ANY = "any"
+
+
+class Action(StrEnum):
+    """Everything a door lets someone do. Grouped by who typically does it; the table decides."""
+
+    # The patient's own pages and API (ACC-3, ACC-4, ACC-7).
+    PORTAL_USE = "portal.use"
+    READS_OF_MY_DATA_VIEW = "reads_of_my_data.view"
+    IDENTITY_CONFIRM_BANK = "identity.confirm_bank"
+    # The consoles.
+    CONSOLE_OPEN = "console.open"
+    PATIENT_FIND = "patient.find"
+    PATIENT_VIEW = "patient.view"
+    APPOINTMENT_VIEW = "appointment.view"
+    APPOINTMENT_BOOK = "appointment.book"
+    APPOINTMENT_CANCEL = "appointment.cancel"
+    SLOT_SEARCH = "slot.search"
+    IDENTITY_CONFIRM_PHONE = "identity.confirm_phone"
+    IDENTITY_CONFIRM_IN_PERSON = "identity.confirm_in_person"
+    IDENTITY_REQUEST_REVIEW = "identity.review_requests"
+    PASSWORD_RESET = "password.reset"  # noqa: S105 - an action, not a secret
+    DAY_LIST_VIEW = "arrival.day_list"
+    ARRIVAL_RECORD = "arrival.record"
+    ENTRANCE_SCREEN = "arrival.entrance_screen"
+    NO_SHOW_VIEW = "no_show.view"
+    NO_SHOW_LIFT = "no_show.lift"
+    ECARD_VERIFY = "ecard.verify"
+    MEDICAL_RECORD_VIEW = "medical_record.view"
+    BACK_OFFICE = "back_office.open"
+    READ_RECORD_AUDIT = "read_record.audit"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What a role may do with an action: over whose data, and through which channels (the first is its default)."""
+
+    scope: Scope
+    channels: tuple[Channel, ...] = ()
+
+    @property
+    def channel(self) -> Channel | None:
+        return self.channels[0] if self.channels else None
+
+
+_OWN = Grant(Scope.OWN)
+_ANY = Grant(Scope.ANY)
+_FACILITY = Grant(Scope.FACILITY)
+_RELATED = Grant(Scope.RELATED)
+_PATIENT_CHANNELS = (Channel.PORTAL, Channel.MOBILE)
+#: The doors a patient acts through themself: the visit records the door (BKG-1).
+PATIENT_DOORS = frozenset(_PATIENT_CHANNELS)
+_CALL_CENTRE_CHANNELS = (Channel.CALL_CENTRE, Channel.STAFF_CHAT)
+# An administrator stands in for the call centre by default and may record any staff channel (never SMS, which is
+# the patient's own reply).
+_ADMIN_CHANNELS = (Channel.CALL_CENTRE, Channel.STAFF_CHAT, Channel.RECEPTION, Channel.PORTAL, Channel.MOBILE)
+
+#: The table: role × action → grant. An action a role does not list is refused.
+PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
+    Role.PATIENT: {
+        Action.PORTAL_USE: _OWN,
+        Action.READS_OF_MY_DATA_VIEW: _OWN,
+        Action.IDENTITY_CONFIRM_BANK: _OWN,
+        Action.PATIENT_VIEW: _OWN,
+        Action.APPOINTMENT_VIEW: _OWN,
+        Action.APPOINTMENT_BOOK: Grant(Scope.OWN, _PATIENT_CHANNELS),
+        Action.APPOINTMENT_CANCEL: Grant(Scope.OWN, _PATIENT_CHANNELS),
+        Action.SLOT_SEARCH: _OWN,
+        Action.NO_SHOW_VIEW: _OWN,
+        Action.MEDICAL_RECORD_VIEW: _OWN,
+    },
+    Role.CALL_CENTRE: {
+        Action.CONSOLE_OPEN: _ANY,
+        Action.PATIENT_FIND: _ANY,
+        Action.PATIENT_VIEW: _ANY,
+        Action.APPOINTMENT_VIEW: _ANY,
+        Action.APPOINTMENT_BOOK: Grant(Scope.ANY, _CALL_CENTRE_CHANNELS),
+        Action.APPOINTMENT_CANCEL: Grant(Scope.ANY, _CALL_CENTRE_CHANNELS),
+        Action.SLOT_SEARCH: _ANY,
+        Action.IDENTITY_CONFIRM_PHONE: _ANY,
+        Action.IDENTITY_REQUEST_REVIEW: _ANY,
+        Action.PASSWORD_RESET: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
+        Action.DAY_LIST_VIEW: _ANY,
+        Action.NO_SHOW_VIEW: _ANY,
+        Action.NO_SHOW_LIFT: _ANY,
+        Action.ECARD_VERIFY: _ANY,
+    },
+    Role.RECEPTIONIST: {
+        Action.CONSOLE_OPEN: _FACILITY,
+        # Any patient may walk up to the desk: found and opened, but their visits elsewhere stay hidden.
+        Action.PATIENT_FIND: _ANY,
+        Action.PATIENT_VIEW: _ANY,
+        Action.APPOINTMENT_VIEW: _FACILITY,
+        Action.APPOINTMENT_BOOK: Grant(Scope.FACILITY, (Channel.RECEPTION,)),
+        Action.APPOINTMENT_CANCEL: Grant(Scope.FACILITY, (Channel.RECEPTION,)),
+        Action.SLOT_SEARCH: _FACILITY,
+        Action.IDENTITY_CONFIRM_IN_PERSON: _ANY,
+        Action.PASSWORD_RESET: Grant(Scope.ANY, (Channel.RECEPTION,)),
+        Action.DAY_LIST_VIEW: _FACILITY,
+        Action.ARRIVAL_RECORD: _FACILITY,
+        Action.ENTRANCE_SCREEN: _FACILITY,
+        Action.NO_SHOW_VIEW: _FACILITY,
+        Action.NO_SHOW_LIFT: _ANY,
+        Action.ECARD_VERIFY: _ANY,
+    },
+    Role.CLINICIAN: {
+        Action.CONSOLE_OPEN: _ANY,
+        # CLN-6: a clinician sees a patient only with a relationship — a visit with them.
+        Action.PATIENT_VIEW: _RELATED,
+        Action.APPOINTMENT_VIEW: _RELATED,
+        Action.MEDICAL_RECORD_VIEW: _RELATED,
+    },
+    Role.COORDINATOR: {
+        # Coordinators run the network (facilities, schedules, closures) in the back office; no patient data.
+        Action.CONSOLE_OPEN: _ANY,
+        Action.BACK_OFFICE: _ANY,
+    },
+    Role.PARTNER_STAFF: {
+        Action.CONSOLE_OPEN: _FACILITY,
+        Action.ECARD_VERIFY: _ANY,
+    },
+    Role.ADMIN: {
+        Action.CONSOLE_OPEN: _ANY,
+        Action.PATIENT_FIND: _ANY,
+        Action.PATIENT_VIEW: _ANY,
+        Action.APPOINTMENT_VIEW: _ANY,
+        Action.APPOINTMENT_BOOK: Grant(Scope.ANY, _ADMIN_CHANNELS),
+        Action.APPOINTMENT_CANCEL: Grant(Scope.ANY, _ADMIN_CHANNELS),
+        Action.SLOT_SEARCH: _ANY,
+        Action.IDENTITY_CONFIRM_PHONE: _ANY,
+        Action.IDENTITY_CONFIRM_IN_PERSON: _ANY,
+        Action.IDENTITY_REQUEST_REVIEW: _ANY,
+        Action.PASSWORD_RESET: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
+        Action.DAY_LIST_VIEW: _ANY,
+        Action.ARRIVAL_RECORD: _ANY,
+        Action.ENTRANCE_SCREEN: _ANY,
+        Action.NO_SHOW_VIEW: _ANY,
+        Action.NO_SHOW_LIFT: _ANY,
+        Action.ECARD_VERIFY: _ANY,
+        Action.BACK_OFFICE: _ANY,
+        Action.READ_RECORD_AUDIT: _ANY,
+    },
+}
+
+#: Actions that record the channel they went through (BKG-1, ACC-6).
+CHANNEL_ACTIONS = frozenset({Action.APPOINTMENT_BOOK, Action.APPOINTMENT_CANCEL, Action.PASSWORD_RESET})
+
+#: Roles that work in the consoles (everyone but patients).
+STAFF_ROLES = frozenset(role for role in Role if role is not Role.PATIENT)
+
+
+def role_of(*, role: str, is_superuser: bool) -> Role | None:
+    """The effective role of a user: a superuser is an administrator whatever their ``role`` field says; an
+    unknown value is no role at all (refused everything)."""
+    if is_superuser:
+        return Role.ADMIN
+    try:
+        return Role(role)
+    except ValueError:
+        return None
+
+
+def grant(role: Role | None, action: Action) -> Grant | None:
+    """The grant of ``role`` for ``action``, or ``None`` when the role may not do it (anonymous: never)."""
+    if role is None:
+        return None
+    return PERMISSIONS.get(role, {}).get(action)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting, built once per request (``carenet.accounts.selectors.actor_for_user``) for every door.
+
+    ``children_ids`` are the patients under 18 (on the day the actor was built) whose guardian this patient is;
+    ``clinician_id`` is the clinician a clinician's login belongs to — their relationships with patients (CLN-6) are
+    resolved in the database by the ``access_*`` selectors, since a family doctor may have thousands."""
+
+    user_id: int | None = None
+    role: Role | None = None
+    facility_id: int | None = None
+    patient_id: int | None = None
+    children_ids: frozenset[int] = field(default_factory=frozenset)
+    clinician_id: int | None = None
+    level: int | None = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None and self.role is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role is Role.PATIENT and self.patient_id is not None
+
+    @property
+    def family_ids(self) -> frozenset[int]:
+        """The patient and the children they act for (empty for staff)."""
+        if self.patient_id is None:
+            return frozenset()
+        return self.children_ids | {self.patient_id}
+
+    def grant(self, action: Action) -> Grant | None:
+        return grant(self.role, action)
+
+    def can(self, action: Action) -> bool:
+        """Whether the actor may do ``action`` at all (for someone); :meth:`reaches` says for whom."""
+        found = self.grant(action)
+        if found is None:
+            return False
+        if found.scope is Scope.OWN:
+            return self.patient_id is not None
+        if found.scope is Scope.FACILITY:
+            return self.facility_id is not None
+        if found.scope is Scope.RELATED:
+            return self.clinician_id is not None
+        return True
+
+    def scope(self, action: Action) -> Scope | None:
+        found = self.grant(action)
+        return found.scope if found is not None and self.can(action) else None
+
+    def reaches(
+        self,
+        action: Action,
+        *,
+        patient_id: int | None = None,
+        facility_id: int | None = None,
+        related: bool = False,
+    ) -> bool:
+        """Whether ``action`` reaches this patient / this facility's visit: ``related`` says the clinician has a
+        visit with the patient (the caller asks the database)."""
+        scope = self.scope(action)
+        if scope is None:
+            return False
+        if scope is Scope.ANY:
+            return True
+        if scope is Scope.OWN:
+            return patient_id is not None and patient_id in self.family_ids
+        if scope is Scope.FACILITY:
+            return facility_id is not None and facility_id == self.facility_id
+        return related
+
+    def channels(self, action: Action) -> tuple[Channel, ...]:
+        found = self.grant(action) if self.can(action) else None
+        return found.channels if found else ()
+
+    def channel(self, action: Action, *, door: Channel | None = None) -> Channel | None:
+        """The channel a booking or cancellation records: the door's own channel when the role uses it (a patient's
+        app: mobile, the portal: portal), else the role's default (reception, call centre)."""
+        allowed = self.channels(action)
+        if not allowed:
+            return None
+        if door is not None and door in allowed and allowed[0] in PATIENT_DOORS:
+            return door
+        return allowed[0]
+
+
+ANONYMOUS = Actor()
+
+
+class Can:
+    """The table for templates: ``{% if can.patient_find %}`` — each attribute is an :class:`Action` name in lower
+    case. Unknown names raise, so a misspelt check fails loudly instead of hiding a button."""
+
+    __slots__ = ("_actor",)
+
+    def __init__(self, actor: Actor) -> None:
+        self._actor = actor
+
+    def __getattr__(self, name: str) -> bool:
+        try:
+            action = Action[name.upper()]
+        except KeyError:
+            raise AttributeError(name) from None
+        return self._actor.can(action)
+
+    def __getitem__(self, name: str) -> bool:
+        return bool(self.__getattr__(name))
+
+
+def roles_granted(action: Action) -> frozenset[Role]:
+    """Every role the table grants ``action`` (for documentation and the authorization matrix)."""
+    return frozenset(role for role, actions in PERMISSIONS.items() if action in actions)
+
+
+def check_table(roles: Iterable[Role] = tuple(Role)) -> list[str]:
+    """Inconsistencies in the table (tested): book/cancel grants without a channel; an SMS channel given to staff."""
+    problems = []
+    for role in roles:
+        for action, given in PERMISSIONS.get(role, {}).items():
+            if action in CHANNEL_ACTIONS and not given.channels:
+                problems.append(f"{role}:{action} has no channel")
+            if Channel.SMS in given.channels:
+                problems.append(f"{role}:{action} books through SMS")
+    return problems

@@ -1,0 +1,250 @@
+"""The role cast: one small network with a person of every role CareNet knows, used by the authorization matrix
+and by every suite that asks "who may do this" (SEC, CLN-6, ACC-3, ACC-4, ACC-7, issue 10).
+
+Anna (``patient``) has a guardian-free adult account at level II, an upcoming visit at the Mokotów centre with
+``clinician_with`` and a past visit at the Wola centre; Piotr (``guardian``) acts for his daughter Zosia, who has
+a visit of her own; ``other_patient`` has a visit at Mokotów; ``level_one`` waits for an identity review;
+``lapsed`` had a package that ended. Reception works at Mokotów (``receptionist_here``) and at Wola
+(``receptionist_elsewhere``); ``clinician_without`` has never seen Anna; ``partner_staff`` works at a partner
+facility; ``admin`` was made by ``createsuperuser``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.test import Client
+
+from carenet.accounts.models import IdentityRequest, Patient, User
+from carenet.accounts.tests.factories import PatientFactory, UserFactory
+from carenet.booking.models import Appointment, Channel
+from carenet.core import clock
+from carenet.coverage.policies import luhn_check_digit
+from carenet.coverage.tests.factories import BenefitFactory, BenefitItemFactory, EnrolmentFactory, TierFactory
+from carenet.network.models import Clinician, Facility, Service
+from carenet.network.tests.factories import (
+    CityFactory,
+    ClinicianFactory,
+    FacilityFactory,
+    RoomFactory,
+    ServiceFactory,
+    SpecialtyFactory,
+)
+from carenet.scheduling.models import Mode, Slot
+from carenet.scheduling.tests.factories import ScheduleFactory
+
+#: Every member of the cast, in the order the matrix prints them.
+ROLES = (
+    "anonymous",
+    "patient",
+    "other_patient",
+    "guardian",
+    "level_one",
+    "lapsed",
+    "receptionist_here",
+    "receptionist_elsewhere",
+    "call_centre",
+    "clinician_with",
+    "clinician_without",
+    "coordinator",
+    "partner_staff",
+    "admin",
+)
+PATIENT_ROLES = ("patient", "other_patient", "guardian", "level_one", "lapsed")
+STAFF_ROLES = tuple(role for role in ROLES if role not in PATIENT_ROLES and role != "anonymous")
+
+
+@dataclass
+class Cast:
+    here: Facility
+    elsewhere: Facility
+    partner: Facility
+    consult: Service
+    clinician_with: Clinician
+    clinician_without: Clinician
+    patient: Patient
+    other_patient: Patient
+    guardian: Patient
+    child: Patient
+    level_one: Patient
+    lapsed: Patient
+    visit: Appointment  # Anna's upcoming visit at Mokotów with clinician_with
+    past_visit: Appointment  # Anna's completed visit at Wola (another clinician)
+    other_visit: Appointment  # other_patient's upcoming visit at Mokotów
+    child_visit: Appointment
+    free_slot: Slot
+    identity_request: IdentityRequest
+    users: dict[str, User | None] = field(default_factory=dict)
+
+    def user(self, role: str) -> User | None:
+        return self.users[role]
+
+    def client(self, role: str) -> Client:
+        """A browser logged in as ``role`` (anonymous: not logged in)."""
+        client = Client()
+        user = self.users[role]
+        if user is not None:
+            client.force_login(user)
+        return client
+
+
+def _slot(
+    *, clinician: Clinician, facility: Facility | None, service: Service, starts_at: dt.datetime, room: Any = None
+) -> Slot:
+    schedule = ScheduleFactory(
+        clinician=clinician,
+        facility=facility,
+        room=room,
+        mode=Mode.IN_PERSON,
+        specialty=service.specialty,
+        valid_from=starts_at.date() - dt.timedelta(days=1),
+        valid_until=starts_at.date() + dt.timedelta(days=1),
+    )
+    schedule.services.set([service])
+    return Slot.objects.create(
+        schedule=schedule,
+        clinician=clinician,
+        facility=facility,
+        city=facility.city if facility is not None else None,
+        room=room,
+        specialty=service.specialty,
+        mode=Mode.IN_PERSON,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=15),
+    )
+
+
+def _visit(patient: Patient, slot: Slot, service: Service, **fields: Any) -> Appointment:
+    slot.is_free = False
+    slot.save(update_fields=["is_free"])
+    values: dict[str, Any] = {"status": Appointment.Status.BOOKED, "channel": Channel.PORTAL} | fields
+    return Appointment.objects.create(patient=patient, slot=slot, service=service, price=Decimal("0"), **values)
+
+
+def build_cast() -> Cast:
+    """The cast, with visits relative to now (tomorrow at 10:00 Warsaw, and a week ago)."""
+    city = CityFactory(name="Warszawa")
+    here = FacilityFactory(city=city, name="CareNet Centrum Medyczne Mokotów", address="ul. Puławska 10")
+    elsewhere = FacilityFactory(city=city, name="CareNet Centrum Medyczne Wola", address="ul. Wolska 5")
+    partner = FacilityFactory(city=city, partner=True, name="Przychodnia Partnerska", phone="+48 22 555 00 11")
+    room = RoomFactory(facility=here, number="12")
+    specialty = SpecialtyFactory(code="interna", name="Choroby wewnętrzne")
+    psychiatry = SpecialtyFactory(code="psychiatria", name="Psychiatria")
+    consult = ServiceFactory(code="konsultacja-interna", name="Konsultacja internisty", specialty=specialty)
+    psychiatric = ServiceFactory(code="konsultacja-psychiatry", name="Konsultacja psychiatry", specialty=psychiatry)
+    tier = TierFactory()
+    benefit = BenefitFactory(tiers=[tier])
+    BenefitItemFactory(benefit=benefit, specialty=specialty)
+    BenefitItemFactory(benefit=benefit, specialty=psychiatry)
+
+    clinician_with = ClinicianFactory(first_name="Jan", last_name="Kowalski", title="lek.")
+    clinician_with.specialties.add(specialty)
+    clinician_with.facilities.add(here)
+    clinician_without = ClinicianFactory(first_name="Ewa", last_name="Zielińska", title="lek.")
+    clinician_without.specialties.add(specialty)
+    clinician_without.facilities.add(here)
+    psychiatrist = ClinicianFactory(first_name="Adam", last_name="Nowicki", title="lek.")
+    psychiatrist.specialties.add(psychiatry)
+    psychiatrist.facilities.add(elsewhere)
+
+    today = clock.today()
+    tomorrow = clock.at_warsaw(today + dt.timedelta(days=1), dt.time(10))
+    week_ago = clock.at_warsaw(today - dt.timedelta(days=7), dt.time(10))
+
+    def enrolled(**fields: Any) -> Patient:
+        patient = PatientFactory(**fields)
+        EnrolmentFactory(patient=patient, tier=tier)
+        return patient
+
+    patient = enrolled(first_name="Anna", last_name="Nowak", user=UserFactory(username="anna"))
+    patient.enrolments.update(ecard_number="123456789" + str(luhn_check_digit("123456789")))  # a valid E-Karta
+    other_patient = enrolled(first_name="Barbara", last_name="Wiśniewska", user=UserFactory(username="barbara"))
+    guardian = enrolled(first_name="Piotr", last_name="Mazur", user=UserFactory(username="piotr"))
+    child = enrolled(
+        first_name="Zosia",
+        last_name="Mazur",
+        user=None,
+        guardian=guardian,
+        birth_date=today.replace(year=today.year - 8),
+    )
+    level_one = enrolled(
+        first_name="Celina", last_name="Lis", user=UserFactory(username="celina"), account_level=Patient.Level.BASIC
+    )
+    lapsed = PatientFactory(first_name="Dorota", last_name="Kruk", user=UserFactory(username="dorota"))
+    EnrolmentFactory(
+        patient=lapsed, tier=tier, activated_on=dt.date(2020, 1, 1), paid_through=today - dt.timedelta(days=1)
+    )
+
+    visit = _visit(
+        patient, _slot(clinician=clinician_with, facility=here, service=consult, starts_at=tomorrow, room=room), consult
+    )
+    past_visit = _visit(
+        patient,
+        _slot(clinician=psychiatrist, facility=elsewhere, service=psychiatric, starts_at=week_ago),
+        psychiatric,
+        status=Appointment.Status.COMPLETED,
+    )
+    other_visit = _visit(
+        other_patient,
+        _slot(clinician=clinician_without, facility=here, service=consult, starts_at=tomorrow + dt.timedelta(hours=1)),
+        consult,
+    )
+    child_visit = _visit(
+        child,
+        _slot(clinician=clinician_with, facility=here, service=consult, starts_at=tomorrow + dt.timedelta(hours=2)),
+        consult,
+    )
+    free_slot = _slot(
+        clinician=clinician_with, facility=here, service=consult, starts_at=tomorrow + dt.timedelta(hours=3)
+    )
+    identity_request = IdentityRequest.objects.create(
+        patient=level_one, message="Proszę o potwierdzenie.", created_at=clock.now()
+    )
+
+    staff_user = UserFactory
+    users: dict[str, User | None] = {
+        "anonymous": None,
+        "patient": patient.user,
+        "other_patient": other_patient.user,
+        "guardian": guardian.user,
+        "level_one": level_one.user,
+        "lapsed": lapsed.user,
+        "receptionist_here": staff_user(username="recepcja-mokotow", role=User.Role.RECEPTIONIST, facility=here),
+        "receptionist_elsewhere": staff_user(username="recepcja-wola", role=User.Role.RECEPTIONIST, facility=elsewhere),
+        "call_centre": staff_user(username="infolinia", role=User.Role.CALL_CENTRE),
+        "clinician_with": staff_user(username="lekarz-kowalski", role=User.Role.CLINICIAN),
+        "clinician_without": staff_user(username="lekarz-zielinska", role=User.Role.CLINICIAN),
+        "coordinator": staff_user(username="koordynator", role=User.Role.COORDINATOR, is_staff=True),
+        "partner_staff": staff_user(username="partner", role=User.Role.PARTNER_STAFF, facility=partner),
+        "admin": User.objects.create_superuser("admin", "admin@carenet.example", "correct-horse-battery"),
+    }
+    clinician_with.user = users["clinician_with"]
+    clinician_with.save(update_fields=["user"])
+    clinician_without.user = users["clinician_without"]
+    clinician_without.save(update_fields=["user"])
+    assert settings.CARENET_STAFF_TOTP_REQUIRED is False  # the test settings; two-step login has its own tests
+    return Cast(
+        here=here,
+        elsewhere=elsewhere,
+        partner=partner,
+        consult=consult,
+        clinician_with=clinician_with,
+        clinician_without=clinician_without,
+        patient=patient,
+        other_patient=other_patient,
+        guardian=guardian,
+        child=child,
+        level_one=level_one,
+        lapsed=lapsed,
+        visit=visit,
+        past_visit=past_visit,
+        other_visit=other_visit,
+        child_visit=child_visit,
+        free_slot=free_slot,
+        identity_request=identity_request,
+        users=users,
+    )

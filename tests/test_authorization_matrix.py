@@ -1,0 +1,314 @@
+"""The authorization matrix (SEC, CLN-6, ACC-3, ACC-4, ACC-7, issue 10): every URL of CareNet × every role of the
+cast, generated from the URL configuration — a new page or endpoint without a row fails this suite.
+
+Each cell says what the role gets from a GET of the page (or the endpoint) for Anna's data (``tests.cast``):
+
+* ``O`` the page (2xx) · ``R`` a redirect elsewhere (e.g. a login page for someone already logged in)
+* ``L`` a redirect to a login page · ``A`` 401 from the API · ``F`` 403 · ``N`` 404 (as if it did not exist)
+* ``M`` 405: the address takes another method · ``B`` 400 (a request the endpoint cannot read)
+* ``I`` 422: allowed in, and the input (a deliberately incomplete body) refused · ``C`` 409
+
+Addresses that change something are tried with their own method (``METHODS``) and a body that would change
+something if it were allowed (``post_body``), each inside a transaction rolled back after the answer.
+
+And every refusal (``L``, ``A``, ``F``, ``N``) changes nothing: the same role's POST — with a body that would
+change something if it were allowed — leaves every table, every visit's status, every account and the outbox as
+they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from carenet.accounts.models import IdentityRequest, Patient, User
+from carenet.booking.models import Appointment
+from carenet.scheduling.models import Slot
+from tests.cast import ROLES, Cast
+
+pytestmark = pytest.mark.django_db
+
+#: The back office is Django's admin: its own gate (``test_back_office_is_for_the_table_s_back_office_roles``).
+SKIPPED_NAMESPACES = {"admin"}
+#: Files served in development only; not a page.
+SKIPPED_PATTERNS = {"^media/(?P<path>.*)$"}
+
+#: Role order of the strings below.
+HEADER = " ".join(f"{index}={role}" for index, role in enumerate(ROLES))
+#             0 anonymous · 1 patient · 2 other_patient · 3 guardian · 4 level_one · 5 lapsed ·
+#             6 receptionist_here · 7 receptionist_elsewhere · 8 call_centre · 9 clinician_with ·
+#             10 clinician_without · 11 coordinator · 12 partner_staff · 13 admin
+PATIENT_PAGE = "LOOOOFFFFFFFFF"
+LEVEL_TWO_PAGE = "LOOOFFFFFFFFFF"
+ANNAS_VISIT = "LONNNFFFFFFFFF"
+PUBLIC = "OOOOOOOOOOOOOO"
+LOGIN_PAGE = "ORRRRRRRRRRRRR"
+STAFF_PAGE = "LFFFFFOOOOOOOO"
+
+MATRIX: dict[str, str] = {
+    # --- public pages and documents
+    "portal:home": PUBLIC,
+    "portal:facilities": PUBLIC,
+    "portal:register": "ORRRRRRRRRRRRR",
+    "portal:checkin": PUBLIC,
+    "set_language": "RRRRRRRRRRRRRR",
+    "api:health": PUBLIC,
+    "api:openapi-json": PUBLIC,
+    "api:openapi-view": PUBLIC,
+    "api:api-root": "NNNNNNNNNNNNNN",
+    # --- logging in and out
+    "portal:login": LOGIN_PAGE,
+    "staff:login": LOGIN_PAGE,
+    "portal:logout": "RRRRRRRRRRRRRR",
+    "staff:logout": "RRRRRRRRRRRRRR",
+    "portal:login_code": "LRRRRRRRRRRRRR",
+    "staff:two_factor": "LRRRRRRRRRRRRR",
+    "staff:two_factor_enrol": "LRRRRRRRRRRRRR",
+    "portal:first_password": "LLLLLLLLLLLLLL",
+    "portal:set_password": "LRRRRRRRRRRRRR",
+    "api:token_create": "IIIIIIIIIIIIII",
+    "api:token_delete": "AAAAAAAAAAAAAA",
+    # --- the patient's pages (ACC-3, ACC-4, ACC-7)
+    "portal:account": PATIENT_PAGE,
+    "portal:password_change": "LBBBBFFFFFFFFF",
+    "portal:two_factor_enable": PATIENT_PAGE,
+    "portal:two_factor_disable": "LRRRRFFFFFFFFF",
+    "portal:search": PATIENT_PAGE,
+    "portal:book": PATIENT_PAGE,
+    "portal:visits": PATIENT_PAGE,
+    "portal:visit": ANNAS_VISIT,
+    "portal:cancel": ANNAS_VISIT,
+    "portal:reschedule": ANNAS_VISIT,
+    "portal:reschedule_confirm": ANNAS_VISIT,
+    "portal:identity": PATIENT_PAGE,
+    "portal:identity_request": "LIIIIFFFFFFFFF",
+    "portal:identity_bank_start": "LRRRRFFFFFFFFF",
+    "portal:identity_bank_callback": "LRRRRFFFFFFFFF",
+    "portal:ecard": LEVEL_TWO_PAGE,
+    "portal:reads_of_my_data": LEVEL_TWO_PAGE,
+    "portal:ecard_pdf": LEVEL_TWO_PAGE,
+    # --- the consoles
+    "staff:dashboard": STAFF_PAGE,
+    "staff:password_change": STAFF_PAGE,
+    "staff:patients": "LFFFFFOOOFFFFO",
+    "staff:patient": "LFFFFFOOOONFFO",
+    "staff:patient_search": "LFFFFFOOOFFFFO",
+    "staff:book": "LFFFFFOOOFFFFO",
+    "staff:cancel": "LFFFFFONOFFFFO",
+    "staff:patient_no_shows": "LFFFFFOOOFFFFO",
+    "staff:ecard_verify": "LFFFFFOOOFFFOO",
+    "staff:identity_confirm_phone": "LFFFFFFFOFFFFO",
+    "staff:identity_confirm_in_person": "LFFFFFOOFFFFFO",
+    "staff:password_reset": "LFFFFFOOOFFFFO",
+    "staff:identity_queue": "LFFFFFFFOFFFFO",
+    "staff:identity_review": "LFFFFFFFRFFFFR",
+    "staff:reception": "LFFFFFOOOFFFFO",
+    "staff:reception_entrance": "LFFFFFOOFFFFFO",
+    "staff:reception_act": "LFFFFFRNFFFFFR",
+    # --- the JSON API (session-authenticated here; bearer tokens have their own tests)
+    "api:slot_list": "AONNNFOOOFFFFO",
+    "api:appointment_list": "AONNNFOOOFFFFO",
+    "api:appointment_detail": "AONNNFONOONNNO",
+    "api:appointment_book": "AONNNFOFOFFFFO",
+    "api:appointment_hold": "AONNNFOFOFFFFO",
+    "api:appointment_confirm": "ACNNNFFNFFFFFC",
+    "api:appointment_reschedule": "AONNNFONOFFFFO",
+    "api:appointment_cancel": "AONNNFONOFFFFO",
+    "api:ecard_verify_endpoint": "AFFFFFOOOFFFOO",
+    # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
+    "messaging:smsapi_inbound": "MMMMMMMMMMMMMM",
+    "messaging:smsapi_report": PUBLIC,
+    "messaging:dev_inbox": PUBLIC,
+    "messaging:dev_send_now": "RRRRRRRRRRRRRR",
+    "messaging:dev_conversation": PUBLIC,
+    "testbank:root": "RRRRRRRRRRRRRR",
+    "testbank:discovery": PUBLIC,
+    "testbank:jwks": PUBLIC,
+    "testbank:authorize": "BBBBBBBBBBBBBB",
+    "testbank:token": "MMMMMMMMMMMMMM",
+    "testbank:userinfo": "AAAAAAAAAAAAAA",
+}
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or ""
+            if inner in SKIPPED_NAMESPACES:
+                continue
+            yield from _walk(entry.url_patterns, f"{namespace}{inner}:" if inner else namespace)
+        elif str(entry.pattern) not in SKIPPED_PATTERNS:
+            yield f"{namespace}{entry.name}", entry
+
+
+def url_names() -> list[str]:
+    return sorted({name for name, _ in _walk(get_resolver().url_patterns)})
+
+
+def test_every_url_has_a_row_and_every_row_a_url() -> None:
+    """A page or an endpoint added without its row in the matrix fails here."""
+    assert set(url_names()) == set(MATRIX)
+    assert all(len(row) == len(ROLES) for row in MATRIX.values()), HEADER
+
+
+def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
+    pattern = dict(_walk(get_resolver().url_patterns))[name]
+    values: dict[str, Any] = {
+        "patient_id": cast.patient.pk,
+        "appointment_id": cast.visit.pk,
+        "slot_id": cast.free_slot.pk,
+        "request_id": cast.identity_request.pk,
+        "action": "check_in",
+        "phone": cast.patient.mobile,
+        "secret": settings.CARENET_SMS_WEBHOOK_SECRET,
+    }
+    return {key: values[key] for key in pattern.pattern.converters}
+
+
+#: A body that would change something if the role were allowed: used to prove a refusal changes nothing.
+def post_body(name: str, cast: Cast) -> tuple[Any, str]:
+    form = {
+        "staff:book": {"accept_price": "on"},
+        "staff:identity_confirm_phone": {"verified": "on"},
+        "staff:identity_confirm_in_person": {
+            "document_type": "id_card",
+            "document_number": "ABC123456",
+            "terms_signed": "on",
+        },
+        "staff:password_reset": {"two_factor_off": "on"},
+        "staff:identity_review": {"action": "approve"},
+        "staff:patient_no_shows": {"specialty": str(cast.visit.slot.specialty_id), "reason": "Pomyłka"},
+        "portal:book": {"accept_price": "on", "patient": str(cast.patient.pk)},
+        "portal:identity_request": {"message": "Proszę o potwierdzenie tożsamości.", "phone_time": "rano"},
+    }
+    api = {
+        "api:slot_list": {},
+        "api:appointment_book": {"slot_id": cast.free_slot.pk, "patient_id": cast.patient.pk, "accept_price": True},
+        # The list shares its address with booking: a refused POST there is a refused booking.
+        "api:appointment_list": {"slot_id": cast.free_slot.pk, "patient_id": cast.patient.pk, "accept_price": True},
+        "api:appointment_hold": {"slot_id": cast.free_slot.pk, "patient_id": cast.patient.pk},
+        "api:appointment_confirm": {"accept_price": True},
+        "api:appointment_reschedule": {"new_slot_id": cast.free_slot.pk, "accept_price": True},
+        "api:appointment_cancel": {},
+    }
+    if name in api:
+        return json.dumps(api[name]), "application/json"
+    return form.get(name, {}), "application/x-www-form-urlencoded"
+
+
+def fingerprint() -> str:
+    """Every table's row count, every visit's status, every slot's flag, every account's password and level."""
+    digest = hashlib.sha256()
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            if model._meta.managed and not model._meta.proxy and model._meta.db_table != "django_session":
+                cursor.execute(f'SELECT COUNT(*) FROM "{model._meta.db_table}"')  # noqa: S608 - table names of our models
+                digest.update(f"{model._meta.label}={cursor.fetchone()[0]};".encode())
+    for rows in (
+        Appointment.objects.order_by("pk").values_list("pk", "status", "cancelled_at"),
+        Slot.objects.order_by("pk").values_list("pk", "is_free"),
+        Patient.objects.order_by("pk").values_list("pk", "account_level"),
+        User.objects.order_by("pk").values_list("pk", "password", "must_change_password", "is_active"),
+        IdentityRequest.objects.order_by("pk").values_list("pk", "status"),
+    ):
+        digest.update(repr(list(rows)).encode())
+    return digest.hexdigest()
+
+
+LOGIN_PATHS = ("/logowanie/", "/staff/login/", "/admin/login/")
+
+#: Addresses tried with another method than GET (they change something, or take only that method).
+METHODS = {
+    "portal:logout": "post",
+    "staff:logout": "post",
+    "portal:identity_bank_start": "post",
+    "portal:identity_request": "post",
+    "portal:password_change": "post",
+    "portal:two_factor_disable": "post",
+    "staff:identity_review": "post",
+    "staff:reception_act": "post",
+    "messaging:dev_send_now": "post",
+    "api:token_create": "post",
+    "api:token_delete": "delete",
+    "api:appointment_book": "post",
+    "api:appointment_hold": "post",
+    "api:appointment_confirm": "post",
+    "api:appointment_reschedule": "post",
+    "api:appointment_cancel": "post",
+}
+
+
+def query_for(name: str, cast: Cast) -> dict[str, Any]:
+    """The API's reads name Anna (staff must name the patient; a patient may name themself)."""
+    enrolment = cast.patient.enrolments.get()
+    return {
+        "api:slot_list": {"specialty": "interna", "patient_id": cast.patient.pk},
+        "api:appointment_list": {"patient_id": cast.patient.pk},
+        "api:ecard_verify_endpoint": {"number": enrolment.ecard_number},
+    }.get(name, {})
+
+
+def outcome(response: Any) -> str:
+    status = response.status_code
+    if status in (301, 302, 303):
+        target = response.headers.get("Location", "")
+        return "L" if any(path in target for path in LOGIN_PATHS) else "R"
+    if 200 <= status < 300:
+        return "O"
+    return {400: "B", 401: "A", 403: "F", 404: "N", 405: "M", 409: "C", 422: "I"}.get(status, str(status))
+
+
+def ask(name: str, cast: Cast, role: str, client: Client | None = None) -> Any:
+    """One request of ``role`` to ``name`` with its method and body."""
+    url = reverse(name, kwargs=kwargs_for(name, cast))
+    client = client or cast.client(role)
+    method = METHODS.get(name, "get")
+    if method == "get":
+        return client.get(url, query_for(name, cast))
+    body, content_type = post_body(name, cast)
+    return getattr(client, method)(url, body, content_type=content_type)
+
+
+def actual_row(name: str, cast: Cast) -> str:
+    cells = []
+    for role in ROLES:
+        with transaction.atomic():  # each role meets the cast as it was built
+            cells.append(outcome(ask(name, cast, role)))
+            transaction.set_rollback(True)
+    return "".join(cells)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_role_gets_what_the_matrix_says(name: str, cast: Cast) -> None:
+    got = actual_row(name, cast)
+    assert got == MATRIX[name], f"{name}: expected {MATRIX[name]} got {got} ({HEADER})"
+
+
+DENIALS = {"L", "A", "F", "N"}
+
+
+@pytest.mark.parametrize("name", sorted(name for name, row in MATRIX.items() if DENIALS & set(row)))
+def test_a_denied_request_changes_nothing(name: str, cast: Cast) -> None:
+    """SEC: every refused request — GET, and POST with a body that would change something — leaves every table,
+    every visit, every account, the read record and the outbox as they were."""
+    url = reverse(name, kwargs=kwargs_for(name, cast))
+    body, content_type = post_body(name, cast)
+    method = METHODS.get(name, "post")
+    denied = [role for role, expected in zip(ROLES, MATRIX[name], strict=True) if expected in DENIALS]
+    clients = {role: cast.client(role) for role in denied}  # logged in before the count: a login is no change
+    before = fingerprint()
+    for role in denied:
+        client = clients[role]
+        assert outcome(ask(name, cast, role, client)) in DENIALS
+        answer = getattr(client, "post" if method == "get" else method)(url, body, content_type=content_type)
+        assert outcome(answer) in DENIALS | {"M"}, (name, role, answer.status_code)
+        assert fingerprint() == before, f"{name}: a refused request by {role} changed the database"
