@@ -7,7 +7,7 @@ PY := $(UV) run --frozen python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup demo demo-data serve test check test-fast test-sqlite test-postgres test-browser bench bench-quick clean
+.PHONY: help setup demo demo-data serve test check test-fast test-sqlite test-postgres test-browser test-fuzz bench bench-quick clean
 
 help:
 	@echo "make demo   - set up, build the demo network and serve it at http://$(HOST):$(PORT) (server + worker + scheduler)"
@@ -47,6 +47,10 @@ test-postgres: setup
 	DATABASE_URL=$$(scripts/pg-up) $(UV) run --frozen pytest -q -n 2 -m "not browser"
 
 test: check test-sqlite test-postgres
+
+# Schema fuzzing of the API alone (issue 10); `make test` runs it too, with 50 examples per operation and mode.
+test-fuzz: setup
+	CARENET_FUZZ_EXAMPLES=$${CARENET_FUZZ_EXAMPLES:-200} $(UV) run --frozen pytest -q carenet/api/tests/test_schema_fuzz.py
 
 # Benchmarks (issue 5): their own PostgreSQL on 127.0.0.1:54339, a table and one JSON line at the end.
 bench:

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: under /api/ every answer is JSON, a body over the limit 413 (issue 10).
+    "carenet.api.middleware.ApiEdgeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -99,6 +101,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "carenet.accounts.throttle.LoginThrottleMiddleware",
 ]
+
+# Request bodies (issue 10): no page, webhook or API call needs more than a few kilobytes outside file uploads
+# (whose files do not count); a body over this answers 413 under /api/ and 400 elsewhere, before it is parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("CARENET_MAX_REQUEST_BODY_BYTES", str(1024 * 1024)))
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -7,13 +7,13 @@ read answers 422 ``invalid_input``; a missing or bad credential 401 ``unauthenti
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from carenet.api.routers import appointments, auth, ecard, slots
-from carenet.api.schemas import ErrorOut, Out
+from carenet.api.schemas import ErrorOut, InvalidInputOut, Out
 from carenet.core.errors import ApplicationError
 
 api = NinjaAPI(
@@ -28,7 +28,13 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
-__all__ = ["ErrorOut", "api"]
+__all__ = ["COMMON_ERRORS", "ErrorOut", "api"]
+
+#: What any operation can answer besides its own refusals (issue 10): a body that is not JSON (400
+#: ``invalid_json``), an id that names nothing (404 ``not_found``), a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413
+#: ``payload_too_large``, answered by :class:`carenet.api.middleware.ApiEdgeMiddleware`) and input the schemas
+#: refuse (422 ``invalid_input``). Added to every operation's documented answers below.
+COMMON_ERRORS: dict[int, type] = {400: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: InvalidInputOut}
 
 
 @api.exception_handler(ApplicationError)
@@ -55,8 +61,17 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        # ninja's answer to a body json.loads cannot read; its text (with DEBUG, the parser's) is not for clients.
+        message = _("The request body is not valid JSON.")
+        return api.create_response(request, {"code": "invalid_json", "message": message}, status=400)
     code = "csrf_failed" if exc.status_code == 403 and "CSRF" in str(exc) else f"http_{exc.status_code}"
     return api.create_response(request, {"code": code, "message": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"code": "not_found", "message": _("Not found.")}, status=404)
 
 
 api.add_router("", auth.router)
@@ -80,3 +95,17 @@ def health(request: HttpRequest) -> Status:
     except Exception:  # noqa: BLE001 - any database failure means "not ready"
         return Status(503, HealthOut(status="unavailable", database="error"))
     return Status(200, HealthOut(status="ok", database=connection.vendor))
+
+
+def _document_common_errors() -> None:
+    """Every operation names the common errors in its answers (kept out of each decorator, so a new operation
+    cannot forget them). Runs before ``api.urls`` binds the routers, which copies each operation."""
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for status, schema in COMMON_ERRORS.items():
+                    if status not in operation.response_models:
+                        operation.response_models[status] = operation._create_response_model(schema)
+
+
+_document_common_errors()

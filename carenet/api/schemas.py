@@ -9,6 +9,8 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict
 
+from carenet.core.validation import DbId, Text
+
 
 class Out(BaseModel):
     """The base of every answer: a plain pydantic model. django-ninja's ``Schema`` wraps each object it validates
@@ -34,9 +36,9 @@ class InvalidInputOut(ErrorOut):
 
 # --- Authentication --------------------------------------------------------------------------------------------
 class TokenIn(Schema):
-    login: str = Field(..., min_length=1, max_length=150)
-    password: str = Field(..., min_length=1, max_length=256)
-    name: str = Field("", max_length=100, description="What the token is for, e.g. the phone's name.")
+    login: Text = Field(..., min_length=1, max_length=150)
+    password: Text = Field(..., min_length=1, max_length=256)
+    name: Text = Field("", max_length=100, description="What the token is for, e.g. the phone's name.")
 
 
 class TokenOut(Out):
@@ -155,36 +157,38 @@ class AppointmentListOut(Out):
     results: list[AppointmentOut]
 
 
-class OccupationalIn(Schema):
-    """BKG-6: the employer's referral data for an occupational-medicine exam."""
+class OccupationalIn(BaseModel):
+    """BKG-6: the employer's referral data for an occupational-medicine exam. A plain pydantic model, not a ninja
+    ``Schema``: a ``Schema`` reads any object by its attributes, so ``"x"``, ``5``, ``[]`` or ``true`` passed as an
+    empty referral and the booking was stored (issue 10); this one takes a JSON object only."""
 
-    employer_name: str = Field("", max_length=200)
-    employer_nip: str = Field("", max_length=20, description="The employer's tax number (NIP).")
-    referral_number: str = Field("", max_length=60)
+    employer_name: Text = Field("", max_length=200)
+    employer_nip: Text = Field("", max_length=20, description="The employer's tax number (NIP).")
+    referral_number: Text = Field("", max_length=60)
 
 
 class BookIn(Schema):
-    slot_id: int
-    service_id: int | None = None
-    patient_id: int | None = Field(None, description="A child of the caller, or (staff) the patient acted for.")
+    slot_id: DbId
+    service_id: DbId | None = None
+    patient_id: DbId | None = Field(None, description="A child of the caller, or (staff) the patient acted for.")
     accept_price: bool = Field(False, description="PKG-4: the patient accepts the price shown for a paid visit.")
-    referral_id: int | None = None
+    referral_id: DbId | None = None
     occupational: OccupationalIn | None = None
 
 
 class HoldIn(Schema):
-    slot_id: int
-    service_id: int | None = None
-    patient_id: int | None = None
+    slot_id: DbId
+    service_id: DbId | None = None
+    patient_id: DbId | None = None
 
 
 class ConfirmIn(Schema):
     accept_price: bool = False
-    referral_id: int | None = None
+    referral_id: DbId | None = None
     occupational: OccupationalIn | None = None
 
 
 class RescheduleIn(Schema):
-    new_slot_id: int
+    new_slot_id: DbId
     accept_price: bool = False
-    referral_id: int | None = None
+    referral_id: DbId | None = None

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from carenet.core.dates import age_on
+from carenet.core.validation import ascii_digits
 
 #: CHK-3, CHK-4: the self check-in window opens this long before the start and closes at the start.
 CHECK_IN_LEAD = dt.timedelta(minutes=15)
@@ -227,7 +228,7 @@ def current_premises_code(*, secret: bytes, facility_id: int, now: dt.datetime) 
 def premises_code_valid(*, secret: bytes, facility_id: int, code: str, now: dt.datetime) -> bool:
     """The current or the previous step's code (a patient who read it just before it changed still gets in)."""
     typed = "".join(code.split())
-    if len(typed) != PREMISES_DIGITS or not typed.isdigit():
+    if len(typed) != PREMISES_DIGITS or not ascii_digits(typed):  # other digits: a wrong code (not a TypeError)
         return False
     step_number = premises_step(now)
     return any(

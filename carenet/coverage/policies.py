@@ -367,7 +367,8 @@ def ecard_sign(number: str, secret: str) -> str:
 
 
 def ecard_verify_signature(number: str, signature: str, secret: str) -> bool:
-    """PKG-6: true only when ``signature`` is the card's own (compared in constant time)."""
-    if not secret:
+    """PKG-6: true only when ``signature`` is the card's own (compared in constant time). A signature is ASCII:
+    anything else is simply not the card's (``hmac.compare_digest`` refuses non-ASCII text)."""
+    if not secret or not signature.isascii():
         return False
     return hmac.compare_digest(ecard_sign(number, secret), signature)

@@ -6,7 +6,31 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
+
+
+class VisitLanguage(StrEnum):
+    """NET-4: the languages a visit can be held in (ISO 639-1): the ``Language`` catalogue's codes are among them,
+    and a slot search names one of them or none (issue 10: not any string)."""
+
+    PL = "pl"
+    EN = "en"
+    DE = "de"
+    UK = "uk"
+    RU = "ru"
+    BE = "be"
+    CS = "cs"
+    SK = "sk"
+    LT = "lt"
+    FR = "fr"
+    ES = "es"
+    IT = "it"
+    PT = "pt"
+    VI = "vi"
+    AR = "ar"
+    ZH = "zh"
+
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -25,13 +25,17 @@ from carenet.arrival import policies as checkin_policies
 from carenet.arrival import selectors as arrival_selectors
 from carenet.arrival import services as arrival
 from carenet.core import clock
+from carenet.core.forms import CheckedInputMixin
 
 DEVICE_COOKIE = "carenet_device"
 DEVICE_SALT = "carenet.checkin.device"
 DEVICE_MAX_AGE = 60 * 60 * 24 * 365 * 2
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(CheckedInputMixin, forms.Form):
+    """Checked at the edge (issue 10): a control character is a form error; the code is any text, so a code in
+    other digits (Arabic-Indic) is a wrong code, counted like any other."""
+
     phone = forms.CharField(label=gettext_lazy("Mobile phone"), max_length=20)
     pesel = forms.CharField(label=gettext_lazy("PESEL"), max_length=11, min_length=11)
     code = forms.CharField(

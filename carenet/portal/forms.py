@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.models import Patient
 from carenet.booking.services import OccupationalReferral
+from carenet.core.forms import CheckedInputMixin
 from carenet.network import selectors as network_selectors
 from carenet.network.models import City, Clinician, Facility, Language, Service, Specialty
 from carenet.scheduling.models import Mode
@@ -134,8 +135,9 @@ TIME_OF_DAY_CHOICES = [
 DEFAULT_SEARCH_DAYS = 14
 
 
-class SlotSearchForm(forms.Form):
-    """SCH-2: "Wyszukaj terminy". The same form serves the portal and the staff consoles."""
+class SlotSearchForm(CheckedInputMixin, forms.Form):
+    """SCH-2: "Wyszukaj terminy". The same form serves the portal and the staff consoles. Its input is checked at
+    the edge first (issue 10: a NUL in a code, an id past 2^63−1 or a date in year 9999 is a form error)."""
 
     for_whom = PatientChoiceField(
         queryset=Patient.objects.none(), required=False, empty_label=None, label=_("For whom")

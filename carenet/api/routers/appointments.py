@@ -40,6 +40,7 @@ from carenet.booking import policies as booking_policies
 from carenet.booking import selectors, services
 from carenet.booking.models import Appointment
 from carenet.core import clock
+from carenet.core.validation import DbId, Text
 from carenet.web.reads import What, record_reads
 
 router = Router(tags=["appointments"], auth=USER_AUTH)
@@ -56,7 +57,7 @@ IDEMPOTENCY_KEY = Header(
 
 
 class AppointmentListIn(Schema):
-    patient_id: int | None = Field(
+    patient_id: DbId | None = Field(
         None, description="Default: the caller and their children. Staff (call centre, reception) must name one."
     )
     upcoming: bool = Field(True, description="Planned visits (true) or past ones (false).")
@@ -131,7 +132,7 @@ def appointment_list(request: HttpRequest, filters: Query[AppointmentListIn]) ->
 
 
 @router.get("/appointments/{int:appointment_id}", response={200: AppointmentOut, **READ_ERRORS}, summary="One visit")
-def appointment_detail(request: HttpRequest, appointment_id: int) -> AppointmentOut:
+def appointment_detail(request: HttpRequest, appointment_id: DbId) -> AppointmentOut:
     """One visit the caller may see (404 `appointment_not_found` otherwise). A visit that is history — ended, or
     no longer upcoming (cancelled, no-show, refused …) — answers a level I patient 403 `level_two_required`
     (ACC-4)."""
@@ -146,7 +147,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> Appointment
 
 
 @router.post("/appointments", response={201: AppointmentOut, **WRITE_ERRORS}, summary="Book a slot")
-def appointment_book(request: HttpRequest, payload: BookIn, idempotency_key: str | None = IDEMPOTENCY_KEY) -> Status:
+def appointment_book(request: HttpRequest, payload: BookIn, idempotency_key: Text | None = IDEMPOTENCY_KEY) -> Status:
     """BKG-3: book a free slot for the caller, their child, or (staff) the patient named. Refusals: 422
     `no_entitlement`, `limit_used`, `referral_required`, `level_one_cap`, `no_show_block`, `facility_partner`,
     `facility_closed`, `slot_in_past`, `price_not_accepted`, `age_not_allowed`, `occupational_referral_required`;
@@ -172,7 +173,7 @@ def appointment_book(request: HttpRequest, payload: BookIn, idempotency_key: str
 
 
 @router.post("/appointments/hold", response={201: AppointmentOut, **WRITE_ERRORS}, summary="Hold a slot")
-def appointment_hold(request: HttpRequest, payload: HoldIn, idempotency_key: str | None = IDEMPOTENCY_KEY) -> Status:
+def appointment_hold(request: HttpRequest, payload: HoldIn, idempotency_key: Text | None = IDEMPOTENCY_KEY) -> Status:
     """Hold a free slot for a few minutes (status `held`, `hold_expires_at`) while the patient confirms."""
     actor, who = request_actor(request)
 
@@ -197,7 +198,7 @@ def appointment_hold(request: HttpRequest, payload: HoldIn, idempotency_key: str
     summary="Confirm a hold",
 )
 def appointment_confirm(
-    request: HttpRequest, appointment_id: int, payload: ConfirmIn, idempotency_key: str | None = IDEMPOTENCY_KEY
+    request: HttpRequest, appointment_id: DbId, payload: ConfirmIn, idempotency_key: Text | None = IDEMPOTENCY_KEY
 ) -> Status:
     """Turn a hold into a booking (409 `hold_expired` when too late; the booking refusals apply)."""
     actor, who = request_actor(request)
@@ -222,7 +223,7 @@ def appointment_confirm(
     summary="Move a visit to another slot",
 )
 def appointment_reschedule(
-    request: HttpRequest, appointment_id: int, payload: RescheduleIn, idempotency_key: str | None = IDEMPOTENCY_KEY
+    request: HttpRequest, appointment_id: DbId, payload: RescheduleIn, idempotency_key: Text | None = IDEMPOTENCY_KEY
 ) -> Status:
     """Take the new slot, then release the old one, in one step: the answer is the new appointment."""
     actor, who = request_actor(request)
@@ -248,7 +249,7 @@ def appointment_reschedule(
     summary="Cancel a visit",
 )
 def appointment_cancel(
-    request: HttpRequest, appointment_id: int, idempotency_key: str | None = IDEMPOTENCY_KEY
+    request: HttpRequest, appointment_id: DbId, idempotency_key: Text | None = IDEMPOTENCY_KEY
 ) -> Status:
     """CXL-1: cancel a visit; the slot is free for others at once."""
     actor, who = request_actor(request)

@@ -13,6 +13,7 @@ from carenet.api.auth import bearer_auth, token_issue, token_revoke
 from carenet.api.schemas import ErrorOut, InvalidInputOut, TokenIn, TokenOut
 from carenet.core import clock
 from carenet.core.errors import ApplicationError
+from carenet.core.validation import Text
 
 router = Router(tags=["auth"])
 
@@ -48,7 +49,7 @@ class OtpThrottled(ApplicationError):
 
 
 class TokenWithOtpIn(TokenIn):
-    otp: str = Field(
+    otp: Text = Field(
         "",
         max_length=12,
         description="The 6-digit code from the authenticator app: required when the account has two-step login "

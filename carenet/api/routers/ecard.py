@@ -18,6 +18,7 @@ from carenet.api.auth import USER_AUTH, request_user
 from carenet.api.schemas import ErrorOut, InvalidInputOut, Out
 from carenet.core import clock
 from carenet.core.errors import PermissionDenied
+from carenet.core.validation import Text
 from carenet.coverage.selectors import ecard_verify
 from carenet.web.reads import What, record_reads
 
@@ -25,8 +26,8 @@ router = Router(tags=["e-card"], auth=USER_AUTH)
 
 
 class EcardVerifyIn(Schema):
-    number: str = Field(..., max_length=32, description="The card number (ten digits), typed or from the QR code.")
-    signature: str | None = Field(
+    number: Text = Field(..., max_length=32, description="The card number (ten digits), typed or from the QR code.")
+    signature: Text | None = Field(
         None, max_length=128, description="The signature from the card's QR code; omit it for a typed number."
     )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
@@ -25,30 +23,32 @@ from carenet.api.schemas import (
 )
 from carenet.booking.offers import Offer, offers_for
 from carenet.core import clock
+from carenet.core.validation import DbId, SaneDate, Text
 from carenet.coverage.selectors import partner_facility_ids_allowed
 from carenet.network.models import Clinician, Facility
+from carenet.network.policies import VisitLanguage
 from carenet.scheduling import search
 
 router = Router(tags=["slots"], auth=USER_AUTH)
 
 
 class SlotSearchIn(Schema):
-    specialty: str | None = Field(None, description="A specialty code, e.g. internal-medicine.")
-    service: str | None = Field(None, description="A service code; its specialty is implied.")
-    city_id: int | None = Field(None, description="Narrows in-person visits; phone and video are nationwide.")
-    facility_id: int | None = None
-    clinician_id: int | None = None
-    date_from: dt.date | None = Field(None, description="Default: today.")
-    date_to: dt.date | None = Field(None, description=f"At most {search.MAX_RANGE_DAYS} days after date_from.")
-    time_of_day: str | None = Field(None, description="morning, afternoon or evening (Warsaw time).")
+    specialty: Text | None = Field(None, max_length=100, description="A specialty code, e.g. internal-medicine.")
+    service: Text | None = Field(None, max_length=100, description="A service code; its specialty is implied.")
+    city_id: DbId | None = Field(None, description="Narrows in-person visits; phone and video are nationwide.")
+    facility_id: DbId | None = None
+    clinician_id: DbId | None = None
+    date_from: SaneDate | None = Field(None, description="Default: today.")
+    date_to: SaneDate | None = Field(None, description=f"At most {search.MAX_RANGE_DAYS} days after date_from.")
+    time_of_day: Text | None = Field(None, max_length=20, description="morning, afternoon or evening (Warsaw time).")
     hour_from: int | None = Field(None, description="Starting at or after this hour (0-24, Warsaw time).")
     hour_to: int | None = Field(None, description="Starting before this hour (0-24, Warsaw time).")
-    language: str | None = Field(None, description="A language code the clinician speaks, e.g. en.")
-    mode: str | None = Field(None, description="in_person, phone or video.")
-    sort: str = Field(search.DEFAULT_SORT, description="starts_at (earliest first) or -starts_at.")
+    language: VisitLanguage | None = Field(None, description="A language the clinician speaks, e.g. en.")
+    mode: Text | None = Field(None, max_length=20, description="in_person, phone or video.")
+    sort: Text = Field(search.DEFAULT_SORT, max_length=20, description="starts_at (earliest first) or -starts_at.")
     page: int = Field(1, description=f"1 to {search.MAX_PAGE}.")
     page_size: int = Field(search.DEFAULT_PAGE_SIZE, description=f"1 to {search.MAX_PAGE_SIZE}.")
-    patient_id: int | None = Field(
+    patient_id: DbId | None = Field(
         None, description="Whose coverage to show: a child of the caller, or (call centre, reception) a patient."
     )
 

@@ -181,6 +181,9 @@ def test_premises_code_accepts_the_current_and_the_previous_step_only() -> None:
     assert not rules.premises_code_valid(secret=SECRET, facility_id=2, code=code, now=START)
     assert not rules.premises_code_valid(secret=SECRET, facility_id=1, code="12345", now=START)
     assert not rules.premises_code_valid(secret=SECRET, facility_id=1, code="abcdef", now=START)
+    # Arabic-Indic digits are digits to ``str.isdigit`` but never a code (issue 10: hmac raised a TypeError).
+    arabic = code.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert not rules.premises_code_valid(secret=SECRET, facility_id=1, code=arabic, now=START)
 
 
 def test_attempts_limit() -> None:

@@ -61,6 +61,9 @@ def test_a_signature_belongs_to_its_number_and_secret() -> None:
     assert not ecard_verify_signature("1234567897", tampered, SECRET)
     assert not ecard_verify_signature("1234567897", "", SECRET)
     assert not ecard_verify_signature("1234567897", signature, "")
+    # A scanned code with a character no signature has (issue 10: ``hmac`` refused it with a TypeError, a 500).
+    assert not ecard_verify_signature("1234567897", "é", SECRET)
+    assert not ecard_verify_signature("1234567897", signature[:-1] + "٣", SECRET)
 
 
 @pytest.mark.django_db

@@ -64,8 +64,9 @@ def test_inbound_delivered_three_times_acts_once(client: Client) -> None:
 
 
 @override_settings(CARENET_SMS_WEBHOOK_SECRET=SECRET)
-def test_inbound_without_required_fields_is_a_bad_request(client: Client) -> None:
-    assert client.post(inbound_url(), {"sms_text": "TAK"}).status_code == 400
+def test_inbound_without_a_sender_is_answered_ok_and_not_stored(client: Client) -> None:
+    # The gateway repeats any answer but 200 forever (issue 10); with nobody to act for, nothing is stored.
+    assert client.post(inbound_url(), {"sms_text": "TAK"}).status_code == 200
     assert not InboundMessage.objects.exists()
 
 
