@@ -6,8 +6,8 @@ from django.shortcuts import render
 
 from carenet.core.http import HtmxHttpRequest
 from carenet.network import selectors as network_selectors
-from carenet.portal import selectors
-from carenet.portal.forms import FacilityFilterForm
+from carenet.web import selectors
+from carenet.web.forms import FacilityFilterForm
 
 FACILITIES_PER_PAGE = 20
 

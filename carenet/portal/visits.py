@@ -31,7 +31,8 @@ from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
 from carenet.core.http import HtmxHttpRequest
 from carenet.portal.arrival import no_shows_context as arrival_no_shows_context
-from carenet.portal.booking_flow import (
+from carenet.web.access import acting_user, patient_required
+from carenet.web.booking_flow import (
     FACILITY_FIELD_TEMPLATE,
     book_from_form,
     can_cancel,
@@ -42,8 +43,7 @@ from carenet.portal.booking_flow import (
     price_to_accept,
     search_context,
 )
-from carenet.portal.forms import SlotSearchForm
-from carenet.web.access import acting_user, patient_required
+from carenet.web.forms import SlotSearchForm
 from carenet.web.reads import What, record_reads
 
 PAST_VISITS_PER_PAGE = 10

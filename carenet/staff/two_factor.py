@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from carenet.accounts import two_factor
 from carenet.accounts.two_factor import Outcome, Step
-from carenet.portal.account import CodeForm, outcome_message, verify_step
 from carenet.web.access import acting_user
+from carenet.web.two_factor import CodeForm, outcome_message, verify_step
 
 
 @require_http_methods(["GET", "POST"])

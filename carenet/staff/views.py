@@ -28,7 +28,8 @@ from carenet.core.errors import ApplicationError, NotFound, ValidationFailed
 from carenet.core.http import HtmxHttpRequest
 from carenet.coverage.selectors import enrolment_active_on
 from carenet.network.models import Facility
-from carenet.portal.booking_flow import (
+from carenet.web.access import acting_user, request_actor, staff_required
+from carenet.web.booking_flow import (
     FACILITY_FIELD_TEMPLATE,
     book_from_form,
     can_cancel,
@@ -39,8 +40,7 @@ from carenet.portal.booking_flow import (
     price_to_accept,
     search_context,
 )
-from carenet.portal.forms import SlotSearchForm
-from carenet.web.access import acting_user, request_actor, staff_required
+from carenet.web.forms import SlotSearchForm
 from carenet.web.reads import What, record_reads
 
 View = Callable[..., HttpResponse]

@@ -17,9 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from carenet.api.tests.factories import CityFactory, ClinicianFactory, FacilityFactory, SpecialtyFactory
 from carenet.network import selectors as network_selectors
 from carenet.network.models import Facility
-from carenet.portal import booking_flow
-from carenet.portal.forms import QuickSelect
 from carenet.portal.tests.booking_world import World, booked, build_world, url
+from carenet.web import booking_flow
+from carenet.web.forms import QuickSelect
 
 pytestmark = pytest.mark.django_db
 

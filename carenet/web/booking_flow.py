@@ -21,9 +21,9 @@ from carenet.booking.policies import CancelFacts, cancel_refusal
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound, ValidationFailed
 from carenet.coverage.selectors import partner_facility_ids_allowed
-from carenet.portal import selectors as portal_selectors
-from carenet.portal.forms import BookingConfirmForm, SlotSearchForm
 from carenet.scheduling.search import SlotPage, slot_search
+from carenet.web import selectors as portal_selectors
+from carenet.web.forms import BookingConfirmForm, SlotSearchForm
 
 #: Offers that the booking service would refuse whatever the patient does: no "Book" button for them.
 UNBOOKABLE = frozenset({OfferStatus.NOT_ENTITLED, OfferStatus.AGE_NOT_ALLOWED})
