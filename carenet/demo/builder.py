@@ -113,7 +113,17 @@ def build(
             ),
             net.clinicians[0] if net.clinicians else None,
         )
-        cast = people.build_users(rng, today, now, persons, net.own, net.clinicians, demo_clinician, tiers)
+        cast = people.build_users(
+            rng,
+            today,
+            now,
+            persons,
+            net.own,
+            net.clinicians,
+            demo_clinician,
+            tiers,
+            partner=next(iter(net.partners), None),
+        )
         report.logins = cast.logins
         step("accounts")
         if scale_slots:
@@ -140,6 +150,8 @@ def build(
             report.appointments = timetable.write_appointments(rng, slots, cast, net, now)
             mark_taken_slots()
             step("appointments")
+            people.record_demo_reads(cast, now)
+            step("reads of patients' data")
     report.counts = {
         "cities": len(net.cities),
         "own facilities": len(net.own),

@@ -14,7 +14,7 @@ def demo_logins() -> list[tuple[str, str, str, str]]:
     """(role, login, password, who) for the named demo accounts that exist in the database."""
     users = (
         User.objects.filter(
-            Q(username__in=("admin", "koordynator", "infolinia", "lekarz", *NAMED_PATIENTS))
+            Q(username__in=("admin", "koordynator", "infolinia", "lekarz", "partner", *NAMED_PATIENTS))
             | Q(username__startswith="recepcja", role=User.Role.RECEPTIONIST)
             | Q(username__startswith="pakiet-", role=User.Role.PATIENT)
         )
@@ -34,9 +34,11 @@ def demo_logins() -> list[tuple[str, str, str, str]]:
         elif user.role == User.Role.CLINICIAN:
             who = str(getattr(user, "clinician", "")) or user.get_full_name()
             rows.append((4, "lekarz", user.username, PASSWORDS["clinician"], who))
+        elif user.role == User.Role.PARTNER_STAFF:
+            rows.append((5, "placówka partnerska", user.username, PASSWORDS["partner_staff"], str(user.facility or "")))
         elif user.role == User.Role.PATIENT:
             patient = getattr(user, "patient", None)
             level = f"level {'II' if patient and patient.account_level == 2 else 'I'}"
             who = f"{patient.full_name}, {level}" if patient else user.get_full_name()
-            rows.append((5, "pacjent", user.username, PASSWORDS["patient"], who))
+            rows.append((6, "pacjent", user.username, PASSWORDS["patient"], who))
     return [(role, login, password, who) for _, role, login, password, who in sorted(rows)]

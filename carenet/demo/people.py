@@ -13,6 +13,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 
 from carenet.accounts.models import IdentityConfirmation, Patient, User
+from carenet.accounts.reads import Door, What, patient_reads_record
+from carenet.accounts.selectors import actor_for_user
 from carenet.core.dates import age_on
 from carenet.coverage.models import Contract, Enrolment, RosterEntry, Tier
 from carenet.demo import identity, names
@@ -27,6 +29,7 @@ PASSWORDS = {
     "call_centre": "demo-infolinia-2026",
     "receptionist": "demo-recepcja-2026",
     "clinician": "demo-lekarz-2026",
+    "partner_staff": "demo-partner-2026",
     "patient": "demo-pacjent-2026",
 }
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
@@ -261,6 +264,7 @@ def build_users(
     clinicians: list[Clinician],
     demo_clinician: Clinician | None,
     tiers: list[Tier],
+    partner: Facility | None = None,
 ) -> People:
     people = People(persons=persons, tiers=tiers)
     hashes = _hashes()
@@ -290,6 +294,8 @@ def build_users(
     ]
     if demo_clinician is not None:
         staff_rows.append(staff("lekarz", "clinician", demo_clinician.first_name, demo_clinician.last_name))
+    if partner is not None:  # a partner facility's desk verifies E-Karta cards (PKG-6) and sees no patient data
+        staff_rows.append(staff("partner", "partner_staff", "Paulina", "Partnerska", facility=partner))
     created = User.objects.bulk_create(staff_rows)
     # Demo only: every staff login has a confirmed TOTP device with a published secret (see print_demo_logins).
     totp_devices_for_demo_staff(created)
@@ -315,6 +321,8 @@ def build_users(
     ]
     if demo_clinician is not None:
         people.logins.append(("lekarz", "lekarz", PASSWORDS["clinician"], str(demo_clinician)))
+    if partner is not None:
+        people.logins.append(("placówka partnerska", "partner", PASSWORDS["partner_staff"], partner.name))
 
     _patient_accounts(rng, today, now, people, hashes["patient"], by_name)
     return people
@@ -404,3 +412,35 @@ def _patient_accounts(
         person = persons[index]
         who = f"{person.patient.full_name}, {person.tier.name}, {person.contract.code}; {description}"
         people.logins.append(("pacjent", login, PASSWORDS["patient"], who))
+
+
+def record_demo_reads(people: People, now: dt.datetime) -> int:
+    """CLN-6, issue 10: "Kto oglądał moje dane" is not empty in the demo — the reads a real week leaves behind for
+    the named level II patients (pacjent2, rodzic and a child): a call-centre search and patient page, a reception
+    desk's day list and patient page, an E-Karta check at a reception desk. Written through the one service the
+    doors use, as the people who would have read them."""
+    named = {person.user.username: person for person in people.persons if person.user is not None}
+    children = {person.guardian_index: person for person in people.persons if person.guardian_index is not None}
+    operator = people.staff.get("infolinia")
+    desk = people.receptionists[0] if people.receptionists else None
+    recorded = 0
+    for login in ("pacjent2", "rodzic"):
+        person = named.get(login)
+        if person is None or operator is None or desk is None:
+            continue
+        ids = [person.patient.pk]
+        child = children.get(people.persons.index(person))
+        if child is not None:
+            ids.append(child.patient.pk)
+        reads = [
+            (operator, What.PATIENT_SEARCH, Door.STAFF, dt.timedelta(days=6, hours=3)),
+            (operator, What.PATIENT_PAGE, Door.STAFF, dt.timedelta(days=6, hours=2, minutes=58)),
+            (desk, What.VISIT_LIST, Door.STAFF, dt.timedelta(days=2, hours=5)),
+            (desk, What.PATIENT_PAGE, Door.STAFF, dt.timedelta(days=2, hours=4, minutes=40)),
+            (desk, What.ECARD_CHECK, Door.STAFF, dt.timedelta(days=2, hours=4, minutes=45)),
+        ]
+        for reader, what, door, ago in reads:
+            recorded += patient_reads_record(
+                actor=actor_for_user(reader), patient_ids=ids, what=what, door=door, now=now - ago
+            )
+    return recorded

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.test import RequestFactory
 from stdnum.pl import pesel as stdnum_pesel
 
-from carenet.accounts.models import IdentityConfirmation, Patient, User
+from carenet.accounts.models import IdentityConfirmation, Patient, PatientRead, User
 from carenet.booking.models import Appointment
 from carenet.coverage.models import Enrolment, RosterEntry, Tier
 from carenet.demo import identity
@@ -129,6 +129,7 @@ def assert_logins_work() -> None:
         ("infolinia", "demo-infolinia-2026"),
         ("recepcja1", "demo-recepcja-2026"),
         ("lekarz", "demo-lekarz-2026"),
+        ("partner", "demo-partner-2026"),
         ("pacjent1", "demo-pacjent-2026"),
         ("pacjent2", "demo-pacjent-2026"),
     ]:
@@ -140,6 +141,9 @@ def assert_logins_work() -> None:
     level_two = Patient.objects.get(user__username="pacjent2")
     assert level_two.account_level == 2
     assert IdentityConfirmation.objects.filter(patient=level_two).exists()
+    # "Kto oglądał moje dane" shows the reads a week leaves behind (issue 10), by the staff who would make them.
+    readers = set(PatientRead.objects.filter(patient=level_two).values_list("reader__username", flat=True))
+    assert readers == {"infolinia", "recepcja1"}
 
 
 @pytest.mark.django_db
