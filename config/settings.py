@@ -44,7 +44,7 @@ ALLOWED_HOSTS = env_list("CARENET_ALLOWED_HOSTS", "127.0.0.1,localhost,testserve
 CSRF_TRUSTED_ORIGINS = env_list("CARENET_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "carenet.web.back_office.BackOfficeConfig",  # django.contrib.admin, gated by the permission table
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -23,6 +23,7 @@ from carenet.accounts.models import IdentityRequest, Patient, User
 from carenet.accounts.tests.factories import PatientFactory, UserFactory
 from carenet.booking.models import Appointment, Channel
 from carenet.core import clock
+from carenet.core.dates import latest_birth_date_of_age
 from carenet.coverage.policies import luhn_check_digit
 from carenet.coverage.tests.factories import BenefitFactory, BenefitItemFactory, EnrolmentFactory, TierFactory
 from carenet.network.models import Clinician, Facility, Service
@@ -169,7 +170,7 @@ def build_cast() -> Cast:
         last_name="Mazur",
         user=None,
         guardian=guardian,
-        birth_date=today.replace(year=today.year - 8),
+        birth_date=latest_birth_date_of_age(8, today),  # eight today (29 February included)
     )
     level_one = enrolled(
         first_name="Celina", last_name="Lis", user=UserFactory(username="celina"), account_level=Patient.Level.BASIC

@@ -102,7 +102,7 @@ MATRIX: dict[str, str] = {
     "staff:patients": "LFFFFFOOOFFFFO",
     "staff:patient": "LFFFFFOOOONFFO",
     "staff:patient_search": "LFFFFFOOOFFFFO",
-    "staff:book": "LFFFFFOOOFFFFO",
+    "staff:book": "LFFFFFONOFFFFO",  # the free slot is at Mokotów: another desk's slot does not exist for Wola
     "staff:cancel": "LFFFFFONOFFFFO",
     "staff:patient_no_shows": "LFFFFFOOOFFFFO",
     "staff:ecard_verify": "LFFFFFOOOFFFOO",

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from carenet.accounts.admin_reads import RecordsPatientReads
 from carenet.accounts.forms import PatientAdminForm
 from carenet.accounts.models import IdentityConfirmation, IdentityRequest, PasswordReset, Patient, PatientRead, User
 from carenet.accounts.permissions import Action
@@ -39,7 +40,8 @@ class IdentityConfirmationInline(admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(RecordsPatientReads, admin.ModelAdmin):
+    patient_attribute = "pk"
     form = PatientAdminForm
     list_display = ["last_name", "first_name", "pesel", "birth_date", "mobile", "account_level"]
     list_filter = ["account_level", "sex"]
@@ -51,7 +53,7 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(IdentityConfirmation)
-class IdentityConfirmationAdmin(admin.ModelAdmin):
+class IdentityConfirmationAdmin(RecordsPatientReads, admin.ModelAdmin):
     """ACC-5: who confirmed whose identity, how and when. Confirmations are made in the staff consoles and the
     portal (they raise the account level); here they are read."""
 
@@ -84,7 +86,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(IdentityRequest)
-class IdentityRequestAdmin(ReadOnlyAdmin):
+class IdentityRequestAdmin(RecordsPatientReads, ReadOnlyAdmin):
     list_display = ["patient", "status", "created_at", "reviewed_by", "reviewed_at", "reason"]
     list_filter = ["status"]
     search_fields = ["patient__pesel", "patient__last_name"]
@@ -93,7 +95,7 @@ class IdentityRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PasswordReset)
-class PasswordResetAdmin(ReadOnlyAdmin):
+class PasswordResetAdmin(RecordsPatientReads, ReadOnlyAdmin):
     list_display = ["patient", "channel", "reset_by", "reset_at"]
     list_filter = ["channel"]
     search_fields = ["patient__pesel", "patient__last_name", "user__username"]

@@ -9,7 +9,8 @@ from django.http import HttpRequest
 
 from carenet.accounts import services
 from carenet.accounts.models import User
-from carenet.accounts.permissions import Role
+from carenet.accounts.permissions import Action
+from carenet.accounts.selectors import actor_for_user
 
 
 class FirstPasswordBackend(ModelBackend):
@@ -30,8 +31,13 @@ class FirstPasswordBackend(ModelBackend):
     ) -> User | None:
         if not first_password or not username or not password:
             return None
-        user = User.objects.filter(username=username, role=Role.PATIENT, is_superuser=False).first()
-        if user is None or not self.user_can_authenticate(user):
+        user = User.objects.filter(username=username).first()
+        # ACC-2: first passwords are the patients' (the portal's users, as the permission table says).
+        if (
+            user is None
+            or not self.user_can_authenticate(user)
+            or actor_for_user(user).grant(Action.PORTAL_USE) is None
+        ):
             return None
         if services.first_password_use(user=user, password=password):
             return user

@@ -90,13 +90,6 @@ def actor_for_user(user: Any, *, today: dt.date | None = None) -> Actor:
     return actor
 
 
-def actor_forget(user: Any) -> None:
-    """Drop the actor kept on ``user`` (after a change of role, facility, level or family within one request)."""
-    for name in (_ACTOR_CACHE, _PATIENT_CACHE):
-        if hasattr(user, name):
-            delattr(user, name)
-
-
 def actor_patient(user: Any) -> Patient | None:
     """The patient record of a patient's login, as read when its actor was built (no further query)."""
     actor = actor_for_user(user)

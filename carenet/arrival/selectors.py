@@ -101,20 +101,20 @@ def no_show_summary(*, patients: list[Patient], now: dt.datetime, days: int = 30
 
 
 def no_show_blocks_visible(*, actor: User, blocks: list[NoShowBlock]) -> list[NoShowBlock]:
-    """The blocks with only the missed visits ``actor`` may see (a receptionist: those at their facility). The
-    block itself stays: the desk must be able to say why a booking of that specialty is refused."""
+    """The blocks ``actor`` may see, each with only the missed visits they may see: a receptionist sees the blocks
+    caused by missed visits at their facility — a block from visits elsewhere would name a specialty (psychiatry,
+    gynaecology) of visits they may not see; should they try to book that specialty, the refusal explains it."""
     who = actor_for_user(actor)
-    return [
-        replace(
-            block,
-            no_shows=[
-                visit
-                for visit in block.no_shows
-                if who.reaches(Action.APPOINTMENT_VIEW, patient_id=visit.patient_id, facility_id=visit.slot.facility_id)
-            ],
-        )
-        for block in blocks
-    ]
+    visible = []
+    for block in blocks:
+        seen = [
+            visit
+            for visit in block.no_shows
+            if who.reaches(Action.APPOINTMENT_VIEW, patient_id=visit.patient_id, facility_id=visit.slot.facility_id)
+        ]
+        if seen:
+            visible.append(replace(block, no_shows=seen))
+    return visible
 
 
 def reception_day_list(*, facility_id: int, day: dt.date) -> QuerySet[Appointment]:

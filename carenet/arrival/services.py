@@ -34,6 +34,7 @@ from carenet.booking.models import Appointment, CheckInAttempt, NoShowBlockLift
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from carenet.core.phones import InvalidPhoneNumber, normalize_phone
+from carenet.core.validation import text_problem
 from carenet.messaging.models import Channel as MessageChannel
 from carenet.messaging.services import outbox_enqueue
 from carenet.network.models import Facility, Specialty
@@ -485,6 +486,8 @@ def no_show_block_lift(
     if not actor_for_user(actor).can(Action.NO_SHOW_LIFT):
         raise PermissionDenied(_("Only the call centre, reception and administrators lift blocks."), code="forbidden")
     reason = " ".join(reason.split())
+    if text_problem(reason):
+        raise ValidationFailed(_("The reason contains characters that cannot be stored."), code="invalid_text")
     if not reason:
         raise ValidationFailed(_("Give the reason for lifting the block."), code="reason_required")
     if len(reason) > 300:

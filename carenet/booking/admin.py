@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from carenet.accounts.admin_reads import RecordsPatientReads
 from carenet.booking.models import Appointment, CheckInAttempt, NoShowBlockLift, SmsCancelPrompt
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(RecordsPatientReads, admin.ModelAdmin):
     list_display = ["patient", "slot", "service", "status", "channel", "booked_by", "created_at"]
     list_filter = ["status", "channel"]
     search_fields = ["patient__pesel", "patient__last_name"]
@@ -23,7 +24,7 @@ class SmsCancelPromptAdmin(admin.ModelAdmin):
 
 
 @admin.register(NoShowBlockLift)
-class NoShowBlockLiftAdmin(admin.ModelAdmin):
+class NoShowBlockLiftAdmin(RecordsPatientReads, admin.ModelAdmin):
     list_display = ["patient", "specialty", "lifted_by", "lifted_at", "reason"]
     raw_id_fields = ["patient", "lifted_by"]
     list_select_related = ["patient", "specialty", "lifted_by"]

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from carenet.accounts.admin_reads import RecordsPatientReads
 from carenet.coverage.models import Benefit, BenefitItem, Contract, Enrolment, RosterEntry, Tier
 from carenet.coverage.selectors import coverage_items_cache_clear
 
@@ -90,7 +91,7 @@ class RosterEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(RecordsPatientReads, admin.ModelAdmin):
     list_display = ["ecard_number", "patient", "tier", "contract", "activated_on", "paid_through"]
     list_filter = ["tier", "contract"]
     search_fields = ["ecard_number", "patient__pesel", "patient__last_name", "patient__first_name"]

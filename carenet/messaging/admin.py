@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from carenet.accounts.admin_reads import RecordsPatientReads
 from carenet.core.models import ScheduledRun
 from carenet.messaging.models import InboundMessage, LocalSms, OutboundMessage
 
@@ -23,7 +24,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(ReadOnlyAdmin):
+class OutboundMessageAdmin(RecordsPatientReads, ReadOnlyAdmin):
     list_display = ["key", "channel", "recipient", "status", "attempts", "created_at", "sent_at", "delivered_at"]
     list_filter = ["status", "channel", "purpose"]
     search_fields = ["recipient", "key", "provider_message_id"]

@@ -36,6 +36,7 @@ from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import EcardStatus, ecard_sign, ecard_status
 from carenet.coverage.selectors import ecard_for_patient
 from carenet.web.access import level_two_required
+from carenet.web.reads import What, record_reads
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "coverage" / "fonts"
 FONT = "DejaVuSans"
@@ -103,6 +104,8 @@ def ecard(request: HttpRequest) -> HttpResponse:
     """PKG-6: "E-Karta" — the card with its QR code and a link to the PDF."""
     me: Patient = request.patient  # type: ignore[attr-defined]
     card = _card(request)
+    if card is not None:  # a guardian showing a child's card is a read of the child's data (own cards are not)
+        record_reads(request, patient_ids=[card.holder.pk], what=What.ECARD_CHECK)
     family = account_selectors.patients_acting_for(patient=me, today=clock.today())
     context = {
         "card": card,
@@ -175,6 +178,7 @@ def ecard_pdf(request: HttpRequest) -> HttpResponse:
     card = _card(request)
     if card is None:
         raise Http404
+    record_reads(request, patient_ids=[card.holder.pk], what=What.ECARD_CHECK, reference="pdf")
     response = HttpResponse(ecard_pdf_bytes(card), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="e-karta-{card.enrolment.ecard_number}.pdf"'
     response["Cache-Control"] = "no-store"

@@ -153,10 +153,11 @@ def password_reset(request: HttpRequest, patient_id: int) -> HttpResponse:
 @staff_required(Action.IDENTITY_REQUEST_REVIEW)
 def queue(request: HttpRequest) -> HttpResponse:
     """ACC-5: the contact-form requests waiting for review (oldest first), and the latest reviewed ones."""
-    context = {
-        "open_requests": account_selectors.identity_request_queue(),
-        "recent": account_selectors.identity_request_recent(),
-    }
+    open_requests = account_selectors.identity_request_queue()
+    recent = account_selectors.identity_request_recent()
+    shown = [entry.patient_id for entry in [*open_requests, *recent]]
+    record_reads(request, patient_ids=shown, what=What.IDENTITY, reference="queue")
+    context = {"open_requests": open_requests, "recent": recent}
     return render(request, "staff/identity/queue.html", context)
 
 

@@ -30,6 +30,7 @@ from carenet.booking import selectors as booking_selectors
 from carenet.booking.models import Appointment
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
+from carenet.core.validation import ascii_digits, db_id_or_none
 from carenet.network.models import Facility, Specialty
 from carenet.web.access import acting_user, forbidden, request_actor, staff_required
 from carenet.web.reads import What, record_reads
@@ -47,8 +48,8 @@ def _facility_for(request: HttpRequest, raw: str | None) -> Facility | None:
     """A receptionist's own facility; for others the chosen one (or none chosen yet)."""
     if not _chooser(request):
         return Facility.objects.filter(pk=request_actor(request).facility_id or 0).first()
-    if raw and raw.isdigit() and len(raw) < 19:
-        return Facility.objects.filter(pk=int(raw), kind=Facility.Kind.OWN).first()
+    if raw and db_id_or_none(raw) is not None:
+        return Facility.objects.filter(pk=db_id_or_none(raw) or 0, kind=Facility.Kind.OWN).first()
     return None
 
 
@@ -89,7 +90,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
     facility = _facility_for(request, request.GET.get("facility"))
     day = _day(request.GET.get("date"))
     raw_page = request.GET.get("page", "1")
-    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10_000 else 1
+    page = int(raw_page) if ascii_digits(raw_page) and 0 < int(raw_page[:6]) < 10_000 else 1
     now = clock.now()
     desk = request_actor(request).can(Action.ARRIVAL_RECORD)
     rows: list[dict[str, Any]] = []
@@ -145,6 +146,7 @@ def act(request: HttpRequest, appointment_id: int, action: str) -> HttpResponse:
     if not request_actor(request).can(Action.ARRIVAL_RECORD):
         return forbidden(request)
     appointment = _appointment(request, appointment_id)
+    record_reads(request, patient_ids=[appointment.patient_id], what=What.VISIT, reference=appointment.pk)
     actor = acting_user(request)
     now = clock.now()
     note, error = "", ""
@@ -223,12 +225,13 @@ def patient_no_shows(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "POST":
         raw = request.POST.get("specialty", "")
         try:
-            if not raw.isdigit() or not Specialty.objects.filter(pk=int(raw)).exists():
+            specialty_id = db_id_or_none(raw)
+            if specialty_id is None or not Specialty.objects.filter(pk=specialty_id).exists():
                 raise NotFound(_("No such patient or specialty."), code="not_found")
             arrival.no_show_block_lift(
                 actor=acting_user(request),
                 patient_id=person.pk,
-                specialty_id=int(raw),
+                specialty_id=specialty_id,
                 reason=request.POST.get("reason", ""),
                 now=clock.now(),
             )

@@ -26,6 +26,7 @@ from carenet.booking.offers import Offer
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound, ValidationFailed
 from carenet.core.http import HtmxHttpRequest
+from carenet.core.validation import ascii_digits, text_problem
 from carenet.coverage.selectors import enrolment_active_on
 from carenet.network.models import Facility
 from carenet.web.access import acting_user, request_actor, staff_required
@@ -87,11 +88,13 @@ def patients(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else {}
     query = str(data.get("q", "")).strip()[:80]
     raw_page = str(data.get("page", "1"))
-    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 1000 else 1
+    page = int(raw_page) if ascii_digits(raw_page) and 0 < int(raw_page[:6]) < 1000 else 1
     found: list[Patient] = []
     error = None
     has_next = False
-    if query:
+    if query and text_problem(query):
+        error = _("The text contains characters that cannot be searched.")
+    elif query:
         try:
             found = account_selectors.patient_find(
                 query=query, limit=PATIENTS_PER_PAGE + 1, offset=(page - 1) * PATIENTS_PER_PAGE
@@ -166,6 +169,7 @@ def patient_search(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
         return reverse("staff:book", args=[person.pk, offer.slot.pk]) + "?" + query
 
     context = search_context(request=request, form=form, patient=person, now=clock.now(), book_url=book_url)
+    record_reads(request, patient_ids=[person.pk], what=What.PATIENT_PAGE, reference="coverage")
     context |= {
         "search_url": search_url,
         "facility_field_url": search_url,
@@ -183,6 +187,13 @@ def book(request: HttpRequest, patient_id: int, slot_id: int) -> HttpResponse:
     """The confirmation step for a booking on the patient's behalf (read the price to them); POST books."""
     person = _patient(request, patient_id)
     offer = offer_for_slot(patient=person, slot_id=slot_id, service_code=request.GET.get("service", ""))
+    # A desk books at its own facility only: a slot elsewhere does not exist for it (nor the patient's referrals and
+    # coverage the page would show).
+    if not request_actor(request).reaches(
+        Action.APPOINTMENT_BOOK, patient_id=person.pk, facility_id=offer.slot.facility_id
+    ):
+        raise Http404
+    record_reads(request, patient_ids=[person.pk], what=What.PATIENT_PAGE, reference="booking")
     price = price_to_accept(offer)
     form = confirmation_form(request, patient=person, offer=offer)
     status = 200

@@ -20,6 +20,7 @@ from carenet.booking.offers import Offer, OfferStatus, offers_for
 from carenet.booking.policies import CancelFacts, cancel_refusal
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound, ValidationFailed
+from carenet.core.validation import ascii_digits
 from carenet.coverage.selectors import partner_facility_ids_allowed
 from carenet.scheduling.search import SlotPage, slot_search
 from carenet.web import selectors as portal_selectors
@@ -88,7 +89,7 @@ def offer_rows(offers: list[Offer], *, book_url: Callable[[Offer], str]) -> list
 
 def page_number(request: HttpRequest) -> int:
     raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() and len(raw) < 6 else 0
+    return int(raw) if ascii_digits(raw) and len(raw) < 6 else 0
 
 
 #: The id of the facility field's region on the search form, which the city select refreshes (SCH-2).

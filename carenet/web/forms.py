@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from carenet.accounts.models import Patient
 from carenet.booking.services import OccupationalReferral
 from carenet.core.forms import CheckedInputMixin
+from carenet.core.validation import ascii_digits
 from carenet.network import selectors as network_selectors
 from carenet.network.models import City, Clinician, Facility, Language, Service, Specialty
 from carenet.scheduling.models import Mode
@@ -252,7 +253,7 @@ class SlotSearchForm(CheckedInputMixin, forms.Form):
             return Clinician.objects.none()
         clinicians = Clinician.objects.filter(is_active=True, specialties__code=code)
         facility_id = self.fixed_facility.pk if self.fixed_facility else self.data.get("facility")
-        if facility_id and str(facility_id).isdigit():
+        if facility_id and ascii_digits(str(facility_id)) and len(str(facility_id)) <= 19:
             clinicians = clinicians.filter(facilities__id=facility_id)
         return clinicians.distinct().order_by("last_name", "first_name")[:300]
 

@@ -126,7 +126,7 @@ def appointment_list(request: HttpRequest, filters: Query[AppointmentListIn]) ->
         found.extend(
             selectors.appointment_list_visible(actor=actor, patient=patient, upcoming=filters.upcoming, now=now)
         )
-    record_reads(request, patient_ids=[patient.pk for patient in patients], what=What.API_LIST)
+    record_reads(request, patient_ids=[appointment.patient_id for appointment in found], what=What.API_LIST)
     # What the answer shows is read by primary key for every listed visit at once (issue 5, B4).
     return AppointmentListOut(results=[appointment_out(a) for a in selectors.appointment_details_load(found)])
 
@@ -138,11 +138,11 @@ def appointment_detail(request: HttpRequest, appointment_id: DbId) -> Appointmen
     (ACC-4)."""
     actor, _who = request_actor(request)
     appointment = selectors.access_appointment(actor=actor, appointment_id=appointment_id)
-    record_reads(request, patient_ids=[appointment.patient_id], what=What.API_DETAIL, reference=appointment.pk)
     if booking_policies.appointment_is_history(
         status=appointment.status, ends_at=appointment.slot.ends_at, now=clock.now()
     ):  # ACC-4: history is for level II
         patient_feature_check(user=actor, feature=Feature.VISIT_HISTORY)
+    record_reads(request, patient_ids=[appointment.patient_id], what=What.API_DETAIL, reference=appointment.pk)
     return _reloaded(appointment)
 
 

@@ -28,6 +28,7 @@ from carenet.coverage.selectors import partner_facility_ids_allowed
 from carenet.network.models import Clinician, Facility
 from carenet.network.policies import VisitLanguage
 from carenet.scheduling import search
+from carenet.web.reads import What, record_reads
 
 router = Router(tags=["slots"], auth=USER_AUTH)
 
@@ -75,6 +76,8 @@ def slot_list(request: HttpRequest, filters: Query[SlotSearchIn]) -> SlotPageOut
     values = filters.model_dump(exclude={"patient_id"})
     query = search.SlotQuery(**values)
     patient = coverage_patient(actor=actor, who=who, patient_id=filters.patient_id)
+    if patient is not None:  # the answer shows what the patient's package says: a read of their data
+        record_reads(request, patient_ids=[patient.pk], what=What.API_LIST, reference="coverage")
     allowed = None if patient is None else partner_facility_ids_allowed(patient=patient, day=clock.local(now).date())
     page = search.slot_search(query=query, now=now, allowed_partner_ids=allowed)
     offers = offers_for(patient=patient, slots=page.slots, now=now, service=page.service)
