@@ -101,6 +101,19 @@ def actor_patient(user: Any) -> Patient | None:
     return Patient.objects.get(pk=actor.patient_id)
 
 
+def actor_for_patient(patient: Patient, *, today: dt.date | None = None) -> Actor:
+    """The actor of a patient known by their phone (the SMS door, CXL-2): themself and their children under 18."""
+    day = today or clock.today()
+    children = Patient.objects.filter(minors_q(today=day), guardian_id=patient.pk).values_list("pk", flat=True)
+    return Actor(
+        user_id=patient.user_id,
+        role=Role.PATIENT,
+        patient_id=patient.pk,
+        children_ids=frozenset(children),
+        level=patient.account_level,
+    )
+
+
 def _actor_build(user: Any, *, today: dt.date) -> Actor:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS

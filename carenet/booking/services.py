@@ -25,7 +25,7 @@ from stdnum.pl import nip
 
 from carenet.accounts.models import Patient, User
 from carenet.accounts.permissions import Action
-from carenet.accounts.selectors import actor_for_user
+from carenet.accounts.selectors import actor_for_patient, actor_for_user
 from carenet.booking import errors, policies, selectors
 from carenet.booking.errors import BookingRefused, HoldExpired, NotHeld, SlotUnavailable
 from carenet.booking.models import Appointment, Channel
@@ -346,8 +346,14 @@ def appointment_cancel_by_sms(*, patient: Patient, appointment_id: int, now: dt.
     now = now or clock.now()
     with transaction.atomic():
         visible = Appointment.objects.select_related("patient", "slot").get(pk=appointment_id)
-        owner = visible.patient
-        if owner.pk != patient.pk and owner.guardian_id != patient.pk:
+        problem = policies.actor_problem(
+            actor_for_patient(patient, today=clock.local(now).date()),
+            action=Action.APPOINTMENT_CANCEL,
+            patient_id=visible.patient_id,
+            channel=Channel.SMS,
+            slot_facility_id=visible.slot.facility_id,
+        )
+        if problem is not None:  # not theirs, nor a child's under 18: as if it did not exist
             raise errors.appointment_not_found()
         actor = patient.user if patient.user_id else None
         return _cancel(visible, actor=actor, channel=Channel.SMS, now=now)

@@ -617,3 +617,20 @@ def test_sms_from_unknown_number_or_without_visits_changes_nothing(world: World)
     assert "nie masz nadchodzących wizyt" in reply_to(empty).lower()
     assert Appointment.objects.get(pk=appointment.pk).status == Status.BOOKED
     assert not SmsCancelPrompt.objects.exists()
+
+
+@pytest.mark.usefixtures("at_now")
+def test_sms_cancel_asks_the_table_a_grown_up_childs_visit_is_not_the_guardians(world: World) -> None:
+    """CXL-2, SEC (issue 10): the SMS door asks the permission table like every door — a guardian's phone cancels the
+    visits of their children under 18 only (the old check compared the guardian link and forgot the age)."""
+    from carenet.booking.services import appointment_cancel_by_sms
+    from carenet.core.errors import NotFound
+
+    grown = world.enrol(PatientFactory(guardian=world.patient, birth_date=dt.date(1990, 1, 1)))
+    visit = book(world, world.slot(), patient=grown, actor=grown.user)
+    with pytest.raises(NotFound):
+        appointment_cancel_by_sms(patient=world.patient, appointment_id=visit.pk, now=NOW)
+    visit.refresh_from_db()
+    assert visit.status == Status.BOOKED
+    own = book(world, world.slot())
+    assert appointment_cancel_by_sms(patient=world.patient, appointment_id=own.pk, now=NOW).status == Status.CANCELLED
