@@ -11,6 +11,7 @@ from django.urls import reverse
 from carenet.accounts.reads import Door, What, patient_reads_record
 from carenet.accounts.selectors import actor_for_user
 from carenet.accounts.tests.factories import PatientFactory, UserFactory
+from carenet.coverage.tests.factories import EnrolmentFactory
 from carenet.network.tests.factories import FacilityFactory
 from tests.browser.conftest import ARTIFACTS
 
@@ -19,6 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_who_viewed_my_data_on_a_narrow_phone(browser: Any, live_server: Any) -> None:
     patient = PatientFactory(user__username="pacjentka", user__password="correct-horse-battery")
+    EnrolmentFactory(patient=patient)  # ACC-7: the portal is for patients with a package in force
     staff = UserFactory(role="receptionist", facility=FacilityFactory(name="Centrum Medyczne Warszawa-Mokotów"))
     for what in (What.PATIENT_SEARCH, What.PATIENT_PAGE, What.ECARD_CHECK):
         patient_reads_record(actor=actor_for_user(staff), patient_ids=[patient.pk], what=what, door=Door.STAFF)
