@@ -19,7 +19,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (demo data only):")
         width = max(len(login) for _, login, _, _ in logins)
         for role, login, password, who in logins:
-            self.stdout.write(f"  {role:<18} {login:<{width}}  {password:<22} {who}")
+            self.stdout.write(f"  {role:<19} {login:<{width}}  {password:<22} {who}")
         secrets = demo_totp_secrets()
         if secrets:
             self.stdout.write("")

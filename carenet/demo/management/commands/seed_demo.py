@@ -115,6 +115,6 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (demo data only):")
         width = max(len(login) for _, login, _, _ in report.logins)
         for role, login, password, who in report.logins:
-            self.stdout.write(f"  {role:<18} {login:<{width}}  {password:<22} {who}")
+            self.stdout.write(f"  {role:<19} {login:<{width}}  {password:<22} {who}")
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo ready in {report.seconds:.1f} s."))
