@@ -63,6 +63,7 @@ def test_reception_sees_only_its_facilitys_missed_visits_in_the_no_show_panel(ca
     url = reverse("staff:patient_no_shows", args=[cast.patient.pk])
     here = cast.client("receptionist_here").get(url).content.decode()
     assert "Psychiatria" not in here and "Konsultacja psychiatry" not in here
+    assert "0 nieobecności w ostatnich 30 dniach" in here  # nor counts the missed visits it may not see
     elsewhere = cast.client("receptionist_elsewhere").get(url).content.decode()
     assert "Konsultacja psychiatry" in elsewhere
 

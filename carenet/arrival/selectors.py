@@ -14,6 +14,7 @@ from carenet.accounts.permissions import Action
 from carenet.accounts.selectors import actor_for_user
 from carenet.arrival import policies as arrival_policies
 from carenet.booking import policies as booking_policies
+from carenet.booking import selectors as booking_selectors
 from carenet.booking.models import Appointment, NoShowBlockLift
 from carenet.core import clock
 from carenet.network.models import Specialty
@@ -115,6 +116,15 @@ def no_show_blocks_visible(*, actor: User, blocks: list[NoShowBlock]) -> list[No
         if seen:
             visible.append(replace(block, no_shows=seen))
     return visible
+
+
+def no_show_count_visible(*, actor: User, patient: Patient, now: dt.datetime, days: int = 30) -> int:
+    """:func:`no_show_count` of one patient, counting only the missed visits ``actor`` may see."""
+    return (
+        booking_selectors.appointments_visible_to(actor)
+        .filter(patient=patient, status=Appointment.Status.NO_SHOW, slot__starts_at__gte=now - dt.timedelta(days=days))
+        .count()
+    )
 
 
 def reception_day_list(*, facility_id: int, day: dt.date) -> QuerySet[Appointment]:

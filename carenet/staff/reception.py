@@ -245,7 +245,11 @@ def patient_no_shows(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.success(request, _("The block is lifted; earlier no-shows no longer count."))
             if not getattr(request, "htmx", False):
                 return redirect("staff:patient", patient_id=person.pk)
-    recent_no_shows, blocks = arrival_selectors.no_show_summary(patients=[person], now=clock.now())
+    now = clock.now()
+    recent_no_shows, blocks = arrival_selectors.no_show_summary(patients=[person], now=now)
+    if request_actor(request).scope(Action.APPOINTMENT_VIEW) is not Scope.ANY:
+        # A desk counts only the missed visits it may see (its facility's), like the blocks it is shown.
+        recent_no_shows = arrival_selectors.no_show_count_visible(actor=acting_user(request), patient=person, now=now)
     record_reads(request, patient_ids=[person.pk], what=What.NO_SHOWS)
     context = {
         "patient": person,
