@@ -37,7 +37,8 @@ from tests.cast import ROLES, Cast
 
 pytestmark = pytest.mark.django_db
 
-#: The back office is Django's admin: its own gate (``test_back_office_is_for_the_table_s_back_office_roles``).
+#: The back office is Django's admin, ~240 addresses of its own: every one without an argument is checked for every
+#: role below (``test_only_the_back_office_roles_get_past_its_gate``), its records' pages by Django's permissions.
 SKIPPED_NAMESPACES = {"admin"}
 #: Files served in development only; not a page.
 SKIPPED_PATTERNS = {"^media/(?P<path>.*)$"}
@@ -312,3 +313,62 @@ def test_a_denied_request_changes_nothing(name: str, cast: Cast) -> None:
         answer = getattr(client, "post" if method == "get" else method)(url, body, content_type=content_type)
         assert outcome(answer) in DENIALS | {"M"}, (name, role, answer.status_code)
         assert fingerprint() == before, f"{name}: a refused request by {role} changed the database"
+
+
+# --- The back office: Django's admin, every address without an argument × every role ---------------------------
+
+#: The roles the permission table lets into the back office (BACK_OFFICE); everyone else stays at its login page.
+BACK_OFFICE_ROLES = {"admin", "coordinator"}
+
+
+def admin_url_names() -> list[str]:
+    return sorted(
+        name
+        for name, pattern in _walk_admin(get_resolver().url_patterns)
+        if not pattern.pattern.converters and not pattern.pattern.regex.groupindex
+    )
+
+
+def _walk_admin(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or ""
+            yield from _walk_admin(entry.url_patterns, f"{namespace}{inner}:" if inner else namespace)
+        elif namespace.startswith("admin:"):
+            yield f"{namespace}{entry.name}", entry
+
+
+def test_the_back_office_has_addresses_to_check() -> None:
+    names = admin_url_names()
+    assert "admin:index" in names and "admin:accounts_patient_changelist" in names and len(names) > 50
+
+
+@pytest.mark.parametrize("name", admin_url_names())
+def test_only_the_back_office_roles_get_past_its_gate(name: str, cast: Cast) -> None:
+    """Every back-office address: outside the table's BACK_OFFICE roles, a login page, 403 or 404 — never the page;
+    inside, never a server error."""
+    url = reverse(name)
+    for role in ROLES:
+        answer = cast.client(role).get(url)
+        got = outcome(answer)
+        if role in BACK_OFFICE_ROLES:
+            assert answer.status_code < 500, (name, role, answer.status_code)
+        elif name == "admin:login":  # the door itself: its form, or on to where the login leads
+            assert got in {"O", "R"}, (name, role, got)
+        elif name == "admin:logout":  # leaving is open to anyone (and changes nothing of a patient's)
+            assert got in {"R", "M", "L"}, (name, role, got)
+        else:
+            assert got in {"L", "F", "N", "M"}, (name, role, got)
+
+
+@pytest.mark.parametrize("name", [name for name in admin_url_names() if name.endswith("_add")])
+def test_a_refused_back_office_form_changes_nothing(name: str, cast: Cast) -> None:
+    """A POST to an "add" form by anyone outside the back office (with plausible fields) stores nothing."""
+    outsiders = [role for role in ROLES if role not in BACK_OFFICE_ROLES]
+    clients = {role: cast.client(role) for role in outsiders}
+    body = {"name": "x", "code": "x", "username": "x", "patient": str(cast.patient.pk), "reason": "x"}
+    before = fingerprint()
+    for role in outsiders:
+        answer = clients[role].post(reverse(name), body)
+        assert outcome(answer) in {"L", "F", "N", "M"}, (name, role, answer.status_code)
+    assert fingerprint() == before, name
