@@ -83,6 +83,18 @@ class Action(StrEnum):
     MEDICAL_RECORD_VIEW = "medical_record.view"
     BACK_OFFICE = "back_office.open"
     READ_RECORD_AUDIT = "read_record.audit"
+    # The clinician's side (CLN-1..6, TEL-1): their day and call list, the visit record, the documents they issue.
+    VISIT_DAY_LIST = "encounter.day_list"
+    VISIT_OPEN = "encounter.open"
+    VISIT_CLOSE = "encounter.close"
+    CALL_RECORD = "encounter.call_record"
+    DOCUMENT_ISSUE = "clinical.issue"
+    REFERRAL_VALIDITY_EXTEND = "clinical.referral_validity_extend"
+    # Prescription renewals (CLN-2) and Ask the doctor (CLN-4).
+    RENEWAL_REQUEST = "renewal.request"
+    RENEWAL_DECIDE = "renewal.decide"
+    QUESTION_ASK = "question.ask"
+    QUESTION_ANSWER = "question.answer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +135,9 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.SLOT_SEARCH: _OWN,
         Action.NO_SHOW_VIEW: _OWN,
         Action.MEDICAL_RECORD_VIEW: _OWN,
+        # CLN-2, CLN-4 (level II, ACC-4: the portal and the app also ask the level).
+        Action.RENEWAL_REQUEST: Grant(Scope.OWN, _PATIENT_CHANNELS),
+        Action.QUESTION_ASK: _OWN,
     },
     Role.CALL_CENTRE: {
         Action.CONSOLE_OPEN: _ANY,
@@ -139,6 +154,8 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.NO_SHOW_VIEW: _ANY,
         Action.NO_SHOW_LIFT: _ANY,
         Action.ECARD_VERIFY: _ANY,
+        # CLN-2: "Zamów receptę" by phone — only drugs a network clinician prescribed before.
+        Action.RENEWAL_REQUEST: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
     },
     Role.RECEPTIONIST: {
         Action.CONSOLE_OPEN: _FACILITY,
@@ -157,6 +174,8 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.NO_SHOW_VIEW: _FACILITY,
         Action.NO_SHOW_LIFT: _ANY,
         Action.ECARD_VERIFY: _ANY,
+        # CLN-2: a renewal ordered at the desk for the patient standing there.
+        Action.RENEWAL_REQUEST: Grant(Scope.ANY, (Channel.RECEPTION,)),
     },
     Role.CLINICIAN: {
         Action.CONSOLE_OPEN: _ANY,
@@ -164,6 +183,15 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.PATIENT_VIEW: _RELATED,
         Action.APPOINTMENT_VIEW: _RELATED,
         Action.MEDICAL_RECORD_VIEW: _RELATED,
+        # Their own visits: the day and call list, opening and closing a visit, recording a call (TEL-1), and the
+        # documents issued during it (CLN-5); the renewal queue (CLN-2) and the questions inbox (CLN-4).
+        Action.VISIT_DAY_LIST: _RELATED,
+        Action.VISIT_OPEN: _RELATED,
+        Action.VISIT_CLOSE: _RELATED,
+        Action.CALL_RECORD: _RELATED,
+        Action.DOCUMENT_ISSUE: _RELATED,
+        Action.RENEWAL_DECIDE: _RELATED,
+        Action.QUESTION_ANSWER: _RELATED,
     },
     Role.COORDINATOR: {
         # Coordinators run the network (facilities, schedules, closures) in the back office; no patient data.
@@ -194,11 +222,16 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.ECARD_VERIFY: _ANY,
         Action.BACK_OFFICE: _ANY,
         Action.READ_RECORD_AUDIT: _ANY,
+        Action.RENEWAL_REQUEST: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
+        # CLN-1: extend, in one step, every referral issued in a date window (as in 2020).
+        Action.REFERRAL_VALIDITY_EXTEND: _ANY,
     },
 }
 
 #: Actions that record the channel they went through (BKG-1, ACC-6).
-CHANNEL_ACTIONS = frozenset({Action.APPOINTMENT_BOOK, Action.APPOINTMENT_CANCEL, Action.PASSWORD_RESET})
+CHANNEL_ACTIONS = frozenset(
+    {Action.APPOINTMENT_BOOK, Action.APPOINTMENT_CANCEL, Action.PASSWORD_RESET, Action.RENEWAL_REQUEST}
+)
 
 #: Roles that work in the consoles (everyone but patients).
 STAFF_ROLES = frozenset(role for role in Role if role is not Role.PATIENT)

@@ -196,6 +196,7 @@ class Feature(StrEnum):
     E_PRESCRIPTIONS = "e_prescriptions"
     REFERRALS = "referrals"
     RECOMMENDATIONS = "recommendations"
+    SICK_LEAVE = "sick_leave"  # e-ZLA issued to the patient (CLN-5)
     ONLINE_CONSULTATIONS = "online_consultations"
     ASK_THE_DOCTOR = "ask_the_doctor"
     FILE_UPLOADS = "file_uploads"

@@ -26,8 +26,9 @@ def test_level_one_may_book_cancel_and_list_but_nothing_of_level_two() -> None:
 
 def test_the_level_two_list_is_the_one_in_the_spec() -> None:
     """ACC-4: results, e-prescriptions, referrals, recommendations, online consultations, ask the doctor, uploads,
-    rehabilitation, visit history, E-Karta; and who viewed my data (CLN-6, issue 10)."""
+    rehabilitation, visit history, E-Karta; who viewed my data (CLN-6, issue 10) and sick leave (CLN-5, issue 11)."""
     assert {
+        Feature.SICK_LEAVE,
         Feature.TEST_RESULTS,
         Feature.E_PRESCRIPTIONS,
         Feature.REFERRALS,

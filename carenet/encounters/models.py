@@ -1,0 +1,3 @@
+"""Models of carenet.encounters."""
+
+from __future__ import annotations

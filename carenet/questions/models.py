@@ -1,0 +1,3 @@
+"""Models of carenet.questions."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of carenet.renewals."""
+
+from __future__ import annotations
