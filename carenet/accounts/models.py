@@ -259,6 +259,14 @@ class PatientRead(models.Model):
         API_DETAIL = "api_detail", _("details in the API")
         IDENTITY = "identity", _("identity confirmation")
         MEDICAL_RECORD = "medical_record", _("medical record")
+        # The clinician's side and the clinical documents (issue 11).
+        DAY_LIST = "day_list", _("clinician's day list")
+        REFERRALS = "referrals", _("referrals")
+        PRESCRIPTIONS = "prescriptions", _("e-prescriptions")
+        SICK_LEAVE = "sick_leave", _("sick leave")
+        RECOMMENDATIONS = "recommendations", _("recommendations")
+        RENEWALS = "renewals", _("prescription renewal requests")
+        QUESTIONS = "questions", _("questions to the doctor")
 
     class Door(models.TextChoices):
         PORTAL = "portal", _("patient portal")
