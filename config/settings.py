@@ -277,6 +277,11 @@ CARENET_FIRST_PASSWORD_SMS_PER_HOUR = int(os.environ.get("CARENET_FIRST_PASSWORD
 # days — five years by default — then purged hourly.
 CARENET_READ_RECORD_KEEP_DAYS = int(os.environ.get("CARENET_READ_RECORD_KEEP_DAYS", "1826"))
 
+# --- Prescription renewals (CLN-2) --------------------------------------------------------------------------------
+# "Zamów receptę": the doctor answers within this many working days (weekends and Polish public holidays skipped);
+# after half of it the prescriber's facility sees the request too.
+CARENET_RENEWAL_SERVICE_WORKING_DAYS = int(os.environ.get("CARENET_RENEWAL_SERVICE_WORKING_DAYS", "2"))
+
 # --- Identity confirmation through a bank (ACC-5) ----------------------------------------------------------------
 # The local test identity provider at /dev-bank/ (carenet.dev.testbank): on in the demo and tests, off in production.
 # Anyone could confirm their identity by typing their own PESEL into the test bank: refused with DEBUG off (E002).

@@ -7,6 +7,9 @@ a visit of her own; ``other_patient`` has a visit at Mokotów; ``level_one`` wai
 ``lapsed`` had a package that ended. Reception works at Mokotów (``receptionist_here``) and at Wola
 (``receptionist_elsewhere``); ``clinician_without`` has never seen Anna; ``partner_staff`` works at a partner
 facility; ``admin`` was made by ``createsuperuser``.
+
+CLN-2: ``clinician_with`` (who works at Mokotów every day) prescribed Anna two drugs there; she has ordered a
+renewal of the first (``renewal``, waiting in his queue) and may order the second (``renewable_drug``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from django.test import Client
 from carenet.accounts.models import IdentityRequest, Patient, User
 from carenet.accounts.tests.factories import PatientFactory, UserFactory
 from carenet.booking.models import Appointment, Channel
+from carenet.clinical.models import Drug
+from carenet.clinical.tests.factories import DrugFactory, PrescriptionFactory
 from carenet.core import clock
 from carenet.core.dates import latest_birth_date_of_age
 from carenet.coverage.policies import luhn_check_digit
@@ -35,6 +40,7 @@ from carenet.network.tests.factories import (
     ServiceFactory,
     SpecialtyFactory,
 )
+from carenet.renewals.models import RenewalRequest
 from carenet.scheduling.models import Mode, Slot
 from carenet.scheduling.tests.factories import ScheduleFactory
 
@@ -80,6 +86,8 @@ class Cast:
     free_slot: Slot
     identity_request: IdentityRequest
     users: dict[str, User | None] = field(default_factory=dict)
+    renewal: RenewalRequest | None = None  # Anna's pending renewal, in clinician_with's queue (CLN-2)
+    renewable_drug: Drug | None = None  # a drug clinician_with prescribed Anna, no renewal pending
 
     def user(self, role: str) -> User | None:
         return self.users[role]
@@ -227,6 +235,7 @@ def build_cast() -> Cast:
     clinician_with.save(update_fields=["user"])
     clinician_without.user = users["clinician_without"]
     clinician_without.save(update_fields=["user"])
+    renewal, renewable_drug = _renewals(patient=patient, clinician=clinician_with, facility=here, user=patient.user)
     assert settings.CARENET_STAFF_TOTP_REQUIRED is False  # the test settings; two-step login has its own tests
     return Cast(
         here=here,
@@ -248,4 +257,41 @@ def build_cast() -> Cast:
         free_slot=free_slot,
         identity_request=identity_request,
         users=users,
+        renewal=renewal,
+        renewable_drug=renewable_drug,
     )
+
+
+def _renewals(*, patient: Patient, clinician: Clinician, facility: Facility, user: Any) -> tuple[RenewalRequest, Drug]:
+    """CLN-2: two earlier prescriptions of ``clinician`` for ``patient``, a renewal of the first waiting in his queue;
+    he works at ``facility`` every day this month, so the request stays his (not the facility's)."""
+    today = clock.today()
+    ScheduleFactory(
+        clinician=clinician,
+        facility=facility,
+        specialty=clinician.specialties.first(),
+        valid_from=today - dt.timedelta(days=30),
+        valid_until=today + dt.timedelta(days=30),
+        weekdays="1234567",
+        skip_holidays=False,
+    )
+    ordered, renewable = DrugFactory(name="Bisoprolol"), DrugFactory(name="Metformina")
+    issued_at = clock.now() - dt.timedelta(days=60)
+    first = PrescriptionFactory(
+        patient=patient, issued_by=clinician, facility=facility, drug=ordered, issued_at=issued_at
+    )
+    PrescriptionFactory(patient=patient, issued_by=clinician, facility=facility, drug=renewable, issued_at=issued_at)
+    now = clock.now()
+    renewal = RenewalRequest.objects.create(
+        patient=patient,
+        drug=ordered,
+        renews=first,
+        requested_by=user,
+        channel=RenewalRequest.Channel.PORTAL,
+        clinician=clinician,
+        facility=facility,
+        due_at=now + dt.timedelta(days=2),
+        shared_at=now + dt.timedelta(days=1),
+        created_at=now,
+    )
+    return renewal, renewable

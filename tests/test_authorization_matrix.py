@@ -97,6 +97,7 @@ MATRIX: dict[str, str] = {
     "portal:ecard": LEVEL_TWO_PAGE,
     "portal:reads_of_my_data": LEVEL_TWO_PAGE,
     "portal:ecard_pdf": LEVEL_TWO_PAGE,
+    "portal:renewal_order": LEVEL_TWO_PAGE,  # CLN-2, ACC-4
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
@@ -115,6 +116,11 @@ MATRIX: dict[str, str] = {
     "staff:reception": "LFFFFFOOOFFFFO",
     "staff:reception_entrance": "LFFFFFOOFFFFFO",
     "staff:reception_act": "LFFFFFRNFFFFFR",
+    # CLN-2: the call centre and reception order for any patient; a clinician decides only their queue's requests.
+    "staff:renewal_order": "LFFFFFOOOFFFFO",
+    "staff:renewals": "LFFFFFFFFOOFFF",
+    "staff:renewal_issue": "LFFFFFFFFINFFF",  # the matrix posts forms as raw text: no dose, 422 inside
+    "staff:renewal_decline": "LFFFFFFFFINFFF",
     # --- the JSON API (session-authenticated here; bearer tokens have their own tests)
     "api:slot_list": "AONNNFOOOFFFFO",
     "api:appointment_list": "AONNNFOOOFFFFO",
@@ -125,6 +131,9 @@ MATRIX: dict[str, str] = {
     "api:appointment_reschedule": "AONNNFONOFFFFO",
     "api:appointment_cancel": "AONNNFONOFFFFO",
     "api:ecard_verify_endpoint": "AFFFFFOOOFFFOO",
+    "api:renewal_list": "AONNNFOOOFFFFO",
+    "api:renewal_drugs": "AONNNFOOOFFFFO",
+    "api:renewal_order": "AONNNFOOOFFFFO",
     # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
     "messaging:smsapi_inbound": "MMMMMMMMMMMMMM",
     "messaging:smsapi_report": PUBLIC,
@@ -168,6 +177,7 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "appointment_id": cast.visit.pk,
         "slot_id": cast.free_slot.pk,
         "request_id": cast.identity_request.pk,
+        "renewal_id": cast.renewal.pk if cast.renewal is not None else 0,
         "action": "check_in",
         "phone": cast.patient.mobile,
         "secret": settings.CARENET_SMS_WEBHOOK_SECRET,
@@ -177,6 +187,7 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
 
 #: A body that would change something if the role were allowed: used to prove a refusal changes nothing.
 def post_body(name: str, cast: Cast) -> tuple[Any, str]:
+    renewable = cast.renewable_drug.pk if cast.renewable_drug is not None else 0
     form = {
         "staff:book": {"accept_price": "on"},
         "staff:identity_confirm_phone": {"verified": "on"},
@@ -190,6 +201,10 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "staff:patient_no_shows": {"specialty": str(cast.visit.slot.specialty_id), "reason": "Pomyłka"},
         "portal:book": {"accept_price": "on", "patient": str(cast.patient.pk)},
         "portal:identity_request": {"message": "Proszę o potwierdzenie tożsamości.", "phone_time": "rano"},
+        "portal:renewal_order": {"patient": str(cast.patient.pk), "drug": str(renewable)},
+        "staff:renewal_order": {"drug": str(renewable)},
+        "staff:renewal_issue": {"dose": "1 tabletka rano", "quantity": "2", "reimbursement": "100%"},
+        "staff:renewal_decline": {"reason": "Proszę o wizytę kontrolną."},
     }
     api = {
         "api:slot_list": {},
@@ -200,6 +215,9 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "api:appointment_confirm": {"accept_price": True},
         "api:appointment_reschedule": {"new_slot_id": cast.free_slot.pk, "accept_price": True},
         "api:appointment_cancel": {},
+        "api:renewal_order": {"patient_id": cast.patient.pk, "drug_id": renewable},
+        # The list shares its address with the order: a refused POST there is a refused order.
+        "api:renewal_list": {"patient_id": cast.patient.pk, "drug_id": renewable},
     }
     if name in api:
         return json.dumps(api[name]), "application/json"
@@ -245,6 +263,9 @@ METHODS = {
     "api:appointment_confirm": "post",
     "api:appointment_reschedule": "post",
     "api:appointment_cancel": "post",
+    "api:renewal_order": "post",
+    "staff:renewal_issue": "post",
+    "staff:renewal_decline": "post",
 }
 
 
@@ -255,6 +276,8 @@ def query_for(name: str, cast: Cast) -> dict[str, Any]:
         "api:slot_list": {"specialty": "interna", "patient_id": cast.patient.pk},
         "api:appointment_list": {"patient_id": cast.patient.pk},
         "api:ecard_verify_endpoint": {"number": enrolment.ecard_number},
+        "api:renewal_list": {"patient_id": cast.patient.pk},
+        "api:renewal_drugs": {"patient_id": cast.patient.pk},
     }.get(name, {})
 
 
