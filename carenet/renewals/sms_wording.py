@@ -21,5 +21,5 @@ def declined_text(request: RenewalRequest) -> str:
         ) % {
             "drug": request.drug.name,
             "patient": f"{request.patient.first_name} {request.patient.last_name[:1]}.",
-            "reason": request.decline_reason,
+            "reason": request.decline_reason.rstrip(" ."),
         }
