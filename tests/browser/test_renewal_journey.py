@@ -15,7 +15,7 @@ from tests.browser.conftest import ARTIFACTS
 from tests.cast import build_cast
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct-horse-battery"  # noqa: S105 - a test login
+PASSWORD = "correct-horse-battery"
 
 
 def fits(page: Any) -> None:
