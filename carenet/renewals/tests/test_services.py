@@ -354,3 +354,18 @@ def test_a_colleague_decides_while_the_prescriber_is_away(cast: Cast) -> None:
     )
     assert issued.decided_by == cast.clinician_without
     assert issued.prescription is not None and issued.prescription.issued_by == cast.clinician_without
+
+
+def test_the_queue_is_one_query(cast: Cast, django_assert_num_queries: Any) -> None:
+    """Routing (prescriber, inactive, no schedule today, half-way) and the rows the queue shows: one query."""
+    for _ in range(3):
+        drug = DrugFactory()
+        PrescriptionFactory(patient=cast.other_patient, drug=drug, facility=cast.here, issued_by=cast.clinician_with)
+        services.renewal_request(actor=actor(cast, "call_centre"), patient_id=cast.other_patient.pk, drug_id=drug.pk)
+    now = clock.now()
+    with django_assert_num_queries(1):
+        queue = selectors.renewal_queue(clinician_id=cast.clinician_with.pk, now=now)
+        shown = [
+            (item.patient.full_name, item.drug.name, item.renews.dose, str(item.renews.issued_by)) for item in queue
+        ]
+    assert len(shown) == 4
