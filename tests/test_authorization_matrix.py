@@ -97,6 +97,12 @@ MATRIX: dict[str, str] = {
     "portal:ecard": LEVEL_TWO_PAGE,
     "portal:reads_of_my_data": LEVEL_TWO_PAGE,
     "portal:ecard_pdf": LEVEL_TWO_PAGE,
+    # the patient's clinical documents (ACC-4, CLN-1, CLN-5): the "Leczenie" overview, then level II pages
+    "portal:treatment": PATIENT_PAGE,
+    "portal:referrals": LEVEL_TWO_PAGE,
+    "portal:prescriptions": LEVEL_TWO_PAGE,
+    "portal:recommendations": LEVEL_TWO_PAGE,
+    "portal:sick_leaves": LEVEL_TWO_PAGE,
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,

@@ -168,20 +168,25 @@ def offer_for_slot(*, patient: Patient | None, slot_id: int, service_code: str) 
 
 
 def confirmation_form(
-    request: HttpRequest, *, patient: Patient, offer: Offer, occupational: bool = True
+    request: HttpRequest, *, patient: Patient, offer: Offer, occupational: bool = True, referral_id: int | None = None
 ) -> BookingConfirmForm:
     """The form of the confirmation step: the price to accept, the patient's valid referrals when the service needs
-    one, and the employer's referral data for an occupational-medicine exam (unless ``occupational`` is off)."""
+    one, and the employer's referral data for an occupational-medicine exam (unless ``occupational`` is off).
+    ``referral_id``: the referral the patient came to book with (CLN-1), chosen in advance when it is one of the
+    choices."""
     assert offer.service is not None  # offer_for_slot guarantees it
     referrals = None
     if offer.coverage is not None and offer.coverage.requires_referral:
         referrals = portal_selectors.referral_choices(patient=patient, service=offer.service, today=clock.today())
-    return BookingConfirmForm(
+    form = BookingConfirmForm(
         request.POST if request.method == "POST" else None,
         price=price_to_accept(offer),
         referrals=referrals,
         occupational=occupational and offer.service.occupational,
     )
+    if referrals and referral_id in {choice for choice, _label in referrals}:
+        form.fields["referral"].initial = referral_id
+    return form
 
 
 def book_from_form(
