@@ -173,11 +173,14 @@ def confirmation_form(
     """The form of the confirmation step: the price to accept, the patient's valid referrals when the service needs
     one, and the employer's referral data for an occupational-medicine exam (unless ``occupational`` is off).
     ``referral_id``: the referral the patient came to book with (CLN-1), chosen in advance when it is one of the
-    choices."""
+    choices — offered also where the package does not ask for one, so the visit uses it."""
     assert offer.service is not None  # offer_for_slot guarantees it
     referrals = None
-    if offer.coverage is not None and offer.coverage.requires_referral:
+    required = offer.coverage is not None and offer.coverage.requires_referral
+    if required or referral_id is not None:
         referrals = portal_selectors.referral_choices(patient=patient, service=offer.service, today=clock.today())
+        if not required and referral_id not in {choice for choice, _label in referrals}:
+            referrals = None
     form = BookingConfirmForm(
         request.POST if request.method == "POST" else None,
         price=price_to_accept(offer),

@@ -307,6 +307,22 @@ def test_a_guardian_books_with_a_childs_referral_for_the_child(cast: Cast) -> No
     assert appointment.patient == cast.child
 
 
+def test_a_referral_the_package_does_not_ask_for_is_still_used_by_the_visit_booked_with_it(cast: Cast) -> None:
+    referral = NetworkReferralFactory(
+        patient=cast.patient,
+        service=cast.consult,  # covered by Anna's package without a referral
+        issued_by=cast.clinician_with,
+        facility=cast.here,
+        issued_at=issued(1),
+        valid_until=clock.today() + dt.timedelta(days=30),
+    )
+    appointment = follow_book(cast, "patient", referral)
+    assert appointment.slot == cast.free_slot and appointment.service == cast.consult
+    # Without the referral in the address the confirmation step asks for none, as before.
+    plain = cast.client("patient").get(en("portal:book", cast.free_slot.pk), {"service": cast.consult.code})
+    assert 'name="referral"' not in plain.content.decode()
+
+
 def test_someone_elses_referral_in_the_search_address_is_ignored(cast: Cast) -> None:
     referral, ultrasound = referral_world(cast, cast.other_patient)
     client = cast.client("patient")
