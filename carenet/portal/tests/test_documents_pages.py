@@ -352,3 +352,50 @@ def test_pages_are_in_polish_by_default(cast: Cast) -> None:
     documents_of(cast, cast.patient, tag="ANNA")
     response = cast.client("patient").get("/leczenie/skierowania/")
     assert response.status_code == 200 and "Skierowania" in response.content.decode()
+
+
+def test_documents_issued_and_corrected_by_a_clinician_reach_the_patients_pages(cast: Cast) -> None:
+    """The clinical services' documents as issued (national keys, the access code) and corrected (CLN-5)."""
+    from carenet.clinical import services as clinical_services
+
+    doctor, patient, here = cast.clinician_with, cast.patient, cast.here
+    drug = DrugFactory(name="Ibuprom MAX")
+    first = clinical_services.prescription_issue(
+        clinician=doctor,
+        patient=patient,
+        facility=here,
+        drug=drug,
+        dose="1 tabl. 3 x dziennie",
+        quantity=1,
+        reimbursement="100%",
+        now=issued(2),
+    )
+    corrected = clinical_services.prescription_issue(
+        clinician=doctor,
+        patient=patient,
+        facility=here,
+        drug=drug,
+        dose="1 tabl. 2 x dziennie",
+        quantity=1,
+        reimbursement="100%",
+        supersedes=first,
+        now=issued(1),
+    )
+    referral = clinical_services.referral_issue(
+        clinician=doctor, patient=patient, service=cast.consult, facility=here, note="Kontrola ciśnienia"
+    )
+    leave = clinical_services.sick_leave_issue(
+        clinician=doctor,
+        patient=patient,
+        facility=here,
+        starts_on=clock.today(),
+        ends_on=clock.today() + dt.timedelta(days=4),
+        employer_nip="5260250995",
+    )
+    medicines = page_text(cast, "patient", "portal:prescriptions")
+    assert "1 tabl. 2 x dziennie" in medicines and "1 tabl. 3 x dziennie" not in medicines
+    assert f"<strong>{corrected.access_code}</strong>" in medicines and corrected.national_id in medicines
+    assert "Corrected on" in medicines
+    referrals = page_text(cast, "patient", "portal:referrals")
+    assert referral.national_id in referrals and "Kontrola ciśnienia" in referrals
+    assert leave.national_id in page_text(cast, "patient", "portal:sick_leaves")
