@@ -176,10 +176,12 @@ def confirmation_form(
     choices — offered also where the package does not ask for one, so the visit uses it."""
     assert offer.service is not None  # offer_for_slot guarantees it
     referrals = None
+    chosen = False
     required = offer.coverage is not None and offer.coverage.requires_referral
     if required or referral_id is not None:
         referrals = portal_selectors.referral_choices(patient=patient, service=offer.service, today=clock.today())
-        if not required and referral_id not in {choice for choice, _label in referrals}:
+        chosen = referral_id in {choice for choice, _label in referrals}
+        if not (required or chosen):
             referrals = None
     form = BookingConfirmForm(
         request.POST if request.method == "POST" else None,
@@ -187,7 +189,7 @@ def confirmation_form(
         referrals=referrals,
         occupational=occupational and offer.service.occupational,
     )
-    if referrals and referral_id in {choice for choice, _label in referrals}:
+    if chosen:
         form.fields["referral"].initial = referral_id
     return form
 
