@@ -399,3 +399,13 @@ def test_documents_issued_and_corrected_by_a_clinician_reach_the_patients_pages(
     referrals = page_text(cast, "patient", "portal:referrals")
     assert referral.national_id in referrals and "Kontrola ciśnienia" in referrals
     assert leave.national_id in page_text(cast, "patient", "portal:sick_leaves")
+
+
+def test_the_documents_choices_read_in_polish(cast: Cast) -> None:
+    common = {"patient": cast.patient, "issued_by": cast.clinician_with, "facility": cast.here}
+    PrescriptionFactory(**common, reimbursement="50%", quantity=5)
+    SickLeaveFactory(**common, reason_code="D", indication="1")
+    medicines = cast.client("patient").get("/leki/").content.decode()
+    assert "odpłatność 50%" in medicines and "5 opakowań" in medicines
+    leave = cast.client("patient").get("/leczenie/zwolnienia/").content.decode()
+    assert "D — gruźlica" in leave and "chory powinien leżeć" in leave
