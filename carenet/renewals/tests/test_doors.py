@@ -292,3 +292,16 @@ def test_declining_from_the_queue_needs_a_reason_and_texts_once(cast: Cast) -> N
     assert OutboundMessage.objects.filter(key=f"renewal-declined:renewalrequest:{cast.renewal.pk}").count() == 1
     assert OutboundMessage.objects.count() == 1
     assert cast.client("clinician_without").post(url, {"reason": "x"}).status_code == 404
+
+
+def test_the_medicines_page_links_to_the_order_for_network_prescriptions_only(cast: Cast) -> None:
+    assert cast.renewable_drug is not None
+    partner_drug = DrugFactory()
+    PrescriptionFactory(patient=cast.patient, drug=partner_drug, facility=cast.partner)
+    client = cast.client("patient")
+    html = client.get(reverse("portal:prescriptions")).content.decode()
+    order = reverse("portal:renewal_order")
+    anchor = f"#renew-{cast.patient.pk}-{cast.renewable_drug.pk}"
+    assert f'href="{order}"' in html and f'href="{order}{anchor}"' in html
+    assert f"#renew-{cast.patient.pk}-{partner_drug.pk}" not in html
+    assert f'id="{anchor[1:]}"' in client.get(order).content.decode()
