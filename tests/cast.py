@@ -8,8 +8,9 @@ a visit of her own; ``other_patient`` has a visit at Mokotów; ``level_one`` wai
 (``receptionist_elsewhere``); ``clinician_without`` has never seen Anna; ``partner_staff`` works at a partner
 facility; ``admin`` was made by ``createsuperuser``.
 
-CLN-2: ``clinician_with`` (who works at Mokotów every day) prescribed Anna two drugs there; she has ordered a
-renewal of the first (``renewal``, waiting in his queue) and may order the second (``renewable_drug``).
+:func:`with_renewals` adds, for the suites that need them (CLN-2: the matrix, the renewals' tests): two drugs
+``clinician_with`` (who then works at Mokotów every day) prescribed Anna there; she has ordered a renewal of the
+first (``renewal``, waiting in his queue) and may order the second (``renewable_drug``).
 """
 
 from __future__ import annotations
@@ -86,8 +87,8 @@ class Cast:
     free_slot: Slot
     identity_request: IdentityRequest
     users: dict[str, User | None] = field(default_factory=dict)
-    renewal: RenewalRequest | None = None  # Anna's pending renewal, in clinician_with's queue (CLN-2)
-    renewable_drug: Drug | None = None  # a drug clinician_with prescribed Anna, no renewal pending
+    renewal: RenewalRequest | None = None  # with_renewals: Anna's pending renewal, in clinician_with's queue
+    renewable_drug: Drug | None = None  # with_renewals: a drug clinician_with prescribed Anna, no renewal pending
 
     def user(self, role: str) -> User | None:
         return self.users[role]
@@ -235,7 +236,6 @@ def build_cast() -> Cast:
     clinician_with.save(update_fields=["user"])
     clinician_without.user = users["clinician_without"]
     clinician_without.save(update_fields=["user"])
-    renewal, renewable_drug = _renewals(patient=patient, clinician=clinician_with, facility=here, user=patient.user)
     assert settings.CARENET_STAFF_TOTP_REQUIRED is False  # the test settings; two-step login has its own tests
     return Cast(
         here=here,
@@ -257,14 +257,13 @@ def build_cast() -> Cast:
         free_slot=free_slot,
         identity_request=identity_request,
         users=users,
-        renewal=renewal,
-        renewable_drug=renewable_drug,
     )
 
 
-def _renewals(*, patient: Patient, clinician: Clinician, facility: Facility, user: Any) -> tuple[RenewalRequest, Drug]:
-    """CLN-2: two earlier prescriptions of ``clinician`` for ``patient``, a renewal of the first waiting in his queue;
-    he works at ``facility`` every day this month, so the request stays his (not the facility's)."""
+def with_renewals(cast: Cast) -> Cast:
+    """CLN-2: two earlier prescriptions of ``clinician_with`` for Anna at Mokotów, a renewal of the first waiting in
+    his queue; he works at Mokotów every day this month, so the request stays his (not the facility's)."""
+    patient, clinician, facility, user = cast.patient, cast.clinician_with, cast.here, cast.patient.user
     today = clock.today()
     ScheduleFactory(
         clinician=clinician,
@@ -294,4 +293,5 @@ def _renewals(*, patient: Patient, clinician: Clinician, facility: Facility, use
         shared_at=now + dt.timedelta(days=1),
         created_at=now,
     )
-    return renewal, renewable
+    cast.renewal, cast.renewable_drug = renewal, renewable
+    return cast

@@ -33,9 +33,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from carenet.accounts.models import IdentityRequest, Patient, User
 from carenet.booking.models import Appointment
 from carenet.scheduling.models import Slot
-from tests.cast import ROLES, Cast
+from tests.cast import ROLES, Cast, build_cast, with_renewals
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    """The role cast, with Anna's earlier prescriptions and a renewal waiting in clinician_with's queue (CLN-2)."""
+    return with_renewals(build_cast())
+
 
 #: The back office is Django's admin, ~240 addresses of its own: every one without an argument is checked for every
 #: role below (``test_only_the_back_office_roles_get_past_its_gate``), its records' pages by Django's permissions.

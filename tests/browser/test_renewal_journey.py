@@ -12,7 +12,7 @@ from django.urls import reverse
 from carenet.clinical.models import Prescription
 from carenet.renewals.models import RenewalRequest
 from tests.browser.conftest import ARTIFACTS
-from tests.cast import build_cast
+from tests.cast import build_cast, with_renewals
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery"
@@ -24,7 +24,7 @@ def fits(page: Any) -> None:
 
 
 def test_order_and_issue_a_renewal_on_a_narrow_phone(browser: Any, live_server: Any) -> None:
-    cast = build_cast()
+    cast = with_renewals(build_cast())
     assert cast.renewable_drug is not None
     for role in ("patient", "clinician_with"):
         user = cast.user(role)

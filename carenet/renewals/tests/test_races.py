@@ -16,7 +16,7 @@ from carenet.core.testing import run_in_threads
 from carenet.messaging.models import OutboundMessage
 from carenet.renewals import services
 from carenet.renewals.models import RenewalRequest
-from tests.cast import build_cast
+from tests.cast import build_cast, with_renewals
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,7 @@ def codes(errors: list[BaseException]) -> Counter[str]:
 
 
 def test_two_orders_of_the_same_drug_at_once_store_one() -> None:
-    cast = build_cast()
+    cast = with_renewals(build_cast())
     assert cast.renewable_drug is not None
     drug_id, patient_id = cast.renewable_drug.pk, cast.patient.pk
     patient, operator = actor_for_user(cast.user("patient")), actor_for_user(cast.user("call_centre"))
@@ -41,7 +41,7 @@ def test_two_orders_of_the_same_drug_at_once_store_one() -> None:
 
 
 def test_clinicians_deciding_at_once_make_one_decision() -> None:
-    cast = build_cast()
+    cast = with_renewals(build_cast())
     assert cast.renewal is not None
     # The prescriber is away: his colleague at Mokotów sees the request too, and both decide at once.
     cast.clinician_with.is_active = False
