@@ -332,6 +332,10 @@ if not CARENET_PREMISES_CODE_SECRET and DEBUG:
 # CHK-3, CHK-5: how often the check-in questions and the no-show sweep run (seconds).
 CARENET_CHECKIN_QUESTION_SECONDS = int(os.environ.get("CARENET_CHECKIN_QUESTION_SECONDS", "60"))
 CARENET_NO_SHOW_SWEEP_SECONDS = int(os.environ.get("CARENET_NO_SHOW_SWEEP_SECONDS", "300"))
+# CLN-4: a question to the doctor is answered within this many working days (weekends and Polish public holidays
+# skipped); past it, it is routed to the facility's clinicians of the visit's specialty (checked this often, seconds).
+CARENET_QUESTION_SERVICE_WORKING_DAYS = int(os.environ.get("CARENET_QUESTION_SERVICE_WORKING_DAYS", "2"))
+CARENET_QUESTION_ROUTING_SECONDS = int(os.environ.get("CARENET_QUESTION_ROUTING_SECONDS", "300"))
 
 # --- Messaging (SMS-3, SMS-4) ---------------------------------------------------------------------------------
 # "local" stores messages for the developer inbox; "smsapi" talks to the Polish SMSAPI gateway.

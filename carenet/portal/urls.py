@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from carenet.portal import account, arrival, ecard, identity, reads, registration, views, visits
+from carenet.portal import account, arrival, ecard, identity, questions, reads, registration, views, visits
 
 app_name = "portal"
 
@@ -38,4 +38,5 @@ urlpatterns = [
     path(_("e-card/"), ecard.ecard, name="ecard"),
     path(_("e-card/pdf/"), ecard.ecard_pdf, name="ecard_pdf"),
     path(_("check-in/"), arrival.checkin, name="checkin"),
+    path(_("ask-the-doctor/"), questions.questions, name="questions"),
 ]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from carenet.staff import account, ecard, identity, reception, two_factor, views
+from carenet.staff import account, ecard, identity, questions, reception, two_factor, views
 
 app_name = "staff"
 
@@ -27,4 +27,6 @@ urlpatterns = [
     path("reception/entrance/", reception.entrance, name="reception_entrance"),
     path("reception/<int:appointment_id>/<str:action>/", reception.act, name="reception_act"),
     path("patients/<int:patient_id>/no-shows/", reception.patient_no_shows, name="patient_no_shows"),
+    path("questions/", questions.inbox, name="questions"),
+    path("questions/<int:question_id>/answer/", questions.answer, name="question_answer"),
 ]
