@@ -97,6 +97,7 @@ MATRIX: dict[str, str] = {
     "portal:ecard": LEVEL_TWO_PAGE,
     "portal:reads_of_my_data": LEVEL_TWO_PAGE,
     "portal:ecard_pdf": LEVEL_TWO_PAGE,
+    "portal:questions": LEVEL_TWO_PAGE,
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
@@ -115,6 +116,9 @@ MATRIX: dict[str, str] = {
     "staff:reception": "LFFFFFOOOFFFFO",
     "staff:reception_entrance": "LFFFFFOOFFFFFO",
     "staff:reception_act": "LFFFFFRNFFFFFR",
+    # CLN-4: Anna's question is about her visit with a psychiatrist at Wola: not in either cast clinician's inbox.
+    "staff:questions": "LFFFFFFFFOOFFF",
+    "staff:question_answer": "LFFFFFFFFNNFFF",
     # --- the JSON API (session-authenticated here; bearer tokens have their own tests)
     "api:slot_list": "AONNNFOOOFFFFO",
     "api:appointment_list": "AONNNFOOOFFFFO",
@@ -125,6 +129,8 @@ MATRIX: dict[str, str] = {
     "api:appointment_reschedule": "AONNNFONOFFFFO",
     "api:appointment_cancel": "AONNNFONOFFFFO",
     "api:ecard_verify_endpoint": "AFFFFFOOOFFFOO",
+    "api:question_list": "AOOOFFFFFFFFFF",
+    "api:question_ask": "ACNNFFFFFFFFFF",  # Anna's past visit already has her open question: 409
     # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
     "messaging:smsapi_inbound": "MMMMMMMMMMMMMM",
     "messaging:smsapi_report": PUBLIC,
@@ -168,6 +174,7 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "appointment_id": cast.visit.pk,
         "slot_id": cast.free_slot.pk,
         "request_id": cast.identity_request.pk,
+        "question_id": cast.question.pk,
         "action": "check_in",
         "phone": cast.patient.mobile,
         "secret": settings.CARENET_SMS_WEBHOOK_SECRET,
@@ -190,6 +197,8 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "staff:patient_no_shows": {"specialty": str(cast.visit.slot.specialty_id), "reason": "Pomyłka"},
         "portal:book": {"accept_price": "on", "patient": str(cast.patient.pk)},
         "portal:identity_request": {"message": "Proszę o potwierdzenie tożsamości.", "phone_time": "rano"},
+        "portal:questions": {"appointment": str(cast.past_visit.pk), "text": "Czy mogę wrócić do pracy?"},
+        "staff:question_answer": {"text": "Tak, proszę odstawić lek."},
     }
     api = {
         "api:slot_list": {},
@@ -200,6 +209,9 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "api:appointment_confirm": {"accept_price": True},
         "api:appointment_reschedule": {"new_slot_id": cast.free_slot.pk, "accept_price": True},
         "api:appointment_cancel": {},
+        # The list shares its address with asking: a refused POST there is a refused question.
+        "api:question_list": {"appointment_id": cast.past_visit.pk, "text": "Czy mogę wrócić do pracy?"},
+        "api:question_ask": {"appointment_id": cast.past_visit.pk, "text": "Czy mogę wrócić do pracy?"},
     }
     if name in api:
         return json.dumps(api[name]), "application/json"
@@ -245,6 +257,8 @@ METHODS = {
     "api:appointment_confirm": "post",
     "api:appointment_reschedule": "post",
     "api:appointment_cancel": "post",
+    "staff:question_answer": "post",
+    "api:question_ask": "post",
 }
 
 

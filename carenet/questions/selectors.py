@@ -105,5 +105,10 @@ def inbox(*, clinician_id: int, answered: bool, limit: int = LIST_LIMIT) -> list
     return list(questions[:limit])
 
 
+def inbox_has(*, clinician_id: int, question_id: int) -> bool:
+    """Whether the question is in the clinician's inbox (open or answered)."""
+    return Question.objects.filter(inbox_q(clinician_id=clinician_id), pk=question_id).exists()
+
+
 def inbox_open_count(*, clinician_id: int) -> int:
     return Question.objects.filter(inbox_q(clinician_id=clinician_id), status=Question.Status.OPEN).count()

@@ -69,7 +69,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required(Action.QUESTION_ANSWER)
 def answer(request: HttpRequest, question_id: int) -> HttpResponse:
-    """Send the answer; the inbox shows what happened (the patient gets an SMS notice)."""
+    """Send the answer; the inbox shows what happened (the patient gets an SMS notice). A question outside the
+    clinician's inbox does not exist for them (404)."""
+    actor = request_actor(request)
+    if actor.clinician_id is None or not selectors.inbox_has(clinician_id=actor.clinician_id, question_id=question_id):
+        raise Http404
     form = AnswerForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -77,7 +81,7 @@ def answer(request: HttpRequest, question_id: int) -> HttpResponse:
                 messages.error(request, str(error))
         return redirect(f"{reverse('staff:questions')}#question-{question_id}")
     try:
-        services.question_answer(actor=request_actor(request), question_id=question_id, text=form.cleaned_data["text"])
+        services.question_answer(actor=actor, question_id=question_id, text=form.cleaned_data["text"])
     except ApplicationError as refusal:
         if refusal.status_code == 404:  # not a question of this clinician's inbox: as if it did not exist
             raise Http404 from refusal
