@@ -110,6 +110,8 @@ def test_who_may_not_ask(cast: Cast, role: str, code: str) -> None:
         ({"appointment_id": 2**64, "text": "Pytanie?"}, 422, "invalid_input"),
         ({"appointment_id": 0, "text": "Pytanie?"}, 422, "invalid_input"),
         ({"appointment_id": None, "text": "Pytanie?"}, 422, "invalid_input"),
+        ({"appointment_id": True, "text": "Pytanie?"}, 422, "invalid_input"),
+        ({"appointment_id": 1.5, "text": "Pytanie?"}, 422, "invalid_input"),
         ({"appointment_id": "VISIT", "text": ["a"]}, 422, "invalid_input"),
         ({"appointment_id": "VISIT", "text": "Czy\x00?"}, 422, "invalid_input"),
         ({"appointment_id": "VISIT", "text": "\ud800"}, 422, "invalid_input"),
