@@ -334,6 +334,18 @@ class _AddMonths(Func):
         return f"min({last_day}, {same_day})", [*params, *params, *params, *params]
 
 
+def referral_validity_extension_check(*, issued_from: dt.date, issued_until: dt.date, months: int, reason: str) -> None:
+    """Raises :class:`ValidationFailed` when an extension so asked would be refused (the page's preview asks first)."""
+    _clean_text([reason])
+    if not (date_in_range(issued_from) and date_in_range(issued_until)):
+        raise ValidationFailed(_("Give dates between 1900 and 2100."), code="invalid_date")
+    refusal = policies.extension_refusal(
+        issued_from=issued_from, issued_until=issued_until, months=months, reason=reason
+    )
+    if refusal is not None:
+        raise ValidationFailed(EXTENSION_REFUSALS[refusal], code=str(refusal))
+
+
 def referral_validity_extend(
     *,
     actor: Actor,
@@ -349,14 +361,7 @@ def referral_validity_extend(
     if not actor.can(Action.REFERRAL_VALIDITY_EXTEND) or actor.user_id is None:
         raise PermissionDenied(_("Only an administrator extends referrals."), code="forbidden")
     now = now or clock.now()
-    _clean_text([reason])
-    if not (date_in_range(issued_from) and date_in_range(issued_until)):
-        raise ValidationFailed(_("Give dates between 1900 and 2100."), code="invalid_date")
-    refusal = policies.extension_refusal(
-        issued_from=issued_from, issued_until=issued_until, months=months, reason=reason
-    )
-    if refusal is not None:
-        raise ValidationFailed(EXTENSION_REFUSALS[refusal], code=str(refusal))
+    referral_validity_extension_check(issued_from=issued_from, issued_until=issued_until, months=months, reason=reason)
     with transaction.atomic():
         extension = ReferralValidityExtension.objects.create(
             issued_from=issued_from,
