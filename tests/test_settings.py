@@ -37,6 +37,7 @@ def test_production_passes_the_deployment_checks() -> None:
         CARENET_ECARD_SECRET="e" * 20 + "production-ecard-secret-for-the-check-0123456789",
         CARENET_PREMISES_CODE_SECRET="p" * 20 + "production-premises-secret-for-the-check-0123",
         CARENET_ALLOWED_HOSTS="portal.carenet.example",
+        CARENET_NATIONAL_PLATFORM="p1client.P1Platform",  # a real platform's client (the check does not import it)
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
