@@ -297,7 +297,11 @@ def recommendation_issue(
         _insert(recommendation)
         exam_list = list(exams)
         if exam_list:
-            recommendation.exams.set(exam_list)
+            recommendation.signing = True  # type: ignore[attr-defined]  # the exams are signed with the text
+            try:
+                recommendation.exams.set(exam_list)
+            finally:
+                del recommendation.signing  # type: ignore[attr-defined]
         return recommendation
 
 
