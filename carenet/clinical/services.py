@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.models import Patient
 from carenet.accounts.permissions import Action, Actor
-from carenet.clinical import platform, policies, selectors, sms_wording
+from carenet.clinical import catalogue, platform, policies, selectors, sms_wording
 from carenet.clinical.models import Drug, Prescription, Recommendation, Referral, ReferralValidityExtension, SickLeave
 from carenet.clinical.policies import DocumentRefusal, ExtensionRefusal
 from carenet.core import clock
@@ -303,6 +303,13 @@ def recommendation_issue(
             finally:
                 del recommendation.signing  # type: ignore[attr-defined]
         return recommendation
+
+
+def drug_catalogue_load() -> int:
+    """CLN-5: (re)load the drug catalogue shipped as data — after the database was emptied (the demo's reset);
+    the migration loads it once. Idempotent; returns how many drugs were added or corrected."""
+    with transaction.atomic():
+        return catalogue.catalogue_load(Drug)
 
 
 # --- CLN-1: the administrator's bulk extension of referral validity ------------------------------------------------
