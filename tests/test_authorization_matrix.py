@@ -115,6 +115,12 @@ MATRIX: dict[str, str] = {
     "staff:reception": "LFFFFFOOOFFFFO",
     "staff:reception_entrance": "LFFFFFOOFFFFFO",
     "staff:reception_act": "LFFFFFRNFFFFFR",
+    # --- the clinician's console (CLN-5, CLN-6, TEL-1): Anna's visit tomorrow is clinician_with's; clinician_without
+    # has never seen her. Acting on it tomorrow is too early (or not a phone consultation): back to the page.
+    "staff:clinician_calls": "LFFFFFFFFOOFFF",
+    "staff:clinician_visit": "LFFFFFFFFONFFF",
+    "staff:clinician_call": "LFFFFFFFFRNFFF",
+    "staff:clinician_visit_close": "LFFFFFFFFRNFFF",
     # --- the JSON API (session-authenticated here; bearer tokens have their own tests)
     "api:slot_list": "AONNNFOOOFFFFO",
     "api:appointment_list": "AONNNFOOOFFFFO",
@@ -169,6 +175,7 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "slot_id": cast.free_slot.pk,
         "request_id": cast.identity_request.pk,
         "action": "check_in",
+        "outcome": "complete",
         "phone": cast.patient.mobile,
         "secret": settings.CARENET_SMS_WEBHOOK_SECRET,
     }
@@ -189,6 +196,7 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "staff:identity_review": {"action": "approve"},
         "staff:patient_no_shows": {"specialty": str(cast.visit.slot.specialty_id), "reason": "Pomyłka"},
         "portal:book": {"accept_price": "on", "patient": str(cast.patient.pk)},
+        "staff:clinician_call": {"outcome": "called"},
         "portal:identity_request": {"message": "Proszę o potwierdzenie tożsamości.", "phone_time": "rano"},
     }
     api = {
@@ -237,6 +245,8 @@ METHODS = {
     "portal:two_factor_disable": "post",
     "staff:identity_review": "post",
     "staff:reception_act": "post",
+    "staff:clinician_call": "post",
+    "staff:clinician_visit_close": "post",
     "dev:sms_send_now": "post",
     "api:token_create": "post",
     "api:token_delete": "delete",
