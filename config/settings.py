@@ -333,6 +333,13 @@ if not CARENET_PREMISES_CODE_SECRET and DEBUG:
 CARENET_CHECKIN_QUESTION_SECONDS = int(os.environ.get("CARENET_CHECKIN_QUESTION_SECONDS", "60"))
 CARENET_NO_SHOW_SWEEP_SECONDS = int(os.environ.get("CARENET_NO_SHOW_SWEEP_SECONDS", "300"))
 
+# --- National e-health platform (CLN-5) ----------------------------------------------------------------------
+# Registers e-prescriptions and e-referrals (P1) and sick leave (ZUS PUE, e-ZLA): a dotted path to a class that
+# implements carenet.clinical.platform.NationalPlatform. The local one assigns identifiers shaped like the
+# platform's and registers nothing: with DEBUG off it is refused (carenet.E010) unless explicitly allowed.
+CARENET_NATIONAL_PLATFORM = os.environ.get("CARENET_NATIONAL_PLATFORM", "carenet.clinical.platform.LocalPlatform")
+CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED = env_bool("CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED", DEBUG)
+
 # --- Messaging (SMS-3, SMS-4) ---------------------------------------------------------------------------------
 # "local" stores messages for the developer inbox; "smsapi" talks to the Polish SMSAPI gateway.
 CARENET_SMS_BACKEND = os.environ.get("CARENET_SMS_BACKEND", "local")

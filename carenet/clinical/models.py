@@ -9,11 +9,68 @@ hidden from network clinicians (CLN-6)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from carenet.core.audit import audit
+from carenet.core.errors import Conflict
+
+
+class ImmutableDocument(Conflict):
+    """CLN-5: a signed clinical document cannot be changed or deleted; a correction is a new version."""
+
+    default_code = "document_signed"
+
+    def __init__(self) -> None:
+        super().__init__(_("A signed document cannot be changed: issue a correction instead."))
+
+
+class SignedDocumentQuerySet(models.QuerySet[Any]):
+    """Bulk writes that would change or remove signed documents are refused (CLN-5)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableDocument()
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
+        raise ImmutableDocument()
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableDocument()
+
+
+#: CLN-1, BKG-4: what may still change on a network referral once it is signed — which booking uses it, and its
+#: validity extended by an administrator (with the record of that extension).
+REFERRAL_MUTABLE_FIELDS = frozenset({"used_by", "used_by_id", "valid_until", "extended_by", "extended_by_id"})
+
+
+class ReferralQuerySet(models.QuerySet["Referral"]):
+    """A network referral's clinical content never changes (CLN-5); booking and the CLN-1 extension still set
+    ``used_by``, ``valid_until`` and ``extended_by``. Employers' referrals are typed in by staff and stay editable."""
+
+    def _has_signed(self) -> bool:
+        return self.filter(source=Referral.Source.NETWORK).exists()
+
+    def update(self, **kwargs: Any) -> int:
+        if not set(kwargs) <= REFERRAL_MUTABLE_FIELDS and self._has_signed():
+            raise ImmutableDocument()
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
+        if not set(fields) <= REFERRAL_MUTABLE_FIELDS and self._has_signed():
+            raise ImmutableDocument()
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self._has_signed():
+            raise ImmutableDocument()
+        return super().delete()
+
+
+def _inserting(instance: models.Model, kwargs: dict[str, Any]) -> bool:
+    return bool(kwargs.get("force_insert")) or (instance._state.adding and instance.pk is None)
 
 
 class Referral(models.Model):
@@ -102,6 +159,8 @@ class Referral(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = ReferralQuerySet.as_manager()
+
     class Meta:
         ordering = ["-issued_at"]
         verbose_name = _("referral")
@@ -120,6 +179,29 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient}: {self.service} ({self.valid_until:%Y-%m-%d})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """CLN-5: saving a signed (network) referral may change only what booking and the CLN-1 extension change."""
+        if self.source == self.Source.NETWORK and not _inserting(self, kwargs):
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or not set(update_fields) <= REFERRAL_MUTABLE_FIELDS:
+                self._refuse_clinical_changes()
+        super().save(*args, **kwargs)
+
+    def _refuse_clinical_changes(self) -> None:
+        stored = type(self).objects.filter(pk=self.pk).first()
+        if stored is None or stored.source != self.Source.NETWORK:
+            return
+        for field in self._meta.concrete_fields:
+            if field.attname in REFERRAL_MUTABLE_FIELDS or field.attname == "created_at":
+                continue
+            if getattr(stored, field.attname) != getattr(self, field.attname):
+                raise ImmutableDocument()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.source == self.Source.NETWORK:
+            raise ImmutableDocument()
+        return super().delete(*args, **kwargs)
 
 
 class ReferralValidityExtension(models.Model):
@@ -202,9 +284,20 @@ class ClinicalDocument(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = SignedDocumentQuerySet.as_manager()
+
     class Meta:
         abstract = True
         ordering = ["-issued_at"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Only the insert of a new document: a signed one never changes (a correction is a new row)."""
+        if not _inserting(self, kwargs):
+            raise ImmutableDocument()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableDocument()
 
 
 class Prescription(ClinicalDocument):

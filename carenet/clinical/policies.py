@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from stdnum.pl import nip as stdnum_nip
+
 #: CLN-1: a referral is valid for 3 months unless the clinician sets another term.
 DEFAULT_VALIDITY_MONTHS = 3
 
@@ -76,3 +78,115 @@ def referral_usable(
         and facts.issued_on <= today <= facts.valid_until
         and not used_elsewhere
     )
+
+
+# --- Issuing signed documents (CLN-5) -------------------------------------------------------------------------
+
+#: An e-prescription can be filled for 30 days from issue ...
+PRESCRIPTION_VALIDITY_DAYS = 30
+#: ... or, for a chronic drug, at most 365 days (the legal maximum) when the clinician sets a longer term.
+PRESCRIPTION_MAX_VALIDITY_DAYS = 365
+QUANTITY_MIN, QUANTITY_MAX = 1, 99
+DOSE_MAX_CHARS = 200
+TEXT_MAX_CHARS = 4000
+NOTE_MAX_CHARS = 500
+#: e-ZLA: a sick leave may start at most 3 days before the day it is issued, and last at most 182 days.
+SICK_LEAVE_MAX_DAYS_BACK = 3
+SICK_LEAVE_MAX_DAYS = 182
+
+
+class DocumentRefusal(StrEnum):
+    """Why a clinical document cannot be issued as asked (the stable codes of the services' errors)."""
+
+    QUANTITY = "prescription_quantity"
+    DOSE = "prescription_dose"
+    DRUG_INACTIVE = "drug_inactive"
+    TEXT = "recommendation_text"
+    NOTE = "referral_note"
+    REFERRAL_VALIDITY = "referral_validity"
+    SICK_LEAVE_ORDER = "sick_leave_order"
+    SICK_LEAVE_BACKDATED = "sick_leave_backdated"
+    SICK_LEAVE_TOO_LONG = "sick_leave_too_long"
+    NIP = "employer_nip"
+    CORRECTION_PATIENT = "correction_other_patient"
+    CORRECTION_CLINICIAN = "correction_other_clinician"
+    CORRECTION_SUPERSEDED = "correction_already_corrected"
+    CORRECTION_KIND = "correction_other_kind"
+
+
+def prescription_valid_until(issued_on: dt.date, *, days: int = PRESCRIPTION_VALIDITY_DAYS) -> dt.date:
+    """The last day a pharmacy fills an e-prescription issued on ``issued_on``: 30 days by default; a longer term
+    (chronic drugs) up to 365 days."""
+    if not 1 <= days <= PRESCRIPTION_MAX_VALIDITY_DAYS:
+        raise ValueError(f"a prescription is valid 1..{PRESCRIPTION_MAX_VALIDITY_DAYS} days, not {days}")
+    return issued_on + dt.timedelta(days=days - 1)
+
+
+def _text_length_ok(value: str, *, maximum: int, required: bool = True) -> bool:
+    length = len(value.strip())
+    return (length >= 1 or not required) and len(value) <= maximum
+
+
+def prescription_refusal(*, dose: str, quantity: int) -> DocumentRefusal | None:
+    """CLN-5: a dose of 1..200 characters, 1..99 packs."""
+    if isinstance(quantity, bool) or not QUANTITY_MIN <= quantity <= QUANTITY_MAX:
+        return DocumentRefusal.QUANTITY
+    if not _text_length_ok(dose, maximum=DOSE_MAX_CHARS):
+        return DocumentRefusal.DOSE
+    return None
+
+
+def recommendation_refusal(*, text: str) -> DocumentRefusal | None:
+    """CLN-5: a recommendation says something, in at most 4000 characters."""
+    return None if _text_length_ok(text, maximum=TEXT_MAX_CHARS) else DocumentRefusal.TEXT
+
+
+def referral_refusal(*, issued_on: dt.date, valid_until: dt.date, note: str) -> DocumentRefusal | None:
+    """CLN-1: a referral does not expire before it is issued; the clinician's note is short."""
+    if valid_until < issued_on:
+        return DocumentRefusal.REFERRAL_VALIDITY
+    if not _text_length_ok(note, maximum=NOTE_MAX_CHARS, required=False):
+        return DocumentRefusal.NOTE
+    return None
+
+
+def nip_valid(nip: str) -> bool:
+    """A Polish tax number (NIP) with a correct check digit: 10 ASCII digits, no separators."""
+    return len(nip) == 10 and nip.isascii() and nip.isdigit() and bool(stdnum_nip.is_valid(nip))
+
+
+def sick_leave_refusal(
+    *, starts_on: dt.date, ends_on: dt.date, employer_nip: str, today: dt.date
+) -> DocumentRefusal | None:
+    """e-ZLA (CLN-5): from ≤ to; starting at most 3 days before the day of issue (Warsaw); at most 182 days long;
+    the employer's NIP valid."""
+    if starts_on > ends_on:
+        return DocumentRefusal.SICK_LEAVE_ORDER
+    if starts_on < today - dt.timedelta(days=SICK_LEAVE_MAX_DAYS_BACK):
+        return DocumentRefusal.SICK_LEAVE_BACKDATED
+    if (ends_on - starts_on).days + 1 > SICK_LEAVE_MAX_DAYS:
+        return DocumentRefusal.SICK_LEAVE_TOO_LONG
+    if not nip_valid(employer_nip):
+        return DocumentRefusal.NIP
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionFacts:
+    """What a correction needs to know about the document it replaces."""
+
+    patient_id: int
+    issued_by_id: int | None
+    already_corrected: bool
+
+
+def correction_refusal(facts: CorrectionFacts, *, patient_id: int, clinician_id: int) -> DocumentRefusal | None:
+    """CLN-5: a correction is a new version of a document of the same patient, issued by the clinician who signed
+    the original, and replaces a current version (one that nothing corrected yet)."""
+    if facts.patient_id != patient_id:
+        return DocumentRefusal.CORRECTION_PATIENT
+    if facts.issued_by_id != clinician_id:
+        return DocumentRefusal.CORRECTION_CLINICIAN
+    if facts.already_corrected:
+        return DocumentRefusal.CORRECTION_SUPERSEDED
+    return None

@@ -17,6 +17,10 @@ from django.core.exceptions import ImproperlyConfigured
 #: Shortest secret accepted in production, in bytes (a 256-bit key).
 MIN_SECRET_BYTES = 32
 
+#: The development implementation of the national e-health platform (CLN-5), by its dotted path (core imports no
+#: app).
+LOCAL_NATIONAL_PLATFORM = "carenet.clinical.platform.LocalPlatform"
+
 #: The secrets that must be at least MIN_SECRET_BYTES long: (setting, check id, required even when empty).
 SECRETS: tuple[tuple[str, str, bool], ...] = (
     ("SECRET_KEY", "carenet.E005", True),
@@ -59,6 +63,17 @@ def _switches() -> Iterable[checks.Error]:
             "The login lockout (django-axes) is off with DEBUG off: passwords could be guessed without limit.",
             hint="Unset CARENET_AXES_ENABLED (it defaults to on).",
             id="carenet.E004",
+        )
+
+    if _setting("CARENET_NATIONAL_PLATFORM") == LOCAL_NATIONAL_PLATFORM and not _setting(
+        "CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED"
+    ):
+        yield checks.Error(
+            "CARENET_NATIONAL_PLATFORM is the local platform with DEBUG off: e-prescriptions, e-referrals and sick "
+            "leave would get made-up numbers that no pharmacy, clinic or ZUS knows.",
+            hint="Set CARENET_NATIONAL_PLATFORM to the P1/ZUS PUE client (or CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED "
+            "to true for a test installation).",
+            id="carenet.E010",
         )
 
 

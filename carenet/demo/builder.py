@@ -14,7 +14,7 @@ from django.db import transaction
 from carenet.accounts.models import Patient, User
 from carenet.booking.models import Appointment
 from carenet.core import clock
-from carenet.demo import catalogue, network, people, scale, timetable
+from carenet.demo import catalogue, clinical, network, people, scale, timetable
 from carenet.demo.sql import mark_taken_slots
 from carenet.network.models import Clinician, Facility
 from carenet.scheduling.models import Schedule, Slot
@@ -143,13 +143,16 @@ def build(
         else:
             valid_from = today - dt.timedelta(days=7 * sizes.history_weeks)
             valid_until = today + dt.timedelta(days=7 * sizes.weeks - 1)
-            plans = timetable.plan_schedules(rng, net)
+            plans = clinical.demo_clinician_plans(timetable.plan_schedules(rng, net), net, demo_clinician)
             schedules = timetable.create_schedules(plans, net, valid_from, valid_until, rng)
             slots = timetable.write_slots(schedules, net)
             step(f"schedules and slots ({len(slots):,})")
             report.appointments = timetable.write_appointments(rng, slots, cast, net, now)
             mark_taken_slots()
             step("appointments")
+            clinical.named_patients_visits(cast, demo_clinician, now, history_days=7 * sizes.history_weeks)
+            filled = clinical.fill_demo_day(rng, cast, demo_clinician, now)
+            step(f"the demo clinician's day ({filled} more visits today)")
             people.record_demo_reads(cast, now)
             step("reads of patients' data")
     report.counts = {

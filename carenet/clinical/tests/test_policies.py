@@ -86,3 +86,64 @@ def test_referral_usable(changes: dict[str, object], usable: bool) -> None:
         )
         is usable
     )
+
+
+# --- Issuing signed documents (CLN-5) ---------------------------------------------------------------------------
+
+
+def test_a_prescription_is_valid_30_days_and_at_most_365() -> None:
+    from carenet.clinical.policies import prescription_valid_until
+
+    assert prescription_valid_until(dt.date(2026, 11, 20)) == dt.date(2026, 12, 19)
+    assert prescription_valid_until(dt.date(2026, 11, 20), days=365) == dt.date(2027, 11, 19)
+    for days in (0, 366):
+        with pytest.raises(ValueError):
+            prescription_valid_until(dt.date(2026, 11, 20), days=days)
+
+
+@pytest.mark.parametrize(
+    ("quantity", "dose", "refused"),
+    [
+        (1, "d", None),
+        (99, "d" * 200, None),
+        (0, "d", "prescription_quantity"),
+        (100, "d", "prescription_quantity"),
+        (True, "d", "prescription_quantity"),
+        (1, "", "prescription_dose"),
+        (1, "d" * 201, "prescription_dose"),
+    ],
+)
+def test_prescription_limits(quantity: int, dose: str, refused: str | None) -> None:
+    from carenet.clinical.policies import prescription_refusal
+
+    assert prescription_refusal(dose=dose, quantity=quantity) == refused
+
+
+@pytest.mark.parametrize(
+    ("starts_on", "ends_on", "nip", "refused"),
+    [
+        (dt.date(2026, 11, 17), dt.date(2026, 11, 17), "5260250995", None),
+        (dt.date(2026, 11, 16), dt.date(2026, 11, 17), "5260250995", "sick_leave_backdated"),
+        (dt.date(2026, 11, 21), dt.date(2026, 11, 20), "5260250995", "sick_leave_order"),
+        (dt.date(2026, 11, 20), dt.date(2027, 5, 20), "5260250995", None),  # 182 days
+        (dt.date(2026, 11, 20), dt.date(2027, 5, 21), "5260250995", "sick_leave_too_long"),
+        (dt.date(2026, 12, 1), dt.date(2026, 12, 5), "1234567890", "employer_nip"),
+        (dt.date(2026, 12, 1), dt.date(2026, 12, 5), "526025099", "employer_nip"),
+    ],
+)
+def test_sick_leave_rules(starts_on: dt.date, ends_on: dt.date, nip: str, refused: str | None) -> None:
+    from carenet.clinical.policies import sick_leave_refusal
+
+    today = dt.date(2026, 11, 20)
+    assert sick_leave_refusal(starts_on=starts_on, ends_on=ends_on, employer_nip=nip, today=today) == refused
+
+
+def test_a_correction_is_of_the_same_patient_by_the_same_clinician_of_a_current_version() -> None:
+    from carenet.clinical.policies import CorrectionFacts, correction_refusal
+
+    facts = CorrectionFacts(patient_id=1, issued_by_id=7, already_corrected=False)
+    assert correction_refusal(facts, patient_id=1, clinician_id=7) is None
+    assert correction_refusal(facts, patient_id=2, clinician_id=7) == "correction_other_patient"
+    assert correction_refusal(facts, patient_id=1, clinician_id=8) == "correction_other_clinician"
+    corrected = CorrectionFacts(patient_id=1, issued_by_id=7, already_corrected=True)
+    assert correction_refusal(corrected, patient_id=1, clinician_id=7) == "correction_already_corrected"

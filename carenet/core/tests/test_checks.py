@@ -27,6 +27,9 @@ PRODUCTION = {
     "CARENET_TEST_BANK_ENABLED": False,
     "CARENET_STAFF_TOTP_REQUIRED": True,
     "AXES_ENABLED": True,
+    # A client of the real national e-health platform (never imported by the checks).
+    "CARENET_NATIONAL_PLATFORM": "p1client.P1Platform",
+    "CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED": False,
 }
 
 
@@ -56,10 +59,16 @@ def test_debug_refuses_nothing() -> None:
         ({"CARENET_SMS_WEBHOOK_SECRET": "x"}, "carenet.E007"),
         ({"CARENET_PREMISES_CODE_SECRET": "p" * 31}, "carenet.E008"),
         ({"CARENET_PREMISES_CODE_SECRET": ""}, "carenet.E009"),
+        ({"CARENET_NATIONAL_PLATFORM": "carenet.clinical.platform.LocalPlatform"}, "carenet.E010"),
     ],
 )
 def test_each_hole_is_refused_in_production(overrides: dict[str, object], check_id: str) -> None:
     assert ids(**overrides) == [check_id]
+
+
+def test_the_local_national_platform_runs_in_production_only_when_explicitly_allowed() -> None:
+    local = "carenet.clinical.platform.LocalPlatform"
+    assert ids(CARENET_NATIONAL_PLATFORM=local, CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED=True) == []
 
 
 def test_secret_length_counts_bytes_not_characters() -> None:
@@ -85,6 +94,7 @@ def _production_env(**extra: str) -> dict[str, str]:
         "CARENET_ECARD_SECRET": "e" * 40,
         "CARENET_PREMISES_CODE_SECRET": "p" * 40,
         "CARENET_ALLOWED_HOSTS": "portal.carenet.example",
+        "CARENET_NATIONAL_PLATFORM": "p1client.P1Platform",
         **extra,
     }
 

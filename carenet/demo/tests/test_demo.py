@@ -247,3 +247,22 @@ def test_production_refuses_the_demo_and_never_creates_the_demo_admin(settings: 
             run(*args, "--today", TODAY.isoformat())
     assert not User.objects.exists()
     assert not User.objects.filter(username="admin").exists() and not City.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("today", [TODAY, dt.date(2026, 3, 22)], ids=["monday", "sunday"])
+def test_the_demo_clinicians_day_is_full_whatever_the_weekday(today: dt.date) -> None:
+    """Issue 11: the ``lekarz`` login's day list is full today (in person and phone consultations), with named
+    patients on it, and the named patients have completed visits with them in the last weeks."""
+    run("--small", "--today", today.isoformat())
+    clinician = Clinician.objects.get(user__username="lekarz")
+    start = dt.datetime.combine(today, dt.time(0), tzinfo=policies.WARSAW)
+    todays = Slot.objects.filter(clinician=clinician, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
+    booked = Appointment.objects.filter(slot__in=todays, status=Appointment.Status.BOOKED)
+    assert todays.count() >= 20
+    assert booked.count() >= 0.8 * todays.count()
+    assert set(booked.values_list("slot__mode", flat=True)) == {"in_person", "phone"}
+    assert booked.filter(patient__user__username="pacjent2").exists()
+    completed = Appointment.objects.filter(slot__clinician=clinician, status=Appointment.Status.COMPLETED)
+    assert completed.filter(patient__user__username="pacjent2").count() == 2
+    assert completed.filter(patient__user__username="rodzic").exists()

@@ -1,0 +1,175 @@
+"""The demo's clinician side (issue 11): the demo clinician (login ``lekarz``) works every day — mornings in person
+at their centre, early afternoons phone consultations — so that their day list is full whenever CareNet is tried;
+the named patients have visits with them today and completed visits in the last weeks that carry the documents a
+clinician issues (CLN-1, CLN-5): referrals, e-prescriptions, sick leave and recommendations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from carenet.accounts.models import User
+from carenet.booking.models import Appointment, Channel
+from carenet.core import clock
+from carenet.demo.network import Network
+from carenet.demo.people import People, Person
+from carenet.demo.timetable import PlannedSchedule
+from carenet.network.models import Clinician, Room
+from carenet.scheduling.models import Mode, Schedule, Slot
+
+IN_PERSON_HOURS = (8 * 60, 13 * 60)  # minutes after midnight, Warsaw
+PHONE_HOURS = (13 * 60 + 30, 15 * 60 + 30)
+#: How much of the demo clinician's day is booked: a full list with a couple of gaps.
+DAY_FILL = 0.85
+
+
+def demo_clinician_plans(
+    plans: list[PlannedSchedule], network: Network, clinician: Clinician | None
+) -> list[PlannedSchedule]:
+    """Replace the demo clinician's weekly blocks by a daily one (every day of the week, in a room of their own at
+    their first centre) and a daily block of phone consultations."""
+    if clinician is None:
+        return plans
+    facility = network.clinician_facilities[clinician.pk][0]
+    specialty = network.clinician_specialties[clinician.pk][0]
+    taken = {room.number for room in network.rooms.get(facility.pk, [])}
+    number = next(str(n) for n in range(101, 999) if str(n) not in taken)
+    room = Room.objects.create(facility=facility, number=number, name="Gabinet lekarza rodzinnego")
+    network.rooms.setdefault(facility.pk, []).append(room)
+    every_day = set(range(1, 8))
+    return [plan for plan in plans if plan.clinician.pk != clinician.pk] + [
+        PlannedSchedule(clinician, facility, room, Mode.IN_PERSON, specialty, every_day, *IN_PERSON_HOURS, 15),
+        PlannedSchedule(clinician, None, None, Mode.PHONE, specialty, set(every_day), *PHONE_HOURS, 20),
+    ]
+
+
+def _adults(people: People, today: dt.date) -> list[Person]:
+    return [
+        p
+        for p in people.persons
+        if p.enrolment is not None and p.age_on(today) >= 18 and p.activated_on <= today <= p.paid_through
+    ]
+
+
+def _book(slot: Slot, person: Person, *, status: str, booked_by: User | None, service_id: int) -> Appointment:
+    return Appointment(
+        patient=person.patient,
+        slot=slot,
+        service_id=service_id,
+        enrolment=person.enrolment,
+        status=status,
+        channel=Channel.CALL_CENTRE,
+        booked_by=booked_by,
+        coverage_kind="",
+    )
+
+
+def fill_demo_day(rng: random.Random, people: People, clinician: Clinician | None, now: dt.datetime) -> int:
+    """Book the demo clinician's free slots of today up to :data:`DAY_FILL`, by patients whose package is in force."""
+    if clinician is None:
+        return 0
+    today = clock.local(now).date()
+    start = dt.datetime.combine(today, dt.time(0), tzinfo=clock.WARSAW)
+    slots = list(
+        Slot.objects.filter(clinician=clinician, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
+        .select_related("schedule")
+        .order_by("starts_at")
+    )
+    taken = set(
+        Appointment.objects.filter(slot__in=slots, status__in=Appointment.ACTIVE_STATUSES).values_list(
+            "slot_id", flat=True
+        )
+    )
+    # A schedule offering several services books its first one here.
+    services: dict[int, int] = {}
+    for schedule_id, service_id in (
+        Schedule.services.through.objects.filter(schedule_id__in={s.schedule_id for s in slots})
+        .order_by("-service_id")
+        .values_list("schedule_id", "service_id")
+    ):
+        services[schedule_id] = service_id
+    pool = _adults(people, today)
+    wanted = round(len(slots) * DAY_FILL) - len(taken)
+    free = [s for s in slots if s.pk not in taken]
+    rng.shuffle(free)
+    rows = [
+        _book(slot, rng.choice(pool), status=Appointment.Status.BOOKED, booked_by=people.staff.get("infolinia"),
+              service_id=services[slot.schedule_id])
+        for slot in free[: max(wanted, 0)]
+    ]  # fmt: skip
+    Appointment.objects.bulk_create(rows)
+    Slot.objects.filter(pk__in=[row.slot_id for row in rows]).update(is_free=False)
+    return len(rows)
+
+
+def _named(people: People) -> dict[str, Person]:
+    named = {person.user.username: person for person in people.persons if person.user is not None}
+    for person in people.persons:
+        guardian = people.persons[person.guardian_index] if person.guardian_index is not None else None
+        if guardian is not None and guardian.user is not None and guardian.user.username == "rodzic":
+            named.setdefault("rodzic:child", person)
+    return named
+
+
+def _free_slot(clinician: Clinician, *, day: dt.date, mode: str, after: dt.time, taken: set[int]) -> Slot | None:
+    start = dt.datetime.combine(day, after, tzinfo=clock.WARSAW)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=clock.WARSAW)
+    busy = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES).values("slot_id")
+    return (
+        Slot.objects.filter(clinician=clinician, mode=mode, starts_at__gte=start, starts_at__lt=end)
+        .exclude(pk__in=busy)
+        .exclude(pk__in=taken)
+        .order_by("starts_at")
+        .first()
+    )
+
+
+#: (who, days ago (0 = today), mode, not before) — the named patients' visits with the demo clinician.
+NAMED_VISITS = (
+    ("pacjent2", 23, Mode.IN_PERSON, dt.time(9)),
+    ("pacjent2", 9, Mode.PHONE, dt.time(13, 30)),
+    ("pacjent2", 0, Mode.IN_PERSON, dt.time(10)),
+    ("rodzic", 16, Mode.IN_PERSON, dt.time(11)),
+    ("rodzic:child", 12, Mode.IN_PERSON, dt.time(8, 30)),
+    ("rodzic:child", 0, Mode.PHONE, dt.time(14)),
+    ("pacjent1", 30, Mode.IN_PERSON, dt.time(9, 30)),
+)
+
+
+def named_patients_visits(
+    people: People, clinician: Clinician | None, now: dt.datetime, *, history_days: int
+) -> list[Appointment]:
+    """The named patients' visits with the demo clinician: completed ones in the last weeks (in person and by phone,
+    never further back than the demo's history) and one each today, so that the clinician console shows them and
+    their documents."""
+    if clinician is None:
+        return []
+    today = clock.local(now).date()
+    named = _named(people)
+    operator = people.staff.get("infolinia")
+    taken: set[int] = set()
+    visits = []
+    for who, days_ago, mode, after in NAMED_VISITS:
+        person = named.get(who)
+        day = today - dt.timedelta(days=min(days_ago, history_days))
+        slot = _free_slot(clinician, day=day, mode=mode, after=after, taken=taken)
+        if person is None or person.enrolment is None or slot is None:
+            continue
+        taken.add(slot.pk)
+        service_id = slot.schedule.services.values_list("id", flat=True).first()
+        if service_id is None:
+            continue
+        visit = _book(
+            slot,
+            person,
+            status=Appointment.Status.COMPLETED if days_ago else Appointment.Status.BOOKED,
+            booked_by=operator,
+            service_id=service_id,
+        )
+        if days_ago:
+            visit.outcome_recorded_at = slot.ends_at
+            visit.outcome_recorded_by = clinician.user
+        visit.save()
+        Slot.objects.filter(pk=slot.pk).update(is_free=False)
+        visits.append(visit)
+    return visits
