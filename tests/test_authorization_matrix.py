@@ -121,6 +121,8 @@ MATRIX: dict[str, str] = {
     "staff:clinician_visit": "LFFFFFFFFONFFF",
     "staff:clinician_call": "LFFFFFFFFRNFFF",
     "staff:clinician_visit_close": "LFFFFFFFFRNFFF",
+    "staff:clinician_issue": "LFFFFFFFFINFFF",  # CLN-5: too early tomorrow morning — refused, nothing stored
+    "staff:clinician_drugs": "LFFFFFFFFOOFFF",
     # --- the JSON API (session-authenticated here; bearer tokens have their own tests)
     "api:slot_list": "AONNNFOOOFFFFO",
     "api:appointment_list": "AONNNFOOOFFFFO",
@@ -176,6 +178,7 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "request_id": cast.identity_request.pk,
         "action": "check_in",
         "outcome": "complete",
+        "kind": "recommendation",
         "phone": cast.patient.mobile,
         "secret": settings.CARENET_SMS_WEBHOOK_SECRET,
     }
@@ -197,6 +200,7 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "staff:patient_no_shows": {"specialty": str(cast.visit.slot.specialty_id), "reason": "Pomyłka"},
         "portal:book": {"accept_price": "on", "patient": str(cast.patient.pk)},
         "staff:clinician_call": {"outcome": "called"},
+        "staff:clinician_issue": {"recommendation-text": "Dużo pić i odpoczywać."},
         "portal:identity_request": {"message": "Proszę o potwierdzenie tożsamości.", "phone_time": "rano"},
     }
     api = {
@@ -247,6 +251,7 @@ METHODS = {
     "staff:reception_act": "post",
     "staff:clinician_call": "post",
     "staff:clinician_visit_close": "post",
+    "staff:clinician_issue": "post",
     "dev:sms_send_now": "post",
     "api:token_create": "post",
     "api:token_delete": "delete",

@@ -16,6 +16,7 @@ from carenet.booking.models import Appointment
 from carenet.booking.selectors import related_patients_q
 from carenet.core import clock
 from carenet.encounters.models import CallAttempt
+from carenet.network.models import Facility, Service
 
 Status = Appointment.Status
 
@@ -126,3 +127,21 @@ def phone_of(visit: Appointment) -> str:
     if patient.mobile:
         return patient.mobile
     return patient.guardian.mobile if patient.guardian_id and patient.guardian else ""
+
+
+#: What a recommendation's "exams to do" offers: laboratory tests, imaging and functional exams.
+EXAM_KINDS = (Service.Kind.LAB, Service.Kind.IMAGING, Service.Kind.FUNCTIONAL)
+
+
+def issuing_facility(*, clinician_id: int) -> Facility | None:
+    """The facility a remote visit's documents name: the clinician's first own (network) facility."""
+    return Facility.objects.filter(clinicians__pk=clinician_id, kind=Facility.Kind.OWN).order_by("pk").first()
+
+
+def referral_services() -> QuerySet[Service]:
+    """The services a referral may name: those that require one first, then every other bookable service."""
+    return Service.objects.filter(is_bookable=True).order_by("-requires_referral", "name")
+
+
+def exam_services() -> QuerySet[Service]:
+    return Service.objects.filter(kind__in=EXAM_KINDS).order_by("name")

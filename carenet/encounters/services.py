@@ -9,6 +9,9 @@ second says so."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils.functional import Promise
@@ -21,13 +24,16 @@ from carenet.arrival import services as arrival
 from carenet.booking.errors import appointment_not_found
 from carenet.booking.models import Appointment
 from carenet.booking.selectors import clinician_related_to
+from carenet.clinical import services as clinical
+from carenet.clinical.models import Drug, Prescription, Recommendation, Referral, SickLeave
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from carenet.core.validation import text_problem
 from carenet.encounters import policies
 from carenet.encounters.models import CallAttempt
 from carenet.encounters.policies import EncounterCode, VisitFacts
-from carenet.encounters.selectors import not_reached_count
+from carenet.encounters.selectors import EXAM_KINDS, issuing_facility, not_reached_count
+from carenet.network.models import Clinician, Facility, Service, Specialty
 
 Status = Appointment.Status
 
@@ -46,6 +52,8 @@ ENCOUNTER_MESSAGES: dict[EncounterCode, Promise] = {
     EncounterCode.ISSUE_TOO_LATE: _("Documents of this visit could be issued until the end of the next day."),
 }
 NOTE_MAX = 300
+
+_Doc = TypeVar("_Doc", Referral, Prescription, SickLeave, Recommendation)
 
 
 class EncounterRefused(ApplicationError):
@@ -163,3 +171,175 @@ def call_record(
             appointment.outcome_recorded_by = actor
             appointment.save(update_fields=["status", "outcome_recorded_at", "outcome_recorded_by"])
         return attempt
+
+
+# --- CLN-5: documents issued during the visit --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Issuing:
+    appointment: Appointment
+    clinician: Clinician
+    facility: Facility
+
+
+def _issuing(actor: User, appointment_id: int, now: dt.datetime) -> _Issuing:
+    """The visit's own clinician (``DOCUMENT_ISSUE``), within the issuing window; the facility the documents name:
+    the visit's, or for a phone or video consultation the clinician's own network facility."""
+    appointment = (
+        Appointment.objects.select_related("slot", "slot__facility", "slot__clinician", "patient")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise appointment_not_found()
+    _check_own(actor, appointment, Action.DOCUMENT_ISSUE)
+    problem = policies.issue_refusal(facts_of(appointment, now))
+    if problem is not None:
+        raise EncounterRefused.of(problem)
+    clinician = appointment.slot.clinician
+    facility = appointment.slot.facility or issuing_facility(clinician_id=clinician.pk)
+    if facility is None:
+        raise ValidationFailed(
+            _("The clinician works at no network facility to issue documents from."), code="facility"
+        )
+    return _Issuing(appointment=appointment, clinician=clinician, facility=facility)
+
+
+def _earlier(model: type[_Doc], supersedes_id: int | None, appointment: Appointment) -> _Doc | None:
+    """The version a correction replaces: one of this patient's documents of the same kind, or a refusal."""
+    if supersedes_id is None:
+        return None
+    found = model.objects.filter(pk=supersedes_id, patient_id=appointment.patient_id).first()
+    if found is None:
+        raise ValidationFailed(_("There is no such document of this patient to correct."), code="correction_not_found")
+    return found
+
+
+def visit_issue_referral(
+    *,
+    actor: User,
+    appointment_id: int,
+    service_id: int,
+    valid_until: dt.date | None = None,
+    note: str = "",
+    supersedes_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Referral:
+    """CLN-1, CLN-5: an e-referral issued during the visit to a bookable service."""
+    now = now or clock.now()
+    issuing = _issuing(actor, appointment_id, now)
+    service = Service.objects.filter(pk=service_id, is_bookable=True).first()
+    if service is None:
+        raise ValidationFailed(_("Choose a service to refer to."), code="referral_service")
+    return clinical.referral_issue(
+        clinician=issuing.clinician,
+        patient=issuing.appointment.patient,
+        service=service,
+        facility=issuing.facility,
+        appointment_id=issuing.appointment.pk,
+        valid_until=valid_until,
+        note=note,
+        supersedes=_earlier(Referral, supersedes_id, issuing.appointment),
+        now=now,
+    )
+
+
+def visit_issue_prescription(
+    *,
+    actor: User,
+    appointment_id: int,
+    drug_id: int,
+    dose: str,
+    quantity: int,
+    reimbursement: str,
+    supersedes_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Prescription:
+    """CLN-5, SMS-1: an e-prescription issued during the visit (the patient gets its code by SMS)."""
+    now = now or clock.now()
+    issuing = _issuing(actor, appointment_id, now)
+    drug = Drug.objects.filter(pk=drug_id).first()
+    if drug is None:
+        raise ValidationFailed(_("Choose a drug from the catalogue."), code="prescription_drug")
+    return clinical.prescription_issue(
+        clinician=issuing.clinician,
+        patient=issuing.appointment.patient,
+        facility=issuing.facility,
+        drug=drug,
+        dose=dose,
+        quantity=quantity,
+        reimbursement=reimbursement,
+        appointment_id=issuing.appointment.pk,
+        supersedes=_earlier(Prescription, supersedes_id, issuing.appointment),
+        now=now,
+    )
+
+
+def visit_issue_sick_leave(
+    *,
+    actor: User,
+    appointment_id: int,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    employer_nip: str,
+    reason_code: str = "",
+    indication: str = "2",
+    diagnosis_code: str = "",
+    supersedes_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> SickLeave:
+    """CLN-5: a sick leave (e-ZLA) issued during the visit."""
+    now = now or clock.now()
+    issuing = _issuing(actor, appointment_id, now)
+    return clinical.sick_leave_issue(
+        clinician=issuing.clinician,
+        patient=issuing.appointment.patient,
+        facility=issuing.facility,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        employer_nip=employer_nip,
+        reason_code=reason_code,
+        indication=indication,
+        diagnosis_code=diagnosis_code,
+        appointment_id=issuing.appointment.pk,
+        supersedes=_earlier(SickLeave, supersedes_id, issuing.appointment),
+        now=now,
+    )
+
+
+def visit_issue_recommendation(
+    *,
+    actor: User,
+    appointment_id: int,
+    text: str,
+    in_person_visit: bool = False,
+    in_person_specialty_id: int | None = None,
+    exam_ids: Iterable[int] = (),
+    supersedes_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Recommendation:
+    """CLN-5, CLN-3: a recommendation issued during the visit — text, an in-person visit in a specialty, exams."""
+    now = now or clock.now()
+    issuing = _issuing(actor, appointment_id, now)
+    specialty = None
+    if in_person_specialty_id is not None:
+        specialty = Specialty.objects.filter(pk=in_person_specialty_id).first()
+        if specialty is None:
+            raise ValidationFailed(_("Choose a specialty."), code="recommendation_specialty")
+    wanted = sorted(set(exam_ids))
+    exams = list(Service.objects.filter(pk__in=wanted, kind__in=EXAM_KINDS))
+    if len(exams) != len(wanted):
+        raise ValidationFailed(_("Choose exams from the list."), code="recommendation_exams")
+    return clinical.recommendation_issue(
+        clinician=issuing.clinician,
+        patient=issuing.appointment.patient,
+        facility=issuing.facility,
+        text=text,
+        in_person_visit=in_person_visit,
+        in_person_specialty=specialty,
+        exams=exams,
+        appointment_id=issuing.appointment.pk,
+        supersedes=_earlier(Recommendation, supersedes_id, issuing.appointment),
+        now=now,
+    )

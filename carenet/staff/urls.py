@@ -32,4 +32,6 @@ urlpatterns = [
     path("visits/<int:appointment_id>/", clinician.visit_page, name="clinician_visit"),
     path("visits/<int:appointment_id>/call/", clinician.call, name="clinician_call"),
     path("visits/<int:appointment_id>/close/<str:outcome>/", clinician.visit_close, name="clinician_visit_close"),
+    path("visits/<int:appointment_id>/issue/<str:kind>/", clinician.issue, name="clinician_issue"),
+    path("drugs/", clinician.drugs, name="clinician_drugs"),
 ]
