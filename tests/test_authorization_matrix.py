@@ -54,6 +54,7 @@ ANNAS_VISIT = "LONNNFFFFFFFFF"
 PUBLIC = "OOOOOOOOOOOOOO"
 LOGIN_PAGE = "ORRRRRRRRRRRRR"
 STAFF_PAGE = "LFFFFFOOOOOOOO"
+API_DOCUMENTS = "AONNNFFFFONFFF"
 
 MATRIX: dict[str, str] = {
     # --- public pages and documents
@@ -97,6 +98,12 @@ MATRIX: dict[str, str] = {
     "portal:ecard": LEVEL_TWO_PAGE,
     "portal:reads_of_my_data": LEVEL_TWO_PAGE,
     "portal:ecard_pdf": LEVEL_TWO_PAGE,
+    # the patient's clinical documents (ACC-4, CLN-1, CLN-5): the "Leczenie" overview, then level II pages
+    "portal:treatment": PATIENT_PAGE,
+    "portal:referrals": LEVEL_TWO_PAGE,
+    "portal:prescriptions": LEVEL_TWO_PAGE,
+    "portal:recommendations": LEVEL_TWO_PAGE,
+    "portal:sick_leaves": LEVEL_TWO_PAGE,
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
@@ -133,6 +140,12 @@ MATRIX: dict[str, str] = {
     "api:appointment_reschedule": "AONNNFONOFFFFO",
     "api:appointment_cancel": "AONNNFONOFFFFO",
     "api:ecard_verify_endpoint": "AFFFFFOOOFFFOO",
+    # Anna's documents: herself, and a clinician with a visit with her (CLN-6); other patients and the clinician
+    # without a visit get 404, staff without MEDICAL_RECORD_VIEW 403, the lapsed patient 403 (ACC-7)
+    "api:referral_list": API_DOCUMENTS,
+    "api:prescription_list": API_DOCUMENTS,
+    "api:recommendation_list": API_DOCUMENTS,
+    "api:sick_leave_list": API_DOCUMENTS,
     # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
     "messaging:smsapi_inbound": "MMMMMMMMMMMMMM",
     "messaging:smsapi_report": PUBLIC,
@@ -270,6 +283,10 @@ def query_for(name: str, cast: Cast) -> dict[str, Any]:
         "api:slot_list": {"specialty": "interna", "patient_id": cast.patient.pk},
         "api:appointment_list": {"patient_id": cast.patient.pk},
         "api:ecard_verify_endpoint": {"number": enrolment.ecard_number},
+        "api:referral_list": {"patient_id": cast.patient.pk},
+        "api:prescription_list": {"patient_id": cast.patient.pk},
+        "api:recommendation_list": {"patient_id": cast.patient.pk},
+        "api:sick_leave_list": {"patient_id": cast.patient.pk},
     }.get(name, {})
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 #: Dates any CareNet question can sensibly be about (births, visits, validity of a card); outside → refused.
 MIN_DATE = dt.date(1900, 1, 1)
@@ -76,6 +76,13 @@ def _text(value: str) -> str:
     return value
 
 
+def _not_a_boolean(value: object) -> object:
+    # JSON true/false is not a number, although Python's bool is an int: an id of ``true`` is refused, not slot 1.
+    if isinstance(value, bool):
+        raise ValueError("must be an integer, not a boolean")
+    return value
+
+
 def _date(value: dt.date) -> dt.date:
     if not date_in_range(value):
         raise ValueError(f"must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}")
@@ -85,6 +92,6 @@ def _date(value: dt.date) -> dt.date:
 #: Text without NUL or control characters (add ``Field(max_length=...)`` beside it as the field needs).
 Text = Annotated[str, AfterValidator(_text)]
 #: A database id: 1 to 2^63−1.
-DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+DbId = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_DB_ID)]
 #: A date between 1900-01-01 and 2100-12-31.
 SaneDate = Annotated[dt.date, AfterValidator(_date)]

@@ -150,9 +150,15 @@ def build(
             report.appointments = timetable.write_appointments(rng, slots, cast, net, now)
             mark_taken_slots()
             step("appointments")
-            clinical.named_patients_visits(cast, demo_clinician, now, history_days=7 * sizes.history_weeks)
+            named_visits = clinical.named_patients_visits(
+                cast, demo_clinician, now, history_days=7 * sizes.history_weeks
+            )
             filled = clinical.fill_demo_day(rng, cast, demo_clinician, now)
             step(f"the demo clinician's day ({filled} more visits today)")
+            documents = clinical.issue_named_documents(named_visits)
+            documents["partner"] = clinical.partner_documentation(named_visits, now)
+            documents["used referrals"] = clinical.book_with_referral(now)
+            step("clinical documents (" + ", ".join(f"{k} {v}" for k, v in documents.items()) + ")")
             people.record_demo_reads(cast, now)
             step("reads of patients' data")
     report.counts = {

@@ -10,11 +10,13 @@ import random
 
 from carenet.accounts.models import User
 from carenet.booking.models import Appointment, Channel
+from carenet.clinical import services as clinical_services
+from carenet.clinical.models import Drug, Referral
 from carenet.core import clock
 from carenet.demo.network import Network
 from carenet.demo.people import People, Person
 from carenet.demo.timetable import PlannedSchedule
-from carenet.network.models import Clinician, Room
+from carenet.network.models import Clinician, Facility, Room, Service
 from carenet.scheduling.models import Mode, Schedule, Slot
 
 IN_PERSON_HOURS = (8 * 60, 13 * 60)  # minutes after midnight, Warsaw
@@ -138,7 +140,7 @@ NAMED_VISITS = (
 
 def named_patients_visits(
     people: People, clinician: Clinician | None, now: dt.datetime, *, history_days: int
-) -> list[Appointment]:
+) -> list[tuple[str, Appointment]]:
     """The named patients' visits with the demo clinician: completed ones in the last weeks (in person and by phone,
     never further back than the demo's history) and one each today, so that the clinician console shows them and
     their documents."""
@@ -151,8 +153,12 @@ def named_patients_visits(
     visits = []
     for who, days_ago, mode, after in NAMED_VISITS:
         person = named.get(who)
-        day = today - dt.timedelta(days=min(days_ago, history_days))
-        slot = _free_slot(clinician, day=day, mode=mode, after=after, taken=taken)
+        slot = None
+        # A public holiday has no slots (SCH-1): the visit moves to the next working day before today.
+        for back in range(min(days_ago, history_days), -1 if days_ago == 0 else 0, -1):
+            slot = slot or _free_slot(
+                clinician, day=today - dt.timedelta(days=back), mode=mode, after=after, taken=taken
+            )
         if person is None or person.enrolment is None or slot is None:
             continue
         taken.add(slot.pk)
@@ -171,5 +177,200 @@ def named_patients_visits(
             visit.outcome_recorded_by = clinician.user
         visit.save()
         Slot.objects.filter(pk=slot.pk).update(is_free=False)
-        visits.append(visit)
+        visits.append((who, visit))
     return visits
+
+
+# --- documents ------------------------------------------------------------------------------------------------------
+
+#: What the demo clinician issued at the named patients' completed visits, in the order of ``NAMED_VISITS``' past
+#: visits of that person: (drug name, strength, dose), referral service codes, sick-leave days, recommendation.
+NAMED_DOCUMENTS: dict[str, list[dict[str, object]]] = {
+    "pacjent2": [
+        {
+            "prescriptions": [
+                ("Ramipryl", "5 mg", "1 tabletka rano"),
+                ("Atorwastatyna", "20 mg", "1 tabletka wieczorem"),
+            ],
+            "referrals": ["physio-kinesio", "home-nursing-blood-draw"],
+            "recommendation": (
+                "Ciśnienie mierzyć codziennie rano i wieczorem, wyniki zapisywać. Ograniczyć sól. Kontrola z "
+                "wynikami lipidogramu za 4 tygodnie.",
+                "",
+            ),
+        },
+        {
+            "prescriptions": [("Ibuprofen", "400 mg", "1 tabletka do 3 razy dziennie po jedzeniu, przy bólu")],
+            "sick_leave_days": 5,
+            "recommendation": (
+                "Oszczędzający tryb życia, zimne okłady na odcinek lędźwiowy. Jeśli ból nie ustąpi w ciągu "
+                "tygodnia — wizyta w gabinecie.",
+                "in_person",
+            ),
+        },
+    ],
+    "rodzic": [
+        {
+            "prescriptions": [("Lewotyroksyna", "50 µg", "1 tabletka rano na czczo, 30 minut przed posiłkiem")],
+            "referrals": ["physio-physical"],
+            "recommendation": ("Kontrola TSH za 6 tygodni.", ""),
+        }
+    ],
+    "rodzic:child": [
+        {
+            "prescriptions": [("Amoksycylina", "", "według zaleceń: 2 razy dziennie przez 7 dni")],
+            "recommendation": (
+                "Dużo płynów, odpoczynek w domu przez 3 dni. Wizyta kontrolna po zakończeniu antybiotyku.",
+                "",
+            ),
+        }
+    ],
+    "pacjent1": [{"prescriptions": [("Cetyryzyna", "10 mg", "1 tabletka wieczorem w sezonie pylenia")]}],
+}
+EMPLOYER_NIP = "5261040828"  # a valid NIP (checksum) for the demo's sick leave
+
+
+def _drug(name: str, strength: str) -> Drug | None:
+    found = Drug.objects.filter(name=name, is_active=True)
+    if strength:
+        found = found.filter(strength=strength)
+    return found.order_by("pack").first()
+
+
+def issue_named_documents(visits: list[tuple[str, Appointment]]) -> dict[str, int]:
+    """The documents of the named patients' completed visits, issued through the clinical services at the time of
+    each visit (so the national identifiers, codes and SMS are what a real visit leaves)."""
+    counts: dict[str, int] = {"referrals": 0, "prescriptions": 0, "sick_leave": 0, "recommendations": 0}
+    done: dict[str, int] = {}
+    for who, visit in visits:
+        if visit.status != Appointment.Status.COMPLETED:
+            continue
+        plans = NAMED_DOCUMENTS.get(who, [])
+        index = done.get(who, 0)
+        done[who] = index + 1
+        if index >= len(plans):
+            continue
+        plan = plans[index]
+        slot = visit.slot
+        clinician = slot.clinician
+        facility = slot.facility or clinician.facilities.order_by("id").first()
+        if facility is None:
+            continue
+        now = slot.starts_at + dt.timedelta(minutes=10)
+        patient = visit.patient
+        for name, strength, dose in plan.get("prescriptions", []):  # type: ignore[attr-defined]
+            drug = _drug(name, strength)
+            if drug is not None:
+                clinical_services.prescription_issue(
+                    clinician=clinician,
+                    patient=patient,
+                    appointment_id=visit.pk,
+                    now=now,
+                    facility=facility,
+                    drug=drug,
+                    dose=dose,
+                    quantity=1,
+                    reimbursement="30%",
+                )
+                counts["prescriptions"] += 1
+        for code in plan.get("referrals", []):  # type: ignore[attr-defined]
+            service = Service.objects.filter(code=code).first()
+            if service is not None:
+                clinical_services.referral_issue(
+                    clinician=clinician,
+                    patient=patient,
+                    appointment_id=visit.pk,
+                    now=now,
+                    service=service,
+                    facility=facility,
+                )
+                counts["referrals"] += 1
+        days = plan.get("sick_leave_days")
+        if isinstance(days, int):
+            day = clock.local(now).date()
+            clinical_services.sick_leave_issue(
+                clinician=clinician,
+                patient=patient,
+                appointment_id=visit.pk,
+                now=now,
+                facility=facility,
+                starts_on=day,
+                ends_on=day + dt.timedelta(days=days - 1),
+                employer_nip=EMPLOYER_NIP,
+                diagnosis_code="M54.5",
+            )
+            counts["sick_leave"] += 1
+        recommendation = plan.get("recommendation")
+        if isinstance(recommendation, tuple):
+            text, extra = recommendation
+            specialty = slot.specialty if extra == "in_person" else None
+            clinical_services.recommendation_issue(
+                clinician=clinician,
+                patient=patient,
+                appointment_id=visit.pk,
+                now=now,
+                facility=facility,
+                text=text,
+                in_person_visit=specialty is not None,
+                in_person_specialty=specialty,
+            )
+            counts["recommendations"] += 1
+    return counts
+
+
+def partner_documentation(visits: list[tuple[str, Appointment]], now: dt.datetime) -> int:
+    """CLN-6 in the demo: pacjent2 also has a recommendation written at a partner facility — in their portal, but
+    never on a network clinician's screen."""
+    patient = next((visit.patient for who, visit in visits if who == "pacjent2"), None)
+    facility = Facility.objects.filter(kind=Facility.Kind.PARTNER, is_active=True).order_by("id").first()
+    if patient is None or facility is None:
+        return 0
+    # A network doctor who also works at a partner: what they write there is the partner's documentation.
+    partner_clinician = (
+        Clinician.objects.filter(kind=Clinician.Kind.DOCTOR, is_active=True, user__isnull=True).order_by("id").first()
+    )
+    if partner_clinician is None:
+        return 0
+    partner_clinician.facilities.add(facility)
+    clinical_services.recommendation_issue(
+        clinician=partner_clinician,
+        patient=patient,
+        facility=facility,
+        text="Po zabiegu: okłady z lodu przez 2 dni, kontrola w placówce partnerskiej za tydzień.",
+        now=now - dt.timedelta(days=40),
+    )
+    return 1
+
+
+def book_with_referral(now: dt.datetime) -> int:
+    """A used referral in the demo: rodzic (else pacjent2, whose physiotherapy referral stays free to book) has
+    booked what a referral was for (CLN-1: a used referral shows its visit)."""
+    busy = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES).values("slot_id")
+    referrals = Referral.objects.filter(
+        patient__user__username__in=("rodzic", "pacjent2"), used_by__isnull=True, source=Referral.Source.NETWORK
+    ).exclude(service__code="physio-kinesio")
+    for referral in referrals.select_related("patient", "service").order_by("patient__user__username", "id"):
+        enrolment = referral.patient.enrolments.order_by("-paid_through").first()
+        slot = (
+            Slot.objects.filter(
+                schedule__services=referral.service, starts_at__gte=now + dt.timedelta(days=1), is_free=True
+            )
+            .exclude(pk__in=busy)
+            .order_by("starts_at")
+            .first()
+        )
+        if slot is None or enrolment is None:
+            continue
+        visit = Appointment.objects.create(
+            patient=referral.patient,
+            slot=slot,
+            service=referral.service,
+            enrolment=enrolment,
+            status=Appointment.Status.BOOKED,
+            channel=Channel.PORTAL,
+            booked_by=referral.patient.user,
+        )
+        Slot.objects.filter(pk=slot.pk).update(is_free=False)
+        Referral.objects.filter(pk=referral.pk).update(used_by=visit)
+        return 1
+    return 0

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from carenet.portal import account, arrival, ecard, identity, reads, registration, views, visits
+from carenet.portal import account, arrival, documents, ecard, identity, reads, registration, views, visits
 
 app_name = "portal"
 
@@ -38,4 +38,10 @@ urlpatterns = [
     path(_("e-card/"), ecard.ecard, name="ecard"),
     path(_("e-card/pdf/"), ecard.ecard_pdf, name="ecard_pdf"),
     path(_("check-in/"), arrival.checkin, name="checkin"),
+    # ACC-4, CLN-1, CLN-3, CLN-5: "Leczenie" — the patient's clinical documents (level II).
+    path(_("treatment/"), documents.treatment, name="treatment"),
+    path(_("treatment/referrals/"), documents.referrals, name="referrals"),
+    path(_("medicines/"), documents.prescriptions, name="prescriptions"),
+    path(_("treatment/recommendations/"), documents.recommendations, name="recommendations"),
+    path(_("treatment/sick-leave/"), documents.sick_leaves, name="sick_leaves"),
 ]

@@ -27,9 +27,12 @@ from carenet.booking import selectors as booking_selectors
 from carenet.booking import services as booking_services
 from carenet.booking.models import Appointment, Channel
 from carenet.booking.offers import Offer
+from carenet.clinical import selectors as clinical_selectors
+from carenet.clinical.models import Referral
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
 from carenet.core.http import HtmxHttpRequest
+from carenet.core.validation import db_id_or_none
 from carenet.portal.arrival import no_shows_context as arrival_no_shows_context
 from carenet.web.access import acting_user, patient_required
 from carenet.web.booking_flow import (
@@ -77,23 +80,45 @@ def _acting_for(request: HttpRequest, raw_id: Any) -> Patient:
     return chosen
 
 
-def _book_url(offer: Offer, patient: Patient | None) -> str:
+def _book_url(offer: Offer, patient: Patient | None, referral: Referral | None = None) -> str:
     query = {"service": offer.service.code if offer.service else ""}
     if patient is not None:
         query["for"] = str(patient.pk)
+    if referral is not None and offer.service is not None and referral.service_id == offer.service.pk:
+        query["referral"] = str(referral.pk)
     return reverse("portal:book", args=[offer.slot.pk]) + "?" + urlencode(query)
+
+
+def _referral_to_book(request: HttpRequest, family: list[Patient]) -> Referral | None:
+    """CLN-1: the referral the patient came to book with from "Skierowania" (``?referral=``): one of the family's
+    valid, unused referrals, else none (someone else's id is ignored, as if it were not there)."""
+    referral_id = db_id_or_none(request.GET.get("referral"))
+    if referral_id is None:
+        return None
+    whom = db_id_or_none(request.GET.get("for_whom")) or family[0].pk
+    person = next((person for person in family if person.pk == whom), None)
+    if person is None:
+        return None
+    bookable = clinical_selectors.referral_list_bookable(patient=person, today=clock.today())
+    return bookable.filter(pk=referral_id).first()
 
 
 @patient_required
 def search(request: HtmxHttpRequest) -> HttpResponse:
-    """SCH-2: "Wyszukaj terminy" — the form, and HTMX results below it."""
+    """SCH-2: "Wyszukaj terminy" — the form, and HTMX results below it. Opened from a referral (CLN-1), the
+    search looks for its service and each "Book" carries the referral to the confirmation step."""
     me = _patient(request)
     acting_for = account_selectors.patients_acting_for(patient=me, today=clock.today())
     form = SlotSearchForm(request.GET or None, today=clock.today(), acting_for=acting_for)
     if facility_field_requested(request):  # the city changed: the facility select alone (SCH-2)
         return render(request, FACILITY_FIELD_TEMPLATE, {"form": form})
-    context = search_context(request=request, form=form, patient=me, now=clock.now(), book_url=_book_url)
-    context |= {"search_url": reverse("portal:search"), "heading": _("Find a visit")}
+    referral = _referral_to_book(request, acting_for)
+
+    def book_url(offer: Offer, patient: Patient | None) -> str:
+        return _book_url(offer, patient, referral)
+
+    context = search_context(request=request, form=form, patient=me, now=clock.now(), book_url=book_url)
+    context |= {"search_url": reverse("portal:search"), "heading": _("Find a visit"), "referral": referral}
     template = "portal/search.html#results" if request.htmx else "portal/search.html"
     return render(request, template, context)
 
@@ -105,7 +130,9 @@ def book(request: HttpRequest, slot_id: int) -> HttpResponse:
     patient = _acting_for(request, request.GET.get("for"))
     offer = offer_for_slot(patient=patient, slot_id=slot_id, service_code=request.GET.get("service", ""))
     price = price_to_accept(offer)
-    form = confirmation_form(request, patient=patient, offer=offer)
+    form = confirmation_form(
+        request, patient=patient, offer=offer, referral_id=db_id_or_none(request.GET.get("referral"))
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

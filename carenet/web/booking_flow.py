@@ -168,20 +168,30 @@ def offer_for_slot(*, patient: Patient | None, slot_id: int, service_code: str) 
 
 
 def confirmation_form(
-    request: HttpRequest, *, patient: Patient, offer: Offer, occupational: bool = True
+    request: HttpRequest, *, patient: Patient, offer: Offer, occupational: bool = True, referral_id: int | None = None
 ) -> BookingConfirmForm:
     """The form of the confirmation step: the price to accept, the patient's valid referrals when the service needs
-    one, and the employer's referral data for an occupational-medicine exam (unless ``occupational`` is off)."""
+    one, and the employer's referral data for an occupational-medicine exam (unless ``occupational`` is off).
+    ``referral_id``: the referral the patient came to book with (CLN-1), chosen in advance when it is one of the
+    choices — offered also where the package does not ask for one, so the visit uses it."""
     assert offer.service is not None  # offer_for_slot guarantees it
     referrals = None
-    if offer.coverage is not None and offer.coverage.requires_referral:
+    chosen = False
+    required = offer.coverage is not None and offer.coverage.requires_referral
+    if required or referral_id is not None:
         referrals = portal_selectors.referral_choices(patient=patient, service=offer.service, today=clock.today())
-    return BookingConfirmForm(
+        chosen = referral_id in {choice for choice, _label in referrals}
+        if not (required or chosen):
+            referrals = None
+    form = BookingConfirmForm(
         request.POST if request.method == "POST" else None,
         price=price_to_accept(offer),
         referrals=referrals,
         occupational=occupational and offer.service.occupational,
     )
+    if chosen:
+        form.fields["referral"].initial = referral_id
+    return form
 
 
 def book_from_form(

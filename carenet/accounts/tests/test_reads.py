@@ -300,4 +300,11 @@ def test_the_service_and_choices_are_the_ones_the_doors_use() -> None:
         "api_detail",
         "identity",
         "medical_record",
+        "day_list",
+        "referrals",
+        "prescriptions",
+        "sick_leave",
+        "recommendations",
+        "renewals",
+        "questions",
     } == {what.value for what in What}

@@ -73,6 +73,10 @@ def test_the_pydantic_types_refuse_what_the_rules_refuse() -> None:
         TypeAdapter(DbId).validate_python(MAX_DB_ID + 1)
     with pytest.raises(ValidationError):
         TypeAdapter(DbId).validate_python(0)
+    with pytest.raises(ValidationError):  # JSON true is not slot 1
+        TypeAdapter(DbId).validate_json("true")
+    assert TypeAdapter(DbId).validate_json("7") == 7
+    assert TypeAdapter(DbId).validate_python("7") == 7  # query parameters arrive as text
     with pytest.raises(ValidationError):
         TypeAdapter(SaneDate).validate_python("9999-12-31")
     assert TypeAdapter(SaneDate).validate_python("2026-12-04") == dt.date(2026, 12, 4)

@@ -266,3 +266,24 @@ def test_the_demo_clinicians_day_is_full_whatever_the_weekday(today: dt.date) ->
     completed = Appointment.objects.filter(slot__clinician=clinician, status=Appointment.Status.COMPLETED)
     assert completed.filter(patient__user__username="pacjent2").count() == 2
     assert completed.filter(patient__user__username="rodzic").exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_patients_have_documents_from_their_visits() -> None:
+    """Issue 11: the named patients' completed visits carry referrals, e-prescriptions (with the SMS code),
+    recommendations and sick leave; one referral is used by a booked visit; one recommendation is a partner's."""
+    from carenet.clinical.models import Prescription, Recommendation, Referral, SickLeave
+
+    run("--small", "--today", TODAY.isoformat())
+    pacjent2 = Patient.objects.get(user__username="pacjent2")
+    lekarz = Clinician.objects.get(user__username="lekarz")
+    mine = Prescription.objects.filter(patient=pacjent2, issued_by=lekarz)
+    assert mine.count() >= 2
+    assert all(len(p.access_code) == 4 and p.appointment_id for p in mine)
+    assert Referral.objects.filter(patient=pacjent2, issued_by=lekarz, used_by__isnull=True).exists()
+    assert SickLeave.objects.filter(patient=pacjent2, issued_by=lekarz).exists()
+    assert Recommendation.objects.filter(patient=pacjent2, facility__kind="partner").exists()
+    assert Referral.objects.filter(
+        patient__user__username__in=("rodzic", "pacjent2"), used_by__status="booked"
+    ).exists()
+    assert Prescription.objects.filter(patient__guardian__user__username="rodzic").exists()
