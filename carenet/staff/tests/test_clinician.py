@@ -105,10 +105,10 @@ def test_any_day_by_the_date_picker_and_the_day_links(cast: Cast) -> None:
     assert f'href="?date={(DAY + dt.timedelta(days=1)).isoformat()}"' in chosen.content.decode()
 
 
-def test_the_day_list_follows_warsaw_on_the_day_clocks_go_back(cast: Cast) -> None:
-    """25 October 2026 has 25 hours in Warsaw: a visit at 00:30 and one at 23:30 belong to it, 00:10 the next day
-    does not (and nor does 23:50 the day before)."""
-    dst = dt.date(2026, 10, 25)
+@pytest.mark.parametrize("dst", [dt.date(2026, 3, 29), dt.date(2026, 10, 25)], ids=["23-hours", "25-hours"])
+def test_the_day_list_follows_warsaw_on_the_days_clocks_change(cast: Cast, dst: dt.date) -> None:
+    """29 March 2026 has 23 hours in Warsaw, 25 October 25: a visit at 00:30 and one at 23:30 belong to the day,
+    00:10 the next day does not (and nor does 23:50 the day before)."""
     inside = [
         visit_of(cast.patient, cast.clinician_with, cast.consult, at(0, 30, dst), mode=Mode.PHONE),
         visit_of(cast.other_patient, cast.clinician_with, cast.consult, at(23, 30, dst), mode=Mode.PHONE),
@@ -283,3 +283,14 @@ def test_closing_the_visit_from_its_page_and_a_second_click_says_so(cast: Cast) 
     cast.visit.refresh_from_db()
     assert cast.visit.status == Status.COMPLETED
     assert cast.client("clinician_with").post(url.replace("complete", "other")).status_code == 404
+
+
+def test_the_console_speaks_english_too(cast: Cast) -> None:
+    client = cast.client("clinician_with")
+    dashboard, visit = reverse("staff:dashboard"), reverse("staff:clinician_visit", args=[cast.visit.pk])
+    day = client.get("/en" + dashboard, {"date": clock.local(cast.visit.slot.starts_at).date()})
+    assert "My day" in day.content.decode() and "Visits of the day" in day.content.decode()
+    page = client.get("/en" + visit).content.decode()
+    assert "Visits in the network" in page and "Close the visit" in page
+    polish = client.get(visit).content.decode()
+    assert "Wizyty w sieci" in polish and "Zamknij wizytę" in polish
