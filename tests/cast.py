@@ -6,7 +6,8 @@ Anna (``patient``) has a guardian-free adult account at level II, an upcoming vi
 a visit of her own; ``other_patient`` has a visit at Mokotów; ``level_one`` waits for an identity review;
 ``lapsed`` had a package that ended. Reception works at Mokotów (``receptionist_here``) and at Wola
 (``receptionist_elsewhere``); ``clinician_without`` has never seen Anna; ``partner_staff`` works at a partner
-facility; ``admin`` was made by ``createsuperuser``.
+facility; ``admin`` was made by ``createsuperuser``. Anna has asked a question about her past visit (``question``,
+CLN-4).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from carenet.network.tests.factories import (
     ServiceFactory,
     SpecialtyFactory,
 )
+from carenet.questions.models import Question
+from carenet.questions.services import question_due_at
 from carenet.scheduling.models import Mode, Slot
 from carenet.scheduling.tests.factories import ScheduleFactory
 
@@ -79,6 +82,7 @@ class Cast:
     child_visit: Appointment
     free_slot: Slot
     identity_request: IdentityRequest
+    question: Question  # Anna's open question about past_visit (CLN-4)
     users: dict[str, User | None] = field(default_factory=dict)
 
     def user(self, role: str) -> User | None:
@@ -206,6 +210,19 @@ def build_cast() -> Cast:
         patient=level_one, message="Proszę o potwierdzenie.", created_at=clock.now()
     )
 
+    asked_at = clock.now()
+    question = Question.objects.create(
+        appointment=past_visit,
+        patient=patient,
+        asked_by=patient.user,
+        text="Czy mogę odstawić lek po dwóch tygodniach?",
+        asked_at=asked_at,
+        due_at=question_due_at(asked_at=asked_at),
+        clinician=psychiatrist,
+        specialty=psychiatry,
+        facility=elsewhere,
+    )
+
     staff_user = UserFactory
     users: dict[str, User | None] = {
         "anonymous": None,
@@ -247,5 +264,6 @@ def build_cast() -> Cast:
         child_visit=child_visit,
         free_slot=free_slot,
         identity_request=identity_request,
+        question=question,
         users=users,
     )

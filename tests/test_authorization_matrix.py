@@ -104,6 +104,7 @@ MATRIX: dict[str, str] = {
     "portal:prescriptions": LEVEL_TWO_PAGE,
     "portal:recommendations": LEVEL_TWO_PAGE,
     "portal:sick_leaves": LEVEL_TWO_PAGE,
+    "portal:questions": LEVEL_TWO_PAGE,
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
@@ -130,6 +131,9 @@ MATRIX: dict[str, str] = {
     "staff:clinician_visit_close": "LFFFFFFFFRNFFF",
     "staff:clinician_issue": "LFFFFFFFFINFFF",  # CLN-5: too early tomorrow morning — refused, nothing stored
     "staff:clinician_drugs": "LFFFFFFFFOOFFF",
+    # CLN-4: Anna's question is about her visit with a psychiatrist at Wola: not in either cast clinician's inbox.
+    "staff:questions": "LFFFFFFFFOOFFF",
+    "staff:question_answer": "LFFFFFFFFNNFFF",
     # --- the JSON API (session-authenticated here; bearer tokens have their own tests)
     "api:slot_list": "AONNNFOOOFFFFO",
     "api:appointment_list": "AONNNFOOOFFFFO",
@@ -146,6 +150,8 @@ MATRIX: dict[str, str] = {
     "api:prescription_list": API_DOCUMENTS,
     "api:recommendation_list": API_DOCUMENTS,
     "api:sick_leave_list": API_DOCUMENTS,
+    "api:question_list": "AOOOFFFFFFFFFF",
+    "api:question_ask": "ACNNFFFFFFFFFF",  # Anna's past visit already has her open question: 409
     # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
     "messaging:smsapi_inbound": "MMMMMMMMMMMMMM",
     "messaging:smsapi_report": PUBLIC,
@@ -189,6 +195,7 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "appointment_id": cast.visit.pk,
         "slot_id": cast.free_slot.pk,
         "request_id": cast.identity_request.pk,
+        "question_id": cast.question.pk,
         "action": "check_in",
         "outcome": "complete",
         "kind": "recommendation",
@@ -215,6 +222,8 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "staff:clinician_call": {"outcome": "called"},
         "staff:clinician_issue": {"recommendation-text": "Dużo pić i odpoczywać."},
         "portal:identity_request": {"message": "Proszę o potwierdzenie tożsamości.", "phone_time": "rano"},
+        "portal:questions": {"appointment": str(cast.past_visit.pk), "text": "Czy mogę wrócić do pracy?"},
+        "staff:question_answer": {"text": "Tak, proszę odstawić lek."},
     }
     api = {
         "api:slot_list": {},
@@ -225,6 +234,9 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "api:appointment_confirm": {"accept_price": True},
         "api:appointment_reschedule": {"new_slot_id": cast.free_slot.pk, "accept_price": True},
         "api:appointment_cancel": {},
+        # The list shares its address with asking: a refused POST there is a refused question.
+        "api:question_list": {"appointment_id": cast.past_visit.pk, "text": "Czy mogę wrócić do pracy?"},
+        "api:question_ask": {"appointment_id": cast.past_visit.pk, "text": "Czy mogę wrócić do pracy?"},
     }
     if name in api:
         return json.dumps(api[name]), "application/json"
@@ -273,6 +285,8 @@ METHODS = {
     "api:appointment_confirm": "post",
     "api:appointment_reschedule": "post",
     "api:appointment_cancel": "post",
+    "staff:question_answer": "post",
+    "api:question_ask": "post",
 }
 
 

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from carenet.portal import account, arrival, documents, ecard, identity, reads, registration, views, visits
+from carenet.portal import account, arrival, documents, ecard, identity, questions, reads, registration, views, visits
 
 app_name = "portal"
 
@@ -44,4 +44,5 @@ urlpatterns = [
     path(_("medicines/"), documents.prescriptions, name="prescriptions"),
     path(_("treatment/recommendations/"), documents.recommendations, name="recommendations"),
     path(_("treatment/sick-leave/"), documents.sick_leaves, name="sick_leaves"),
+    path(_("ask-the-doctor/"), questions.questions, name="questions"),
 ]
