@@ -1,6 +1,6 @@
-"""The clinician's day on a phone (issue 11, CLN-5, CLN-6): at 390 px (and 320 px) a clinician logs in with the password and
-the authenticator's code, sees today's visits, opens one, issues a recommendation and closes the visit — and no
-page scrolls sideways."""
+"""The clinician's day on a phone (issue 11, CLN-5, CLN-6): at 390 px (and 320 px) a clinician logs in with the
+password and the authenticator's code, sees today's visits, opens one, issues a recommendation and closes the
+visit — and no page scrolls sideways."""
 
 from __future__ import annotations
 
