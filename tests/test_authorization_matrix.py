@@ -123,6 +123,14 @@ MATRIX: dict[str, str] = {
     "staff:reception": "LFFFFFOOOFFFFO",
     "staff:reception_entrance": "LFFFFFOOFFFFFO",
     "staff:reception_act": "LFFFFFRNFFFFFR",
+    # --- the clinician's console (CLN-5, CLN-6, TEL-1): Anna's visit tomorrow is clinician_with's; clinician_without
+    # has never seen her. Acting on it tomorrow is too early (or not a phone consultation): back to the page.
+    "staff:clinician_calls": "LFFFFFFFFOOFFF",
+    "staff:clinician_visit": "LFFFFFFFFONFFF",
+    "staff:clinician_call": "LFFFFFFFFRNFFF",
+    "staff:clinician_visit_close": "LFFFFFFFFRNFFF",
+    "staff:clinician_issue": "LFFFFFFFFINFFF",  # CLN-5: too early tomorrow morning — refused, nothing stored
+    "staff:clinician_drugs": "LFFFFFFFFOOFFF",
     # CLN-4: Anna's question is about her visit with a psychiatrist at Wola: not in either cast clinician's inbox.
     "staff:questions": "LFFFFFFFFOOFFF",
     "staff:question_answer": "LFFFFFFFFNNFFF",
@@ -189,6 +197,8 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "request_id": cast.identity_request.pk,
         "question_id": cast.question.pk,
         "action": "check_in",
+        "outcome": "complete",
+        "kind": "recommendation",
         "phone": cast.patient.mobile,
         "secret": settings.CARENET_SMS_WEBHOOK_SECRET,
     }
@@ -209,6 +219,8 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "staff:identity_review": {"action": "approve"},
         "staff:patient_no_shows": {"specialty": str(cast.visit.slot.specialty_id), "reason": "Pomyłka"},
         "portal:book": {"accept_price": "on", "patient": str(cast.patient.pk)},
+        "staff:clinician_call": {"outcome": "called"},
+        "staff:clinician_issue": {"recommendation-text": "Dużo pić i odpoczywać."},
         "portal:identity_request": {"message": "Proszę o potwierdzenie tożsamości.", "phone_time": "rano"},
         "portal:questions": {"appointment": str(cast.past_visit.pk), "text": "Czy mogę wrócić do pracy?"},
         "staff:question_answer": {"text": "Tak, proszę odstawić lek."},
@@ -262,6 +274,9 @@ METHODS = {
     "portal:two_factor_disable": "post",
     "staff:identity_review": "post",
     "staff:reception_act": "post",
+    "staff:clinician_call": "post",
+    "staff:clinician_visit_close": "post",
+    "staff:clinician_issue": "post",
     "dev:sms_send_now": "post",
     "api:token_create": "post",
     "api:token_delete": "delete",
