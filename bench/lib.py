@@ -51,6 +51,8 @@ BENCH_ENV: dict[str, str] = {
     "CARENET_HSTS_PRELOAD": "false",
     "CARENET_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "CARENET_SMS_DEV_INBOX": "false",
+    # A measuring installation, not production: the local national e-health platform is allowed (carenet.E010).
+    "CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED": "true",
 }
 
 

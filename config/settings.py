@@ -337,6 +337,10 @@ if not CARENET_PREMISES_CODE_SECRET and DEBUG:
 # CHK-3, CHK-5: how often the check-in questions and the no-show sweep run (seconds).
 CARENET_CHECKIN_QUESTION_SECONDS = int(os.environ.get("CARENET_CHECKIN_QUESTION_SECONDS", "60"))
 CARENET_NO_SHOW_SWEEP_SECONDS = int(os.environ.get("CARENET_NO_SHOW_SWEEP_SECONDS", "300"))
+# CLN-4: a question to the doctor is answered within this many working days (weekends and Polish public holidays
+# skipped); past it, it is routed to the facility's clinicians of the visit's specialty (checked this often, seconds).
+CARENET_QUESTION_SERVICE_WORKING_DAYS = int(os.environ.get("CARENET_QUESTION_SERVICE_WORKING_DAYS", "2"))
+CARENET_QUESTION_ROUTING_SECONDS = int(os.environ.get("CARENET_QUESTION_ROUTING_SECONDS", "300"))
 
 # --- National e-health platform (CLN-5) ----------------------------------------------------------------------
 # Registers e-prescriptions and e-referrals (P1) and sick leave (ZUS PUE, e-ZLA): a dotted path to a class that

@@ -6,7 +6,8 @@ Anna (``patient``) has a guardian-free adult account at level II, an upcoming vi
 a visit of her own; ``other_patient`` has a visit at Mokotów; ``level_one`` waits for an identity review;
 ``lapsed`` had a package that ended. Reception works at Mokotów (``receptionist_here``) and at Wola
 (``receptionist_elsewhere``); ``clinician_without`` has never seen Anna; ``partner_staff`` works at a partner
-facility; ``admin`` was made by ``createsuperuser``.
+facility; ``admin`` was made by ``createsuperuser``. Anna has asked a question about her past visit (``question``,
+CLN-4).
 
 :func:`with_renewals` adds, for the suites that need them (CLN-2: the matrix, the renewals' tests): two drugs
 ``clinician_with`` (who then works at Mokotów every day) prescribed Anna there; she has ordered a renewal of the
@@ -41,6 +42,8 @@ from carenet.network.tests.factories import (
     ServiceFactory,
     SpecialtyFactory,
 )
+from carenet.questions.models import Question
+from carenet.questions.services import question_due_at
 from carenet.renewals.models import RenewalRequest
 from carenet.scheduling.models import Mode, Slot
 from carenet.scheduling.tests.factories import ScheduleFactory
@@ -86,6 +89,7 @@ class Cast:
     child_visit: Appointment
     free_slot: Slot
     identity_request: IdentityRequest
+    question: Question  # Anna's open question about past_visit (CLN-4)
     users: dict[str, User | None] = field(default_factory=dict)
     renewal: RenewalRequest | None = None  # with_renewals: Anna's pending renewal, in clinician_with's queue
     renewable_drug: Drug | None = None  # with_renewals: a drug clinician_with prescribed Anna, no renewal pending
@@ -215,6 +219,19 @@ def build_cast() -> Cast:
         patient=level_one, message="Proszę o potwierdzenie.", created_at=clock.now()
     )
 
+    asked_at = clock.now()
+    question = Question.objects.create(
+        appointment=past_visit,
+        patient=patient,
+        asked_by=patient.user,
+        text="Czy mogę odstawić lek po dwóch tygodniach?",
+        asked_at=asked_at,
+        due_at=question_due_at(asked_at=asked_at),
+        clinician=psychiatrist,
+        specialty=psychiatry,
+        facility=elsewhere,
+    )
+
     staff_user = UserFactory
     users: dict[str, User | None] = {
         "anonymous": None,
@@ -256,6 +273,7 @@ def build_cast() -> Cast:
         child_visit=child_visit,
         free_slot=free_slot,
         identity_request=identity_request,
+        question=question,
         users=users,
     )
 

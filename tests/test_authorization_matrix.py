@@ -111,6 +111,7 @@ MATRIX: dict[str, str] = {
     "portal:prescriptions": LEVEL_TWO_PAGE,
     "portal:recommendations": LEVEL_TWO_PAGE,
     "portal:sick_leaves": LEVEL_TWO_PAGE,
+    "portal:questions": LEVEL_TWO_PAGE,
     "portal:renewal_order": LEVEL_TWO_PAGE,  # CLN-2, ACC-4
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
@@ -130,6 +131,17 @@ MATRIX: dict[str, str] = {
     "staff:reception": "LFFFFFOOOFFFFO",
     "staff:reception_entrance": "LFFFFFOOFFFFFO",
     "staff:reception_act": "LFFFFFRNFFFFFR",
+    # --- the clinician's console (CLN-5, CLN-6, TEL-1): Anna's visit tomorrow is clinician_with's; clinician_without
+    # has never seen her. Acting on it tomorrow is too early (or not a phone consultation): back to the page.
+    "staff:clinician_calls": "LFFFFFFFFOOFFF",
+    "staff:clinician_visit": "LFFFFFFFFONFFF",
+    "staff:clinician_call": "LFFFFFFFFRNFFF",
+    "staff:clinician_visit_close": "LFFFFFFFFRNFFF",
+    "staff:clinician_issue": "LFFFFFFFFINFFF",  # CLN-5: too early tomorrow morning — refused, nothing stored
+    "staff:clinician_drugs": "LFFFFFFFFOOFFF",
+    # CLN-4: Anna's question is about her visit with a psychiatrist at Wola: not in either cast clinician's inbox.
+    "staff:questions": "LFFFFFFFFOOFFF",
+    "staff:question_answer": "LFFFFFFFFNNFFF",
     # CLN-2: the call centre and reception order for any patient; a clinician decides only their queue's requests.
     "staff:renewal_order": "LFFFFFOOOFFFFO",
     "staff:renewals": "LFFFFFFFFOOFFF",
@@ -151,6 +163,8 @@ MATRIX: dict[str, str] = {
     "api:prescription_list": API_DOCUMENTS,
     "api:recommendation_list": API_DOCUMENTS,
     "api:sick_leave_list": API_DOCUMENTS,
+    "api:question_list": "AOOOFFFFFFFFFF",
+    "api:question_ask": "ACNNFFFFFFFFFF",  # Anna's past visit already has her open question: 409
     "api:renewal_list": "AONNNFOOOFFFFO",
     "api:renewal_drugs": "AONNNFOOOFFFFO",
     "api:renewal_order": "AONNNFOOOFFFFO",
@@ -197,8 +211,11 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "appointment_id": cast.visit.pk,
         "slot_id": cast.free_slot.pk,
         "request_id": cast.identity_request.pk,
+        "question_id": cast.question.pk,
         "renewal_id": cast.renewal.pk if cast.renewal is not None else 0,
         "action": "check_in",
+        "outcome": "complete",
+        "kind": "recommendation",
         "phone": cast.patient.mobile,
         "secret": settings.CARENET_SMS_WEBHOOK_SECRET,
     }
@@ -220,7 +237,11 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "staff:identity_review": {"action": "approve"},
         "staff:patient_no_shows": {"specialty": str(cast.visit.slot.specialty_id), "reason": "Pomyłka"},
         "portal:book": {"accept_price": "on", "patient": str(cast.patient.pk)},
+        "staff:clinician_call": {"outcome": "called"},
+        "staff:clinician_issue": {"recommendation-text": "Dużo pić i odpoczywać."},
         "portal:identity_request": {"message": "Proszę o potwierdzenie tożsamości.", "phone_time": "rano"},
+        "portal:questions": {"appointment": str(cast.past_visit.pk), "text": "Czy mogę wrócić do pracy?"},
+        "staff:question_answer": {"text": "Tak, proszę odstawić lek."},
         "portal:renewal_order": {"patient": str(cast.patient.pk), "drug": str(renewable)},
         "staff:renewal_order": {"drug": str(renewable)},
         "staff:renewal_issue": {"dose": "1 tabletka rano", "quantity": "2", "reimbursement": "100%"},
@@ -235,6 +256,9 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "api:appointment_confirm": {"accept_price": True},
         "api:appointment_reschedule": {"new_slot_id": cast.free_slot.pk, "accept_price": True},
         "api:appointment_cancel": {},
+        # The list shares its address with asking: a refused POST there is a refused question.
+        "api:question_list": {"appointment_id": cast.past_visit.pk, "text": "Czy mogę wrócić do pracy?"},
+        "api:question_ask": {"appointment_id": cast.past_visit.pk, "text": "Czy mogę wrócić do pracy?"},
         "api:renewal_order": {"patient_id": cast.patient.pk, "drug_id": renewable},
         # The list shares its address with the order: a refused POST there is a refused order.
         "api:renewal_list": {"patient_id": cast.patient.pk, "drug_id": renewable},
@@ -275,6 +299,9 @@ METHODS = {
     "portal:two_factor_disable": "post",
     "staff:identity_review": "post",
     "staff:reception_act": "post",
+    "staff:clinician_call": "post",
+    "staff:clinician_visit_close": "post",
+    "staff:clinician_issue": "post",
     "dev:sms_send_now": "post",
     "api:token_create": "post",
     "api:token_delete": "delete",
@@ -283,6 +310,8 @@ METHODS = {
     "api:appointment_confirm": "post",
     "api:appointment_reschedule": "post",
     "api:appointment_cancel": "post",
+    "staff:question_answer": "post",
+    "api:question_ask": "post",
     "api:renewal_order": "post",
     "staff:renewal_issue": "post",
     "staff:renewal_decline": "post",

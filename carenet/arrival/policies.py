@@ -127,13 +127,14 @@ def refuse_late_refusal(facts: VisitFacts) -> ArrivalCode | None:
     return None
 
 
-def mark_no_show_refusal(facts: VisitFacts) -> ArrivalCode | None:
+def mark_no_show_refusal(facts: VisitFacts, *, by_clinician: bool = False) -> ArrivalCode | None:
     """CHK-5: reception records a no-show only for a booked in-person visit that has started (a phone or video
-    consultation has no arrival to miss)."""
+    consultation has no arrival to miss). The visit's own clinician also records it for a phone or video
+    consultation that did not take place (TEL-1: the patient was not reached)."""
     problem = _status_problem(facts.status)
     if problem is not None:
         return problem
-    if not facts.in_person:
+    if not facts.in_person and not by_clinician:
         return ArrivalCode.NOT_AT_FACILITY
     if facts.now < facts.starts_at:
         return ArrivalCode.NOT_STARTED

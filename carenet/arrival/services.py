@@ -105,6 +105,23 @@ def _check_desk(actor: User, appointment: Appointment) -> None:
     raise PermissionDenied(_("Only reception records arrivals."), code="forbidden")
 
 
+def _check_closer(actor: User, appointment: Appointment) -> bool:
+    """A no-show: reception (as :func:`_check_desk`), or the visit's own clinician (``VISIT_CLOSE``, CHK-5, TEL-1).
+    Returns whether the clinician of the visit records it."""
+    who = actor_for_user(actor)
+    if (
+        who.is_authenticated
+        and who.can(Action.VISIT_CLOSE)
+        and who.clinician_id is not None
+        and who.clinician_id == appointment.slot.clinician_id
+    ):
+        return True
+    if who.can(Action.VISIT_CLOSE):  # another clinician: only the visit's own closes it
+        raise PermissionDenied(_("Only the clinician of this visit records how it went."), code="forbidden")
+    _check_desk(actor, appointment)
+    return False
+
+
 def _record(appointment: Appointment, **fields: Any) -> Appointment:
     for name, value in fields.items():
         setattr(appointment, name, value)
@@ -164,12 +181,13 @@ def appointment_refuse_late(*, actor: User, appointment_id: int, now: dt.datetim
 
 
 def appointment_mark_no_show(*, actor: User, appointment_id: int, now: dt.datetime | None = None) -> Appointment:
-    """CHK-5: reception records a no-show once the visit has started (it counts for BKG-5)."""
+    """CHK-5: reception — or the visit's own clinician — records a no-show once the visit has started (it counts
+    for BKG-5); the clinician also for a phone or video consultation (TEL-1)."""
     now = now or clock.now()
     with transaction.atomic():
         appointment = _lock(appointment_id)
-        _check_desk(actor, appointment)
-        problem = checkin_policies.mark_no_show_refusal(_facts(appointment, now))
+        by_clinician = _check_closer(actor, appointment)
+        problem = checkin_policies.mark_no_show_refusal(_facts(appointment, now), by_clinician=by_clinician)
         if problem is not None:
             raise ArrivalRefused.of(problem)
         return _record(appointment, status=Status.NO_SHOW, outcome_recorded_at=now, outcome_recorded_by=actor)

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.admin_reads import RecordsPatientReads
-from carenet.clinical.models import Drug, Prescription, Recommendation, Referral, SickLeave
+from carenet.accounts.permissions import Action
+from carenet.accounts.selectors import actor_for_user
+from carenet.clinical import policies, selectors, services
+from carenet.clinical.models import Drug, Prescription, Recommendation, Referral, ReferralValidityExtension, SickLeave
+from carenet.core.errors import ApplicationError
 
 
 @admin.register(Referral)
@@ -84,3 +93,79 @@ class SickLeaveAdmin(SignedDocumentAdmin):
 @admin.register(Recommendation)
 class RecommendationAdmin(SignedDocumentAdmin):
     list_display = ["patient", "issued_by", "facility", "issued_at", "in_person_visit"]
+
+
+class ExtensionForm(forms.Form):
+    """CLN-1: the window of issue dates, how many months more, and why."""
+
+    issued_from = forms.DateField(label=_("Issued from"), widget=forms.DateInput(attrs={"type": "date"}))
+    issued_until = forms.DateField(label=_("Issued until"), widget=forms.DateInput(attrs={"type": "date"}))
+    months = forms.IntegerField(
+        label=_("Extend by (months)"), min_value=policies.EXTENSION_MONTHS_MIN, max_value=policies.EXTENSION_MONTHS_MAX
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=policies.EXTENSION_REASON_MAX_CHARS)
+
+
+@admin.register(ReferralValidityExtension)
+class ReferralValidityExtensionAdmin(admin.ModelAdmin):
+    """The record of bulk extensions (read-only), and the page that makes one: a form, a preview of how many
+    referrals it touches, a confirmation (CLN-1). Only the permission table's REFERRAL_VALIDITY_EXTEND enters it."""
+
+    list_display = ["issued_from", "issued_until", "months", "referral_count", "reason", "extended_by", "extended_at"]
+    list_select_related = ["extended_by"]
+    date_hierarchy = "extended_at"
+    change_list_template = "admin/clinical/referralvalidityextension/change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made only through the extension page (one UPDATE, recorded)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        extend = path(
+            "extend/",
+            self.admin_site.admin_view(self.extend_view),
+            name="clinical_referralvalidityextension_extend",
+        )
+        return [extend, *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        can_extend = actor_for_user(request.user).can(Action.REFERRAL_VALIDITY_EXTEND)
+        return super().changelist_view(request, {**(extra_context or {}), "can_extend": can_extend})
+
+    def extend_view(self, request: HttpRequest) -> HttpResponse:
+        actor = actor_for_user(request.user)
+        if not actor.can(Action.REFERRAL_VALIDITY_EXTEND):
+            raise DjangoPermissionDenied
+        form = ExtensionForm(request.POST if request.method == "POST" else None)
+        preview: int | None = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.referral_validity_extension_check(**data)
+                if "confirm" in request.POST:
+                    extension = services.referral_validity_extend(actor=actor, **data)
+                    self.message_user(
+                        request,
+                        _("Extended %(count)d referrals by %(months)d months.")
+                        % {"count": extension.referral_count, "months": extension.months},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(reverse("admin:clinical_referralvalidityextension_changelist"))
+                preview = selectors.referrals_in_extension_window(
+                    issued_from=data["issued_from"], issued_until=data["issued_until"]
+                ).count()
+            except ApplicationError as error:
+                form.add_error(None, str(error.message))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Extend referrals issued in a window"),
+            "form": form,
+            "preview": preview,
+        }
+        return TemplateResponse(request, "admin/clinical/referralvalidityextension/extend.html", context)

@@ -391,6 +391,17 @@ class Recommendation(ClinicalDocument):
         return f"{self.patient}: {self.text[:40]}"
 
 
+def _exams_of_a_signed_recommendation(sender: Any, instance: Any, action: str, **kwargs: Any) -> None:
+    """CLN-5: the exams a recommendation lists are part of what was signed: set once, while it is issued
+    (:func:`carenet.clinical.services.recommendation_issue` marks that moment), never changed afterwards."""
+    if action in {"pre_add", "pre_remove", "pre_clear"} and not getattr(instance, "signing", False):
+        raise ImmutableDocument()
+
+
+models.signals.m2m_changed.connect(
+    _exams_of_a_signed_recommendation, sender=Recommendation.exams.through, dispatch_uid="clinical-exams-signed"
+)
+
 audit(Referral)
 audit(ReferralValidityExtension)
 audit(Drug)

@@ -190,3 +190,34 @@ def correction_refusal(facts: CorrectionFacts, *, patient_id: int, clinician_id:
     if facts.already_corrected:
         return DocumentRefusal.CORRECTION_SUPERSEDED
     return None
+
+
+# --- CLN-1: extending, in one step, the validity of every referral issued in a window ------------------------------
+
+#: The longest window of issue dates one extension may cover (about two years).
+EXTENSION_MAX_WINDOW_DAYS = 731
+EXTENSION_MONTHS_MIN, EXTENSION_MONTHS_MAX = 1, 12
+EXTENSION_REASON_MAX_CHARS = 300
+
+
+class ExtensionRefusal(StrEnum):
+    WINDOW_ORDER = "extension_window_order"
+    WINDOW_TOO_LONG = "extension_window_too_long"
+    MONTHS = "extension_months"
+    REASON = "extension_reason"
+
+
+def extension_refusal(
+    *, issued_from: dt.date, issued_until: dt.date, months: int, reason: str
+) -> ExtensionRefusal | None:
+    """CLN-1: a window of issue dates in order and at most ~2 years long, 1..12 months more, and a reason (the 2020
+    extension named the epidemic)."""
+    if issued_from > issued_until:
+        return ExtensionRefusal.WINDOW_ORDER
+    if (issued_until - issued_from).days + 1 > EXTENSION_MAX_WINDOW_DAYS:
+        return ExtensionRefusal.WINDOW_TOO_LONG
+    if isinstance(months, bool) or not EXTENSION_MONTHS_MIN <= months <= EXTENSION_MONTHS_MAX:
+        return ExtensionRefusal.MONTHS
+    if not _text_length_ok(reason, maximum=EXTENSION_REASON_MAX_CHARS):
+        return ExtensionRefusal.REASON
+    return None

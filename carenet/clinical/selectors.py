@@ -17,6 +17,7 @@ from django.db.models import Model, Q, QuerySet
 
 from carenet.accounts.models import Patient
 from carenet.clinical.models import Drug, Prescription, Recommendation, Referral, SickLeave
+from carenet.core import clock
 
 _PARTNER = "partner"  # network.Facility.Kind.PARTNER
 _M = TypeVar("_M", bound=Model)
@@ -148,3 +149,15 @@ def drug_search(text: str, *, limit: int = 20) -> QuerySet[Drug]:
     return Drug.objects.filter(Q(name__icontains=text) | Q(substance__icontains=text), is_active=True).order_by(
         "name", "strength", "pack"
     )[:limit]
+
+
+def referrals_in_extension_window(*, issued_from: dt.date, issued_until: dt.date) -> QuerySet[Referral]:
+    """CLN-1: the current network referrals issued (Warsaw date) from ``issued_from`` to ``issued_until``
+    inclusive — what a validity extension of that window touches. Employers' referrals and corrected versions are
+    left out."""
+    return Referral.objects.filter(
+        source=Referral.Source.NETWORK,
+        superseded_by__isnull=True,
+        issued_at__gte=clock.at_warsaw(issued_from, dt.time()),
+        issued_at__lt=clock.at_warsaw(issued_until + dt.timedelta(days=1), dt.time()),
+    )

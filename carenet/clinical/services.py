@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import DateField, Func
+from django.db.models.expressions import Combinable
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.models import Patient
-from carenet.clinical import platform, policies, sms_wording
-from carenet.clinical.models import Drug, Prescription, Recommendation, Referral, SickLeave
-from carenet.clinical.policies import DocumentRefusal
+from carenet.accounts.permissions import Action, Actor
+from carenet.clinical import catalogue, platform, policies, selectors, sms_wording
+from carenet.clinical.models import Drug, Prescription, Recommendation, Referral, ReferralValidityExtension, SickLeave
+from carenet.clinical.policies import DocumentRefusal, ExtensionRefusal
 from carenet.core import clock
-from carenet.core.errors import ValidationFailed
-from carenet.core.validation import text_problem
+from carenet.core.errors import PermissionDenied, ValidationFailed
+from carenet.core.validation import date_in_range, text_problem
 from carenet.messaging.services import outbox_enqueue
 from carenet.network.models import Clinician, Facility, Service, Specialty
 
@@ -294,5 +297,94 @@ def recommendation_issue(
         _insert(recommendation)
         exam_list = list(exams)
         if exam_list:
-            recommendation.exams.set(exam_list)
+            recommendation.signing = True  # type: ignore[attr-defined]  # the exams are signed with the text
+            try:
+                recommendation.exams.set(exam_list)
+            finally:
+                del recommendation.signing  # type: ignore[attr-defined]
         return recommendation
+
+
+def drug_catalogue_load() -> int:
+    """CLN-5: (re)load the drug catalogue shipped as data — after the database was emptied (the demo's reset);
+    the migration loads it once. Idempotent; returns how many drugs were added or corrected."""
+    with transaction.atomic():
+        return catalogue.catalogue_load(Drug)
+
+
+# --- CLN-1: the administrator's bulk extension of referral validity ------------------------------------------------
+
+EXTENSION_REFUSALS: dict[ExtensionRefusal, Promise] = {
+    ExtensionRefusal.WINDOW_ORDER: _("The window must end on or after the day it starts."),
+    ExtensionRefusal.WINDOW_TOO_LONG: _("The window may cover at most two years of issue dates."),
+    ExtensionRefusal.MONTHS: _("Extend by 1 to 12 months."),
+    ExtensionRefusal.REASON: _("Give the reason, in at most 300 characters."),
+}
+
+
+class _AddMonths(Func):
+    """``date + months`` in SQL, the last day of a shorter month kept as in :func:`policies.add_months` (31 August
+    + 6 months is 28 February): PostgreSQL's interval arithmetic does so; SQLite's ``date()`` would overflow into
+    March, so the result is capped at the target month's last day."""
+
+    output_field = DateField()
+
+    def __init__(self, expression: Combinable | str, months: int) -> None:
+        super().__init__(expression)
+        self.months = int(months)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(({sql}) + make_interval(months => %s) AS date)", [*params, self.months]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        shift = f"'start of month', '+{self.months} months'"
+        last_day = f"date({sql}, {shift}, '+1 month', '-1 day')"
+        same_day = f"date({sql}, {shift}, '+' || (CAST(strftime('%%d', {sql}) AS INTEGER) - 1) || ' days')"
+        return f"min({last_day}, {same_day})", [*params, *params, *params, *params]
+
+
+def referral_validity_extension_check(*, issued_from: dt.date, issued_until: dt.date, months: int, reason: str) -> None:
+    """Raises :class:`ValidationFailed` when an extension so asked would be refused (the page's preview asks first)."""
+    _clean_text([reason])
+    if not (date_in_range(issued_from) and date_in_range(issued_until)):
+        raise ValidationFailed(_("Give dates between 1900 and 2100."), code="invalid_date")
+    refusal = policies.extension_refusal(
+        issued_from=issued_from, issued_until=issued_until, months=months, reason=reason
+    )
+    if refusal is not None:
+        raise ValidationFailed(EXTENSION_REFUSALS[refusal], code=str(refusal))
+
+
+def referral_validity_extend(
+    *,
+    actor: Actor,
+    issued_from: dt.date,
+    issued_until: dt.date,
+    months: int,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> ReferralValidityExtension:
+    """CLN-1: an administrator extends, in one UPDATE, the validity of every current network referral issued (its
+    Warsaw date) in the window by ``months``; the record says who, when, why and how many, and each referral names
+    it. Employers' referrals and corrected versions are left as they are."""
+    if not actor.can(Action.REFERRAL_VALIDITY_EXTEND) or actor.user_id is None:
+        raise PermissionDenied(_("Only an administrator extends referrals."), code="forbidden")
+    now = now or clock.now()
+    referral_validity_extension_check(issued_from=issued_from, issued_until=issued_until, months=months, reason=reason)
+    with transaction.atomic():
+        extension = ReferralValidityExtension.objects.create(
+            issued_from=issued_from,
+            issued_until=issued_until,
+            months=months,
+            reason=reason.strip(),
+            extended_by_id=actor.user_id,
+            extended_at=now,
+        )
+        count = selectors.referrals_in_extension_window(issued_from=issued_from, issued_until=issued_until).update(
+            valid_until=_AddMonths("valid_until", months), extended_by=extension
+        )
+        ReferralValidityExtension.objects.filter(pk=extension.pk).update(referral_count=count)
+        extension.referral_count = count
+        return extension

@@ -88,6 +88,7 @@ def build(
 
     with transaction.atomic():
         report.catalogue = catalogue.ensure_catalogue()
+        clinical.ensure_drug_catalogue()  # a reset flushed the one its migration loaded
         if scale_slots and sizes.specialties:
             catalogue.ensure_specialties(sizes.specialties)
         step(f"catalogue ({report.catalogue})")

@@ -45,6 +45,11 @@ def demo_clinician_plans(
     ]
 
 
+def ensure_drug_catalogue() -> int:
+    """The drug catalogue prescriptions pick from (shipped as data; ``seed_demo --reset`` flushes it)."""
+    return clinical_services.drug_catalogue_load()
+
+
 def _adults(people: People, today: dt.date) -> list[Person]:
     return [
         p

@@ -2,7 +2,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from carenet.portal import account, arrival, documents, ecard, identity, reads, registration, renewals, views, visits
+from carenet.portal import (
+    account,
+    arrival,
+    documents,
+    ecard,
+    identity,
+    questions,
+    reads,
+    registration,
+    renewals,
+    views,
+    visits,
+)
 
 app_name = "portal"
 
@@ -44,5 +56,6 @@ urlpatterns = [
     path(_("medicines/"), documents.prescriptions, name="prescriptions"),
     path(_("treatment/recommendations/"), documents.recommendations, name="recommendations"),
     path(_("treatment/sick-leave/"), documents.sick_leaves, name="sick_leaves"),
+    path(_("ask-the-doctor/"), questions.questions, name="questions"),
     path(_("medicines/order/"), renewals.renewal_order, name="renewal_order"),
 ]

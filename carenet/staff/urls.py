@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from carenet.staff import account, ecard, identity, reception, renewals, two_factor, views
+from carenet.staff import account, clinician, ecard, identity, questions, reception, renewals, two_factor, views
 
 app_name = "staff"
 
@@ -27,6 +27,15 @@ urlpatterns = [
     path("reception/entrance/", reception.entrance, name="reception_entrance"),
     path("reception/<int:appointment_id>/<str:action>/", reception.act, name="reception_act"),
     path("patients/<int:patient_id>/no-shows/", reception.patient_no_shows, name="patient_no_shows"),
+    # The clinician's console (CLN-5, CLN-6, TEL-1; issue 11); their day list is the dashboard.
+    path("calls/", clinician.calls, name="clinician_calls"),
+    path("visits/<int:appointment_id>/", clinician.visit_page, name="clinician_visit"),
+    path("visits/<int:appointment_id>/call/", clinician.call, name="clinician_call"),
+    path("visits/<int:appointment_id>/close/<str:outcome>/", clinician.visit_close, name="clinician_visit_close"),
+    path("visits/<int:appointment_id>/issue/<str:kind>/", clinician.issue, name="clinician_issue"),
+    path("drugs/", clinician.drugs, name="clinician_drugs"),
+    path("questions/", questions.inbox, name="questions"),
+    path("questions/<int:question_id>/answer/", questions.answer, name="question_answer"),
     path("patients/<int:patient_id>/renewal/", renewals.renewal_order, name="renewal_order"),
     path("renewals/", renewals.renewal_queue, name="renewals"),
     path("renewals/<int:renewal_id>/issue/", renewals.renewal_issue, name="renewal_issue"),

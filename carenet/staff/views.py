@@ -29,6 +29,7 @@ from carenet.core.http import HtmxHttpRequest
 from carenet.core.validation import ascii_digits, text_problem
 from carenet.coverage.selectors import enrolment_active_on
 from carenet.network.models import Facility
+from carenet.staff import clinician
 from carenet.web.access import acting_user, request_actor, staff_required
 from carenet.web.booking_flow import (
     FACILITY_FIELD_TEMPLATE,
@@ -75,7 +76,9 @@ def _desk_facility(request: HttpRequest) -> Facility | None:
 
 @staff_required()
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """What the staff member's role may do here (the template asks ``can``)."""
+    """What the staff member's role may do here (the template asks ``can``); a clinician's is their day list."""
+    if request_actor(request).can(Action.VISIT_DAY_LIST):
+        return clinician.day_list(request)
     return render(request, "staff/dashboard.html", {"facility": _desk_facility(request)})
 
 

@@ -162,10 +162,13 @@ def test_the_other_answers_hold_what_the_portal_shows(cast: Cast) -> None:
     drug = DrugFactory(name="Amoksiklav", strength="875 mg", pack="14 tabl.")
     old = PrescriptionFactory(**common, drug=drug, issued_at=issued(5), access_code="1111")
     current = PrescriptionFactory(**common, drug=drug, issued_at=issued(4), access_code="0917", supersedes=old)
-    recommendation = RecommendationFactory(
-        **common, in_person_visit=True, in_person_specialty=SpecialtyFactory(code="kardiologia"), issued_at=issued(1)
+    RecommendationFactory(
+        **common,
+        in_person_visit=True,
+        in_person_specialty=SpecialtyFactory(code="kardiologia"),
+        issued_at=issued(1),
+        exams=[ServiceFactory(code="ekg", name="EKG")],
     )
-    recommendation.exams.add(ServiceFactory(code="ekg", name="EKG"))
     SickLeaveFactory(**common, starts_on=dt.date(2026, 11, 20), ends_on=dt.date(2026, 11, 27), reason_code="A")
     client = cast.client("patient")
     [prescription] = client.get("/api/v1/prescriptions").json()["results"]

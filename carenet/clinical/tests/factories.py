@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import factory
 
@@ -57,8 +58,20 @@ class SickLeaveFactory(_Document):
 class RecommendationFactory(_Document):
     class Meta:
         model = Recommendation
+        skip_postgeneration_save = True  # a signed recommendation is never saved again (CLN-5)
 
     text = "Dużo pić, odpoczywać; kontrola za tydzień."
+
+    @factory.post_generation
+    def exams(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """``RecommendationFactory(exams=[...])``: the exams are signed with the recommendation, so they are set
+        as it is issued (CLN-5) — ``recommendation.exams.add()`` afterwards is refused."""
+        if create and extracted:
+            self.signing = True  # type: ignore[attr-defined]
+            try:
+                self.exams.set(extracted)  # type: ignore[attr-defined]
+            finally:
+                del self.signing  # type: ignore[attr-defined]
 
 
 class NetworkReferralFactory(factory.django.DjangoModelFactory):

@@ -4,14 +4,14 @@ idempotently."""
 from __future__ import annotations
 
 import csv
-import importlib
 
 import pytest
-from django.apps import apps as django_apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from carenet.clinical import catalogue
 from carenet.clinical.models import Drug
-
-catalogue = importlib.import_module("carenet.clinical.migrations.0003_drug_catalogue")
+from carenet.clinical.services import drug_catalogue_load
 
 
 def _rows() -> list[dict[str, str]]:
@@ -45,10 +45,19 @@ def test_the_migration_loaded_the_catalogue_and_loading_again_changes_nothing_bu
     assert Drug.objects.filter(code__in=[row["code"] for row in rows]).count() == len(rows)
     first = rows[0]
     Drug.objects.filter(code=first["code"]).update(name="zmieniona nazwa")
-    catalogue.load_catalogue(django_apps, None)
-    catalogue.load_catalogue(django_apps, None)
+    assert drug_catalogue_load() == 1
+    assert drug_catalogue_load() == 0
     assert Drug.objects.filter(code__in=[row["code"] for row in rows]).count() == len(rows)
     assert Drug.objects.get(code=first["code"]).name == first["name"]
+
+
+@pytest.mark.django_db
+def test_an_emptied_database_gets_the_catalogue_back_in_a_few_queries() -> None:
+    Drug.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        assert drug_catalogue_load() == len(_rows())
+    assert Drug.objects.count() == len(_rows())
+    assert len(queries.captured_queries) <= 6
 
 
 @pytest.mark.django_db

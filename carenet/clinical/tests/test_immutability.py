@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import transaction
 
 from carenet.booking.tests.factories import AppointmentFactory, build_world
 from carenet.clinical.models import (
@@ -62,6 +63,25 @@ def test_bulk_updates_and_deletes_of_signed_documents_are_refused(factory, model
     with pytest.raises(ImmutableDocument):
         document.delete()
     assert model.objects.filter(pk=document.pk).exists()
+
+
+def test_the_exams_of_a_signed_recommendation_cannot_change() -> None:
+    from carenet.network.tests.factories import ServiceFactory
+
+    kept, other = ServiceFactory(), ServiceFactory()
+    original = RecommendationFactory()
+    recommendation = recommendation_issue(
+        clinician=original.issued_by, patient=original.patient, facility=original.facility, text="Badania", exams=[kept]
+    )
+    for change in (
+        lambda: recommendation.exams.add(other),
+        lambda: recommendation.exams.remove(kept),
+        lambda: recommendation.exams.clear(),
+        lambda: recommendation.exams.set([other]),
+    ):
+        with pytest.raises(ImmutableDocument), transaction.atomic():
+            change()
+    assert list(Recommendation.objects.get(pk=recommendation.pk).exams.all()) == [kept]
 
 
 def test_a_correction_keeps_both_versions() -> None:

@@ -271,10 +271,12 @@ def test_the_demo_clinicians_day_is_full_whatever_the_weekday(today: dt.date) ->
 @pytest.mark.django_db
 def test_the_demo_patients_have_documents_from_their_visits() -> None:
     """Issue 11: the named patients' completed visits carry referrals, e-prescriptions (with the SMS code),
-    recommendations and sick leave; one referral is used by a booked visit; one recommendation is a partner's."""
-    from carenet.clinical.models import Prescription, Recommendation, Referral, SickLeave
+    recommendations and sick leave; one referral is used by a booked visit; one recommendation is a partner's — also
+    after ``--reset`` flushed the drug catalogue its migration loaded."""
+    from carenet.clinical.models import Drug, Prescription, Recommendation, Referral, SickLeave
 
-    run("--small", "--today", TODAY.isoformat())
+    run("--small", "--reset", "--today", TODAY.isoformat())
+    assert Drug.objects.count() >= 300
     pacjent2 = Patient.objects.get(user__username="pacjent2")
     lekarz = Clinician.objects.get(user__username="lekarz")
     mine = Prescription.objects.filter(patient=pacjent2, issued_by=lekarz)

@@ -60,6 +60,7 @@ def test_workers_killed_repeatedly_deliver_each_message_exactly_once(tmp_path: P
         "CARENET_ECARD_SECRET": "fault-test-only-ecard-" + "e" * 32,
         "CARENET_PREMISES_CODE_SECRET": "fault-test-only-premises-" + "p" * 32,
         "CARENET_LOG_LEVEL": "WARNING",
+        "CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED": "true",  # a test installation (carenet.E010)
         "CARENET_SMS_BACKEND": "smsapi",
         "CARENET_SMSAPI_URL": fake.url,
         "CARENET_SMSAPI_TOKEN": "fault-token",

@@ -171,7 +171,7 @@ def test_newest_first_and_a_corrected_document_only_in_its_current_version(cast:
 
 def test_recommendations_link_to_the_search_for_the_recommended_specialty(cast: Cast) -> None:
     cardiology = SpecialtyFactory(code="kardiologia", name="Kardiologia")
-    recommendation = RecommendationFactory(
+    RecommendationFactory(
         patient=cast.child,
         issued_by=cast.clinician_with,
         facility=cast.here,
@@ -179,8 +179,8 @@ def test_recommendations_link_to_the_search_for_the_recommended_specialty(cast: 
         in_person_visit=True,
         in_person_specialty=cardiology,
         issued_at=issued(1),
+        exams=[ServiceFactory(name="EKG spoczynkowe")],
     )
-    recommendation.exams.add(ServiceFactory(name="EKG spoczynkowe"))
     text = page_text(cast, "guardian", "portal:recommendations", who=cast.child.pk)
     assert "Kontrola u kardiologa.<br>EKG przed wizytą." in text and "EKG spoczynkowe" in text
     assert "recommended: Kardiologia" in text
