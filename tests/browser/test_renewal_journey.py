@@ -59,7 +59,7 @@ def test_order_and_issue_a_renewal_on_a_narrow_phone(browser: Any, live_server: 
         page.fill("#id_password", PASSWORD)
         page.locator("main form button[type=submit]").click()
         page.wait_for_url(live_server.url + reverse("staff:dashboard"))
-        page.get_by_role("link", name="Zamówienia recept").click()
+        page.get_by_role("navigation", name="Menu główne").get_by_role("link", name="Zamówienia recept").click()
         page.wait_for_url("**/staff/renewals/")
         fits(page)
         item = page.locator(f'[data-renewal="{ordered.pk}"]')

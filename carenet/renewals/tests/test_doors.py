@@ -305,3 +305,10 @@ def test_the_medicines_page_links_to_the_order_for_network_prescriptions_only(ca
     assert f'href="{order}"' in html and f'href="{order}{anchor}"' in html
     assert f"#renew-{cast.patient.pk}-{partner_drug.pk}" not in html
     assert f'id="{anchor[1:]}"' in client.get(order).content.decode()
+
+
+def test_the_menu_leads_clinicians_to_their_renewal_queue(cast: Cast) -> None:
+    queue = f'href="{reverse("staff:renewals")}"'
+    assert queue in cast.client("clinician_with").get(reverse("staff:dashboard")).content.decode()
+    assert queue not in cast.client("call_centre").get(reverse("staff:dashboard")).content.decode()
+    assert queue not in cast.client("admin").get(reverse("staff:dashboard")).content.decode()
