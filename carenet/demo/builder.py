@@ -159,6 +159,7 @@ def build(
             documents = clinical.issue_named_documents(named_visits)
             documents["partner"] = clinical.partner_documentation(named_visits, now)
             documents["used referrals"] = clinical.book_with_referral(now)
+            documents |= clinical.renewals_and_questions(named_visits, now)
             step("clinical documents (" + ", ".join(f"{k} {v}" for k, v in documents.items()) + ")")
             people.record_demo_reads(cast, now)
             step("reads of patients' data")

@@ -9,14 +9,18 @@ import datetime as dt
 import random
 
 from carenet.accounts.models import User
+from carenet.accounts.permissions import Channel as PermissionChannel
+from carenet.accounts.selectors import actor_for_user
 from carenet.booking.models import Appointment, Channel
 from carenet.clinical import services as clinical_services
-from carenet.clinical.models import Drug, Referral
+from carenet.clinical.models import Drug, Prescription, Referral
 from carenet.core import clock
 from carenet.demo.network import Network
 from carenet.demo.people import People, Person
 from carenet.demo.timetable import PlannedSchedule
 from carenet.network.models import Clinician, Facility, Room, Service
+from carenet.questions import services as question_services
+from carenet.renewals import services as renewal_services
 from carenet.scheduling.models import Mode, Schedule, Slot
 
 IN_PERSON_HOURS = (8 * 60, 13 * 60)  # minutes after midnight, Warsaw
@@ -379,3 +383,83 @@ def book_with_referral(now: dt.datetime) -> int:
         Referral.objects.filter(pk=referral.pk).update(used_by=visit)
         return 1
     return 0
+
+
+# --- renewals (CLN-2) and questions to the doctor (CLN-4) ----------------------------------------------------------
+
+
+def renewals_and_questions(visits: list[tuple[str, Appointment]], now: dt.datetime) -> dict[str, int]:
+    """Through the services the doors use, as the people who would have done it: pacjent2 ordered a renewal of
+    their blood-pressure drug yesterday (waiting in the demo clinician's queue) and asked about their phone
+    consultation (waiting in the inbox); rodzic's renewal was issued and their question about the child's visit
+    answered (the SMS of both are in the developer inbox)."""
+    counts = {"renewals": 0, "questions": 0}
+    by_who: dict[str, list[Appointment]] = {}
+    for who, visit in visits:
+        by_who.setdefault(who, []).append(visit)
+    doctor = next((visit.slot.clinician for _, visit in visits), None)
+    if doctor is None or doctor.user is None:
+        return counts
+    doctor_actor = actor_for_user(doctor.user)
+    yesterday = now - dt.timedelta(hours=14)  # 10:00 the day before, Warsaw
+    for who, drug_name, note in (
+        ("pacjent2", "Ramipryl", "Kończy mi się opakowanie — proszę o receptę na kolejne 3 miesiące."),
+        ("rodzic", "Lewotyroksyna", ""),
+    ):
+        patient_visits = by_who.get(who, [])
+        prescription = (
+            Prescription.objects.filter(patient__in=[v.patient for v in patient_visits], drug__name=drug_name)
+            .select_related("patient__user")
+            .first()
+        )
+        if prescription is None or prescription.patient.user is None:
+            continue
+        patient_actor = actor_for_user(prescription.patient.user)
+        request = renewal_services.renewal_request(
+            actor=patient_actor,
+            patient_id=prescription.patient_id,
+            drug_id=prescription.drug_id,
+            note=note,
+            door=PermissionChannel.PORTAL,
+            now=yesterday,
+        )
+        counts["renewals"] += 1
+        if who == "rodzic":
+            renewal_services.renewal_issue(
+                actor=doctor_actor,
+                request_id=request.pk,
+                dose=prescription.dose,
+                quantity=2,
+                reimbursement=prescription.reimbursement,
+                now=yesterday + dt.timedelta(hours=3),
+            )
+    for who, position, text, answer in (
+        (
+            "pacjent2",
+            1,
+            "Czy ibuprofen mogę brać razem z ramiprylem? Ból pleców jest mniejszy, ale nie ustąpił.",
+            "",
+        ),
+        (
+            "rodzic:child",
+            0,
+            "Czy po zakończeniu antybiotyku dziecko powinno jeszcze brać probiotyk?",
+            "Tak, przez tydzień po antybiotyku. Na wizytę kontrolną proszę umówić się w przyszłym tygodniu.",
+        ),
+    ):
+        completed = [v for v in by_who.get(who, []) if v.status == Appointment.Status.COMPLETED]
+        asker = completed[position].patient if len(completed) > position else None
+        user = None
+        if asker is not None:
+            user = asker.user or (asker.guardian.user if asker.guardian is not None else None)
+        if asker is None or user is None:
+            continue
+        question = question_services.question_ask(
+            actor=actor_for_user(user), appointment_id=completed[position].pk, text=text, now=yesterday
+        )
+        counts["questions"] += 1
+        if answer:
+            question_services.question_answer(
+                actor=doctor_actor, question_id=question.pk, text=answer, now=yesterday + dt.timedelta(hours=5)
+            )
+    return counts

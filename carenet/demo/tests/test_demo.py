@@ -289,3 +289,11 @@ def test_the_demo_patients_have_documents_from_their_visits() -> None:
         patient__user__username__in=("rodzic", "pacjent2"), used_by__status="booked"
     ).exists()
     assert Prescription.objects.filter(patient__guardian__user__username="rodzic").exists()
+    # CLN-2, CLN-4: a renewal waits in the clinician's queue and one was issued; a question waits, one is answered.
+    from carenet.questions.models import Question
+    from carenet.renewals.models import RenewalRequest
+
+    assert RenewalRequest.objects.filter(patient=pacjent2, status="pending", clinician=lekarz).exists()
+    assert RenewalRequest.objects.filter(status="issued", prescription__isnull=False).exists()
+    assert Question.objects.filter(patient=pacjent2, status="open").exists()
+    assert Question.objects.filter(status="answered", answered_by=lekarz).exists()
