@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carenet.accounts.permissions import Action
@@ -364,10 +364,10 @@ def _issue(form: clinical_forms._IssueForm, kind: str, *, actor: Any, visit: App
 
 
 ISSUED_NOTES = {
-    "referral": _lazy("The e-referral is issued."),
-    "prescription": _lazy("The e-prescription is issued; the patient gets its code by SMS."),
-    "sick_leave": _lazy("The sick leave is issued."),
-    "recommendation": _lazy("The recommendation is issued."),
+    "referral": gettext_lazy("The e-referral is issued."),
+    "prescription": gettext_lazy("The e-prescription is issued; the patient gets its code by SMS."),
+    "sick_leave": gettext_lazy("The sick leave is issued."),
+    "recommendation": gettext_lazy("The recommendation is issued."),
 }
 
 
