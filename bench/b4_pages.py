@@ -5,10 +5,10 @@ client against PostgreSQL) and over HTTP (gunicorn). The query count must not gr
 
     uv run python bench/b4_pages.py --database-url URL [--quick] [--time-limit SECONDS]
 
-Test results are not modelled in CareNet yet (``carenet.clinical`` holds referrals only), so "50 results" is
-reported as not modelled rather than faked. The benchmark patients (``bench-b4-20``, ``bench-b4-200``) are created
-once in the database, with their past visits on past slots of their own and their upcoming ones beyond the scale
-data's 90 days, so they touch no slot another benchmark books.
+Test results are not modelled in CareNet yet (``carenet.clinical`` holds the documents a clinician issues, not lab
+results), so "50 results" is reported as not modelled rather than faked. The benchmark patients (``bench-b4-20``,
+``bench-b4-200``) are created once in the database, with their past visits on past slots of their own and their
+upcoming ones beyond the scale data's 90 days, so they touch no slot another benchmark books.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def main() -> None:
                     runs -= 1
 
     rows = []
-    figures: dict[str, Any] = {"results": "not modelled yet (carenet.clinical has referrals only)"}
+    figures: dict[str, Any] = {"results": "not modelled yet (carenet.clinical has no lab results)"}
     targets = []
     pairs: list[dict[str, Any]] = []
     for page in pages:
