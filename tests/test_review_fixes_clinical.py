@@ -1,0 +1,55 @@
+"""Holes found in a review of the clinician's side (issue 11), each closed and kept closed by a test here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from carenet.booking.models import Appointment
+from carenet.clinical.tests.factories import PrescriptionFactory
+from carenet.core import clock
+from carenet.encounters.tests.helpers import visit_of
+from tests.cast import Cast
+
+pytestmark = pytest.mark.django_db
+
+Status = Appointment.Status
+DAY = clock.today() + dt.timedelta(days=3)
+
+
+def at(hour: int, minute: int = 0, day: dt.date = DAY) -> dt.datetime:
+    return clock.at_warsaw(day, dt.time(hour, minute))
+
+
+def test_a_partner_visit_opened_by_a_network_clinician_shows_none_of_the_partners_documents(cast: Cast) -> None:
+    """CLN-6: a network clinician with a relationship reads the patient's visit at a partner facility (the history
+    of visits), never the documentation the partner made during it."""
+    visit_of(cast.patient, cast.clinician_with, cast.consult, at(8, 30), facility=cast.here)
+    partner_visit = visit_of(
+        cast.patient,
+        cast.clinician_without,
+        cast.consult,
+        at(9, day=DAY - dt.timedelta(days=20)),
+        facility=cast.partner,
+        status=Status.COMPLETED,
+    )
+    PrescriptionFactory(
+        patient=cast.patient,
+        facility=cast.partner,
+        appointment=partner_visit,
+        issued_by=cast.clinician_without,
+        dose="dokumentacja partnera",
+    )
+    with time_machine.travel(at(8, 35), tick=False):
+        client = cast.client("clinician_with")
+        page = client.get(reverse("staff:clinician_visit", args=[partner_visit.pk]))
+        fragment = client.get(
+            reverse("staff:clinician_issue", args=[partner_visit.pk, "prescription"]), HTTP_HX_REQUEST="true"
+        )
+    assert page.status_code == 200 and fragment.status_code == 200
+    assert "dokumentacja partnera" not in page.content.decode()
+    assert not page.context["issued"].prescriptions
+    assert "dokumentacja partnera" not in fragment.content.decode()
