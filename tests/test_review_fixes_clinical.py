@@ -9,7 +9,8 @@ import time_machine
 from django.urls import reverse
 
 from carenet.booking.models import Appointment
-from carenet.clinical.tests.factories import PrescriptionFactory
+from carenet.clinical.models import ImmutableDocument, Referral
+from carenet.clinical.tests.factories import NetworkReferralFactory, PrescriptionFactory
 from carenet.core import clock
 from carenet.encounters.tests.helpers import visit_of
 from tests.cast import Cast
@@ -53,3 +54,19 @@ def test_a_partner_visit_opened_by_a_network_clinician_shows_none_of_the_partner
     assert "dokumentacja partnera" not in page.content.decode()
     assert not page.context["issued"].prescriptions
     assert "dokumentacja partnera" not in fragment.content.decode()
+
+
+def test_a_signed_referral_cannot_be_turned_into_an_employers_to_change_or_delete_it() -> None:
+    """CLN-5: flipping ``source`` in memory does not make a network referral's clinical content editable, nor the
+    referral deletable."""
+    referral = NetworkReferralFactory(note="podpisane")
+    referral.source = Referral.Source.EMPLOYER
+    referral.employer_name = "Firma"
+    referral.employer_referral_number = "1/2026"
+    referral.note = "zmienione"
+    with pytest.raises(ImmutableDocument):
+        referral.save()
+    with pytest.raises(ImmutableDocument):
+        referral.delete()
+    stored = Referral.objects.get(pk=referral.pk)
+    assert stored.source == Referral.Source.NETWORK and stored.note == "podpisane"

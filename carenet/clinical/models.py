@@ -182,7 +182,8 @@ class Referral(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """CLN-5: saving a signed (network) referral may change only what booking and the CLN-1 extension change."""
-        if self.source == self.Source.NETWORK and not _inserting(self, kwargs):
+        if not _inserting(self, kwargs):
+            # The stored row decides (an in-memory ``source`` could claim an employer's referral).
             update_fields = kwargs.get("update_fields")
             if update_fields is None or not set(update_fields) <= REFERRAL_MUTABLE_FIELDS:
                 self._refuse_clinical_changes()
@@ -199,7 +200,8 @@ class Referral(models.Model):
                 raise ImmutableDocument()
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        if self.source == self.Source.NETWORK:
+        stored = type(self).objects.filter(pk=self.pk).values_list("source", flat=True).first()
+        if self.Source.NETWORK in (self.source, stored):
             raise ImmutableDocument()
         return super().delete(*args, **kwargs)
 
