@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 
 from carenet.booking.models import Appointment
@@ -70,3 +71,35 @@ def test_a_signed_referral_cannot_be_turned_into_an_employers_to_change_or_delet
         referral.delete()
     stored = Referral.objects.get(pk=referral.pk)
     assert stored.source == Referral.Source.NETWORK and stored.note == "podpisane"
+
+
+def _employer_referral_form(patient_id: int, service_id: int, **fields: object) -> dict[str, object]:
+    return {
+        "patient": patient_id,
+        "service": service_id,
+        "source": Referral.Source.EMPLOYER,
+        "issued_at_0": "2026-11-20",
+        "issued_at_1": "10:00:00",
+        "valid_until": "2027-02-20",
+        "employer_name": "Firma Sp. z o.o.",
+        "employer_nip": "5260250995",
+        "employer_referral_number": "7/2026",
+        **fields,
+    }
+
+
+def test_the_back_office_cannot_forge_a_signed_referral_nor_hide_one_behind_an_employers(admin_client: Client) -> None:
+    """CLN-5: the back office types in employers' referrals only: it cannot add a "network" referral naming a
+    clinician who never signed it, nor make an employer's referral "correct" a signed one (which hides it)."""
+    signed = NetworkReferralFactory()
+    add = reverse("admin:clinical_referral_add")
+    base = _employer_referral_form(signed.patient_id, signed.service_id)
+    forged = admin_client.post(add, base | {"source": Referral.Source.NETWORK, "issued_by": signed.issued_by_id})
+    assert forged.status_code == 200  # the form refuses it
+    hiding = admin_client.post(add, base | {"supersedes": signed.pk, "employer_referral_number": "8/2026"})
+    assert hiding.status_code in (200, 302)
+    assert Referral.objects.filter(source=Referral.Source.NETWORK).count() == 1
+    assert not Referral.objects.filter(supersedes=signed).exists()
+    employer = admin_client.post(add, _employer_referral_form(signed.patient_id, signed.service_id))
+    assert employer.status_code == 302  # an employer's referral is still typed in
+    assert Referral.objects.filter(source=Referral.Source.EMPLOYER).count() >= 1
