@@ -6,14 +6,17 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from carenet.booking.models import Appointment
-from carenet.clinical.models import ImmutableDocument, Referral
-from carenet.clinical.tests.factories import NetworkReferralFactory, PrescriptionFactory
+from carenet.clinical.models import ImmutableDocument, Recommendation, Referral
+from carenet.clinical.tests.factories import NetworkReferralFactory, PrescriptionFactory, RecommendationFactory
 from carenet.core import clock
 from carenet.encounters.tests.helpers import visit_of
+from carenet.network.models import Service
+from carenet.network.tests.factories import ServiceFactory
 from tests.cast import Cast
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +106,18 @@ def test_the_back_office_cannot_forge_a_signed_referral_nor_hide_one_behind_an_e
     employer = admin_client.post(add, _employer_referral_form(signed.patient_id, signed.service_id))
     assert employer.status_code == 302  # an employer's referral is still typed in
     assert Referral.objects.filter(source=Referral.Source.EMPLOYER).count() >= 1
+
+
+def test_deleting_an_exam_from_the_catalogue_does_not_change_a_signed_recommendation() -> None:
+    """CLN-5: the exams are part of what was signed — deleting an exam from the catalogue (one, or in bulk) does
+    not take it off a signed recommendation; an exam no recommendation lists is still deleted."""
+    exam = ServiceFactory(kind=Service.Kind.LAB, name="Morfologia")
+    unused = ServiceFactory(kind=Service.Kind.LAB, name="Lipidogram")
+    recommendation = RecommendationFactory(exams=[exam])
+    with pytest.raises(ImmutableDocument), transaction.atomic():
+        exam.delete()
+    with pytest.raises(ImmutableDocument), transaction.atomic():
+        Service.objects.filter(pk__in=[exam.pk, unused.pk]).delete()
+    unused.delete()
+    assert not Service.objects.filter(pk=unused.pk).exists()
+    assert list(Recommendation.objects.get(pk=recommendation.pk).exams.all()) == [exam]

@@ -404,6 +404,17 @@ models.signals.m2m_changed.connect(
     _exams_of_a_signed_recommendation, sender=Recommendation.exams.through, dispatch_uid="clinical-exams-signed"
 )
 
+
+def _exam_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """CLN-5: deleting an exam from the catalogue would cascade to its links and take it off signed
+    recommendations behind ``m2m_changed``'s back (Django sends no signal for the links themselves): refused while
+    a recommendation lists it."""
+    if Recommendation.exams.through.objects.filter(service_id=instance.pk).exists():
+        raise ImmutableDocument()
+
+
+models.signals.pre_delete.connect(_exam_deleted, sender="network.Service", dispatch_uid="clinical-exam-signed")
+
 audit(Referral)
 audit(ReferralValidityExtension)
 audit(Drug)
