@@ -10,13 +10,16 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from carenet.accounts.tests.factories import PatientFactory
 from carenet.booking.models import Appointment
-from carenet.clinical.models import ImmutableDocument, Recommendation, Referral
+from carenet.clinical.models import ImmutableDocument, Recommendation, Referral, SickLeave
+from carenet.clinical.services import referral_issue, sick_leave_issue
 from carenet.clinical.tests.factories import NetworkReferralFactory, PrescriptionFactory, RecommendationFactory
 from carenet.core import clock
+from carenet.core.errors import ValidationFailed
 from carenet.encounters.tests.helpers import visit_of
 from carenet.network.models import Service
-from carenet.network.tests.factories import ServiceFactory
+from carenet.network.tests.factories import ClinicianFactory, FacilityFactory, ServiceFactory
 from tests.cast import Cast
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +124,24 @@ def test_deleting_an_exam_from_the_catalogue_does_not_change_a_signed_recommenda
     unused.delete()
     assert not Service.objects.filter(pk=unused.pk).exists()
     assert list(Recommendation.objects.get(pk=recommendation.pk).exams.all()) == [exam]
+
+
+@pytest.mark.parametrize(
+    ("kind", "dates"),
+    [
+        ("referral", {"valid_until": dt.date(9999, 12, 31)}),
+        ("sick_leave", {"starts_on": dt.date(9999, 12, 30), "ends_on": dt.date(9999, 12, 31)}),
+    ],
+)
+def test_documents_dated_in_year_9999_are_refused_and_nothing_is_stored(kind: str, dates: dict[str, dt.date]) -> None:
+    """CLN-1, CLN-5: a referral valid until 9999 (which a validity extension would push past what a date holds,
+    breaking every page that lists it) or a sick leave in 9999 is refused as a typed error; nothing is stored."""
+    now = clock.at_warsaw(dt.date(2026, 11, 20), dt.time(10))
+    common = {"clinician": ClinicianFactory(), "patient": PatientFactory(), "now": now}
+    with pytest.raises(ValidationFailed) as refused:
+        if kind == "referral":
+            referral_issue(service=ServiceFactory(), **common, **dates)  # type: ignore[arg-type]
+        else:
+            sick_leave_issue(facility=FacilityFactory(), employer_nip="5260250995", **common, **dates)  # type: ignore[arg-type]
+    assert refused.value.code == "invalid_date"
+    assert not Referral.objects.exists() and not SickLeave.objects.exists()
