@@ -667,6 +667,8 @@ def _facts(
             source=ReferralSource.EMPLOYER if service.occupational else ReferralSource.NETWORK,
             for_appointment_id=for_appointment_id,
         )
+        if referral_valid and Referral.objects.filter(supersedes_id=referral.pk).exists():
+            referral_valid = False  # CLN-5: a corrected version is replaced by its correction
     occupational_data = (occupational is not None and occupational.complete) or (
         service.occupational and referral_valid
     )

@@ -29,7 +29,22 @@ class ReferralAdmin(RecordsPatientReads, admin.ModelAdmin):
     raw_id_fields = ["patient", "service", "issued_by", "used_by", "facility", "appointment", "supersedes"]
     list_select_related = ["patient", "service", "issued_by"]
     date_hierarchy = "issued_at"
-    readonly_fields = ["national_id", "access_code", "extended_by"]
+    # CLN-5: what a clinician signs is never typed in here: the back office adds and edits employers' referrals only.
+    readonly_fields = [
+        "national_id",
+        "access_code",
+        "extended_by",
+        "issued_by",
+        "facility",
+        "appointment",
+        "supersedes",
+        "note",
+    ]
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "source":  # a "network" referral is signed by a clinician in the console (CLN-5)
+            kwargs["choices"] = [(Referral.Source.EMPLOYER.value, Referral.Source.EMPLOYER.label)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     # CLN-5: a network clinician's referral is signed: shown, never edited or deleted here (an employer's
     # referral, typed in by staff, stays editable).

@@ -182,7 +182,8 @@ class Referral(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """CLN-5: saving a signed (network) referral may change only what booking and the CLN-1 extension change."""
-        if self.source == self.Source.NETWORK and not _inserting(self, kwargs):
+        if not _inserting(self, kwargs):
+            # The stored row decides (an in-memory ``source`` could claim an employer's referral).
             update_fields = kwargs.get("update_fields")
             if update_fields is None or not set(update_fields) <= REFERRAL_MUTABLE_FIELDS:
                 self._refuse_clinical_changes()
@@ -199,7 +200,8 @@ class Referral(models.Model):
                 raise ImmutableDocument()
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        if self.source == self.Source.NETWORK:
+        stored = type(self).objects.filter(pk=self.pk).values_list("source", flat=True).first()
+        if self.Source.NETWORK in (self.source, stored):
             raise ImmutableDocument()
         return super().delete(*args, **kwargs)
 
@@ -401,6 +403,17 @@ def _exams_of_a_signed_recommendation(sender: Any, instance: Any, action: str, *
 models.signals.m2m_changed.connect(
     _exams_of_a_signed_recommendation, sender=Recommendation.exams.through, dispatch_uid="clinical-exams-signed"
 )
+
+
+def _exam_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """CLN-5: deleting an exam from the catalogue would cascade to its links and take it off signed
+    recommendations behind ``m2m_changed``'s back (Django sends no signal for the links themselves): refused while
+    a recommendation lists it."""
+    if Recommendation.exams.through.objects.filter(service_id=instance.pk).exists():
+        raise ImmutableDocument()
+
+
+models.signals.pre_delete.connect(_exam_deleted, sender="network.Service", dispatch_uid="clinical-exam-signed")
 
 audit(Referral)
 audit(ReferralValidityExtension)

@@ -118,9 +118,12 @@ def documents_of(*, patient_ids: Iterable[int], network_only: bool, limit: int |
     )
 
 
-def documents_issued_during(*, appointment_id: int) -> Documents:
-    """What the clinician issued during one visit (CLN-5), current versions."""
+def documents_issued_during(*, appointment_id: int, network_only: bool = False) -> Documents:
+    """What the clinician issued during one visit (CLN-5), current versions. ``network_only`` drops what was issued
+    at a partner facility (a network clinician reading a partner's visit, CLN-6)."""
     during = Q(appointment_id=appointment_id, superseded_by__isnull=True)
+    if network_only:
+        during &= ~Q(facility__kind=_PARTNER)
     return Documents(
         referrals=list(Referral.objects.filter(during).select_related("service").order_by("issued_at", "id")),
         prescriptions=list(Prescription.objects.filter(during).select_related("drug").order_by("issued_at", "id")),

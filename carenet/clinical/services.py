@@ -57,6 +57,12 @@ def _refuse(refusal: DocumentRefusal | None) -> None:
         raise ValidationFailed(REFUSAL_MESSAGES[refusal], code=str(refusal))
 
 
+def _check_dates(*dates: dt.date) -> None:
+    """Dates a document may carry (1900–2100): year 9999 would overflow an extension of validity."""
+    if not all(date_in_range(date) for date in dates):
+        raise ValidationFailed(_("Give dates between 1900 and 2100."), code="invalid_date")
+
+
 def _clean_text(values: Iterable[str]) -> None:
     """Text PostgreSQL cannot store (NUL, control characters, lone surrogates) is refused, never half stored."""
     for value in values:
@@ -131,6 +137,7 @@ def referral_issue(
     issued_on = clock.local(now).date()
     if valid_until is None:
         valid_until = policies.default_valid_until(issued_on)
+    _check_dates(valid_until)
     _clean_text([note])
     _refuse(policies.referral_refusal(issued_on=issued_on, valid_until=valid_until, note=note))
     with transaction.atomic():
@@ -227,6 +234,7 @@ def sick_leave_issue(
 ) -> SickLeave:
     """CLN-5: a sick leave (e-ZLA) registered with ZUS PUE, which numbers it (series and number)."""
     now = now or clock.now()
+    _check_dates(starts_on, ends_on)
     _clean_text([employer_nip, reason_code, indication, diagnosis_code])
     _refuse(
         policies.sick_leave_refusal(

@@ -35,7 +35,12 @@ class ReferralForm(_IssueForm):
         required=False, widget=DATE, label=_("Valid until"), help_text=_("Empty: three months from today.")
     )
     note = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}), label=_("Note"))
-    CODE_FIELDS = {"referral_validity": "valid_until", "referral_note": "note", "referral_service": "service"}
+    CODE_FIELDS = {
+        "referral_validity": "valid_until",
+        "invalid_date": "valid_until",
+        "referral_note": "note",
+        "referral_service": "service",
+    }
 
 
 class PrescriptionForm(_IssueForm):
@@ -71,6 +76,7 @@ class SickLeaveForm(_IssueForm):
     CODE_FIELDS = {
         "sick_leave_order": "ends_on",
         "sick_leave_backdated": "starts_on",
+        "invalid_date": "starts_on",
         "sick_leave_too_long": "ends_on",
         "employer_nip": "employer_nip",
         "sick_leave_reason_code": "reason_code",

@@ -178,6 +178,13 @@ def visit_page(request: HttpRequest, appointment_id: int) -> HttpResponse:
     return _render_visit(request, _visit(request, appointment_id))
 
 
+def _issued_during(request: HttpRequest, visit: Appointment) -> Documents:
+    """What was issued during the visit; for anyone but its own clinician, never a partner's documentation
+    (CLN-6)."""
+    own = encounters.is_own_visit(request_actor(request), visit)
+    return documents_issued_during(appointment_id=visit.pk, network_only=not own)
+
+
 def _render_visit(
     request: HttpRequest, visit: Appointment, *, extra: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
@@ -193,7 +200,7 @@ def _render_visit(
     own = encounters.is_own_visit(actor, visit)
     facts = encounter_services.facts_of(visit, now)
     if extra is None:
-        extra = _clinical_context(request, visit, issued=documents_issued_during(appointment_id=visit.pk), now=now)
+        extra = _clinical_context(request, visit, issued=_issued_during(request, visit), now=now)
     context = extra | {
         "visit": visit,
         "patient": visit.patient,
@@ -385,9 +392,7 @@ def issue(request: HttpRequest, appointment_id: int, kind: str) -> HttpResponse:
         record_reads(request, patient_ids=[visit.patient_id], what=What.VISIT, reference=visit.pk)
     if request.method == "GET":
         if htmx:
-            context = _clinical_context(
-                request, visit, issued=documents_issued_during(appointment_id=visit.pk), now=clock.now()
-            )
+            context = _clinical_context(request, visit, issued=_issued_during(request, visit), now=clock.now())
             return render(request, "staff/clinician/_clinical.html", {"visit": visit, **context})
         query = urlencode({"kind": kind, "correct": request.GET.get("correct", "")})
         return redirect(reverse("staff:clinician_visit", args=[visit.pk]) + "?" + query + f"#issue-{kind}")
@@ -412,7 +417,7 @@ def issue(request: HttpRequest, appointment_id: int, kind: str) -> HttpResponse:
         messages.success(request, ISSUED_NOTES[kind])
         return redirect(reverse("staff:clinician_visit", args=[visit.pk]) + "#issued")
     now = clock.now()
-    issued = documents_issued_during(appointment_id=visit.pk)
+    issued = _issued_during(request, visit)
     bound = form if status != 200 else None
     context = _clinical_context(
         request,

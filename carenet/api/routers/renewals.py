@@ -13,7 +13,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
-from carenet.accounts.permissions import Actor, Channel
+from carenet.accounts.permissions import Action, Actor, Channel
 from carenet.api.access import request_actor
 from carenet.api.auth import TOKEN, USER_AUTH, auth_method
 from carenet.api.idempotency import HEADER, Answer, idempotent
@@ -91,7 +91,7 @@ class RenewalOut(Out):
     decided_at: dt.datetime | None
     decline_reason: str | None = Field(None, description="Why the doctor declined (declined only).")
     prescription_access_code: str | None = Field(
-        None, description="The new e-prescription's 4-digit code for the pharmacy (issued only)."
+        None, description="The new e-prescription's 4-digit code for the pharmacy (issued only; never to staff)."
     )
 
 
@@ -103,8 +103,10 @@ def drug_out(drug: Drug) -> DrugOut:
     return DrugOut(id=drug.pk, code=drug.code, name=drug.name, form=drug.form, strength=drug.strength, pack=drug.pack)
 
 
-def renewal_out(request: RenewalRequest) -> RenewalOut:
-    issued = request.status == RenewalRequest.Status.ISSUED and request.prescription is not None
+def renewal_out(request: RenewalRequest, *, show_code: bool = True) -> RenewalOut:
+    """``show_code``: the pharmacy code only for who reads the patient's medical record (the patient, a guardian),
+    never for staff who order renewals for anyone (CLN-6)."""
+    issued = show_code and request.status == RenewalRequest.Status.ISSUED and request.prescription is not None
     return RenewalOut(
         id=request.pk,
         patient_id=request.patient_id,
@@ -141,7 +143,8 @@ def renewal_list(request: HttpRequest, filters: Query[PatientIn]) -> RenewalList
     patient_ids = _patient_ids(actor, filters.patient_id)
     found = selectors.renewal_list(patient_ids=patient_ids)
     record_reads(request, patient_ids=patient_ids, what=What.RENEWALS)
-    return RenewalListOut(results=[renewal_out(item) for item in found])
+    show_code = actor.can(Action.MEDICAL_RECORD_VIEW)
+    return RenewalListOut(results=[renewal_out(item, show_code=show_code) for item in found])
 
 
 @router.get("/renewals/drugs", response={200: RenewableDrugListOut, **READ_ERRORS}, summary="Drugs that can be renewed")
