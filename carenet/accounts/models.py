@@ -116,6 +116,15 @@ class Patient(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @property
+    def contact_mobile(self) -> str | None:
+        """Where this patient's SMS go and whom a phone consultation calls: their own mobile, or the guardian's for a
+        child without one; ``None`` when there is neither."""
+        if self.mobile:
+            return self.mobile
+        guardian = self.guardian if self.guardian_id else None
+        return guardian.mobile if guardian is not None and guardian.mobile else None
+
 
 class IdentityConfirmation(models.Model):
     """ACC-5: who confirmed a patient's identity (level I → II), how and when."""

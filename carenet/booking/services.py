@@ -429,7 +429,7 @@ def reminders_enqueue(*, day: dt.date, now: dt.datetime | None = None) -> int:
     done = set(OutboundMessage.objects.filter(key__in=keys.values()).values_list("key", flat=True))
     items = []
     for visit in visits:
-        recipient = sms_recipient(visit.patient)
+        recipient = visit.patient.contact_mobile
         if keys[visit.pk] in done or recipient is None:
             continue
         items.append(
@@ -451,18 +451,8 @@ def reminders_enqueue(*, day: dt.date, now: dt.datetime | None = None) -> int:
 # --- Messages (SMS-1) -----------------------------------------------------------------------------------------
 
 
-def sms_recipient(patient: Patient) -> str | None:
-    """The patient's mobile, or the guardian's for a child without one; ``None`` when there is neither."""
-    if patient.mobile:
-        return patient.mobile
-    guardian = patient.guardian if patient.guardian_id else None
-    if guardian is not None and guardian.mobile:
-        return guardian.mobile
-    return None
-
-
 def _enqueue_confirmation(appointment: Appointment) -> None:
-    recipient = sms_recipient(appointment.patient)
+    recipient = appointment.patient.contact_mobile
     if recipient is None:
         return
     outbox_enqueue(
@@ -476,7 +466,7 @@ def _enqueue_confirmation(appointment: Appointment) -> None:
 
 
 def _enqueue_cancellation(appointment: Appointment, *, patient: Patient, slot: Slot) -> None:
-    recipient = sms_recipient(patient)
+    recipient = patient.contact_mobile
     if recipient is None:
         return
     outbox_enqueue(

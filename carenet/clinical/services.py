@@ -109,16 +109,6 @@ def _insert(document: models.Model) -> None:
         raise
 
 
-def sms_recipient(patient: Patient) -> str | None:
-    """The patient's mobile, or the guardian's for a child without one (as the booking SMS choose)."""
-    if patient.mobile:
-        return patient.mobile
-    guardian = patient.guardian if patient.guardian_id else None
-    if guardian is not None and guardian.mobile:
-        return guardian.mobile
-    return None
-
-
 def referral_issue(
     *,
     clinician: Clinician,
@@ -202,7 +192,7 @@ def prescription_issue(
         registration = platform.national_platform().register_prescription(prescription)
         prescription.national_id, prescription.access_code = registration.national_id, registration.access_code
         _insert(prescription)
-        recipient = sms_recipient(patient)
+        recipient = patient.contact_mobile
         if recipient is not None:
             outbox_enqueue(
                 key=f"{PRESCRIPTION_ISSUED}:prescription:{prescription.pk}",

@@ -123,10 +123,7 @@ def visit_history(*, patient_id: int, now: dt.datetime, limit: int) -> list[Appo
 
 def phone_of(visit: Appointment) -> str:
     """The number to call for a phone consultation: the patient's own, or (a child without one) the guardian's."""
-    patient = visit.patient
-    if patient.mobile:
-        return patient.mobile
-    return patient.guardian.mobile if patient.guardian_id and patient.guardian else ""
+    return visit.patient.contact_mobile or ""
 
 
 #: What a recommendation's "exams to do" offers: laboratory tests, imaging and functional exams.

@@ -18,7 +18,6 @@ from carenet.accounts.permissions import Action, Actor
 from carenet.accounts.policies import Feature, feature_allowed
 from carenet.accounts.selectors import LEVEL_TWO_REQUIRED_MESSAGE
 from carenet.booking.models import Appointment
-from carenet.booking.services import sms_recipient
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from carenet.messaging.models import Channel as MessageChannel
@@ -170,7 +169,7 @@ def _may_answer(actor: Actor, question: Question) -> bool:
 
 
 def _notify_answered(question: Question) -> None:
-    recipient = sms_recipient(question.patient)
+    recipient = question.patient.contact_mobile
     if recipient is None:
         return
     with translation.override(settings.LANGUAGE_CODE):

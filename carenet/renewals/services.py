@@ -20,7 +20,6 @@ from carenet.accounts.models import Patient
 from carenet.accounts.permissions import Action, Actor, Channel
 from carenet.accounts.policies import Feature, feature_allowed
 from carenet.accounts.selectors import LEVEL_TWO_REQUIRED_MESSAGE
-from carenet.booking.services import sms_recipient
 from carenet.clinical import services as clinical_services
 from carenet.clinical.models import Prescription
 from carenet.core import clock
@@ -227,7 +226,7 @@ def renewal_decline(*, actor: Actor, request_id: int, reason: str, now: dt.datet
         request.decided_by = clinician
         request.save(update_fields=["status", "decline_reason", "decided_at", "decided_by"])
         patient = Patient.objects.select_related("guardian").get(pk=request.patient_id)
-        recipient = sms_recipient(patient)
+        recipient = patient.contact_mobile
         if recipient is not None:
             outbox_enqueue(
                 key=f"renewal-declined:renewalrequest:{request.pk}",
