@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +72,8 @@ INSTALLED_APPS = [
     "carenet.encounters",
     "carenet.renewals",
     "carenet.questions",
+    "carenet.results",
+    "carenet.files",
     "carenet.messaging",
     "carenet.api",
     "carenet.portal",
@@ -226,6 +229,38 @@ STATIC_ROOT = Path(os.environ.get("CARENET_STATIC_ROOT", BASE_DIR / "staticfiles
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("CARENET_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
+# Patients' files (FIL-1) and results' PDF reports (CLN-3) live in the "private" storage: never under the web root
+# nor behind a public address, only served by access-checked views. The local disk by default; an S3-compatible
+# object store (django-storages) with CARENET_PRIVATE_STORAGE=s3 and the CARENET_S3_* variables below.
+CARENET_PRIVATE_ROOT = Path(os.environ.get("CARENET_PRIVATE_ROOT", VAR_DIR / "private"))
+CARENET_PRIVATE_STORAGE = os.environ.get("CARENET_PRIVATE_STORAGE", "local")
+if CARENET_PRIVATE_STORAGE == "s3":
+    _PRIVATE_STORAGE: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("CARENET_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("CARENET_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("CARENET_S3_REGION") or None,
+            "access_key": os.environ.get("CARENET_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("CARENET_S3_SECRET_ACCESS_KEY") or None,
+            # Private objects: no public ACL, no query-string links handed out — the views stream them.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "location": os.environ.get("CARENET_S3_PREFIX", ""),
+        },
+    }
+else:
+    _PRIVATE_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # base_url None: the storage has no public address (.url() is never used for these files).
+        "OPTIONS": {"location": CARENET_PRIVATE_ROOT, "base_url": None, "file_permissions_mode": 0o600},
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": _PRIVATE_STORAGE,
+}
 
 # --- Security headers -----------------------------------------------------------------------------------------
 CONTENT_SECURITY_POLICY = {
@@ -341,6 +376,18 @@ CARENET_NO_SHOW_SWEEP_SECONDS = int(os.environ.get("CARENET_NO_SHOW_SWEEP_SECOND
 # skipped); past it, it is routed to the facility's clinicians of the visit's specialty (checked this often, seconds).
 CARENET_QUESTION_SERVICE_WORKING_DAYS = int(os.environ.get("CARENET_QUESTION_SERVICE_WORKING_DAYS", "2"))
 CARENET_QUESTION_ROUTING_SECONDS = int(os.environ.get("CARENET_QUESTION_ROUTING_SECONDS", "300"))
+
+# --- Results from laboratories (CLN-3) -------------------------------------------------------------------------
+# The MLLP listener (manage.py results_listen) that receives HL7 v2.5 ORU^R01 messages: address and port.
+CARENET_MLLP_HOST = os.environ.get("CARENET_MLLP_HOST", "127.0.0.1")
+CARENET_MLLP_PORT = int(os.environ.get("CARENET_MLLP_PORT", "2575"))
+
+# --- Patients' files (FIL-1, FIL-2) ---------------------------------------------------------------------------
+CARENET_FILE_MAX_BYTES = int(os.environ.get("CARENET_FILE_MAX_BYTES", str(8 * 1024 * 1024)))
+CARENET_FILE_MAX_STORED = int(os.environ.get("CARENET_FILE_MAX_STORED", "5"))
+# Files are deleted this many months after their upload; the sweep runs this often (seconds).
+CARENET_FILE_KEEP_MONTHS = int(os.environ.get("CARENET_FILE_KEEP_MONTHS", "3"))
+CARENET_FILE_SWEEP_SECONDS = int(os.environ.get("CARENET_FILE_SWEEP_SECONDS", "3600"))
 
 # --- National e-health platform (CLN-5) ----------------------------------------------------------------------
 # Registers e-prescriptions and e-referrals (P1) and sick leave (ZUS PUE, e-ZLA): a dotted path to a class that

@@ -1,14 +1,22 @@
 """Settings for the test suite: the same as production-like settings, with fast hashing and no lockout noise."""
 
+import tempfile
+
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CARENET_SMS_BACKEND = "local"
 CARENET_SMS_DEV_INBOX = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Patients' files and result reports written by the tests go to a temporary folder of this test process.
+CARENET_PRIVATE_ROOT = Path(tempfile.mkdtemp(prefix="carenet-test-private-"))  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": CARENET_PRIVATE_ROOT, "base_url": None, "file_permissions_mode": 0o600},
+    },
 }
 # Two-factor login is switched on per test (the `settings` fixture); the demo and production have it on.
 CARENET_STAFF_TOTP_REQUIRED = False

@@ -276,6 +276,10 @@ class PatientRead(models.Model):
         RECOMMENDATIONS = "recommendations", _("recommendations")
         RENEWALS = "renewals", _("prescription renewal requests")
         QUESTIONS = "questions", _("questions to the doctor")
+        # Results, the authorisations to collect them, and the patient's files (issue 12).
+        RESULTS = "results", _("results")
+        COLLECTION_AUTHORISATIONS = "collection_auth", _("authorisations to collect results")
+        FILES = "files", _("patient's files")
 
     class Door(models.TextChoices):
         PORTAL = "portal", _("patient portal")

@@ -95,6 +95,21 @@ class Action(StrEnum):
     RENEWAL_DECIDE = "renewal.decide"
     QUESTION_ASK = "question.ask"
     QUESTION_ANSWER = "question.answer"
+    # Results (CLN-3): reading them (a patient: their own and their children's; a clinician: those they ordered or of
+    # a patient they have a visit with), handing them over at the desk, the back office's queue of HL7 messages that
+    # matched nobody, and the authorisations to collect another person's results.
+    RESULT_VIEW = "result.view"
+    RESULT_HAND_OVER = "result.hand_over"
+    RESULT_REVIEW = "result.review"
+    COLLECTION_AUTHORISATION_VIEW = "collection_authorisation.view"
+    COLLECTION_AUTHORISATION_RECORD = "collection_authorisation.record"
+    COLLECTION_AUTHORISATION_REVOKE = "collection_authorisation.revoke"
+    # Patients' files (FIL-1, FIL-2) and attaching them to a consultation (TEL-3); a clinician reads them with a
+    # relationship (CLN-6).
+    FILE_UPLOAD = "file.upload"
+    FILE_VIEW = "file.view"
+    FILE_DELETE = "file.delete"
+    FILE_ATTACH = "file.attach"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +153,14 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         # CLN-2, CLN-4 (level II, ACC-4: the portal and the app also ask the level).
         Action.RENEWAL_REQUEST: Grant(Scope.OWN, _PATIENT_CHANNELS),
         Action.QUESTION_ASK: _OWN,
+        # CLN-3, FIL-1, FIL-2, TEL-3 (level II, ACC-4: the portal and the app also ask the level).
+        Action.RESULT_VIEW: _OWN,
+        Action.COLLECTION_AUTHORISATION_VIEW: _OWN,
+        Action.COLLECTION_AUTHORISATION_REVOKE: _OWN,
+        Action.FILE_UPLOAD: _OWN,
+        Action.FILE_VIEW: _OWN,
+        Action.FILE_DELETE: _OWN,
+        Action.FILE_ATTACH: _OWN,
     },
     Role.CALL_CENTRE: {
         Action.CONSOLE_OPEN: _ANY,
@@ -176,6 +199,12 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.ECARD_VERIFY: _ANY,
         # CLN-2: a renewal ordered at the desk for the patient standing there.
         Action.RENEWAL_REQUEST: Grant(Scope.ANY, (Channel.RECEPTION,)),
+        # CLN-3: an authorisation to collect results is recorded at a centre and checked at its desk, where the
+        # results are handed over to the patient or the person they authorised.
+        Action.COLLECTION_AUTHORISATION_VIEW: _ANY,
+        Action.COLLECTION_AUTHORISATION_RECORD: _ANY,
+        Action.COLLECTION_AUTHORISATION_REVOKE: _ANY,
+        Action.RESULT_HAND_OVER: _ANY,
     },
     Role.CLINICIAN: {
         Action.CONSOLE_OPEN: _ANY,
@@ -192,6 +221,10 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.DOCUMENT_ISSUE: _RELATED,
         Action.RENEWAL_DECIDE: _RELATED,
         Action.QUESTION_ANSWER: _RELATED,
+        # CLN-3, CLN-6: results they ordered or of a patient they have a visit with; the patient's files (FIL-1)
+        # and those attached to a visit (TEL-3) with the same relationship.
+        Action.RESULT_VIEW: _RELATED,
+        Action.FILE_VIEW: _RELATED,
     },
     Role.COORDINATOR: {
         # Coordinators run the network (facilities, schedules, closures) in the back office; no patient data.
@@ -225,6 +258,12 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.RENEWAL_REQUEST: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
         # CLN-1: extend, in one step, every referral issued in a date window (as in 2020).
         Action.REFERRAL_VALIDITY_EXTEND: _ANY,
+        # CLN-3: the queue of laboratory messages that matched no patient or order; authorisations at any centre.
+        Action.RESULT_REVIEW: _ANY,
+        Action.RESULT_HAND_OVER: _ANY,
+        Action.COLLECTION_AUTHORISATION_VIEW: _ANY,
+        Action.COLLECTION_AUTHORISATION_RECORD: _ANY,
+        Action.COLLECTION_AUTHORISATION_REVOKE: _ANY,
     },
 }
 

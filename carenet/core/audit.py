@@ -16,7 +16,9 @@ from django.db.models import Model
 M = TypeVar("M", bound=type[Model])
 
 
-def audit(model: M) -> M:
-    """Keep the back office's changes to ``model`` with who made them; only its own columns are compared."""
-    auditlog.register(model, include_fields=[field.name for field in model._meta.concrete_fields])
+def audit(model: M, *, exclude: tuple[str, ...] = ()) -> M:
+    """Keep the back office's changes to ``model`` with who made them; only its own columns are compared, less
+    ``exclude`` (a column too large or too sensitive to copy into the log, such as a received message's text)."""
+    fields = [field.name for field in model._meta.concrete_fields if field.name not in exclude]
+    auditlog.register(model, include_fields=fields)
     return model
