@@ -8,6 +8,7 @@ gunicorn and uvicorn do not run system checks themselves. With DEBUG on (the dem
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -77,6 +78,43 @@ def _switches() -> Iterable[checks.Error]:
         )
 
 
+def _inside(path: Any, parent: Any) -> bool:
+    try:
+        return Path(path).resolve().is_relative_to(Path(parent).resolve())
+    except (TypeError, ValueError, OSError):
+        return False
+
+
+def _private_storage() -> Iterable[checks.Error]:
+    """FIL-2, CLN-3: patients' files and result reports are never where a web server serves files from."""
+    kind = _setting("CARENET_PRIVATE_STORAGE")
+    if kind == "s3":
+        if not _setting("STORAGES").get("private", {}).get("OPTIONS", {}).get("bucket_name"):
+            yield checks.Error(
+                "CARENET_PRIVATE_STORAGE is s3 but CARENET_S3_BUCKET is not set: patients' files and result "
+                "reports would have nowhere to go.",
+                hint="Set CARENET_S3_BUCKET (and CARENET_S3_ENDPOINT_URL, CARENET_S3_REGION and the keys).",
+                id="carenet.E011",
+            )
+    elif kind != "local":
+        yield checks.Error(
+            f"CARENET_PRIVATE_STORAGE is {kind!r}; it must be local or s3.",
+            hint="Unset it (the local disk) or set it to s3.",
+            id="carenet.E011",
+        )
+    else:
+        root = _setting("CARENET_PRIVATE_ROOT")
+        for served in ("STATIC_ROOT", "MEDIA_ROOT"):
+            where = _setting(served)
+            if where and root and (_inside(root, where) or _inside(where, root)):
+                yield checks.Error(
+                    f"CARENET_PRIVATE_ROOT ({root}) overlaps {served} ({where}), which a web server may serve: "
+                    "patients' files must only be reachable through CareNet's access-checked views.",
+                    hint="Point CARENET_PRIVATE_ROOT to a folder of its own, outside the static and media folders.",
+                    id="carenet.E012",
+                )
+
+
 def _secrets() -> Iterable[checks.Error]:
     for name, check_id, required in SECRETS:
         value = _setting(name) or ""
@@ -104,7 +142,7 @@ def production_guardrails(app_configs: Any = None, **kwargs: Any) -> list[checks
     """Every refusal, or none when DEBUG is on."""
     if settings.DEBUG:
         return []
-    return [*_switches(), *_secrets()]
+    return [*_switches(), *_secrets(), *_private_storage()]
 
 
 def refuse_to_start() -> None:

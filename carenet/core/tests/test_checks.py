@@ -71,6 +71,23 @@ def test_the_local_national_platform_runs_in_production_only_when_explicitly_all
     assert ids(CARENET_NATIONAL_PLATFORM=local, CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED=True) == []
 
 
+def _s3(bucket: str) -> dict[str, object]:
+    return {
+        "CARENET_PRIVATE_STORAGE": "s3",
+        "STORAGES": {"private": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": bucket}}},
+    }
+
+
+def test_patients_files_never_sit_where_a_web_server_serves_files(tmp_path: Path) -> None:
+    """FIL-2, CLN-3: the private storage is an S3 bucket that is named, or a folder of its own."""
+    assert ids(**_s3("carenet-files")) == []
+    assert ids(**_s3("")) == ["carenet.E011"]
+    assert ids(CARENET_PRIVATE_STORAGE="ftp") == ["carenet.E011"]
+    assert ids(CARENET_PRIVATE_ROOT=tmp_path / "private", MEDIA_ROOT=tmp_path / "media") == []
+    assert ids(CARENET_PRIVATE_ROOT=tmp_path / "media" / "private", MEDIA_ROOT=tmp_path / "media") == ["carenet.E012"]
+    assert ids(CARENET_PRIVATE_ROOT=tmp_path, STATIC_ROOT=tmp_path / "static") == ["carenet.E012"]
+
+
 def test_secret_length_counts_bytes_not_characters() -> None:
     assert ids(CARENET_ECARD_SECRET="ż" * 16) == []  # 32 bytes in UTF-8
     assert ids(CARENET_ECARD_SECRET="ż" * 15 + "a") == ["carenet.E006"]
