@@ -37,11 +37,15 @@ def result_not_found() -> NotFound:
     return NotFound(_("No such result."), code="result_not_found")
 
 
+def _any_case(flags: frozenset[str]) -> list[str]:
+    return sorted(flags | {flag.lower() for flag in flags})
+
+
 def _out_of_range_q(prefix: str = "") -> Q:
     """An observation out of its range: the laboratory's flag says so, or (without a deciding flag) the value lies
     outside the limits — the same rule as :func:`carenet.results.presentation.observation_mark`."""
-    flagged = Q(**{f"{prefix}abnormal_flag__in": sorted(OUT_OF_RANGE_FLAGS)})
-    undecided = ~Q(**{f"{prefix}abnormal_flag__in": sorted(DECIDING_FLAGS)}) & Q(
+    flagged = Q(**{f"{prefix}abnormal_flag__in": _any_case(OUT_OF_RANGE_FLAGS)})
+    undecided = ~Q(**{f"{prefix}abnormal_flag__in": _any_case(DECIDING_FLAGS)}) & Q(
         **{f"{prefix}numeric_value__isnull": False}
     )
     outside = Q(**{f"{prefix}range_high__isnull": False, f"{prefix}numeric_value__gt": F(f"{prefix}range_high")}) | Q(
