@@ -440,3 +440,23 @@ def test_query_counts_do_not_grow_with_the_results(cast: Cast, role: str, door: 
         client.get(reverse(door, args=args))  # warm the session and the translations
         counts.append(_queries(client, reverse(door, args=args)))
     assert counts[0] == counts[1], (door, counts)
+
+
+def test_preliminary_and_corrected_results_say_so_and_an_imaging_report_shows_its_text(results_cast: Cast) -> None:
+    cast = results_cast
+    preliminary = lab_result(cast.patient, days_ago=2, value="14.0", status=Result.Status.PRELIMINARY)
+    corrected = lab_result(cast.patient, days_ago=3, value="14.0", status=Result.Status.CORRECTED)
+    imaging = ResultFactory(
+        patient=cast.patient, kind=Result.Kind.IMAGING, name="RTG klatki piersiowej", report_text="Płuca bez zmian."
+    )
+    client = cast.client("patient")
+    listed = client.get(reverse("portal:results")).content.decode()
+    assert listed.count('data-status="P"') == 1 and listed.count('data-status="C"') == 1
+    assert "wstępny" in listed and "poprawiony" in listed
+    page = client.get(reverse("portal:result", args=[preliminary.pk])).content.decode()
+    assert 'data-status="P"' in page and "Laboratorium może go jeszcze zmienić." in page
+    assert 'data-status="C"' in client.get(reverse("portal:result", args=[corrected.pk])).content.decode()
+    report = client.get(reverse("portal:result", args=[imaging.pk])).content.decode()
+    assert 'id="report"' in report and "Płuca bez zmian." in report and "Diagnostyka obrazowa" in report
+    api = client.get(f"/api/v1/results/{imaging.pk}").json()
+    assert api["kind"] == "imaging" and api["report_text"] == "Płuca bez zmian." and api["observations"] == []
