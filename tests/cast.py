@@ -12,6 +12,9 @@ CLN-4).
 :func:`with_renewals` adds, for the suites that need them (CLN-2: the matrix, the renewals' tests): two drugs
 ``clinician_with`` (who then works at Mokotów every day) prescribed Anna there; she has ordered a renewal of the
 first (``renewal``, waiting in his queue) and may order the second (``renewable_drug``).
+
+:func:`with_results` adds (CLN-3: the matrix, the results' tests) Anna's blood count that ``clinician_with`` ordered,
+done at Mokotów, with a haemoglobin below its range and a PDF report (``result``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.test import Client
 
 from carenet.accounts.models import IdentityRequest, Patient, User
@@ -45,6 +49,8 @@ from carenet.network.tests.factories import (
 from carenet.questions.models import Question
 from carenet.questions.services import question_due_at
 from carenet.renewals.models import RenewalRequest
+from carenet.results.models import Result
+from carenet.results.tests.factories import ObservationFactory, ResultFactory
 from carenet.scheduling.models import Mode, Slot
 from carenet.scheduling.tests.factories import ScheduleFactory
 
@@ -93,6 +99,7 @@ class Cast:
     users: dict[str, User | None] = field(default_factory=dict)
     renewal: RenewalRequest | None = None  # with_renewals: Anna's pending renewal, in clinician_with's queue
     renewable_drug: Drug | None = None  # with_renewals: a drug clinician_with prescribed Anna, no renewal pending
+    result: Result | None = None  # with_results: Anna's blood count ordered by clinician_with, one value too low
 
     def user(self, role: str) -> User | None:
         return self.users[role]
@@ -312,4 +319,39 @@ def with_renewals(cast: Cast) -> Cast:
         created_at=now,
     )
     cast.renewal, cast.renewable_drug = renewal, renewable
+    return cast
+
+
+#: The analyte of the cast's result (haemoglobin, LOINC).
+RESULT_CODE = "718-7"
+
+
+def with_results(cast: Cast) -> Cast:
+    """CLN-3: Anna's blood count, ordered by ``clinician_with`` and done at Mokotów, with a haemoglobin below its
+    reference range, a white cell count in range and a PDF report."""
+    result = ResultFactory(
+        patient=cast.patient,
+        ordered_by=cast.clinician_with,
+        facility=cast.here,
+        reported_at=clock.now() - dt.timedelta(days=1),
+        received_at=clock.now() - dt.timedelta(days=1),
+        collected_at=clock.now() - dt.timedelta(days=2),
+    )
+    ObservationFactory(
+        result=result, sequence=1, code=RESULT_CODE, value="10.1", numeric_value=Decimal("10.1"), abnormal_flag="L"
+    )
+    ObservationFactory(
+        result=result,
+        sequence=2,
+        code="6690-2",
+        name="Leukocyty",
+        value="6.2",
+        numeric_value=Decimal("6.2"),
+        unit="tys/µl",
+        reference_range="4.0-10.0",
+        range_low=Decimal("4.0"),
+        range_high=Decimal("10.0"),
+    )
+    result.pdf.save("morfologia.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
+    cast.result = result
     return cast

@@ -33,15 +33,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from carenet.accounts.models import IdentityRequest, Patient, User
 from carenet.booking.models import Appointment
 from carenet.scheduling.models import Slot
-from tests.cast import ROLES, Cast, build_cast, with_renewals
+from tests.cast import RESULT_CODE, ROLES, Cast, build_cast, with_renewals, with_results
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def cast(db: None) -> Cast:
-    """The role cast, with Anna's earlier prescriptions and a renewal waiting in clinician_with's queue (CLN-2)."""
-    return with_renewals(build_cast())
+    """The role cast, with Anna's earlier prescriptions and a renewal waiting in clinician_with's queue (CLN-2) and
+    her blood count ordered by clinician_with (CLN-3)."""
+    return with_results(with_renewals(build_cast()))
 
 
 #: The back office is Django's admin, ~240 addresses of its own: every one without an argument is checked for every
@@ -113,6 +114,11 @@ MATRIX: dict[str, str] = {
     "portal:sick_leaves": LEVEL_TWO_PAGE,
     "portal:questions": LEVEL_TWO_PAGE,
     "portal:renewal_order": LEVEL_TWO_PAGE,  # CLN-2, ACC-4
+    # CLN-3: "Wyniki" — Anna's result is hers alone (a guardian of another family, another patient: 404)
+    "portal:results": LEVEL_TWO_PAGE,
+    "portal:result": "LONNFFFFFFFFFF",
+    "portal:result_pdf": "LONNFFFFFFFFFF",
+    "portal:analyte_history": "LONNFFFFFFFFFF",  # another patient has no value of Anna's analyte: 404
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
@@ -147,6 +153,10 @@ MATRIX: dict[str, str] = {
     "staff:renewals": "LFFFFFFFFOOFFF",
     "staff:renewal_issue": "LFFFFFFFFINFFF",  # the matrix posts forms as raw text: no dose, 422 inside
     "staff:renewal_decline": "LFFFFFFFFINFFF",
+    # CLN-3, CLN-6: the clinician's results — clinician_with ordered Anna's; clinician_without never saw her.
+    "staff:results": "LFFFFFFFFOOFFF",
+    "staff:result": "LFFFFFFFFONFFF",
+    "staff:result_pdf": "LFFFFFFFFONFFF",
     # --- the JSON API (session-authenticated here; bearer tokens have their own tests)
     "api:slot_list": "AONNNFOOOFFFFO",
     "api:appointment_list": "AONNNFOOOFFFFO",
@@ -163,6 +173,10 @@ MATRIX: dict[str, str] = {
     "api:prescription_list": API_DOCUMENTS,
     "api:recommendation_list": API_DOCUMENTS,
     "api:sick_leave_list": API_DOCUMENTS,
+    "api:result_list": API_DOCUMENTS,  # CLN-3: Anna's results, as her documents
+    "api:result_detail": API_DOCUMENTS,
+    "api:result_pdf": API_DOCUMENTS,
+    "api:analyte_history": API_DOCUMENTS,
     "api:question_list": "AOOOFFFFFFFFFF",
     "api:question_ask": "ACNNFFFFFFFFFF",  # Anna's past visit already has her open question: 409
     "api:renewal_list": "AONNNFOOOFFFFO",
@@ -212,6 +226,8 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "slot_id": cast.free_slot.pk,
         "request_id": cast.identity_request.pk,
         "question_id": cast.question.pk,
+        "result_id": cast.result.pk if cast.result is not None else 0,
+        "code": RESULT_CODE,
         "renewal_id": cast.renewal.pk if cast.renewal is not None else 0,
         "action": "check_in",
         "outcome": "complete",
@@ -331,6 +347,8 @@ def query_for(name: str, cast: Cast) -> dict[str, Any]:
         "api:sick_leave_list": {"patient_id": cast.patient.pk},
         "api:renewal_list": {"patient_id": cast.patient.pk},
         "api:renewal_drugs": {"patient_id": cast.patient.pk},
+        "api:result_list": {"patient_id": cast.patient.pk},
+        "api:analyte_history": {"patient_id": cast.patient.pk},
     }.get(name, {})
 
 

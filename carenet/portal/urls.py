@@ -12,6 +12,7 @@ from carenet.portal import (
     reads,
     registration,
     renewals,
+    results,
     views,
     visits,
 )
@@ -56,6 +57,11 @@ urlpatterns = [
     path(_("medicines/"), documents.prescriptions, name="prescriptions"),
     path(_("treatment/recommendations/"), documents.recommendations, name="recommendations"),
     path(_("treatment/sick-leave/"), documents.sick_leaves, name="sick_leaves"),
+    # CLN-3: "Wyniki" — laboratory results and imaging reports (level II).
+    path(_("results/"), results.results, name="results"),
+    path(_("results/<int:result_id>/"), results.result, name="result"),
+    path(_("results/<int:result_id>/pdf/"), results.result_pdf, name="result_pdf"),
+    path(_("results/history/<str:code>/"), results.analyte_history, name="analyte_history"),
     path(_("ask-the-doctor/"), questions.questions, name="questions"),
     path(_("medicines/order/"), renewals.renewal_order, name="renewal_order"),
 ]

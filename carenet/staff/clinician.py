@@ -32,6 +32,7 @@ from carenet.encounters.models import CallAttempt
 from carenet.encounters.services import ENCOUNTER_MESSAGES
 from carenet.scheduling.models import Mode
 from carenet.staff import clinical_forms
+from carenet.staff.results import recent_results_for_visit
 from carenet.web.access import acting_user, forbidden, request_actor, staff_required
 from carenet.web.reads import What, record_reads
 
@@ -210,6 +211,7 @@ def _render_visit(
         "history": history[:limit],
         "history_more": len(history) > limit,
         "documents": documents,
+        "recent_results": recent_results_for_visit(request, patient_id=visit.patient_id),
         "can_complete": own and encounter_policies.complete_refusal(facts) is None,
         "can_no_show": own and visit.status == Appointment.Status.BOOKED and now >= visit.slot.starts_at,
         "complete_from": visit.slot.starts_at - encounter_policies.COMPLETE_LEAD,

@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from carenet.staff import account, clinician, ecard, identity, questions, reception, renewals, two_factor, views
+from carenet.staff import (
+    account,
+    clinician,
+    ecard,
+    identity,
+    questions,
+    reception,
+    renewals,
+    results,
+    two_factor,
+    views,
+)
 
 app_name = "staff"
 
@@ -34,6 +45,10 @@ urlpatterns = [
     path("visits/<int:appointment_id>/close/<str:outcome>/", clinician.visit_close, name="clinician_visit_close"),
     path("visits/<int:appointment_id>/issue/<str:kind>/", clinician.issue, name="clinician_issue"),
     path("drugs/", clinician.drugs, name="clinician_drugs"),
+    # CLN-3: the results of the exams the clinician ordered, and of a patient they have a visit with (CLN-6).
+    path("results/", results.results, name="results"),
+    path("results/<int:result_id>/", results.result, name="result"),
+    path("results/<int:result_id>/pdf/", results.result_pdf, name="result_pdf"),
     path("questions/", questions.inbox, name="questions"),
     path("questions/<int:question_id>/answer/", questions.answer, name="question_answer"),
     path("patients/<int:patient_id>/renewal/", renewals.renewal_order, name="renewal_order"),
