@@ -307,4 +307,7 @@ def test_the_service_and_choices_are_the_ones_the_doors_use() -> None:
         "recommendations",
         "renewals",
         "questions",
+        "results",
+        "collection_auth",
+        "files",
     } == {what.value for what in What}
