@@ -171,7 +171,7 @@ def oru_message(
     ]
     for number, order in enumerate(orders, start=1):
         collected = at - dt.timedelta(hours=4)
-        filler = order.filler_order_number or f"{facility_code}-{at:%y%m%d}-{number:03d}"
+        filler = order.filler_order_number or f"{facility_code}-{control_id}-{number}"[:60]
         if order.panel in IMAGING:
             code, name, section, default_text = IMAGING[order.panel]
             coding = "ICD9PL"

@@ -34,7 +34,7 @@ class Command(BaseCommand):
             task = asyncio.ensure_future(mllp.serve_forever(host, port, ready=ready))
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError, RuntimeError):
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(signum, task.cancel)
             with contextlib.suppress(asyncio.CancelledError):
                 await task
