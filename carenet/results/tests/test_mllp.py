@@ -156,11 +156,11 @@ def test_a_frame_without_its_start_byte_is_refused_and_other_connections_are_una
     ("body", "code", "control_id"),
     [
         (b"\x00\x01garbage \xff\xfe not HL7", "AR", ""),
-        (b"PID|1||85051700019^^^^PESEL\rOBX|1|NM|x||1", "AR", ""),
+        (b"PID|1||85051700017^^^^PESEL\rOBX|1|NM|x||1", "AR", ""),
         (b"MSH|^~\\&|LAB|ALAB|CARENET|CARENET|20261120||ADT^A01^ADT_A01|T1|P|2.5\rPID|1", "AR", "T1"),
         (b"MSH|^~\\&|LAB|ALAB|CARENET|CARENET|20261120||ORU^R01|T2|P|2.5\rPID|1\rOBX|1|NM|a||1", "AR", "T2"),
         (b"MSH|^~\\&|LAB|ALAB|CARENET|CARENET|20261120||ORU^R01|T3|P|2.5\rPID|1|||\rOBR|1||L1|x^y||||\xc5", "AE", "T3"),
-        (b"MSH|^~\\&|LAB|ALAB|||99991231235959||ORU^R01|T4|P|2.5\rPID|1||85051700019^^^^PESEL\rOBR|1", "AR", "T4"),
+        (b"MSH|^~\\&|LAB|ALAB|||99991231235959||ORU^R01|T4|P|2.5\rPID|1||85051700017^^^^PESEL\rOBR|1", "AR", "T4"),
         (b"MSH|^~\\&|LAB|ALAB|||2026||ORU|T5|P|2.5", "AR", "T5"),
         (b"MSH", "AR", ""),
         (b"", "AR", ""),
