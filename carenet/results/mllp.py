@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -65,7 +64,7 @@ receive_frame: Callable[[bytes], Awaitable[str]] = sync_to_async(_receive_in_thr
 
 
 def _refusal(reason: str) -> bytes:
-    return results_hl7.build_ack("", code="AR", reason=reason, ack_id="CNERR", at=dt.datetime.now(dt.UTC)).encode()
+    return results_hl7.build_ack("", code="AR", reason=reason, ack_id="CNERR", at=clock.now()).encode()
 
 
 async def handle_connection(reader: HL7StreamReader, writer: HL7StreamWriter) -> None:
