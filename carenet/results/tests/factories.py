@@ -78,3 +78,18 @@ class CollectionAuthorisationFactory(factory.django.DjangoModelFactory):
         UserFactory, role=User.Role.RECEPTIONIST, facility=factory.SelfAttribute("..facility")
     )
     recorded_at = REPORTED_AT
+
+
+def valid_pesel(n: int) -> str:
+    """A PESEL that passes its check digit (born 17 May 1985), unlike PatientFactory's: the listener matches only
+    valid ones."""
+    from stdnum.pl import pesel
+
+    body = f"850517{n % 10000:04d}"
+    return body + pesel.calc_check_digit(body)
+
+
+class ResultPatientFactory(PatientFactory):
+    """A patient a laboratory's message can name (a valid PESEL)."""
+
+    pesel = factory.Sequence(lambda n: valid_pesel(n + 1))
