@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.models import Patient
@@ -58,9 +58,9 @@ class AuthorisationStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    AuthorisationStatus.ACTIVE: _("active"),
-    AuthorisationStatus.EXPIRED: _("expired"),
-    AuthorisationStatus.REVOKED: _("revoked"),
+    AuthorisationStatus.ACTIVE: pgettext_lazy("collection authorisation", "active"),
+    AuthorisationStatus.EXPIRED: pgettext_lazy("collection authorisation", "expired"),
+    AuthorisationStatus.REVOKED: pgettext_lazy("collection authorisation", "revoked"),
 }
 
 
@@ -322,7 +322,8 @@ def authorisation_record(
         raise PermissionDenied(_("You may not record authorisations."), code="forbidden")
     with transaction.atomic():
         # Locks the patient: two desks recording the same person at once make one authorisation, not two.
-        patient = Patient.objects.select_for_update().select_related("guardian").filter(pk=patient_id).first()
+        found = Patient.objects.select_for_update(of=("self",)).select_related("guardian").filter(pk=patient_id)
+        patient = found.first()
         if patient is None:
             raise NotFound(_("No such patient."), code="patient_not_found")
         if number == patient.pesel:

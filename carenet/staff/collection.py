@@ -48,23 +48,24 @@ class AuthorisationForm(CheckedInputMixin, forms.Form):
     form_on_file = forms.BooleanField(
         label=gettext_lazy("The authorisation form signed by the patient is on file"), required=True
     )
-    facility = forms.TypedChoiceField(label=gettext_lazy("Recorded at"), coerce=int, required=False, choices=())
 
-    def __init__(self, *args: Any, choose_facility: bool, **kwargs: Any) -> None:
+
+class AuthorisationAtAnyCentreForm(AuthorisationForm):
+    """For a desk without a centre of its own (an administrator): the centre where the form was signed."""
+
+    facility = forms.TypedChoiceField(label=gettext_lazy("Recorded at"), coerce=int, choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if choose_facility:
-            field = self.fields["facility"]
-            assert isinstance(field, forms.TypedChoiceField)
-            field.choices = [(f.pk, f.name) for f in authorisations.own_facilities()]
-            field.required = True
-        else:
-            del self.fields["facility"]
+        field = self.fields["facility"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(facility.pk, facility.name) for facility in authorisations.own_facilities()]
 
 
 class CheckForm(CheckedInputMixin, forms.Form):
     WHO_CHOICES = (
         ("person", gettext_lazy("Another person, with an authorisation")),
-        ("patient", gettext_lazy("The patient in person")),
+        ("in_person", gettext_lazy("The patient in person")),
     )
     who = forms.ChoiceField(label=gettext_lazy("Who came for the results"), choices=WHO_CHOICES, initial="person")
     pesel = forms.CharField(label=gettext_lazy("PESEL of the person collecting"), max_length=11, required=False)
@@ -102,8 +103,8 @@ def collection(request: HttpRequest, patient_id: int) -> HttpResponse:
     record a new one from the signed paper form."""
     person = _patient(request, patient_id, Action.COLLECTION_AUTHORISATION_RECORD)
     actor = request_actor(request)
-    choose_facility = actor.facility_id is None
-    form = AuthorisationForm(request.POST or None, choose_facility=choose_facility)
+    form_class = AuthorisationAtAnyCentreForm if actor.facility_id is None else AuthorisationForm
+    form = form_class(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -153,7 +154,7 @@ def collection_revoke(request: HttpRequest, authorisation_id: int) -> HttpRespon
 
 
 def _desk_outcome(form: CheckForm, person: Patient, today: dt.date) -> CheckOutcome:
-    if form.cleaned_data["who"] == "patient":
+    if form.cleaned_data["who"] == "in_person":
         return CheckOutcome(authorised=True, in_person=True)
     return authorisations.authorisation_check(patient=person, pesel=form.cleaned_data["pesel"], on=today)
 
