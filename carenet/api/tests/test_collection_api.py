@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from carenet.accounts.models import PatientRead
 from carenet.api.auth import token_issue
 from carenet.core import clock
 from carenet.results.models import CollectionAuthorisation
@@ -60,6 +61,8 @@ def test_the_desk_names_the_patient_and_sees_the_whole_pesel(cast: Cast) -> None
     assert client.get(LIST).json()["code"] == "patient_id_required"
     (item,) = client.get(LIST, {"patient_id": cast.patient.pk}).json()["results"]
     assert item["pesel"] == "85010112345"
+    read = PatientRead.objects.get(reader__username="recepcja-mokotow")
+    assert (read.patient_id, read.what, read.door) == (cast.patient.pk, "collection_auth", "api")
     assert cast.client("call_centre").get(LIST, {"patient_id": cast.patient.pk}).json()["code"] == "role_not_allowed"
 
 

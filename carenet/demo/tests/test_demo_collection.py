@@ -24,7 +24,8 @@ def test_the_demo_patient_has_an_active_and_a_revoked_authorisation() -> None:
     patient = PatientFactory(user=UserFactory(username="pacjent2"), sex="F", last_name="Wójcik")
     now = clock.now()
     assert demo_authorisations(now) == {"authorisations to collect results": 2}
-    active, revoked = CollectionAuthorisation.objects.filter(patient=patient).order_by("revoked_at")
+    active = CollectionAuthorisation.objects.get(patient=patient, revoked_at__isnull=True)
+    revoked = CollectionAuthorisation.objects.get(patient=patient, revoked_at__isnull=False)
     assert (active.full_name, active.scope, active.valid_until, active.revoked_at) == (
         "Marek Wójcik",
         "all",
