@@ -49,8 +49,8 @@ from carenet.network.tests.factories import (
 from carenet.questions.models import Question
 from carenet.questions.services import question_due_at
 from carenet.renewals.models import RenewalRequest
-from carenet.results.models import Result
-from carenet.results.tests.factories import ObservationFactory, ResultFactory
+from carenet.results.models import CollectionAuthorisation, Result
+from carenet.results.tests.factories import CollectionAuthorisationFactory, ObservationFactory, ResultFactory
 from carenet.scheduling.models import Mode, Slot
 from carenet.scheduling.tests.factories import ScheduleFactory
 
@@ -100,6 +100,9 @@ class Cast:
     renewal: RenewalRequest | None = None  # with_renewals: Anna's pending renewal, in clinician_with's queue
     renewable_drug: Drug | None = None  # with_renewals: a drug clinician_with prescribed Anna, no renewal pending
     result: Result | None = None  # with_results: Anna's blood count ordered by clinician_with, one value too low
+    # with_collection (CLN-3): Anna's laboratory result with its PDF, and a person she authorised to collect it
+    collection_result: Result | None = None
+    collection_authorisation: CollectionAuthorisation | None = None
 
     def user(self, role: str) -> User | None:
         return self.users[role]
@@ -354,4 +357,29 @@ def with_results(cast: Cast) -> Cast:
     )
     result.pdf.save("morfologia.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
     cast.result = result
+    return cast
+
+
+#: A PDF report's bytes as a laboratory sends it (enough for a download; its content is not checked here).
+RESULT_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def with_collection(cast: Cast) -> Cast:
+    """CLN-3: Anna's laboratory result (with its PDF report) and Ewa Nowak, whom Anna authorised at the Mokotów desk
+    to collect all her results (valid until revoked)."""
+    result = cast.result  # with_results' blood count when the cast has it (it has a PDF report)
+    if result is None:
+        result = ResultFactory(patient=cast.patient, facility=cast.here)
+        result.pdf.save("morfologia.pdf", ContentFile(RESULT_PDF), save=True)
+    receptionist = cast.users["receptionist_here"]
+    cast.collection_result = result
+    cast.collection_authorisation = CollectionAuthorisationFactory(
+        patient=cast.patient,
+        full_name="Ewa Nowak",
+        pesel="85010112345",
+        valid_until=None,
+        facility=cast.here,
+        recorded_by=receptionist,
+        recorded_at=clock.now(),
+    )
     return cast

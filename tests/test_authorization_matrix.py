@@ -33,16 +33,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from carenet.accounts.models import IdentityRequest, Patient, User
 from carenet.booking.models import Appointment
 from carenet.scheduling.models import Slot
-from tests.cast import RESULT_CODE, ROLES, Cast, build_cast, with_renewals, with_results
+from tests.cast import RESULT_CODE, ROLES, Cast, build_cast, with_collection, with_renewals, with_results
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def cast(db: None) -> Cast:
-    """The role cast, with Anna's earlier prescriptions and a renewal waiting in clinician_with's queue (CLN-2) and
-    her blood count ordered by clinician_with (CLN-3)."""
-    return with_results(with_renewals(build_cast()))
+    """The role cast, with Anna's earlier prescriptions and a renewal waiting in clinician_with's queue (CLN-2), her
+    blood count ordered by clinician_with and a person she authorised to collect her results (CLN-3)."""
+    return with_collection(with_results(with_renewals(build_cast())))
 
 
 #: The back office is Django's admin, ~240 addresses of its own: every one without an argument is checked for every
@@ -119,6 +119,9 @@ MATRIX: dict[str, str] = {
     "portal:result": "LONNFFFFFFFFFF",
     "portal:result_pdf": "LONNFFFFFFFFFF",
     "portal:analyte_history": "LONNFFFFFFFFFF",  # another patient has no value of Anna's analyte: 404
+    # CLN-3: who may collect Anna's results (Piotr's family is not hers: 404, as if it did not exist)
+    "portal:collection_authorisations": LEVEL_TWO_PAGE,
+    "portal:collection_authorisation_revoke": "LONNFFFFFFFFFF",
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
@@ -157,6 +160,11 @@ MATRIX: dict[str, str] = {
     "staff:results": "LFFFFFFFFOOFFF",
     "staff:result": "LFFFFFFFFONFFF",
     "staff:result_pdf": "LFFFFFFFFONFFF",
+    # CLN-3: authorisations to collect results and the hand-over at the desk: reception (any centre's desk) and admin
+    "staff:collection": "LFFFFFOOFFFFFO",
+    "staff:collection_revoke": "LFFFFFOOFFFFFO",
+    "staff:collection_check": "LFFFFFOOFFFFFO",
+    "staff:collection_result_pdf": "LFFFFFOOFFFFFO",
     # --- the JSON API (session-authenticated here; bearer tokens have their own tests)
     "api:slot_list": "AONNNFOOOFFFFO",
     "api:appointment_list": "AONNNFOOOFFFFO",
@@ -182,6 +190,8 @@ MATRIX: dict[str, str] = {
     "api:renewal_list": "AONNNFOOOFFFFO",
     "api:renewal_drugs": "AONNNFOOOFFFFO",
     "api:renewal_order": "AONNNFOOOFFFFO",
+    "api:collection_authorisation_list": "AONNNFOOFFFFFO",
+    "api:collection_authorisation_revoke": "AONNNFOOFFFFFO",
     # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
     "messaging:smsapi_inbound": "MMMMMMMMMMMMMM",
     "messaging:smsapi_report": PUBLIC,
@@ -229,6 +239,7 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "result_id": cast.result.pk if cast.result is not None else 0,
         "code": RESULT_CODE,
         "renewal_id": cast.renewal.pk if cast.renewal is not None else 0,
+        "authorisation_id": cast.collection_authorisation.pk if cast.collection_authorisation is not None else 0,
         "action": "check_in",
         "outcome": "complete",
         "kind": "recommendation",
@@ -262,6 +273,14 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "staff:renewal_order": {"drug": str(renewable)},
         "staff:renewal_issue": {"dose": "1 tabletka rano", "quantity": "2", "reimbursement": "100%"},
         "staff:renewal_decline": {"reason": "Proszę o wizytę kontrolną."},
+        "staff:collection": {
+            "full_name": "Jan Nowak",
+            "pesel": "44051401359",
+            "scope": "all",
+            "form_on_file": "on",
+            "facility": str(cast.here.pk),
+        },
+        "staff:collection_check": {"who": "person", "pesel": "85010112345", "id_checked": "on"},
     }
     api = {
         "api:slot_list": {},
@@ -331,6 +350,7 @@ METHODS = {
     "api:renewal_order": "post",
     "staff:renewal_issue": "post",
     "staff:renewal_decline": "post",
+    "api:collection_authorisation_revoke": "post",
 }
 
 
@@ -349,6 +369,10 @@ def query_for(name: str, cast: Cast) -> dict[str, Any]:
         "api:renewal_drugs": {"patient_id": cast.patient.pk},
         "api:result_list": {"patient_id": cast.patient.pk},
         "api:analyte_history": {"patient_id": cast.patient.pk},
+        "api:collection_authorisation_list": {"patient_id": cast.patient.pk},
+        "staff:collection_result_pdf": {"authorisation": cast.collection_authorisation.pk}
+        if cast.collection_authorisation is not None
+        else {},
     }.get(name, {})
 
 

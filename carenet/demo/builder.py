@@ -14,7 +14,7 @@ from django.db import transaction
 from carenet.accounts.models import Patient, User
 from carenet.booking.models import Appointment
 from carenet.core import clock
-from carenet.demo import catalogue, clinical, network, people, results, scale, timetable
+from carenet.demo import catalogue, clinical, collection, network, people, results, scale, timetable
 from carenet.demo.sql import mark_taken_slots
 from carenet.network.models import Clinician, Facility
 from carenet.scheduling.models import Schedule, Slot
@@ -160,6 +160,7 @@ def build(
             documents["partner"] = clinical.partner_documentation(named_visits, now)
             documents["used referrals"] = clinical.book_with_referral(now)
             documents |= clinical.renewals_and_questions(named_visits, now)
+            documents |= collection.demo_authorisations(now)
             step("clinical documents (" + ", ".join(f"{k} {v}" for k, v in documents.items()) + ")")
             step(results.send_demo_results(cast, demo_clinician, now))
             people.record_demo_reads(cast, now)

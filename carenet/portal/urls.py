@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from carenet.portal import (
     account,
     arrival,
+    collection,
     documents,
     ecard,
     identity,
@@ -64,4 +65,15 @@ urlpatterns = [
     path(_("results/history/<str:code>/"), results.analyte_history, name="analyte_history"),
     path(_("ask-the-doctor/"), questions.questions, name="questions"),
     path(_("medicines/order/"), renewals.renewal_order, name="renewal_order"),
+    # CLN-3: who may collect the results (recorded at a centre; revoked here).
+    path(
+        _("treatment/collection-authorisations/"),
+        collection.collection_authorisations,
+        name="collection_authorisations",
+    ),
+    path(
+        _("treatment/collection-authorisations/<int:authorisation_id>/revoke/"),
+        collection.collection_authorisation_revoke,
+        name="collection_authorisation_revoke",
+    ),
 ]

@@ -4,6 +4,7 @@ from django.urls import path
 from carenet.staff import (
     account,
     clinician,
+    collection,
     ecard,
     identity,
     questions,
@@ -55,4 +56,13 @@ urlpatterns = [
     path("renewals/", renewals.renewal_queue, name="renewals"),
     path("renewals/<int:renewal_id>/issue/", renewals.renewal_issue, name="renewal_issue"),
     path("renewals/<int:renewal_id>/decline/", renewals.renewal_decline, name="renewal_decline"),
+    # CLN-3: authorisations to collect results, and handing results over at the desk.
+    path("patients/<int:patient_id>/collection/", collection.collection, name="collection"),
+    path("collection/<int:authorisation_id>/revoke/", collection.collection_revoke, name="collection_revoke"),
+    path("patients/<int:patient_id>/hand-over/", collection.collection_check, name="collection_check"),
+    path(
+        "patients/<int:patient_id>/hand-over/<int:result_id>/pdf/",
+        collection.collection_result_pdf,
+        name="collection_result_pdf",
+    ),
 ]
