@@ -12,6 +12,8 @@ CLN-4).
 :func:`with_renewals` adds, for the suites that need them (CLN-2: the matrix, the renewals' tests): two drugs
 ``clinician_with`` (who then works at Mokotów every day) prescribed Anna there; she has ordered a renewal of the
 first (``renewal``, waiting in his queue) and may order the second (``renewable_drug``).
+
+:func:`with_files` adds two stored files of Anna's (FIL-1), the first attached to her visit tomorrow (TEL-3).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from carenet.core import clock
 from carenet.core.dates import latest_birth_date_of_age
 from carenet.coverage.policies import luhn_check_digit
 from carenet.coverage.tests.factories import BenefitFactory, BenefitItemFactory, EnrolmentFactory, TierFactory
+from carenet.files.models import PatientFile
+from carenet.files.tests.factories import ConsultationFileFactory, PatientFileFactory
 from carenet.network.models import Clinician, Facility, Service
 from carenet.network.tests.factories import (
     CityFactory,
@@ -93,6 +97,8 @@ class Cast:
     users: dict[str, User | None] = field(default_factory=dict)
     renewal: RenewalRequest | None = None  # with_renewals: Anna's pending renewal, in clinician_with's queue
     renewable_drug: Drug | None = None  # with_renewals: a drug clinician_with prescribed Anna, no renewal pending
+    file: PatientFile | None = None  # with_files: Anna's file attached to her visit tomorrow (TEL-3)
+    spare_file: PatientFile | None = None  # with_files: another file of Anna's, not attached
 
     def user(self, role: str) -> User | None:
         return self.users[role]
@@ -312,4 +318,19 @@ def with_renewals(cast: Cast) -> Cast:
         created_at=now,
     )
     cast.renewal, cast.renewable_drug = renewal, renewable
+    return cast
+
+
+def with_files(cast: Cast) -> Cast:
+    """FIL-1, TEL-3: two of Anna's stored files, uploaded yesterday; ``file`` is attached to her visit tomorrow."""
+    uploaded_at = clock.now() - dt.timedelta(days=1)
+    kept = {"uploaded_at": uploaded_at, "delete_after": uploaded_at + dt.timedelta(days=90)}
+    cast.file = PatientFileFactory(patient=cast.patient, description="Wysypka na przedramieniu", **kept)
+    cast.spare_file = PatientFileFactory(
+        patient=cast.patient,
+        original_name="wynik_morfologii.png",
+        description="Morfologia z innego laboratorium",
+        **kept,
+    )
+    ConsultationFileFactory(file=cast.file, appointment=cast.visit, attached_at=uploaded_at)
     return cast

@@ -32,6 +32,7 @@ from carenet.encounters.models import CallAttempt
 from carenet.encounters.services import ENCOUNTER_MESSAGES
 from carenet.scheduling.models import Mode
 from carenet.staff import clinical_forms
+from carenet.staff import files as staff_files
 from carenet.web.access import acting_user, forbidden, request_actor, staff_required
 from carenet.web.reads import What, record_reads
 
@@ -216,6 +217,7 @@ def _render_visit(
         "phone": encounters.phone_of(visit),
         "pesel_tail": visit.patient.pesel[-4:],
     }
+    context |= staff_files.visit_files_context(request, visit)  # FIL-1, TEL-3: "Pliki od pacjenta"
     return render(request, "staff/clinician/visit.html", context, status=status)
 
 

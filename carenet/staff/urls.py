@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from carenet.staff import account, clinician, ecard, identity, questions, reception, renewals, two_factor, views
+from carenet.staff import account, clinician, ecard, files, identity, questions, reception, renewals, two_factor, views
 
 app_name = "staff"
 
@@ -34,6 +34,7 @@ urlpatterns = [
     path("visits/<int:appointment_id>/close/<str:outcome>/", clinician.visit_close, name="clinician_visit_close"),
     path("visits/<int:appointment_id>/issue/<str:kind>/", clinician.issue, name="clinician_issue"),
     path("drugs/", clinician.drugs, name="clinician_drugs"),
+    path("files/<int:file_id>/", files.patient_file, name="patient_file"),  # FIL-1, TEL-3
     path("questions/", questions.inbox, name="questions"),
     path("questions/<int:question_id>/answer/", questions.answer, name="question_answer"),
     path("patients/<int:patient_id>/renewal/", renewals.renewal_order, name="renewal_order"),
