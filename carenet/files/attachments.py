@@ -25,7 +25,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -327,3 +327,16 @@ def access_visit_files(actor: Actor, appointment_id: int) -> Appointment:
     if scope is Scope.OWN and not feature_allowed(Feature.FILE_UPLOADS, level=actor.level or 0):
         raise PermissionDenied(LEVEL_TWO_REQUIRED_MESSAGE, code="level_two_required")
     return visit
+
+
+def attachment_counts(appointment_ids: list[int], *, now: dt.datetime | None = None) -> dict[int, int]:
+    """How many current files are attached to each of these visits (a day list's rows; the caller has checked the
+    visits): one query whatever their number. Visits without files are left out."""
+    now = now or clock.now()
+    counted = (
+        ConsultationFile.objects.filter(appointment_id__in=appointment_ids, file__delete_after__gt=now)
+        .values("appointment_id")
+        .annotate(files=Count("id"))
+        .order_by()
+    )
+    return {row["appointment_id"]: row["files"] for row in counted}

@@ -12,10 +12,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from carenet.accounts.models import PatientRead
+from carenet.accounts.tests.factories import PatientFactory
 from carenet.booking.models import Appointment
 from carenet.core import clock
 from carenet.encounters.tests.helpers import visit_of
 from carenet.files.tests.factories import ConsultationFileFactory, PatientFileFactory, png_bytes
+from carenet.scheduling.models import Mode
 from tests.cast import Cast, with_files
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +135,41 @@ def test_the_section_speaks_english(files_cast: Cast) -> None:
         url = reverse("staff:clinician_visit", args=[cast.visit.pk])
     page = cast.client("clinician_with").get(url).content.decode()
     assert "Files from the patient" in page and "Attached to this visit" in page and "Download" in page
+
+
+def test_the_day_and_call_lists_show_how_many_files_in_one_query_for_the_day(cast: Cast) -> None:
+    """TEL-3: each row with attached files says how many and links to them; the queries do not grow with the rows."""
+    day = clock.today() + dt.timedelta(days=3)
+    client = cast.client("clinician_with")
+
+    def day_of(count: int, hour: int) -> list[Appointment]:
+        visits = []
+        for minute in range(count):
+            starts = clock.at_warsaw(day, dt.time(hour, minute))
+            patient = PatientFactory()
+            visit = visit_of(patient, cast.clinician_with, cast.consult, starts, mode=Mode.PHONE)
+            file = PatientFileFactory(patient=patient, delete_after=clock.now() + dt.timedelta(days=30))
+            ConsultationFileFactory(file=file, appointment=visit)
+            visits.append(visit)
+        return visits
+
+    def counted() -> dict[str, int]:
+        found = {}
+        for name in ("staff:dashboard", "staff:clinician_calls"):
+            with CaptureQueriesContext(connection) as captured:
+                page = client.get(reverse(name), {"date": day.isoformat()})
+            assert page.status_code == 200
+            found[name] = len(captured.captured_queries)
+        return found
+
+    first = day_of(2, 8)
+    few = counted()
+    day_of(12, 9)
+    assert counted() == few
+    page = client.get(reverse("staff:dashboard"), {"date": day.isoformat()})
+    assert all(row["files"] == 1 for row in page.context["rows"])
+    html = page.content.decode()
+    assert reverse("staff:clinician_visit", args=[first[0].pk]) + "#patient-files" in html
+    assert "1 plik od pacjenta" in html
+    calls = client.get(reverse("staff:clinician_calls"), {"date": day.isoformat()}).content.decode()
+    assert "1 plik od pacjenta" in calls
