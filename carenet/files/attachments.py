@@ -36,6 +36,7 @@ from carenet.booking.models import Appointment
 from carenet.booking.selectors import clinician_related_to, related_patients_q
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from carenet.core.validation import db_id_valid
 from carenet.files.models import ConsultationFile, PatientFile
 
 # --- The rules (pure: no database, ``now`` passed in) -------------------------------------------------------------
@@ -177,6 +178,8 @@ class Attached:
 def _lock_visit(actor: Actor, appointment_id: int) -> Appointment:
     """The visit's row, locked (attaching and cancelling wait for each other), if ``actor`` attaches for its
     patient (at level II); otherwise 404 ``visit_not_found``, as for a visit that does not exist."""
+    if not db_id_valid(appointment_id):  # a number no row can have (2^64 …): not found, never a database error
+        raise attach_error(AttachRefusal.VISIT_NOT_FOUND)
     visit = Appointment.objects.select_for_update(of=("self",)).select_related("slot").filter(pk=appointment_id).first()
     if visit is None or not actor.reaches(Action.FILE_ATTACH, patient_id=visit.patient_id):
         raise attach_error(AttachRefusal.VISIT_NOT_FOUND)
@@ -193,6 +196,8 @@ def file_attach(*, actor: Actor, appointment_id: int, file_id: int, now: dt.date
     now = now or clock.now()
     with transaction.atomic():
         visit = _lock_visit(actor, appointment_id)
+        if not db_id_valid(file_id):
+            raise attach_error(AttachRefusal.FILE_NOT_FOUND)
         file = (
             PatientFile.objects.select_for_update()
             .filter(pk=file_id, patient_id=visit.patient_id, delete_after__gt=now)
@@ -230,7 +235,7 @@ def file_detach(*, actor: Actor, appointment_id: int, file_id: int, now: dt.date
     now = now or clock.now()
     with transaction.atomic():
         visit = _lock_visit(actor, appointment_id)
-        if not PatientFile.objects.filter(pk=file_id, patient_id=visit.patient_id).exists():
+        if not db_id_valid(file_id) or not PatientFile.objects.filter(pk=file_id, patient_id=visit.patient_id).exists():
             raise attach_error(AttachRefusal.FILE_NOT_FOUND)
         refusal = change_refusal(visit_facts(visit), now=now)
         if refusal is not None:
@@ -285,6 +290,8 @@ def files_visible_to_clinician(actor: Actor, patient_id: int, *, now: dt.datetim
 def access_file_as_clinician(actor: Actor, file_id: int, *, now: dt.datetime | None = None) -> PatientFile:
     """One current file for the download, if ``actor`` may read its patient's files (``FILE_VIEW``: a clinician with
     a relationship, CLN-6); otherwise :class:`NotFound`, as for a file that does not exist."""
+    if not db_id_valid(file_id):
+        raise attach_error(AttachRefusal.FILE_NOT_FOUND)
     now = now or clock.now()
     scope = actor.scope(Action.FILE_VIEW)
     files = _current(now)
@@ -309,6 +316,8 @@ def access_visit_files(actor: Actor, appointment_id: int) -> Appointment:
     scope = actor.scope(Action.FILE_VIEW)
     if scope is None:
         raise PermissionDenied(_("Your role does not read patients' files."), code="role_not_allowed")
+    if not db_id_valid(appointment_id):
+        raise attach_error(AttachRefusal.VISIT_NOT_FOUND)
     visit = (
         Appointment.objects.select_related("slot")
         .exclude(status__in=(Appointment.Status.HELD, Appointment.Status.EXPIRED))

@@ -21,7 +21,7 @@ from carenet.booking import selectors as booking_selectors
 from carenet.booking.models import Appointment
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
-from carenet.core.validation import db_id_or_none
+from carenet.core.validation import db_id_or_none, db_id_valid
 from carenet.files import attachments
 from carenet.web.access import acting_user, level_two_required, request_actor
 from carenet.web.reads import What, record_reads
@@ -67,6 +67,8 @@ def _visit_url(appointment_id: int) -> str:
 
 
 def _visit(request: HttpRequest, appointment_id: int) -> Appointment:
+    if not db_id_valid(appointment_id):  # a number no row can have: not found, never a database error
+        raise Http404
     try:
         return booking_selectors.access_appointment(actor=acting_user(request), appointment_id=appointment_id)
     except NotFound as error:

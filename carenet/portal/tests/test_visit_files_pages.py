@@ -103,8 +103,9 @@ def test_someone_elses_file_or_visit_is_404_and_nothing_changes(files_cast: Cast
     other = cast.client("other_patient")
     assert other.post(url, {"file": barbaras.pk}).status_code == 404
     assert other.post(reverse("portal:visit_file_detach", args=[cast.visit.pk, cast.file.pk])).status_code == 404
-    huge = reverse("portal:visit_file_detach", args=[cast.visit.pk, 10**12])
-    assert patient.post(huge).status_code == 404
+    for huge in (10**12, 2**63, 10**30):
+        assert patient.post(reverse("portal:visit_file_detach", args=[cast.visit.pk, huge])).status_code == 404
+        assert patient.post(reverse("portal:visit_files", args=[huge]), {"file": cast.spare_file.pk}).status_code == 404
     assert patient.get(url).status_code == 405
     assert attached_ids() == [cast.file.pk]
 
