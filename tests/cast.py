@@ -15,6 +15,7 @@ first (``renewal``, waiting in his queue) and may order the second (``renewable_
 
 :func:`with_results` adds (CLN-3: the matrix, the results' tests) Anna's blood count that ``clinician_with`` ordered,
 done at Mokotów, with a haemoglobin below its range and a PDF report (``result``).
+:func:`with_files` adds two stored files of Anna's (FIL-1), the first attached to her visit tomorrow (TEL-3).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from carenet.core import clock
 from carenet.core.dates import latest_birth_date_of_age
 from carenet.coverage.policies import luhn_check_digit
 from carenet.coverage.tests.factories import BenefitFactory, BenefitItemFactory, EnrolmentFactory, TierFactory
+from carenet.files.models import PatientFile
+from carenet.files.tests.factories import ConsultationFileFactory, PatientFileFactory
 from carenet.network.models import Clinician, Facility, Service
 from carenet.network.tests.factories import (
     CityFactory,
@@ -103,6 +106,8 @@ class Cast:
     # with_collection (CLN-3): Anna's laboratory result with its PDF, and a person she authorised to collect it
     collection_result: Result | None = None
     collection_authorisation: CollectionAuthorisation | None = None
+    file: PatientFile | None = None  # with_files: Anna's file attached to her visit tomorrow (TEL-3)
+    spare_file: PatientFile | None = None  # with_files: another file of Anna's, not attached
 
     def user(self, role: str) -> User | None:
         return self.users[role]
@@ -382,4 +387,19 @@ def with_collection(cast: Cast) -> Cast:
         recorded_by=receptionist,
         recorded_at=clock.now(),
     )
+    return cast
+
+
+def with_files(cast: Cast) -> Cast:
+    """FIL-1, TEL-3: two of Anna's stored files, uploaded yesterday; ``file`` is attached to her visit tomorrow."""
+    uploaded_at = clock.now() - dt.timedelta(days=1)
+    kept = {"uploaded_at": uploaded_at, "delete_after": uploaded_at + dt.timedelta(days=90)}
+    cast.file = PatientFileFactory(patient=cast.patient, description="Wysypka na przedramieniu", **kept)
+    cast.spare_file = PatientFileFactory(
+        patient=cast.patient,
+        original_name="wynik_morfologii.png",
+        description="Morfologia z innego laboratorium",
+        **kept,
+    )
+    ConsultationFileFactory(file=cast.file, appointment=cast.visit, attached_at=uploaded_at)
     return cast

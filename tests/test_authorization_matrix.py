@@ -33,7 +33,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from carenet.accounts.models import IdentityRequest, Patient, User
 from carenet.booking.models import Appointment
 from carenet.scheduling.models import Slot
-from tests.cast import RESULT_CODE, ROLES, Cast, build_cast, with_collection, with_renewals, with_results
+from tests.cast import (
+    RESULT_CODE,
+    ROLES,
+    Cast,
+    build_cast,
+    with_collection,
+    with_files,
+    with_renewals,
+    with_results,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +50,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cast(db: None) -> Cast:
     """The role cast, with Anna's earlier prescriptions and a renewal waiting in clinician_with's queue (CLN-2), her
-    blood count ordered by clinician_with and a person she authorised to collect her results (CLN-3)."""
-    return with_collection(with_results(with_renewals(build_cast())))
+    blood count ordered by clinician_with and a person she authorised to collect her results (CLN-3), and her two
+    stored files, one attached to her visit tomorrow (FIL-1, TEL-3)."""
+    return with_files(with_collection(with_results(with_renewals(build_cast()))))
 
 
 #: The back office is Django's admin, ~240 addresses of its own: every one without an argument is checked for every
@@ -122,6 +132,9 @@ MATRIX: dict[str, str] = {
     # CLN-3: who may collect Anna's results (Piotr's family is not hers: 404, as if it did not exist)
     "portal:collection_authorisations": LEVEL_TWO_PAGE,
     "portal:collection_authorisation_revoke": "LONNFFFFFFFFFF",
+    # TEL-3: attaching Anna's files to her visit tomorrow (and taking one off): back to the visit page
+    "portal:visit_files": "LRNNFFFFFFFFFF",
+    "portal:visit_file_detach": "LRNNFFFFFFFFFF",
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
@@ -148,6 +161,8 @@ MATRIX: dict[str, str] = {
     "staff:clinician_visit_close": "LFFFFFFFFRNFFF",
     "staff:clinician_issue": "LFFFFFFFFINFFF",  # CLN-5: too early tomorrow morning — refused, nothing stored
     "staff:clinician_drugs": "LFFFFFFFFOOFFF",
+    # FIL-1, CLN-6: Anna's file, for a clinician with a visit with her only
+    "staff:patient_file": "LFFFFFFFFONFFF",
     # CLN-4: Anna's question is about her visit with a psychiatrist at Wola: not in either cast clinician's inbox.
     "staff:questions": "LFFFFFFFFOOFFF",
     "staff:question_answer": "LFFFFFFFFNNFFF",
@@ -192,6 +207,10 @@ MATRIX: dict[str, str] = {
     "api:renewal_order": "AONNNFOOOFFFFO",
     "api:collection_authorisation_list": "AONNNFOOFFFFFO",
     "api:collection_authorisation_revoke": "AONNNFOOFFFFFO",
+    # TEL-3: the files attached to Anna's visit — she and clinician_with read them; only she attaches and detaches
+    "api:visit_file_list": "AONNNFFFFONFFF",
+    "api:visit_file_attach": "AONNNFFFFFFFFF",
+    "api:visit_file_detach": "AONNNFFFFFFFFF",
     # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
     "messaging:smsapi_inbound": "MMMMMMMMMMMMMM",
     "messaging:smsapi_report": PUBLIC,
@@ -240,6 +259,7 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "code": RESULT_CODE,
         "renewal_id": cast.renewal.pk if cast.renewal is not None else 0,
         "authorisation_id": cast.collection_authorisation.pk if cast.collection_authorisation is not None else 0,
+        "file_id": cast.file.pk if cast.file is not None else 0,
         "action": "check_in",
         "outcome": "complete",
         "kind": "recommendation",
@@ -252,6 +272,7 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
 #: A body that would change something if the role were allowed: used to prove a refusal changes nothing.
 def post_body(name: str, cast: Cast) -> tuple[Any, str]:
     renewable = cast.renewable_drug.pk if cast.renewable_drug is not None else 0
+    spare_file = cast.spare_file.pk if cast.spare_file is not None else 0
     form = {
         "staff:book": {"accept_price": "on"},
         "staff:identity_confirm_phone": {"verified": "on"},
@@ -281,6 +302,7 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
             "facility": str(cast.here.pk),
         },
         "staff:collection_check": {"who": "person", "pesel": "85010112345", "id_checked": "on"},
+        "portal:visit_files": {"file": str(spare_file)},
     }
     api = {
         "api:slot_list": {},
@@ -297,6 +319,9 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "api:renewal_order": {"patient_id": cast.patient.pk, "drug_id": renewable},
         # The list shares its address with the order: a refused POST there is a refused order.
         "api:renewal_list": {"patient_id": cast.patient.pk, "drug_id": renewable},
+        # The list shares its address with attaching: a refused POST there is a refused attachment.
+        "api:visit_file_list": {"file_id": spare_file},
+        "api:visit_file_attach": {"file_id": spare_file},
     }
     if name in api:
         return json.dumps(api[name]), "application/json"
@@ -351,6 +376,10 @@ METHODS = {
     "staff:renewal_issue": "post",
     "staff:renewal_decline": "post",
     "api:collection_authorisation_revoke": "post",
+    "portal:visit_files": "post",
+    "portal:visit_file_detach": "post",
+    "api:visit_file_attach": "post",
+    "api:visit_file_detach": "delete",
 }
 
 

@@ -12,7 +12,18 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from carenet.api.routers import appointments, auth, collection, documents, ecard, questions, renewals, results, slots
+from carenet.api.routers import (
+    appointments,
+    attachments,
+    auth,
+    collection,
+    documents,
+    ecard,
+    questions,
+    renewals,
+    results,
+    slots,
+)
 from carenet.api.schemas import ErrorOut, InvalidInputOut, Out
 from carenet.core.errors import ApplicationError
 
@@ -83,6 +94,7 @@ api.add_router("", questions.router)
 api.add_router("", renewals.router)
 api.add_router("", results.router)
 api.add_router("", collection.router)
+api.add_router("", attachments.router)
 
 
 class HealthOut(Out):

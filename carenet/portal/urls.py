@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from carenet.portal import (
     account,
     arrival,
+    attachments,
     collection,
     documents,
     ecard,
@@ -39,6 +40,13 @@ urlpatterns = [
     path(_("my-visits/"), visits.visits, name="visits"),
     path(_("my-visits/<int:appointment_id>/"), visits.visit, name="visit"),
     path(_("my-visits/<int:appointment_id>/cancel/"), visits.cancel, name="cancel"),
+    # TEL-3: files attached to a visit before it starts.
+    path(_("my-visits/<int:appointment_id>/files/"), attachments.attach, name="visit_files"),
+    path(
+        _("my-visits/<int:appointment_id>/files/<int:file_id>/detach/"),
+        attachments.detach,
+        name="visit_file_detach",
+    ),
     path(_("my-visits/<int:appointment_id>/reschedule/"), visits.reschedule, name="reschedule"),
     path(
         _("my-visits/<int:appointment_id>/reschedule/<int:slot_id>/"),

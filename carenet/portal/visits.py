@@ -33,6 +33,7 @@ from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
 from carenet.core.http import HtmxHttpRequest
 from carenet.core.validation import db_id_or_none
+from carenet.portal import attachments
 from carenet.portal.arrival import no_shows_context as arrival_no_shows_context
 from carenet.web.access import acting_user, patient_required
 from carenet.web.booking_flow import (
@@ -224,7 +225,9 @@ def visit(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """One visit: the booking confirmation with preparation instructions (SCH-4)."""
     appointment = _access(request, appointment_id)
     cancellable = can_cancel(appointment, channel=Channel.PORTAL, now=clock.now())
-    return render(request, "portal/visit.html", {"appointment": appointment, "can_cancel": cancellable})
+    context = {"appointment": appointment, "can_cancel": cancellable}
+    context |= attachments.visit_files_context(request, appointment)  # TEL-3: "Pliki dla lekarza"
+    return render(request, "portal/visit.html", context)
 
 
 @patient_required

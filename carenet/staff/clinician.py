@@ -30,8 +30,10 @@ from carenet.encounters import selectors as encounters
 from carenet.encounters import services as encounter_services
 from carenet.encounters.models import CallAttempt
 from carenet.encounters.services import ENCOUNTER_MESSAGES
+from carenet.files import attachments
 from carenet.scheduling.models import Mode
 from carenet.staff import clinical_forms
+from carenet.staff import files as staff_files
 from carenet.staff.results import recent_results_for_visit
 from carenet.web.access import acting_user, forbidden, request_actor, staff_required
 from carenet.web.reads import What, record_reads
@@ -78,7 +80,16 @@ def day_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     day = _day(request.GET.get("date"))
     visits = list(encounters.clinician_day_list(clinician_id=actor.clinician_id, day=day))
-    rows = [{"visit": visit, "age": _age(visit, day), "referral": getattr(visit, "referral", None)} for visit in visits]
+    files = attachments.attachment_counts([visit.pk for visit in visits])  # TEL-3: one query for the day
+    rows = [
+        {
+            "visit": visit,
+            "age": _age(visit, day),
+            "referral": getattr(visit, "referral", None),
+            "files": files.get(visit.pk, 0),
+        }
+        for visit in visits
+    ]
     record_reads(request, patient_ids=[visit.patient_id for visit in visits], what=What.DAY_LIST, reference=day)
     phone_count = sum(1 for visit in visits if visit.slot.mode == Mode.PHONE)
     context = {"rows": rows, "phone_count": phone_count, **_day_nav(day)}
@@ -87,16 +98,20 @@ def day_list(request: HttpRequest) -> HttpResponse:
 
 def _call_rows(visits: list[Appointment], day: dt.date, now: dt.datetime) -> list[dict[str, Any]]:
     summaries = encounters.call_summaries([visit.pk for visit in visits])
+    files = attachments.attachment_counts([visit.pk for visit in visits], now=now)  # TEL-3: one query
     rows = []
     for visit in visits:
-        rows.append(_call_row(visit, summaries[visit.pk], day=day, now=now))
+        rows.append(_call_row(visit, summaries[visit.pk], day=day, now=now, files=files.get(visit.pk, 0)))
     return rows
 
 
-def _call_row(visit: Appointment, summary: encounters.CallSummary, *, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+def _call_row(
+    visit: Appointment, summary: encounters.CallSummary, *, day: dt.date, now: dt.datetime, files: int = 0
+) -> dict[str, Any]:
     facts = encounter_services.facts_of(visit, now)
     return {
         "visit": visit,
+        "files": files,
         "age": _age(visit, day),
         "phone": encounters.phone_of(visit),
         "summary": summary,
@@ -162,7 +177,9 @@ def call(request: HttpRequest, appointment_id: int) -> HttpResponse:
     if getattr(request, "htmx", False):
         fresh = _visit(request, visit.pk)
         summary = encounters.call_summaries([fresh.pk])[fresh.pk]
-        context = {"row": _call_row(fresh, summary, day=day, now=clock.now()), "note": note, "error": error}
+        files = attachments.attachment_counts([fresh.pk]).get(fresh.pk, 0)
+        row = _call_row(fresh, summary, day=day, now=clock.now(), files=files)
+        context = {"row": row, "note": note, "error": error}
         return render(request, "staff/clinician/calls.html#row", context, status=status)
     if error:
         messages.error(request, error)
@@ -218,6 +235,7 @@ def _render_visit(
         "phone": encounters.phone_of(visit),
         "pesel_tail": visit.patient.pesel[-4:],
     }
+    context |= staff_files.visit_files_context(request, visit)  # FIL-1, TEL-3: "Pliki od pacjenta"
     return render(request, "staff/clinician/visit.html", context, status=status)
 
 

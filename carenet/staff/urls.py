@@ -6,6 +6,7 @@ from carenet.staff import (
     clinician,
     collection,
     ecard,
+    files,
     identity,
     questions,
     reception,
@@ -50,6 +51,7 @@ urlpatterns = [
     path("results/", results.results, name="results"),
     path("results/<int:result_id>/", results.result, name="result"),
     path("results/<int:result_id>/pdf/", results.result_pdf, name="result_pdf"),
+    path("files/<int:file_id>/", files.patient_file, name="patient_file"),  # FIL-1, TEL-3
     path("questions/", questions.inbox, name="questions"),
     path("questions/<int:question_id>/answer/", questions.answer, name="question_answer"),
     path("patients/<int:patient_id>/renewal/", renewals.renewal_order, name="renewal_order"),
