@@ -15,10 +15,17 @@ from carenet.network.models import Facility
 from carenet.results import authorisations as auth
 from carenet.results.models import CollectionAuthorisation, Result
 from carenet.results.tests.factories import CollectionAuthorisationFactory, ResultFactory
-from tests.cast import Cast
+from tests.cast import Cast, build_cast, with_collection
 
 TODAY = dt.date(2026, 12, 4)
 JAN = "44051401359"  # a valid PESEL (Jan Nowak, the person Anna authorises in these tests)
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    """The role cast, with Anna's laboratory result and Ewa Nowak, whom Anna authorised to collect it (CLN-3)."""
+    return with_collection(build_cast())
+
 
 # --- the rules -----------------------------------------------------------------------------------------------------
 
