@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from carenet.api.routers import appointments, auth, documents, ecard, questions, renewals, slots
+from carenet.api.routers import appointments, auth, documents, ecard, files, questions, renewals, slots
 from carenet.api.schemas import ErrorOut, InvalidInputOut, Out
 from carenet.core.errors import ApplicationError
 
@@ -81,6 +81,7 @@ api.add_router("", ecard.router)
 api.add_router("", documents.router)
 api.add_router("", questions.router)
 api.add_router("", renewals.router)
+api.add_router("", files.router)
 
 
 class HealthOut(Out):

@@ -7,6 +7,7 @@ from carenet.portal import (
     arrival,
     documents,
     ecard,
+    files,
     identity,
     questions,
     reads,
@@ -58,4 +59,8 @@ urlpatterns = [
     path(_("treatment/sick-leave/"), documents.sick_leaves, name="sick_leaves"),
     path(_("ask-the-doctor/"), questions.questions, name="questions"),
     path(_("medicines/order/"), renewals.renewal_order, name="renewal_order"),
+    # FIL-1, FIL-2: "Twoje pliki" — the patient's files (level II), under "My account".
+    path(_("account/files/"), files.files, name="files"),
+    path(_("account/files/<int:file_id>/"), files.file_download, name="file_download"),
+    path(_("account/files/<int:file_id>/delete/"), files.file_delete, name="file_delete"),
 ]
