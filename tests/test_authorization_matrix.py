@@ -26,12 +26,16 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
+from django.test.client import MULTIPART_CONTENT
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from carenet.accounts.models import IdentityRequest, Patient, User
 from carenet.booking.models import Appointment
+from carenet.files.models import PatientFile
+from carenet.files.tests.factories import PatientFileFactory, png_bytes
 from carenet.scheduling.models import Slot
 from tests.cast import ROLES, Cast, build_cast, with_renewals
 
@@ -41,7 +45,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cast(db: None) -> Cast:
     """The role cast, with Anna's earlier prescriptions and a renewal waiting in clinician_with's queue (CLN-2)."""
-    return with_renewals(build_cast())
+    cast = with_renewals(build_cast())
+    PatientFileFactory(patient=cast.patient)  # Anna's file in "Twoje pliki" (FIL-1)
+    return cast
 
 
 #: The back office is Django's admin, ~240 addresses of its own: every one without an argument is checked for every
@@ -62,6 +68,8 @@ PUBLIC = "OOOOOOOOOOOOOO"
 LOGIN_PAGE = "ORRRRRRRRRRRRR"
 STAFF_PAGE = "LFFFFFOOOOOOOO"
 API_DOCUMENTS = "AONNNFFFFONFFF"
+OWN_FILE_PAGE = "LONNFFFFFFFFFF"
+API_OWN_FILES = "AONNFFFFFFFFFF"
 
 MATRIX: dict[str, str] = {
     # --- public pages and documents
@@ -113,6 +121,10 @@ MATRIX: dict[str, str] = {
     "portal:sick_leaves": LEVEL_TWO_PAGE,
     "portal:questions": LEVEL_TWO_PAGE,
     "portal:renewal_order": LEVEL_TWO_PAGE,  # CLN-2, ACC-4
+    # FIL-1, FIL-2: "Twoje pliki" — the page is each patient's own; Anna's file only hers (others: 404)
+    "portal:files": LEVEL_TWO_PAGE,
+    "portal:file_download": OWN_FILE_PAGE,
+    "portal:file_delete": OWN_FILE_PAGE,
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
@@ -168,6 +180,12 @@ MATRIX: dict[str, str] = {
     "api:renewal_list": "AONNNFOOOFFFFO",
     "api:renewal_drugs": "AONNNFOOOFFFFO",
     "api:renewal_order": "AONNNFOOOFFFFO",
+    # FIL-1, FIL-2: a patient's files (Anna's list and file: hers only; level II; patients only)
+    "api:file_list": API_OWN_FILES,
+    "api:file_upload": API_OWN_FILES,
+    "api:file_delete": API_OWN_FILES,
+    "api:file_detail": API_OWN_FILES,
+    "api:file_content": API_OWN_FILES,
     # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
     "messaging:smsapi_inbound": "MMMMMMMMMMMMMM",
     "messaging:smsapi_report": PUBLIC,
@@ -218,6 +236,7 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "kind": "recommendation",
         "phone": cast.patient.mobile,
         "secret": settings.CARENET_SMS_WEBHOOK_SECRET,
+        "file_id": PatientFile.objects.filter(patient=cast.patient).values_list("pk", flat=True).first() or 0,
     }
     return {key: values[key] for key in pattern.pattern.converters}
 
@@ -263,6 +282,15 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         # The list shares its address with the order: a refused POST there is a refused order.
         "api:renewal_list": {"patient_id": cast.patient.pk, "drug_id": renewable},
     }
+    upload = {"description": "Zmiana na skórze", "file": SimpleUploadedFile("x.png", png_bytes())}
+    multipart = {
+        # The list shares its address with the upload: a refused POST there is a refused upload (FIL-1).
+        "api:file_list": {**upload, "accept_terms": "true", "patient_id": str(cast.patient.pk)},
+        "api:file_upload": {**upload, "accept_terms": "true", "patient_id": str(cast.patient.pk)},
+        "portal:files": {**upload, "accept_terms": "on"},
+    }
+    if name in multipart:
+        return multipart[name], MULTIPART_CONTENT
     if name in api:
         return json.dumps(api[name]), "application/json"
     return form.get(name, {}), "application/x-www-form-urlencoded"
@@ -313,6 +341,8 @@ METHODS = {
     "staff:question_answer": "post",
     "api:question_ask": "post",
     "api:renewal_order": "post",
+    "api:file_upload": "post",
+    "api:file_delete": "delete",
     "staff:renewal_issue": "post",
     "staff:renewal_decline": "post",
 }
@@ -331,6 +361,7 @@ def query_for(name: str, cast: Cast) -> dict[str, Any]:
         "api:sick_leave_list": {"patient_id": cast.patient.pk},
         "api:renewal_list": {"patient_id": cast.patient.pk},
         "api:renewal_drugs": {"patient_id": cast.patient.pk},
+        "api:file_list": {"patient_id": cast.patient.pk},
     }.get(name, {})
 
 

@@ -32,8 +32,8 @@ def _read_body(request: HttpRequest, *, limit: int) -> None:
     if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
         raise RequestDataTooBig
     body = request.read()
-    request._body = body  # type: ignore[attr-defined]  # what HttpRequest.body keeps, so later reads see it
-    request._stream = BytesIO(body)  # type: ignore[attr-defined]
+    request._body = body  # what HttpRequest.body keeps, so later reads see it
+    request._stream = BytesIO(body)
 
 
 #: status → (code, message) of the answers Django writes itself.

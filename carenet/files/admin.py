@@ -13,6 +13,17 @@ from django.http import HttpRequest
 from carenet.accounts.admin_reads import RecordsPatientReads
 from carenet.files.models import PatientFile, TermsAcceptance
 
+SHOWN_FIELDS: list[str] = [
+    "patient",
+    "uploaded_by",
+    "original_name",
+    "content_type",
+    "size",
+    "sha256",
+    "uploaded_at",
+    "delete_after",
+]
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -33,17 +44,8 @@ class PatientFileAdmin(RecordsPatientReads, ReadOnlyAdmin):
     search_fields = ["patient__pesel", "patient__last_name"]
     date_hierarchy = "uploaded_at"
     # The content stays out of the back office: no link to the stored file, no description (it is for the clinician).
-    fields = [
-        "patient",
-        "uploaded_by",
-        "original_name",
-        "content_type",
-        "size",
-        "sha256",
-        "uploaded_at",
-        "delete_after",
-    ]
-    readonly_fields = fields
+    fields = tuple(SHOWN_FIELDS)
+    readonly_fields = SHOWN_FIELDS
 
 
 @admin.register(TermsAcceptance)

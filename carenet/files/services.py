@@ -155,7 +155,8 @@ def file_upload(
     ``CARENET_FILE_MAX_STORED`` files stored (409 ``too_many_files``). The disarmed file is stored under a random name
     (``patient-files/<year>/<month>/<token>.<ext>``); if the row cannot be written the stored file is removed."""
     _check_actor(actor, Action.FILE_UPLOAD)
-    if not actor.reaches(Action.FILE_UPLOAD, patient_id=patient_id):
+    user_id = actor.user_id
+    if user_id is None or not actor.reaches(Action.FILE_UPLOAD, patient_id=patient_id):
         raise patient_not_found()
     refusal = policies.description_refusal(description)
     if refusal is not None:
@@ -186,7 +187,7 @@ def file_upload(
             )
         row = PatientFile(
             patient_id=patient_id,
-            uploaded_by_id=actor.user_id,
+            uploaded_by_id=user_id,
             original_name=policies.shown_name(sent_name, content_type=content_type),
             description=policies.description_cleaned(description),
             content_type=content_type,
@@ -207,7 +208,7 @@ def file_upload(
 
 
 def _storage() -> Storage:
-    return PatientFile._meta.get_field("stored").storage  # type: ignore[attr-defined, no-any-return]
+    return PatientFile._meta.get_field("stored").storage
 
 
 def _remove_stored(name: str) -> None:
@@ -217,6 +218,11 @@ def _remove_stored(name: str) -> None:
         _storage().delete(name)
     except Exception:
         logger.exception("A stored file without a row could not be removed: %s", name)
+
+
+def _remove_all(names: list[str]) -> None:
+    for name in names:
+        _remove_stored(name)
 
 
 def file_delete(*, actor: Actor, file_id: int) -> None:
@@ -251,6 +257,6 @@ def file_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> int:
             names = [row.stored.name for row in rows]
             _count, by_model = PatientFile.objects.filter(pk__in=[row.pk for row in rows]).delete()
             deleted += by_model.get(PatientFile._meta.label, 0)
-            transaction.on_commit(lambda names=names: [_remove_stored(name) for name in names])  # type: ignore[misc]
+            transaction.on_commit(lambda names=names: _remove_all(names))  # type: ignore[misc]
         if len(rows) < batch:
             return deleted

@@ -15,7 +15,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -139,14 +138,14 @@ def _own_file(request: HttpRequest, file_id: int) -> PatientFile:
 
 @require_GET
 @level_two_required(Feature.FILE_UPLOADS)
-def file_download(request: HttpRequest, file_id: int) -> HttpResponseBase:
+def file_download(request: HttpRequest, file_id: int) -> HttpResponse:
     """The file, always as a download (``attachment``, ``nosniff``), only for its patient or their guardian."""
     row = _own_file(request, file_id)
     record_reads(request, patient_ids=[row.patient_id], what=What.FILES, reference=row.pk)
     response = private_file_response(row.stored, filename=row.original_name, content_type=row.content_type)
     if response.status_code == 404:
         raise Http404(_("No such file."))
-    return response
+    return response  # type: ignore[return-value]  # a FileResponse, streamed
 
 
 @require_http_methods(["GET", "POST"])
