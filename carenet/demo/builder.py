@@ -14,7 +14,7 @@ from django.db import transaction
 from carenet.accounts.models import Patient, User
 from carenet.booking.models import Appointment
 from carenet.core import clock
-from carenet.demo import catalogue, clinical, network, people, scale, timetable
+from carenet.demo import catalogue, clinical, files, network, people, scale, timetable
 from carenet.demo.sql import mark_taken_slots
 from carenet.network.models import Clinician, Facility
 from carenet.scheduling.models import Schedule, Slot
@@ -161,6 +161,7 @@ def build(
             documents["used referrals"] = clinical.book_with_referral(now)
             documents |= clinical.renewals_and_questions(named_visits, now)
             step("clinical documents (" + ", ".join(f"{k} {v}" for k, v in documents.items()) + ")")
+            step(f"patients' files ({files.patient_files(now)})")
             people.record_demo_reads(cast, now)
             step("reads of patients' data")
     report.counts = {
