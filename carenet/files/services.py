@@ -12,10 +12,9 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-from typing import Protocol
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
@@ -58,19 +57,6 @@ DESCRIPTION_REFUSALS = {
     FileRefusal.DESCRIPTION_TOO_LONG,
     FileRefusal.DESCRIPTION_INVALID,
 }
-
-
-class UploadedContent(Protocol):
-    """What an upload gives the service: Django's ``UploadedFile`` (the portal, the API) or any named stream."""
-
-    name: str | None
-    size: int | None
-
-    def open(self, mode: str = ...) -> object: ...
-
-    def seek(self, offset: int, whence: int = ...) -> int: ...
-
-    def read(self, size: int = ...) -> bytes: ...
 
 
 def file_error(refusal: FileRefusal) -> ApplicationError:
@@ -124,14 +110,14 @@ def terms_accept(*, actor: Actor, patient_id: int, now: dt.datetime | None = Non
     return acceptance
 
 
-def _content_of(upload: UploadedContent | None) -> tuple[bytes, str]:
+def _content_of(upload: File | None) -> tuple[bytes, str]:
     """The upload's bytes (at most the limit, refused as soon as more arrive) and the name it was sent under."""
     if upload is None:
         raise file_error(FileRefusal.FILE_MISSING)
     max_bytes = settings.CARENET_FILE_MAX_BYTES
     try:
         upload.seek(0)
-        data = read_limited(upload, max_bytes=max_bytes, size=upload.size)  # type: ignore[arg-type]
+        data = read_limited(upload, max_bytes=max_bytes, size=upload.size)
     except FileRefused as refused:
         raise file_error(refused.refusal) from refused
     return data, str(upload.name or "")
@@ -141,7 +127,7 @@ def file_upload(
     *,
     actor: Actor,
     patient_id: int,
-    upload: UploadedContent | None,
+    upload: File | None,
     description: str,
     accept_terms: bool = False,
     now: dt.datetime | None = None,
