@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.test.client import encode_multipart
 from django.urls import reverse
 from django.utils import translation
 
@@ -261,3 +262,30 @@ def test_level_one_gets_the_explanation_not_the_page(cast: Cast) -> None:
     answer = client_of(cast, "level_one").get(en("portal:files"))
     assert answer.status_code == 403 and en("portal:identity") in answer.content.decode()
     assert client_of(cast, "level_one").get(en("api:file_list")).json()["code"] == "level_two_required"
+
+
+def test_a_retried_upload_with_a_new_multipart_boundary_replays_the_first_answer(cast: Cast) -> None:
+    """A client's retry builds a new multipart body (a new boundary) around the same fields and file."""
+    client = client_of(cast, "patient")
+    fields = {"description": "Zmiana na skórze", "accept_terms": "true"}
+    answers = []
+    for boundary in ("first-boundary-1234", "second-boundary-5678"):
+        body = encode_multipart(boundary, {**fields, "file": SimpleUploadedFile("x.png", png_bytes())})
+        answers.append(
+            client.post(
+                en("api:file_list"),
+                body,
+                content_type=f"multipart/form-data; boundary={boundary}",
+                headers={"Idempotency-Key": "retry-1"},
+            )
+        )
+    assert [answer.status_code for answer in answers] == [201, 201]
+    assert answers[0].json()["id"] == answers[1].json()["id"] and PatientFile.objects.count() == 1
+    other = encode_multipart("b", {**fields, "file": SimpleUploadedFile("x.png", png_bytes(9, 9))})
+    reused = client.post(
+        en("api:file_list"),
+        other,
+        content_type="multipart/form-data; boundary=b",
+        headers={"Idempotency-Key": "retry-1"},
+    )
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
