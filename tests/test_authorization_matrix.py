@@ -26,12 +26,15 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
+from django.test.client import MULTIPART_CONTENT
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from carenet.accounts.models import IdentityRequest, Patient, User
 from carenet.booking.models import Appointment
+from carenet.files.tests.factories import png_bytes
 from carenet.scheduling.models import Slot
 from tests.cast import (
     RESULT_CODE,
@@ -73,6 +76,8 @@ PUBLIC = "OOOOOOOOOOOOOO"
 LOGIN_PAGE = "ORRRRRRRRRRRRR"
 STAFF_PAGE = "LFFFFFOOOOOOOO"
 API_DOCUMENTS = "AONNNFFFFONFFF"
+OWN_FILE_PAGE = "LONNFFFFFFFFFF"
+API_OWN_FILES = "AONNFFFFFFFFFF"
 
 MATRIX: dict[str, str] = {
     # --- public pages and documents
@@ -135,6 +140,10 @@ MATRIX: dict[str, str] = {
     # TEL-3: attaching Anna's files to her visit tomorrow (and taking one off): back to the visit page
     "portal:visit_files": "LRNNFFFFFFFFFF",
     "portal:visit_file_detach": "LRNNFFFFFFFFFF",
+    # FIL-1, FIL-2: "Twoje pliki" — the page is each patient's own; Anna's file only hers (others: 404)
+    "portal:files": LEVEL_TWO_PAGE,
+    "portal:file_download": OWN_FILE_PAGE,
+    "portal:file_delete": OWN_FILE_PAGE,
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
@@ -211,6 +220,12 @@ MATRIX: dict[str, str] = {
     "api:visit_file_list": "AONNNFFFFONFFF",
     "api:visit_file_attach": "AONNNFFFFFFFFF",
     "api:visit_file_detach": "AONNNFFFFFFFFF",
+    # FIL-1, FIL-2: a patient's files (Anna's list and file: hers only; level II; patients only)
+    "api:file_list": API_OWN_FILES,
+    "api:file_upload": API_OWN_FILES,
+    "api:file_delete": API_OWN_FILES,
+    "api:file_detail": API_OWN_FILES,
+    "api:file_content": API_OWN_FILES,
     # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
     "messaging:smsapi_inbound": "MMMMMMMMMMMMMM",
     "messaging:smsapi_report": PUBLIC,
@@ -323,6 +338,15 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "api:visit_file_list": {"file_id": spare_file},
         "api:visit_file_attach": {"file_id": spare_file},
     }
+    upload = {"description": "Zmiana na skórze", "file": SimpleUploadedFile("x.png", png_bytes())}
+    multipart = {
+        # The list shares its address with the upload: a refused POST there is a refused upload (FIL-1).
+        "api:file_list": {**upload, "accept_terms": "true", "patient_id": str(cast.patient.pk)},
+        "api:file_upload": {**upload, "accept_terms": "true", "patient_id": str(cast.patient.pk)},
+        "portal:files": {**upload, "accept_terms": "on"},
+    }
+    if name in multipart:
+        return multipart[name], MULTIPART_CONTENT
     if name in api:
         return json.dumps(api[name]), "application/json"
     return form.get(name, {}), "application/x-www-form-urlencoded"
@@ -373,6 +397,8 @@ METHODS = {
     "staff:question_answer": "post",
     "api:question_ask": "post",
     "api:renewal_order": "post",
+    "api:file_upload": "post",
+    "api:file_delete": "delete",
     "staff:renewal_issue": "post",
     "staff:renewal_decline": "post",
     "api:collection_authorisation_revoke": "post",
@@ -402,6 +428,7 @@ def query_for(name: str, cast: Cast) -> dict[str, Any]:
         "staff:collection_result_pdf": {"authorisation": cast.collection_authorisation.pk}
         if cast.collection_authorisation is not None
         else {},
+        "api:file_list": {"patient_id": cast.patient.pk},
     }.get(name, {})
 
 

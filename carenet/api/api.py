@@ -19,6 +19,7 @@ from carenet.api.routers import (
     collection,
     documents,
     ecard,
+    files,
     questions,
     renewals,
     results,
@@ -95,6 +96,7 @@ api.add_router("", renewals.router)
 api.add_router("", results.router)
 api.add_router("", collection.router)
 api.add_router("", attachments.router)
+api.add_router("", files.router)
 
 
 class HealthOut(Out):

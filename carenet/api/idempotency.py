@@ -45,7 +45,15 @@ Answer = tuple[int, BaseModel | dict[str, Any] | None]
 
 
 def request_fingerprint(request: HttpRequest) -> str:
-    """SHA-256 of the method, the path (with its query) and the canonical JSON body."""
+    """SHA-256 of the method, the path (with its query) and the canonical JSON body — or, for a multipart form (a
+    file upload, FIL-1), its fields and the SHA-256 of each file: a retry's multipart boundary is new, its content
+    the same."""
+    if request.content_type == "multipart/form-data":
+        fields = sorted((key, value) for key, values in request.POST.lists() for value in values)
+        files = sorted((key, _file_digest(upload)) for key, uploads in request.FILES.lists() for upload in uploads)
+        canonical = json.dumps([fields, files], ensure_ascii=False)
+        payload = "\n".join([request.method or "", request.get_full_path(), canonical])
+        return hashlib.sha256(payload.encode()).hexdigest()
     try:
         body = json.loads(request.body or b"null")
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -53,6 +61,15 @@ def request_fingerprint(request: HttpRequest) -> str:
         canonical = request.body.decode("latin-1")
     payload = "\n".join([request.method or "", request.get_full_path(), canonical])
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _file_digest(upload: Any) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return f"{upload.name}:{digest.hexdigest()}"
 
 
 def idempotent(request: HttpRequest, *, user: User, key: str | None, run: Callable[[], Answer]) -> Status:

@@ -5,13 +5,36 @@ an operation does not have (405), an unexpected error (500, without its details)
 from __future__ import annotations
 
 from collections.abc import Callable
+from io import BytesIO
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 API_PREFIX = "/api/"
+#: FIL-1: the one endpoint whose body may be larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` — a patient's file upload,
+#: up to ``CARENET_FILE_MAX_BYTES`` plus this much room for the multipart envelope and the form's other fields.
+FILE_UPLOAD_PATH = f"{API_PREFIX}v1/files"
+FILE_UPLOAD_FORM_ROOM = 64 * 1024
+
+
+def _file_upload_limit(request: HttpRequest) -> int | None:
+    if request.method == "POST" and request.path.rstrip("/") == FILE_UPLOAD_PATH:
+        return int(settings.CARENET_FILE_MAX_BYTES) + FILE_UPLOAD_FORM_ROOM
+    return None
+
+
+def _read_body(request: HttpRequest, *, limit: int) -> None:
+    """``request.body`` with ``limit`` instead of ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django's own property, with the
+    other limit): a body declared over it is refused before a byte of it is read."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+        raise RequestDataTooBig
+    body = request.read()
+    request._body = body  # what HttpRequest.body keeps, so later reads see it
+    request._stream = BytesIO(body)
+
 
 #: status → (code, message) of the answers Django writes itself.
 _ANSWERS = {
@@ -42,7 +65,11 @@ class ApiEdgeMiddleware:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
         try:
-            request.body  # noqa: B018 - reading it checks DATA_UPLOAD_MAX_MEMORY_SIZE once, here
+            upload_limit = _file_upload_limit(request)
+            if upload_limit is not None:
+                _read_body(request, limit=upload_limit)
+            else:
+                request.body  # noqa: B018 - reading it checks DATA_UPLOAD_MAX_MEMORY_SIZE once, here
         except RequestDataTooBig:
             return error_answer(request, 413)
         response = self.get_response(request)

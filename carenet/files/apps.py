@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,3 +10,9 @@ class FilesConfig(AppConfig):
     name = "carenet.files"
     label = "patient_files"
     verbose_name = _("Patients' files")
+
+    def ready(self) -> None:
+        from carenet.core import periodic
+        from carenet.files.tasks import files_sweep
+
+        periodic.register("files-sweep", every_seconds=settings.CARENET_FILE_SWEEP_SECONDS, task=files_sweep)

@@ -9,6 +9,7 @@ from carenet.portal import (
     collection,
     documents,
     ecard,
+    files,
     identity,
     questions,
     reads,
@@ -84,4 +85,8 @@ urlpatterns = [
         collection.collection_authorisation_revoke,
         name="collection_authorisation_revoke",
     ),
+    # FIL-1, FIL-2: "Twoje pliki" — the patient's files (level II), under "My account".
+    path(_("account/files/"), files.files, name="files"),
+    path(_("account/files/<int:file_id>/"), files.file_download, name="file_download"),
+    path(_("account/files/<int:file_id>/delete/"), files.file_delete, name="file_delete"),
 ]

@@ -9,8 +9,10 @@ import io
 
 import factory
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from carenet.accounts.models import Patient
 from carenet.api.tests.factories import PatientFactory
 from carenet.files.models import ConsultationFile, PatientFile, TermsAcceptance
 
@@ -61,3 +63,17 @@ class ConsultationFileFactory(factory.django.DjangoModelFactory):
     appointment = None  # a visit of the file's patient: pass one (carenet.booking.tests.factories)
     attached_by = factory.LazyAttribute(lambda o: o.file.uploaded_by)
     attached_at = UPLOADED_AT
+
+
+def enrolled_patient(**fields: object) -> Patient:
+    """A level II patient with a package in force (ACC-7), who may use "Twoje pliki"."""
+    from carenet.api.tests.factories import EnrolmentFactory
+
+    patient = PatientFactory(**fields)
+    EnrolmentFactory(patient=patient)
+    return patient
+
+
+def upload(content: bytes, name: str = "zdjecie.png") -> SimpleUploadedFile:
+    """What the browser or the app sends (its content type is ignored: the content decides)."""
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
