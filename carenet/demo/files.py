@@ -3,7 +3,9 @@ with Pillow, a discharge letter written with reportlab) and stored through the u
 they are disarmed, named and dated exactly like a patient's upload.
 
 pacjent2 has a photo "Zmiana na skórze przedramienia" and a PDF "Wypis ze szpitala 2026"; rodzic has one file of
-their child's. (pacjent1 is the named level I account: "Twoje pliki" is a level II service, so it has none.)
+their child's. (pacjent1 is the named level I account: "Twoje pliki" is a level II service, so it has none.) Each
+photo is attached (TEL-3) to that patient's visit with the demo clinician today, so ``lekarz`` sees it on the visit
+page and a file count on the day list.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from carenet.accounts.models import Patient, User
 from carenet.accounts.selectors import actor_for_user
+from carenet.booking.models import Appointment
 from carenet.core import clock
-from carenet.files import services
+from carenet.files import attachments, services
+from carenet.files.models import PatientFile
 
 
 def skin_photo(*, seed: int = 0) -> bytes:
@@ -105,4 +109,34 @@ def patient_files(now: dt.datetime | None = None) -> int:
             at=now - dt.timedelta(days=2),
         )
         stored += 1
+    _attach_to_todays_visit(pacjent2, "Zmiana na skórze przedramienia", now)
+    _attach_to_todays_visit(child, "Wysypka na plecach od wczoraj", now)
     return stored
+
+
+def _attach_to_todays_visit(patient: Patient | None, description: str, now: dt.datetime) -> None:
+    """TEL-3: the patient's photo attached, before it starts, to their visit today (the named visit with the demo
+    clinician), through the service the visit page uses."""
+    if patient is None:
+        return
+    visit = (
+        Appointment.objects.filter(
+            patient=patient,
+            status=Appointment.Status.BOOKED,
+            slot__starts_at__date=clock.local(now).date(),
+            slot__clinician__user__username="lekarz",
+        )
+        .order_by("slot__starts_at")
+        .select_related("slot")
+        .first()
+    )
+    photo = PatientFile.objects.filter(patient=patient, description=description).first()
+    guardian = patient.guardian if patient.guardian_id else patient
+    if visit is None or photo is None or guardian is None or guardian.user is None:
+        return
+    attachments.file_attach(
+        actor=actor_for_user(guardian.user),
+        appointment_id=visit.pk,
+        file_id=photo.pk,
+        now=min(now, visit.slot.starts_at - dt.timedelta(hours=1)),
+    )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from carenet.files.models import PatientFile, TermsAcceptance
+from carenet.files.models import ConsultationFile, PatientFile, TermsAcceptance
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -33,3 +33,9 @@ def test_the_named_patients_have_their_files() -> None:
         assert row.stored.read()[:4] in (b"\xff\xd8\xff\xe0", b"%PDF") and row.delete_after > row.uploaded_at
         row.stored.close()
     assert TermsAcceptance.objects.count() == 2
+    # TEL-3: each photo is attached to that patient's visit with the demo clinician today.
+    attached = {
+        (row.file.description, row.appointment.slot.clinician.user.username) for row in ConsultationFile.objects.all()
+    }
+    assert ("Zmiana na skórze przedramienia", "lekarz") in attached
+    assert {clinician for _, clinician in attached} == {"lekarz"}
