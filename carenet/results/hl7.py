@@ -81,6 +81,7 @@ ERROR_KEYS = (
     "bad_attachment",
     "obx_before_obr",
     "too_large",
+    "several_patients",
 )
 
 
@@ -317,7 +318,15 @@ def read_patient(message: hl7.Message) -> PatientIdentity:
     pids = _segments(message, "PID")
     if not pids:
         raise MessageError(ErrorCode.REQUIRED_FIELD_MISSING, "missing", "PID")
-    pid = pids[0]
+    identities = {_identity(pid) for pid in pids}
+    if len(identities) > 1:
+        # An ORU^R01 may carry several patients' results, each group under its own PID: CareNet files a message
+        # for one patient only, so a second patient's results never land in the first one's record (CLN-6).
+        raise MessageError(ErrorCode.SEGMENT_SEQUENCE, "several_patients", "PID")
+    return _identity(pids[0])
+
+
+def _identity(pid: Any) -> PatientIdentity:
     identifiers = tuple(
         (_get(pid, 3, 1, number), _get(pid, 3, 4, number), _get(pid, 3, 5, number))
         for number in range(1, _repetitions(pid, 3) + 1)
