@@ -8,7 +8,7 @@ import pytest
 
 from carenet.messaging.models import OutboundMessage
 from carenet.results import samples, services
-from carenet.results.models import InboundMessage, Result
+from carenet.results.models import InboundMessage, Observation, Result
 from carenet.results.tests.factories import ResultPatientFactory
 
 AT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
@@ -60,3 +60,21 @@ def test_the_same_patient_repeated_in_a_second_group_is_still_filed() -> None:
         (anna.pk, "Glukoza na czczo"),
         (anna.pk, "TSH"),
     ]
+
+
+def test_a_nul_written_as_an_hl7_hex_escape_is_not_stored() -> None:
+    """``\\X00\\`` unescapes to a NUL: SQLite stored it in the result, PostgreSQL refused the whole message (the lab
+    got "internal error, send it again" for ever and the back office never saw it)."""
+    anna = ResultPatientFactory()
+    text = oru(anna, control_id="NUL").replace("TSH", "TS\\X00\\H\\X1B\\")
+    text = text.replace("\rOBX|", "\rNTE|1||uwaga\\X00\\!\rOBX|", 1)
+
+    ack = services.message_receive(text, now=AT)
+
+    assert ack.code == "AA"
+    result = Result.objects.get()
+    observation = Observation.objects.get()
+    stored = [result.name, result.code, result.report_text, observation.name, observation.value]
+    stored += [InboundMessage.objects.get().raw, InboundMessage.objects.get().patient_name]
+    assert result.name == "TSH"
+    assert not any("\x00" in value or "\x1b" in value for value in stored)

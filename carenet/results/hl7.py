@@ -220,12 +220,13 @@ def _segment_name(segment: Any) -> str:
 
 
 def _get(segment: Any, field_num: int, component: int = 1, repetition: int = 1, subcomponent: int = 1) -> str:
-    """One value, unescaped ("" when absent or when the tree is shallower than asked)."""
+    """One value, unescaped ("" when absent or when the tree is shallower than asked); a NUL or another control
+    character an escape (``\\X00\\``) produced is removed, as in the raw text."""
     try:
         value = segment.extract_field(1, field_num, repetition, component, subcomponent)
     except (IndexError, KeyError, ValueError, TypeError, AttributeError):
         return ""
-    return str(value).replace("\r", "\n").strip() if value is not None else ""
+    return text_cleaned(str(value)).replace("\r", "\n").strip() if value is not None else ""
 
 
 def _repetitions(segment: Any, field_num: int) -> int:
