@@ -78,3 +78,23 @@ def test_a_nul_written_as_an_hl7_hex_escape_is_not_stored() -> None:
     stored += [InboundMessage.objects.get().raw, InboundMessage.objects.get().patient_name]
     assert result.name == "TSH"
     assert not any("\x00" in value or "\x1b" in value for value in stored)
+
+
+@pytest.mark.parametrize("filler", ["^&" * 150_000, "\rZZZ|" * 150_000, "~" * 300_000])
+def test_a_message_of_delimiters_is_refused_before_it_is_parsed(filler: str) -> None:
+    """Under the 12 MB limit, 2 MB of ``^&`` took python-hl7 5 s and 470 MB (12 MB: gigabytes and half a minute of
+    the listener's one database thread): the message is refused AR before the library builds its tree."""
+    anna = ResultPatientFactory()
+    text = oru(anna, control_id="BOMB").replace("\rPID|1||", f"\rPID|1||{filler}", 1)
+
+    ack = services.message_receive(text, now=AT)
+
+    assert ack.code == "AR" and ack.text.endswith("(delimiters)")
+    assert not Result.objects.exists()
+
+
+def test_a_real_message_with_a_large_pdf_is_not_counted_as_delimiters() -> None:
+    anna = ResultPatientFactory()
+    text = oru(anna, samples.SampleOrder(panel="morfologia", with_pdf=True), control_id="PDF")
+    assert services.message_receive(text, now=AT).code == "AA"
+    assert Result.objects.get().pdf

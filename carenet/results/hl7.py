@@ -31,6 +31,8 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 
 #: The largest message CareNet reads, in characters (a PDF report of 8 MB is about 11 M characters in base64).
 MAX_MESSAGE_CHARS = 12 * 1024 * 1024
+#: The most field, component, repetition, subcomponent and segment delimiters a message may hold.
+MAX_DELIMITERS = 200_000
 #: What is kept of the raw text of a message refused as too large.
 RAW_KEEP_CHARS = 64 * 1024
 #: Versions of HL7 v2 accepted (2.5 and its technical correction 2.5.1).
@@ -201,6 +203,12 @@ def _parse(text: str) -> hl7.Message:
         raise MessageError(ErrorCode.SEGMENT_SEQUENCE, "no_header")
     if text[3] in "\r^~\\&" or text[3].isalnum() or text[3].isspace():
         raise MessageError(ErrorCode.SEGMENT_SEQUENCE, "no_header")
+    # The library builds an object per field, repetition, component and subcomponent: a message of delimiters
+    # only would take gigabytes and minutes of the listener's one database thread. A real message has a few
+    # thousand (a PDF in Base64 has none).
+    delimiters = {"\r", text[3], *text[4:8].split(text[3], 1)[0]}
+    if sum(text.count(delimiter) for delimiter in delimiters) > MAX_DELIMITERS:
+        raise MessageError(ErrorCode.INTERNAL, "too_large", "delimiters")
     try:
         message = hl7.parse(text)
     except (HL7Exception, ValueError, IndexError, KeyError, AssertionError, TypeError) as error:
