@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
 from carenet.messaging.models import OutboundMessage
-from carenet.results import samples, services
+from carenet.results import mllp, samples, services
 from carenet.results.models import InboundMessage, Observation, Result
 from carenet.results.tests.factories import ResultPatientFactory
+from carenet.results.tests.test_mllp import END, START, connect, listener, msa, read_ack
+
+__all__ = ["listener"]  # the listener fixture, shared with the listener's own tests
 
 AT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 pytestmark = pytest.mark.django_db
@@ -98,3 +102,34 @@ def test_a_real_message_with_a_large_pdf_is_not_counted_as_delimiters() -> None:
     text = oru(anna, samples.SampleOrder(panel="morfologia", with_pdf=True), control_id="PDF")
     assert services.message_receive(text, now=AT).code == "AA"
     assert Result.objects.get().pdf
+
+
+@pytest.mark.django_db(transaction=True)
+def test_connections_beyond_the_limit_are_closed_and_the_listener_goes_on(listener: int, monkeypatch) -> None:
+    """Any number of connections were served at once, each holding a file descriptor for 5 minutes of silence and up
+    to 13 MB of a frame: a few hundred idle or slow clients exhausted the listener."""
+    monkeypatch.setattr(mllp, "MAX_CONNECTIONS", 2)
+    anna = ResultPatientFactory()
+    first, second = connect(listener), connect(listener)
+    try:
+        for number, sock in enumerate((first, second)):
+            sock.sendall(START + oru(anna, control_id=f"K{number}").encode() + END)
+            assert msa(read_ack(sock))[1] == "AA"  # both are being served
+        with connect(listener) as third:
+            third.settimeout(5)
+            assert third.recv(1024) == b""  # closed by the listener at once
+    finally:
+        first.close()
+    for _attempt in range(50):  # the listener notices the first one closed
+        with connect(listener) as fourth:
+            fourth.settimeout(5)
+            try:
+                fourth.sendall(START + oru(anna, control_id="K9").encode() + END)
+                answer = fourth.recv(65536)
+            except OSError:
+                answer = b""
+        if answer:
+            break
+        time.sleep(0.1)
+    assert b"MSA|AA|K9" in answer
+    second.close()
