@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import time
 
 import pytest
+from django.urls import reverse
 
 from carenet.messaging.models import OutboundMessage
 from carenet.results import mllp, samples, services
 from carenet.results.models import InboundMessage, Observation, Result
 from carenet.results.tests.factories import ResultPatientFactory
 from carenet.results.tests.test_mllp import END, START, connect, listener, msa, read_ack
+from tests.cast import RESULT_PDF, build_cast, with_collection
 
 __all__ = ["listener"]  # the listener fixture, shared with the listener's own tests
 
@@ -133,3 +137,32 @@ def test_connections_beyond_the_limit_are_closed_and_the_listener_goes_on(listen
         time.sleep(0.1)
     assert b"MSA|AA|K9" in answer
     second.close()
+
+
+def test_the_desk_prints_a_result_for_the_patient_in_person_only_after_checking_them() -> None:
+    """``?in_person=1`` printed any result of any patient without a check: a person authorised for imaging only got
+    the laboratory report, after the revocation too, by changing the printout's link."""
+    cast = with_collection(build_cast())
+    result, ewa = cast.collection_result, cast.collection_authorisation
+    assert result is not None and ewa is not None
+    ewa.scope = "imaging"  # Ewa may collect imaging reports only; the result is a laboratory one
+    ewa.save()
+    desk = cast.client("receptionist_here")
+    pdf = reverse("staff:collection_result_pdf", args=[cast.patient.pk, result.pk])
+
+    assert desk.get(pdf, {"authorisation": ewa.pk}).status_code == 404
+    assert desk.get(pdf, {"in_person": "1"}).status_code == 404
+    assert desk.get(pdf, {"in_person": "1", "authorisation": ewa.pk}).status_code == 404
+
+    # The patient in person, identity document checked: the page's link prints, for this desk user only.
+    check = desk.post(
+        reverse("staff:collection_check", args=[cast.patient.pk]), {"who": "in_person", "id_checked": "on"}
+    )
+    link = re.search(rf'href="({re.escape(pdf)}\?in_person=[^"]+)"', check.content.decode())
+    assert link is not None
+    answer = desk.get(html.unescape(link.group(1)))
+    assert answer.status_code == 200 and b"".join(answer.streaming_content) == RESULT_PDF  # type: ignore[attr-defined]
+    assert cast.client("receptionist_elsewhere").get(html.unescape(link.group(1))).status_code == 404
+    other = reverse("staff:collection_result_pdf", args=[cast.other_patient.pk, result.pk])
+    token = html.unescape(link.group(1)).split("in_person=", 1)[1]
+    assert desk.get(other, {"in_person": token}).status_code == 404
