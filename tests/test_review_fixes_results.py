@@ -166,3 +166,19 @@ def test_the_desk_prints_a_result_for_the_patient_in_person_only_after_checking_
     other = reverse("staff:collection_result_pdf", args=[cast.other_patient.pk, result.pk])
     token = html.unescape(link.group(1)).split("in_person=", 1)[1]
     assert desk.get(other, {"in_person": token}).status_code == 404
+
+
+def test_a_message_naming_two_pesels_is_kept_for_review_not_filed_for_the_first() -> None:
+    """PID-3 with two PESEL repetitions (a child's and the parent's, who share a family name): the results were filed
+    for whichever came first."""
+    mother = ResultPatientFactory(last_name="Kowalska")
+    child = ResultPatientFactory(last_name="Kowalska")
+    text = oru(mother, control_id="TWINPESEL").replace(
+        f"PID|1||{mother.pesel}^", f"PID|1||{mother.pesel}^^^^PESEL~{child.pesel}^", 1
+    )
+
+    ack = services.message_receive(text, now=AT)
+
+    assert ack.code == "AE"
+    assert not Result.objects.exists() and not OutboundMessage.objects.exists()
+    assert InboundMessage.objects.get().state == InboundMessage.State.REVIEW
