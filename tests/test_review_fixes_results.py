@@ -182,3 +182,17 @@ def test_a_message_naming_two_pesels_is_kept_for_review_not_filed_for_the_first(
     assert ack.code == "AE"
     assert not Result.objects.exists() and not OutboundMessage.objects.exists()
     assert InboundMessage.objects.get().state == InboundMessage.State.REVIEW
+
+
+@pytest.mark.parametrize("encoding", ["0~\\&", "^~A&", "^ \\&", "^^~\\", "^.~\\&"])
+def test_letters_or_digits_as_delimiters_get_a_readable_ar(encoding: str) -> None:
+    """MSH-2 ``0~\\&`` made ``0`` the component separator: the ACK copied it (``MSH|0~\\&|``, message type
+    ``ACK01^ORU_R0ACK``), an answer the laboratory cannot read."""
+    anna = ResultPatientFactory()
+    text = oru(anna, control_id="ENC").replace("MSH|^~\\&|", f"MSH|{encoding}|", 1)
+
+    ack = services.message_receive(text, now=AT)
+
+    assert ack.code == "AR" and not Result.objects.exists()
+    header = ack.message.split("\r", 1)[0].split("|")
+    assert header[1] == "^~\\&" and header[8].startswith("ACK")

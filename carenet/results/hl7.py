@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -203,10 +204,15 @@ def _parse(text: str) -> hl7.Message:
         raise MessageError(ErrorCode.SEGMENT_SEQUENCE, "no_header")
     if text[3] in "\r^~\\&" or text[3].isalnum() or text[3].isspace():
         raise MessageError(ErrorCode.SEGMENT_SEQUENCE, "no_header")
+    encoding = text[4:8].split(text[3], 1)[0]
+    if len(set(encoding)) < len(encoding) or any(char.isalnum() or char.isspace() for char in encoding):
+        # Letters or digits as delimiters cut every value (one used twice is ambiguous), and the ACK copied them:
+        # an answer the laboratory cannot read.
+        raise MessageError(ErrorCode.SEGMENT_SEQUENCE, "no_header")
     # The library builds an object per field, repetition, component and subcomponent: a message of delimiters
     # only would take gigabytes and minutes of the listener's one database thread. A real message has a few
     # thousand (a PDF in Base64 has none).
-    delimiters = {"\r", text[3], *text[4:8].split(text[3], 1)[0]}
+    delimiters = {"\r", text[3], *encoding}
     if sum(text.count(delimiter) for delimiter in delimiters) > MAX_DELIMITERS:
         raise MessageError(ErrorCode.INTERNAL, "too_large", "delimiters")
     try:
@@ -495,6 +501,7 @@ def ts(moment: dt.datetime) -> str:
 
 
 _UNREADABLE_TEMPLATE = "MSH|^~\\&|||||||ORU^R01||P|2.5"
+_STANDARD_HEADER = "MSH|^~\\&|"
 
 
 def build_ack(text: str, *, code: str, reason: str, ack_id: str, at: dt.datetime) -> str:
@@ -510,13 +517,15 @@ def build_ack(text: str, *, code: str, reason: str, ack_id: str, at: dt.datetime
     msh = source.segment("MSH")
     application = _get(msh, 5) or CARENET_APPLICATION
     facility = _get(msh, 6) or CARENET_APPLICATION
-    try:
-        ack = source.create_ack(
-            code, message_id=escape(ack_id), application=escape(application), facility=escape(facility)
-        )
-    except (IndexError, KeyError, TypeError, ValueError):
-        # A header the library cannot copy (MSH-9 without its trigger event, fields missing): answer from a
-        # well-formed one, addressed back to the sender.
+    ack = None
+    if text.startswith(_STANDARD_HEADER):  # escape() writes the standard delimiters: the ACK must declare them
+        with contextlib.suppress(IndexError, KeyError, TypeError, ValueError):
+            ack = source.create_ack(
+                code, message_id=escape(ack_id), application=escape(application), facility=escape(facility)
+            )
+    if ack is None:
+        # A header the library cannot copy (MSH-9 without its trigger event, fields missing, other delimiters):
+        # answer from a well-formed one, addressed back to the sender.
         ack = hl7.parse(_UNREADABLE_TEMPLATE).create_ack(
             code, message_id=escape(ack_id), application=escape(application), facility=escape(facility)
         )
