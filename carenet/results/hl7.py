@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -31,6 +32,8 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 
 #: The largest message CareNet reads, in characters (a PDF report of 8 MB is about 11 M characters in base64).
 MAX_MESSAGE_CHARS = 12 * 1024 * 1024
+#: The most field, component, repetition, subcomponent and segment delimiters a message may hold.
+MAX_DELIMITERS = 200_000
 #: What is kept of the raw text of a message refused as too large.
 RAW_KEEP_CHARS = 64 * 1024
 #: Versions of HL7 v2 accepted (2.5 and its technical correction 2.5.1).
@@ -81,6 +84,7 @@ ERROR_KEYS = (
     "bad_attachment",
     "obx_before_obr",
     "too_large",
+    "several_patients",
 )
 
 
@@ -200,6 +204,17 @@ def _parse(text: str) -> hl7.Message:
         raise MessageError(ErrorCode.SEGMENT_SEQUENCE, "no_header")
     if text[3] in "\r^~\\&" or text[3].isalnum() or text[3].isspace():
         raise MessageError(ErrorCode.SEGMENT_SEQUENCE, "no_header")
+    encoding = text[4:8].split(text[3], 1)[0]
+    if len(set(encoding)) < len(encoding) or any(char.isalnum() or char.isspace() for char in encoding):
+        # Letters or digits as delimiters cut every value (one used twice is ambiguous), and the ACK copied them:
+        # an answer the laboratory cannot read.
+        raise MessageError(ErrorCode.SEGMENT_SEQUENCE, "no_header")
+    # The library builds an object per field, repetition, component and subcomponent: a message of delimiters
+    # only would take gigabytes and minutes of the listener's one database thread. A real message has a few
+    # thousand (a PDF in Base64 has none).
+    delimiters = {"\r", text[3], *encoding}
+    if sum(text.count(delimiter) for delimiter in delimiters) > MAX_DELIMITERS:
+        raise MessageError(ErrorCode.INTERNAL, "too_large", "delimiters")
     try:
         message = hl7.parse(text)
     except (HL7Exception, ValueError, IndexError, KeyError, AssertionError, TypeError) as error:
@@ -219,12 +234,13 @@ def _segment_name(segment: Any) -> str:
 
 
 def _get(segment: Any, field_num: int, component: int = 1, repetition: int = 1, subcomponent: int = 1) -> str:
-    """One value, unescaped ("" when absent or when the tree is shallower than asked)."""
+    """One value, unescaped ("" when absent or when the tree is shallower than asked); a NUL or another control
+    character an escape (``\\X00\\``) produced is removed, as in the raw text."""
     try:
         value = segment.extract_field(1, field_num, repetition, component, subcomponent)
     except (IndexError, KeyError, ValueError, TypeError, AttributeError):
         return ""
-    return str(value).replace("\r", "\n").strip() if value is not None else ""
+    return text_cleaned(str(value)).replace("\r", "\n").strip() if value is not None else ""
 
 
 def _repetitions(segment: Any, field_num: int) -> int:
@@ -317,7 +333,15 @@ def read_patient(message: hl7.Message) -> PatientIdentity:
     pids = _segments(message, "PID")
     if not pids:
         raise MessageError(ErrorCode.REQUIRED_FIELD_MISSING, "missing", "PID")
-    pid = pids[0]
+    identities = {_identity(pid) for pid in pids}
+    if len(identities) > 1:
+        # An ORU^R01 may carry several patients' results, each group under its own PID: CareNet files a message
+        # for one patient only, so a second patient's results never land in the first one's record (CLN-6).
+        raise MessageError(ErrorCode.SEGMENT_SEQUENCE, "several_patients", "PID")
+    return _identity(pids[0])
+
+
+def _identity(pid: Any) -> PatientIdentity:
     identifiers = tuple(
         (_get(pid, 3, 1, number), _get(pid, 3, 4, number), _get(pid, 3, 5, number))
         for number in range(1, _repetitions(pid, 3) + 1)
@@ -477,6 +501,7 @@ def ts(moment: dt.datetime) -> str:
 
 
 _UNREADABLE_TEMPLATE = "MSH|^~\\&|||||||ORU^R01||P|2.5"
+_STANDARD_HEADER = "MSH|^~\\&|"
 
 
 def build_ack(text: str, *, code: str, reason: str, ack_id: str, at: dt.datetime) -> str:
@@ -492,13 +517,15 @@ def build_ack(text: str, *, code: str, reason: str, ack_id: str, at: dt.datetime
     msh = source.segment("MSH")
     application = _get(msh, 5) or CARENET_APPLICATION
     facility = _get(msh, 6) or CARENET_APPLICATION
-    try:
-        ack = source.create_ack(
-            code, message_id=escape(ack_id), application=escape(application), facility=escape(facility)
-        )
-    except (IndexError, KeyError, TypeError, ValueError):
-        # A header the library cannot copy (MSH-9 without its trigger event, fields missing): answer from a
-        # well-formed one, addressed back to the sender.
+    ack = None
+    if text.startswith(_STANDARD_HEADER):  # escape() writes the standard delimiters: the ACK must declare them
+        with contextlib.suppress(IndexError, KeyError, TypeError, ValueError):
+            ack = source.create_ack(
+                code, message_id=escape(ack_id), application=escape(application), facility=escape(facility)
+            )
+    if ack is None:
+        # A header the library cannot copy (MSH-9 without its trigger event, fields missing, other delimiters):
+        # answer from a well-formed one, addressed back to the sender.
         ack = hl7.parse(_UNREADABLE_TEMPLATE).create_ack(
             code, message_id=escape(ack_id), application=escape(application), facility=escape(facility)
         )

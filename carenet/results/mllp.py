@@ -32,6 +32,10 @@ logger = logging.getLogger(__name__)
 STREAM_LIMIT = results_hl7.MAX_MESSAGE_CHARS + 1024 * 1024
 #: A client that sends nothing for this long is disconnected.
 IDLE_SECONDS = 300.0
+#: Connections served at once (a network has a few laboratories); more are closed at once: each one may hold a
+#: frame of up to :data:`STREAM_LIMIT` in memory and a file descriptor for :data:`IDLE_SECONDS`.
+MAX_CONNECTIONS = 32
+_open_connections = 0
 
 
 def _receive_in_thread(data: bytes) -> str:
@@ -68,8 +72,24 @@ def _refusal(reason: str) -> bytes:
 
 
 async def handle_connection(reader: HL7StreamReader, writer: HL7StreamWriter) -> None:
-    """One client: read frames until it closes; answer each in turn."""
+    """One client: read frames until it closes; answer each in turn. Beyond :data:`MAX_CONNECTIONS` open at once,
+    the connection is closed without reading it."""
+    global _open_connections
     peer = writer.get_extra_info("peername")
+    if _open_connections >= MAX_CONNECTIONS:
+        logger.warning("MLLP connection from %s refused: %d connections open already", peer, _open_connections)
+        writer.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await writer.wait_closed()
+        return
+    _open_connections += 1
+    try:
+        await _serve(reader, writer, peer)
+    finally:
+        _open_connections -= 1
+
+
+async def _serve(reader: HL7StreamReader, writer: HL7StreamWriter, peer: object) -> None:
     try:
         while True:
             try:

@@ -1,9 +1,10 @@
 """The rules of results coming in (CLN-3, issue 12): pure, no Django.
 
 * **Whom a message is for** — the PESEL in PID-3: the repetition whose identifier type is ``PESEL`` or ``NNPOL``
-  (or whose assigning authority names PESEL), else any repetition that is a valid PESEL. A PESEL that fails its
-  check digit matches nobody. When the message also names the patient (PID-5), the family name must be the
-  patient's (case and accents aside): a valid but mistyped PESEL does not file a result in a stranger's record.
+  (or whose assigning authority names PESEL), else any repetition that is a valid PESEL; two different ones match
+  nobody (a person decides). A PESEL that fails its check digit matches nobody. When the message also names the
+  patient (PID-5), the family name must be the patient's (case and accents aside): a valid but mistyped PESEL does
+  not file a result in a stranger's record.
 * **Which order** — ORC-2/OBR-2, the placer order number, is CareNet's: ``CN<referral id>`` (what CareNet prints on
   a referral for the lab, e.g. ``CN1234``) or the referral's national identifier (the 44-digit key of the
   e-referral the patient shows at the lab). It must be a referral of that patient; an empty one means no order.
@@ -101,15 +102,16 @@ def pesel_valid(value: str) -> bool:
 
 
 def pesel_of(identifiers: tuple[tuple[str, str, str], ...]) -> str:
-    """The PESEL a message names (see the module's rules); ``""`` when none. A typed PESEL is returned even when
-    invalid (the queue shows what was sent)."""
-    for value, authority, kind in identifiers:
-        if kind.upper() in PESEL_TYPES or "PESEL" in authority.upper():
-            return value.strip()
-    for value, _authority, _kind in identifiers:
-        if pesel_valid(value.strip()):
-            return value.strip()
-    return ""
+    """The PESEL a message names (see the module's rules); ``""`` when none, and when it names two different ones
+    (a child's and a parent's: whose results they are is for a person to decide). A typed PESEL is returned even
+    when invalid (the queue shows what was sent)."""
+    typed = {
+        value.strip()
+        for value, authority, kind in identifiers
+        if kind.upper() in PESEL_TYPES or "PESEL" in authority.upper()
+    }
+    found = typed or {value.strip() for value, _authority, _kind in identifiers if pesel_valid(value.strip())}
+    return found.pop() if len(found) == 1 else ""
 
 
 def _folded(name: str) -> str:

@@ -56,6 +56,7 @@ _READ_ERRORS = {
     "bad_attachment": _("An attachment is not Base64-encoded data."),
     "obx_before_obr": _("An OBX segment comes before any OBR segment."),
     "too_large": _("The message is larger than CareNet accepts."),
+    "several_patients": _("The message is about more than one patient: send one message per patient."),
 }
 _REVIEW_REASONS = {
     policies.Reason.UNKNOWN_PATIENT: _("No patient with this PESEL: kept for review, not filed."),

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -76,6 +77,24 @@ class CheckForm(CheckedInputMixin, forms.Form):
         if data.get("who") == "person" and not data.get("pesel"):
             self.add_error("pesel", _("Give the PESEL from the identity document of the person collecting."))
         return data
+
+
+#: How long the printouts of a check of the patient in person may be downloaded after it.
+IN_PERSON_PRINT_SECONDS = 60 * 60
+_IN_PERSON_SALT = "carenet.staff.collection.in-person"
+
+
+def in_person_token(request: HttpRequest, patient: Patient) -> str:
+    """What the printout links of a check "the patient in person" carry: this desk user checked this patient."""
+    return signing.dumps([patient.pk, request.user.pk], salt=_IN_PERSON_SALT)
+
+
+def _in_person_checked(request: HttpRequest, patient: Patient, token: str) -> bool:
+    try:
+        found = signing.loads(token, salt=_IN_PERSON_SALT, max_age=IN_PERSON_PRINT_SECONDS)
+    except signing.BadSignature:  # also an expired one
+        return False
+    return bool(found == [patient.pk, request.user.pk])
 
 
 def _patient(request: HttpRequest, patient_id: int, action: Action) -> Patient:
@@ -181,6 +200,7 @@ def collection_check(request: HttpRequest, patient_id: int) -> HttpResponse:
         "outcome": outcome,
         "results": results,
         "scope_label": dict(AuthorisationScope.choices).get(outcome.scope, "") if outcome else "",
+        "in_person_token": in_person_token(request, person) if outcome and outcome.in_person else "",
     }
     status = 422 if request.method == "POST" and not form.is_valid() else 200
     return render(request, "staff/collection/check.html", context, status=status)
@@ -190,10 +210,12 @@ def collection_check(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_GET
 def collection_result_pdf(request: HttpRequest, patient_id: int, result_id: int) -> HttpResponse:
     """The PDF of one result to print at the desk: checked again (the authorisation may have been revoked since the
-    check; its scope must cover the result), recorded as a read of the result."""
+    check; its scope must cover the result), recorded as a read of the result. The patient in person: only from the
+    links of a check recorded by this desk user in the last hour (a bare ``?in_person=1`` printed any result of
+    anyone, also for a person authorised for laboratory results only)."""
     person = _patient(request, patient_id, Action.COLLECTION_AUTHORISATION_VIEW)
     authorisation_id = db_id_or_none(request.GET.get("authorisation"))
-    if request.GET.get("in_person") == "1":
+    if _in_person_checked(request, person, request.GET.get("in_person", "")):
         outcome = CheckOutcome(authorised=True, in_person=True)
     elif authorisation_id is not None:
         outcome = authorisations.authorisation_recheck(
