@@ -262,5 +262,6 @@ def _active_value(key: str, value: Any) -> bool:
     if key == "/URI" and isinstance(value, pikepdf.String):
         return not str(value).strip().lower().startswith(("http://", "https://", "mailto:"))
     if key == "/OpenAction" and isinstance(value, pikepdf.Dictionary):
-        return bool(value.get("/S") != pikepdf.Name.GoTo)
+        # Only "go to a page" — and nothing chained after it (/Next would run on opening too).
+        return bool(value.get("/S") != pikepdf.Name.GoTo or "/Next" in value)
     return False

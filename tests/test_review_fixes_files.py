@@ -1,0 +1,51 @@
+"""What a review of patients' files found (issue 12: FIL-1, FIL-2, TEL-3), each reproduced and refused."""
+
+from __future__ import annotations
+
+import pikepdf
+import pytest
+
+from carenet.files.disarm import FileRefused, disarm
+from carenet.files.policies import FileRefusal
+from carenet.files.tests.corpus import MAX_BYTES, pdf
+
+
+def _refusal(data: bytes) -> FileRefusal | None:
+    try:
+        disarm(data, max_bytes=MAX_BYTES)
+    except FileRefused as refused:
+        return refused.refusal
+    return None
+
+
+def _link(document: pikepdf.Pdf, action: pikepdf.Dictionary) -> None:
+    annotation = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 100, 100], A=action)
+    document.pages[0].obj.Annots = pikepdf.Array([document.make_indirect(annotation)])
+
+
+# --- PDFs: active content the first walk let through ----------------------------------------------------------
+
+
+def _go_to_first_page(document: pikepdf.Pdf) -> pikepdf.Dictionary:
+    return pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([document.pages[0].obj, pikepdf.Name.Fit]))
+
+
+def _open_then_visit(document: pikepdf.Pdf) -> None:
+    """Opening the file "goes to page 1" — and then, chained with /Next, opens an address on the internet."""
+    action = _go_to_first_page(document)
+    action.Next = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://tracker.example/opened"))
+    document.Root.OpenAction = document.make_indirect(action)
+
+
+def _open_then_visit_in_array(document: pikepdf.Pdf) -> None:
+    action = _go_to_first_page(document)
+    action.Next = pikepdf.Array([pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://t.example/"))])
+    document.Root.OpenAction = action
+
+
+@pytest.mark.parametrize("change", [_open_then_visit, _open_then_visit_in_array])
+def test_an_action_on_opening_cannot_hide_behind_a_go_to_page(change) -> None:  # type: ignore[no-untyped-def]
+    assert _refusal(pdf(change=change)) is FileRefusal.PDF_ACTIVE
+    assert (
+        _refusal(pdf(change=lambda document: setattr(document.Root, "OpenAction", _go_to_first_page(document)))) is None
+    )
