@@ -49,3 +49,22 @@ def test_an_action_on_opening_cannot_hide_behind_a_go_to_page(change) -> None:  
     assert (
         _refusal(pdf(change=lambda document: setattr(document.Root, "OpenAction", _go_to_first_page(document)))) is None
     )
+
+
+def _three_d(document: pikepdf.Pdf) -> None:
+    """A 3D annotation whose artwork runs a script when it is shown (/OnInstantiate): Acrobat runs it."""
+    script = document.make_stream(b"host.app.alert('3D')")
+    artwork = document.make_stream(b"U3D", Type=pikepdf.Name("/3D"), Subtype=pikepdf.Name.U3D, OnInstantiate=script)
+    annotation = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name("/3D"), Rect=[0, 0, 100, 100])
+    annotation["/3DD"] = artwork
+    document.pages[0].obj.Annots = pikepdf.Array([document.make_indirect(annotation)])
+
+
+def _three_d_script_only(document: pikepdf.Pdf) -> None:
+    script = document.make_stream(b"host.app.alert('3D')")
+    document.Root.Artwork = document.make_stream(b"U3D", OnInstantiate=script)
+
+
+@pytest.mark.parametrize("change", [_three_d, _three_d_script_only])
+def test_a_3d_artwork_with_its_script_is_refused(change) -> None:  # type: ignore[no-untyped-def]
+    assert _refusal(pdf(change=change)) is FileRefusal.PDF_ACTIVE

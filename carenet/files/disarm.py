@@ -10,8 +10,9 @@ Bytes in, a disarmed file (or a refusal with a stable code) out:
   appended after the image (a ZIP, a script) survives;
 * a PDF is parsed by pikepdf (qpdf); an encrypted one is refused, and so is one with active content anywhere in it
   — every object is walked, not only the catalogue (JavaScript, launch actions, actions run on opening or on
-  events, embedded files and file attachments, rich media, XFA forms, links to local files); a PDF that passes is
-  written out again, so bytes outside its objects (a polyglot's other half after ``%%EOF``) disappear.
+  events, embedded files and file attachments, rich media and 3D artwork, XFA forms, links to local files); a PDF
+  that passes is written out again, so bytes outside its objects (a polyglot's other half after ``%%EOF``)
+  disappear.
 
 No Django here: :mod:`carenet.files.services` passes the limits from the settings.
 """
@@ -176,6 +177,8 @@ _ACTIVE_KEYS = {
     "/RichMediaContent",
     "/RichMediaSettings",
     "/XFA",
+    "/3DD",  # 3D artwork (it runs its own scripts)
+    "/OnInstantiate",  # the script of a 3D artwork
 }
 #: Values of ``/S`` (action types) and ``/Subtype`` / ``/Type`` that are active content.
 _ACTIVE_NAMES = {
@@ -193,6 +196,8 @@ _ACTIVE_NAMES = {
     "/RichMedia",
     "/Screen",
     "/EmbeddedFile",
+    "/3D",
+    "/GoTo3DView",
 }
 _MAX_DEPTH = 64
 
