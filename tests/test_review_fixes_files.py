@@ -68,3 +68,21 @@ def _three_d_script_only(document: pikepdf.Pdf) -> None:
 @pytest.mark.parametrize("change", [_three_d, _three_d_script_only])
 def test_a_3d_artwork_with_its_script_is_refused(change) -> None:  # type: ignore[no-untyped-def]
     assert _refusal(pdf(change=change)) is FileRefusal.PDF_ACTIVE
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        pikepdf.String("\\\\attacker.example\\share\\article.pdf"),
+        pikepdf.Dictionary(Type=pikepdf.Name.Filespec, F=pikepdf.String("smb://attacker.example/a.pdf")),
+    ],
+)
+def test_a_link_to_an_article_in_another_file_is_refused_like_a_link_to_another_file(target: object) -> None:
+    """/Thread with /F opens another file (a network share leaks the clinician's Windows login), like /GoToR."""
+    action = pikepdf.Dictionary(S=pikepdf.Name.Thread, D=0, F=target)
+    assert _refusal(pdf(change=lambda document: _link(document, action))) is FileRefusal.PDF_ACTIVE
+
+
+def test_a_link_to_an_article_of_the_same_file_is_kept() -> None:
+    action = pikepdf.Dictionary(S=pikepdf.Name.Thread, D=0)
+    assert _refusal(pdf(change=lambda document: _link(document, action))) is None

@@ -245,6 +245,8 @@ def _check_inert(root: Any) -> None:
         if depth > _MAX_DEPTH:
             raise FileRefused(FileRefusal.PDF_BROKEN, "nested too deep")
         if isinstance(obj, pikepdf.Stream | pikepdf.Dictionary):
+            if obj.get("/S") == pikepdf.Name.Thread and "/F" in obj:  # an article in another file, like /GoToR
+                raise FileRefused(FileRefusal.PDF_ACTIVE, "/Thread")
             for key in list(obj.keys()):
                 if key in _ACTIVE_KEYS:
                     raise FileRefused(FileRefusal.PDF_ACTIVE, key)
