@@ -86,3 +86,23 @@ def test_a_link_to_an_article_in_another_file_is_refused_like_a_link_to_another_
 def test_a_link_to_an_article_of_the_same_file_is_kept() -> None:
     action = pikepdf.Dictionary(S=pikepdf.Name.Thread, D=0)
     assert _refusal(pdf(change=lambda document: _link(document, action))) is None
+
+
+def _font_matrix(*entries: object) -> bytes:
+    def change(document: pikepdf.Pdf) -> None:
+        font = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.Type1,
+            BaseFont=pikepdf.Name.Helvetica,
+            FontMatrix=pikepdf.Array(list(entries)),
+        )
+        document.pages[0].obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=document.make_indirect(font)))
+
+    return pdf(change=change)
+
+
+def test_a_font_matrix_carrying_code_is_refused() -> None:
+    """CVE-2024-4367: pdf.js (Firefox's viewer) before 4.2.67 ran a string in /FontMatrix as JavaScript."""
+    code = pikepdf.String("0); alert(document.cookie); (")
+    assert _refusal(_font_matrix(1, 0, 0, 1, 0, code)) is FileRefusal.PDF_ACTIVE
+    assert _refusal(_font_matrix(0.001, 0, 0, 0.001, 0, 0)) is None

@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO, Any
 
 import pikepdf
@@ -268,6 +269,10 @@ def _active_value(key: str, value: Any) -> bool:
         return str(value) in _ACTIVE_NAMES
     if key == "/URI" and isinstance(value, pikepdf.String):
         return not str(value).strip().lower().startswith(("http://", "https://", "mailto:"))
+    if key == "/FontMatrix":  # six numbers; anything else ran as code in pdf.js (CVE-2024-4367)
+        return not isinstance(value, pikepdf.Array) or not all(
+            isinstance(item, int | float | Decimal) for item in value
+        )
     if key == "/OpenAction" and isinstance(value, pikepdf.Dictionary):
         # Only "go to a page" — and nothing chained after it (/Next would run on opening too).
         return bool(value.get("/S") != pikepdf.Name.GoTo or "/Next" in value)
