@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pikepdf
 import pytest
+from PIL import Image
 
 from carenet.files.disarm import FileRefused, disarm
 from carenet.files.policies import FileRefusal
@@ -106,3 +109,19 @@ def test_a_font_matrix_carrying_code_is_refused() -> None:
     code = pikepdf.String("0); alert(document.cookie); (")
     assert _refusal(_font_matrix(1, 0, 0, 1, 0, code)) is FileRefusal.PDF_ACTIVE
     assert _refusal(_font_matrix(0.001, 0, 0, 0.001, 0, 0)) is None
+
+
+# --- pictures -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("level", [0, 12_850, 40_000, 65_535])
+def test_a_16_bit_greyscale_picture_keeps_its_greys(level: int) -> None:
+    """A 16-bit greyscale PNG (an X-ray or a scan exported by a viewer) was stored all white: every grey over 255
+    of 65 535 was clipped."""
+    source = io.BytesIO()
+    Image.new("I;16", (8, 6), level).save(source, format="PNG")
+    stored = disarm(source.getvalue(), max_bytes=MAX_BYTES)
+    with Image.open(io.BytesIO(stored.content)) as picture:
+        grey = picture.convert("L").getpixel((3, 3))
+        assert picture.size == (8, 6)
+    assert grey == level >> 8

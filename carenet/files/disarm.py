@@ -151,6 +151,8 @@ def _upright_pixels(image: Image.Image, *, fmt: str) -> Image.Image:
         turned = ImageOps.exif_transpose(image)
     except Exception:  # noqa: BLE001 - an unreadable orientation is no orientation; the pixels are still checked
         turned = image
+    if turned.mode.startswith("I;16") or turned.mode == "I":  # 16-bit greys: scaled to 8 bits, never clipped
+        turned = turned.convert("I").point(lambda value: value / 256).convert("L")
     if fmt == "JPEG":
         mode = "L" if turned.mode in ("1", "L", "I", "I;16", "F") else "RGB"
     elif turned.mode in ("L", "RGB", "RGBA"):
