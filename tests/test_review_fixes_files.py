@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pikepdf
 import pytest
 from PIL import Image
 
+from carenet.accounts.selectors import actor_for_user
 from carenet.files.disarm import FileRefused, disarm
-from carenet.files.policies import FileRefusal
+from carenet.files.policies import TERMS_VERSION, FileRefusal
+from carenet.files.services import file_sweep, file_upload
 from carenet.files.tests.corpus import MAX_BYTES, pdf
+from carenet.files.tests.factories import TermsAcceptanceFactory, enrolled_patient, png_bytes, upload
 
 
 def _refusal(data: bytes) -> FileRefusal | None:
@@ -125,3 +129,37 @@ def test_a_16_bit_greyscale_picture_keeps_its_greys(level: int) -> None:
         grey = picture.convert("L").getpixel((3, 3))
         assert picture.size == (8, 6)
     assert grey == level >> 8
+
+
+# --- the scheduled deletion (FIL-2) ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("uploaded_at", "kept_until"),
+    [
+        # 1 September 00:30 in Warsaw (summer time): kept until 1 December 00:30 in Warsaw (winter time).
+        (dt.datetime(2026, 8, 31, 22, 30, tzinfo=dt.UTC), dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC)),
+        # 31 August 23:30 in Warsaw: kept until the last day of November, 23:30 in Warsaw.
+        (dt.datetime(2026, 8, 31, 21, 30, tzinfo=dt.UTC), dt.datetime(2026, 11, 30, 22, 30, tzinfo=dt.UTC)),
+        # 1 March 00:30 in Warsaw (winter time): kept until 1 June 00:30 in Warsaw (summer time).
+        (dt.datetime(2027, 2, 28, 23, 30, tzinfo=dt.UTC), dt.datetime(2027, 5, 31, 22, 30, tzinfo=dt.UTC)),
+    ],
+)
+def test_a_file_is_kept_three_calendar_months_of_the_patient_s_calendar(
+    uploaded_at: dt.datetime, kept_until: dt.datetime
+) -> None:
+    """Months were counted in UTC: a file uploaded on 1 September after midnight in Warsaw was deleted on
+    30 November, before three months had passed on the patient's calendar."""
+    patient = enrolled_patient()
+    TermsAcceptanceFactory(patient=patient, terms_version=TERMS_VERSION)
+    row = file_upload(
+        actor=actor_for_user(patient.user),
+        patient_id=patient.pk,
+        upload=upload(png_bytes(), "IMG_1.png"),
+        description="Zmiana na skórze",
+        now=uploaded_at,
+    )
+    assert row.delete_after == kept_until
+    assert file_sweep(now=kept_until - dt.timedelta(minutes=1)) == 0
+    assert file_sweep(now=kept_until) == 1
