@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zlib
 
 import pikepdf
 import pytest
@@ -163,3 +164,35 @@ def test_a_file_is_kept_three_calendar_months_of_the_patient_s_calendar(
     assert row.delete_after == kept_until
     assert file_sweep(now=kept_until - dt.timedelta(minutes=1)) == 0
     assert file_sweep(now=kept_until) == 1
+
+
+# --- PDFs: work without end -----------------------------------------------------------------------------------
+
+
+def _flate_bomb(megabytes: int, layers: int) -> bytes:
+    """A PDF of a few kilobytes with a stream of ``megabytes`` of zeros behind ``layers`` of /FlateDecode: each
+    layer multiplies by a thousand, so a small upload can hold terabytes."""
+    squeeze = zlib.compressobj(9)
+    zeros = bytes(1 << 20)
+    data = b"".join(squeeze.compress(zeros) for _ in range(megabytes)) + squeeze.flush()
+    for _ in range(layers - 1):
+        data = zlib.compress(data, 9)
+    document = pikepdf.new()
+    document.add_blank_page()
+    stream = pikepdf.Stream(document, data)
+    stream.Filter = pikepdf.Array([pikepdf.Name.FlateDecode] * layers)
+    document.Root.Extra = document.make_indirect(stream)
+    out = io.BytesIO()
+    document.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return out.getvalue()
+
+
+def test_a_compressed_stream_is_never_inflated_while_the_pdf_is_written_out_again() -> None:
+    """Writing the PDF out again decoded and re-encoded every compressed stream: a 2 kB upload with two layers of
+    compression kept a worker inflating gigabytes (each 1 GB ~ 5 s of CPU; an 8 MB upload, hours)."""
+    bomb = _flate_bomb(256, layers=2)
+    assert len(bomb) < 4_000
+    stored = disarm(bomb, max_bytes=MAX_BYTES)
+    assert len(stored.content) < 8_000  # the stream as it came; inflated, it was 256 MB of zeros (260 kB again)
+    with pikepdf.open(io.BytesIO(stored.content)) as document:
+        assert len(document.pages) == 1

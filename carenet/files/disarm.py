@@ -229,7 +229,10 @@ def _disarm_pdf(data: bytes) -> bytes:
                 out,
                 linearize=False,
                 object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                compress_streams=True,
+                # Streams are copied as they came, never inflated (compressing them again would inflate them
+                # first): a few kilobytes of nested /FlateDecode hold terabytes. The walk reads no stream data.
+                compress_streams=False,
+                stream_decode_level=pikepdf.StreamDecodeLevel.none,
                 deterministic_id=True,
             )
         except FileRefused:
