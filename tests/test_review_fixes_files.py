@@ -8,14 +8,19 @@ import zlib
 
 import pikepdf
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
+from django.urls import reverse
 from PIL import Image
 
 from carenet.accounts.selectors import actor_for_user
 from carenet.files.disarm import FileRefused, disarm
+from carenet.files.models import PatientFile
 from carenet.files.policies import TERMS_VERSION, FileRefusal
 from carenet.files.services import file_sweep, file_upload
 from carenet.files.tests.corpus import MAX_BYTES, pdf
 from carenet.files.tests.factories import TermsAcceptanceFactory, enrolled_patient, png_bytes, upload
+from tests.cast import Cast
 
 
 def _refusal(data: bytes) -> FileRefusal | None:
@@ -196,3 +201,36 @@ def test_a_compressed_stream_is_never_inflated_while_the_pdf_is_written_out_agai
     assert len(stored.content) < 8_000  # the stream as it came; inflated, it was 256 MB of zeros (260 kB again)
     with pikepdf.open(io.BytesIO(stored.content)) as document:
         assert len(document.pages) == 1
+
+
+# --- the doors ------------------------------------------------------------------------------------------------
+
+
+def test_no_request_writes_more_of_its_files_to_disk_than_the_largest_file_allowed(settings) -> None:  # type: ignore[no-untyped-def]
+    """Files of a form do not count against DATA_UPLOAD_MAX_MEMORY_SIZE: any page (the login page too, with just a
+    CSRF cookie) wrote a multipart file of any size to the server's temporary folder before a view could refuse it."""
+    settings.CARENET_FILE_MAX_BYTES = 1000
+    request = RequestFactory().post(
+        "/pl/logowanie/",
+        {
+            "first": SimpleUploadedFile("a.png", b"\x89PNG" + bytes(300_000)),
+            "second": SimpleUploadedFile("b.png", bytes(300_000)),
+        },
+    )
+    received = {name: upload.size for name, upload in request.FILES.items()}
+    assert received == {"first": 1001, "second": 0}  # one byte over the limit: "too large", as the service says
+
+
+@pytest.mark.django_db
+def test_a_file_over_the_limit_on_the_page_is_refused_as_too_large(cast: Cast, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.CARENET_FILE_MAX_BYTES = 2000
+    answer = cast.client("patient").post(
+        reverse("portal:files"),
+        {
+            "description": "Zmiana na skórze",
+            "accept_terms": "on",
+            "file": SimpleUploadedFile("big.png", png_bytes() + bytes(50_000)),
+        },
+        headers={"Accept-Language": "en"},
+    )
+    assert answer.status_code == 422 and not PatientFile.objects.exists()
