@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import struct
 import zlib
 
 import pikepdf
@@ -200,6 +201,58 @@ def test_a_compressed_stream_is_never_inflated_while_the_pdf_is_written_out_agai
     stored = disarm(bomb, max_bytes=MAX_BYTES)
     assert len(stored.content) < 8_000  # the stream as it came; inflated, it was 256 MB of zeros (260 kB again)
     with pikepdf.open(io.BytesIO(stored.content)) as document:
+        assert len(document.pages) == 1
+
+
+def _object_stream_bomb(megabytes: int) -> bytes:
+    """A hand-written PDF of a kilobyte whose object stream (two layers of /FlateDecode) inflates to
+    ``megabytes``: qpdf must inflate it whole, in memory, to read the object in it."""
+    head = b"6 0 "
+    body = b"<< /Foo 1 >>"
+    squeeze = zlib.compressobj(9)
+    spaces = b" " * (1 << 20)
+    data = (
+        squeeze.compress(head + body) + b"".join(squeeze.compress(spaces) for _ in range(megabytes)) + squeeze.flush()
+    )
+    data = zlib.compress(data, 9)
+    out = bytearray(b"%PDF-1.5\n")
+    offsets = {}
+
+    def obj(number, text):
+        offsets[number] = len(out)
+        out.extend(b"%d 0 obj\n" % number + text + b"\nendobj\n")
+
+    obj(1, b"<< /Type /Catalog /Pages 2 0 R /Extra 6 0 R >>")
+    obj(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+    obj(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>")
+    obj(
+        4,
+        b"<< /Type /ObjStm /N 1 /First %d /Filter [/FlateDecode /FlateDecode] /Length %d >>\nstream\n"
+        % (len(head), len(data))
+        + data
+        + b"\nendstream",
+    )
+    rows = [(0, 0, 65535)] + [(1, offsets[n], 0) for n in (1, 2, 3, 4)]
+    xref_at = len(out)
+    rows.append((1, xref_at, 0))
+    rows.append((2, 4, 0))
+    table = b"".join(struct.pack(">BIH", *row) for row in rows)
+    out.extend(
+        b"5 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(table)
+        + table
+        + b"\nendstream\nendobj\n"
+    )
+    out.extend(b"startxref\n%d\n%%%%EOF\n" % xref_at)
+    return bytes(out)
+
+
+def test_an_object_stream_is_never_inflated_past_the_limit() -> None:
+    """A 1 kB upload made the server hold 300 MB (4 GB: the worker killed) to read one object stream."""
+    bomb = _object_stream_bomb(100)
+    assert len(bomb) < 2_000
+    stored = disarm(bomb, max_bytes=MAX_BYTES)  # read as a damaged file: the object in the bomb is dropped
+    with pikepdf.open(io.BytesIO(stored.content)) as document:
+        assert "/Foo" not in repr(document.Root.get("/Extra"))
         assert len(document.pages) == 1
 
 

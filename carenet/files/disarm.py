@@ -203,6 +203,10 @@ _ACTIVE_NAMES = {
     "/GoTo3DView",
 }
 _MAX_DEPTH = 64
+#: The most a compressed stream qpdf must read (an object stream) may inflate to: a kilobyte of nested /FlateDecode
+#: holds gigabytes. qpdf's limits are process-wide; the other reader of PDFs (results' reports) only parses too.
+MAX_INFLATED_BYTES = 64 * 1024 * 1024
+pikepdf.settings.set_qpdf_limits(flate_max_memory=MAX_INFLATED_BYTES)
 
 
 def _disarm_pdf(data: bytes) -> bytes:
