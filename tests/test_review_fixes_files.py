@@ -15,12 +15,19 @@ from django.urls import reverse
 from PIL import Image
 
 from carenet.accounts.selectors import actor_for_user
+from carenet.core import clock
 from carenet.files.disarm import FileRefused, disarm
 from carenet.files.models import PatientFile
 from carenet.files.policies import TERMS_VERSION, FileRefusal
 from carenet.files.services import file_sweep, file_upload
 from carenet.files.tests.corpus import MAX_BYTES, pdf
-from carenet.files.tests.factories import TermsAcceptanceFactory, enrolled_patient, png_bytes, upload
+from carenet.files.tests.factories import (
+    PatientFileFactory,
+    TermsAcceptanceFactory,
+    enrolled_patient,
+    png_bytes,
+    upload,
+)
 from tests.cast import Cast
 
 
@@ -287,3 +294,26 @@ def test_a_file_over_the_limit_on_the_page_is_refused_as_too_large(cast: Cast, s
         headers={"Accept-Language": "en"},
     )
     assert answer.status_code == 422 and not PatientFile.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_file_past_its_deletion_time_is_gone_for_its_patient_before_the_sweep_runs(cast: Cast) -> None:
+    """The sweep runs once an hour (or not at all while the worker is down): a file past its three months was still
+    listed, downloadable and counted against the five (FIL-2) — the clinician already no longer saw it."""
+    now = clock.now()
+    TermsAcceptanceFactory(patient=cast.patient, terms_version=TERMS_VERSION)
+    past = [PatientFileFactory(patient=cast.patient, delete_after=now - dt.timedelta(minutes=1)) for _ in range(5)]
+    client = cast.client("patient")
+    listing = client.get(reverse("api:file_list")).json()
+    assert listing["results"] == [] and listing["slots_left"] == 5
+    assert client.get(reverse("api:file_detail", args=[past[0].pk])).status_code == 404
+    assert client.get(reverse("api:file_content", args=[past[0].pk])).status_code == 404
+    assert client.get(reverse("portal:file_download", args=[past[0].pk])).status_code == 404
+    assert past[0].original_name not in client.get(reverse("portal:files")).content.decode()
+    row = file_upload(
+        actor=actor_for_user(cast.user("patient")),
+        patient_id=cast.patient.pk,
+        upload=upload(png_bytes(), "IMG_1.png"),
+        description="Zmiana na skórze",
+    )
+    assert row.pk and PatientFile.objects.filter(patient=cast.patient).count() == 6

@@ -162,7 +162,7 @@ def file_upload(
         patient = Patient.objects.select_for_update().filter(pk=patient_id).first()
         if patient is None:
             raise patient_not_found()
-        stored = PatientFile.objects.filter(patient_id=patient_id).count()
+        stored = PatientFile.objects.filter(patient_id=patient_id, delete_after__gt=now).count()  # FIL-2: past it, gone
         refusal = policies.stored_count_refusal(stored=stored, max_stored=settings.CARENET_FILE_MAX_STORED)
         if refusal is not None:
             raise file_error(refusal)
