@@ -111,6 +111,12 @@ MIDDLEWARE = [
 # Request bodies (issue 10): no page, webhook or API call needs more than a few kilobytes outside file uploads
 # (whose files do not count); a body over this answers 413 under /api/ and 400 elsewhere, before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("CARENET_MAX_REQUEST_BODY_BYTES", str(1024 * 1024)))
+# FIL-1: the files of one request are taken in up to CARENET_FILE_MAX_BYTES (+1: "too large"); the rest is dropped.
+FILE_UPLOAD_HANDLERS = [
+    "carenet.web.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -10,8 +10,9 @@ Bytes in, a disarmed file (or a refusal with a stable code) out:
   appended after the image (a ZIP, a script) survives;
 * a PDF is parsed by pikepdf (qpdf); an encrypted one is refused, and so is one with active content anywhere in it
   — every object is walked, not only the catalogue (JavaScript, launch actions, actions run on opening or on
-  events, embedded files and file attachments, rich media, XFA forms, links to local files); a PDF that passes is
-  written out again, so bytes outside its objects (a polyglot's other half after ``%%EOF``) disappear.
+  events, embedded files and file attachments, rich media and 3D artwork, XFA forms, links to local files); a PDF
+  that passes is written out again, so bytes outside its objects (a polyglot's other half after ``%%EOF``)
+  disappear.
 
 No Django here: :mod:`carenet.files.services` passes the limits from the settings.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO, Any
 
 import pikepdf
@@ -149,6 +151,8 @@ def _upright_pixels(image: Image.Image, *, fmt: str) -> Image.Image:
         turned = ImageOps.exif_transpose(image)
     except Exception:  # noqa: BLE001 - an unreadable orientation is no orientation; the pixels are still checked
         turned = image
+    if turned.mode.startswith("I;16") or turned.mode == "I":  # 16-bit greys: scaled to 8 bits, never clipped
+        turned = turned.convert("I").point(lambda value: value / 256).convert("L")
     if fmt == "JPEG":
         mode = "L" if turned.mode in ("1", "L", "I", "I;16", "F") else "RGB"
     elif turned.mode in ("L", "RGB", "RGBA"):
@@ -176,6 +180,8 @@ _ACTIVE_KEYS = {
     "/RichMediaContent",
     "/RichMediaSettings",
     "/XFA",
+    "/3DD",  # 3D artwork (it runs its own scripts)
+    "/OnInstantiate",  # the script of a 3D artwork
 }
 #: Values of ``/S`` (action types) and ``/Subtype`` / ``/Type`` that are active content.
 _ACTIVE_NAMES = {
@@ -193,8 +199,14 @@ _ACTIVE_NAMES = {
     "/RichMedia",
     "/Screen",
     "/EmbeddedFile",
+    "/3D",
+    "/GoTo3DView",
 }
 _MAX_DEPTH = 64
+#: The most a compressed stream qpdf must read (an object stream) may inflate to: a kilobyte of nested /FlateDecode
+#: holds gigabytes. qpdf's limits are process-wide; the other reader of PDFs (results' reports) only parses too.
+MAX_INFLATED_BYTES = 64 * 1024 * 1024
+pikepdf.settings.set_qpdf_limits(flate_max_memory=MAX_INFLATED_BYTES)
 
 
 def _disarm_pdf(data: bytes) -> bytes:
@@ -221,7 +233,10 @@ def _disarm_pdf(data: bytes) -> bytes:
                 out,
                 linearize=False,
                 object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                compress_streams=True,
+                # Streams are copied as they came, never inflated (compressing them again would inflate them
+                # first): a few kilobytes of nested /FlateDecode hold terabytes. The walk reads no stream data.
+                compress_streams=False,
+                stream_decode_level=pikepdf.StreamDecodeLevel.none,
                 deterministic_id=True,
             )
         except FileRefused:
@@ -240,6 +255,8 @@ def _check_inert(root: Any) -> None:
         if depth > _MAX_DEPTH:
             raise FileRefused(FileRefusal.PDF_BROKEN, "nested too deep")
         if isinstance(obj, pikepdf.Stream | pikepdf.Dictionary):
+            if obj.get("/S") == pikepdf.Name.Thread and "/F" in obj:  # an article in another file, like /GoToR
+                raise FileRefused(FileRefusal.PDF_ACTIVE, "/Thread")
             for key in list(obj.keys()):
                 if key in _ACTIVE_KEYS:
                     raise FileRefused(FileRefusal.PDF_ACTIVE, key)
@@ -261,6 +278,11 @@ def _active_value(key: str, value: Any) -> bool:
         return str(value) in _ACTIVE_NAMES
     if key == "/URI" and isinstance(value, pikepdf.String):
         return not str(value).strip().lower().startswith(("http://", "https://", "mailto:"))
+    if key == "/FontMatrix":  # six numbers; anything else ran as code in pdf.js (CVE-2024-4367)
+        return not isinstance(value, pikepdf.Array) or not all(
+            isinstance(item, int | float | Decimal) for item in value
+        )
     if key == "/OpenAction" and isinstance(value, pikepdf.Dictionary):
-        return bool(value.get("/S") != pikepdf.Name.GoTo)
+        # Only "go to a page" — and nothing chained after it (/Next would run on opening too).
+        return bool(value.get("/S") != pikepdf.Name.GoTo or "/Next" in value)
     return False

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.models import Patient
@@ -161,7 +162,7 @@ def file_upload(
         patient = Patient.objects.select_for_update().filter(pk=patient_id).first()
         if patient is None:
             raise patient_not_found()
-        stored = PatientFile.objects.filter(patient_id=patient_id).count()
+        stored = PatientFile.objects.filter(patient_id=patient_id, delete_after__gt=now).count()  # FIL-2: past it, gone
         refusal = policies.stored_count_refusal(stored=stored, max_stored=settings.CARENET_FILE_MAX_STORED)
         if refusal is not None:
             raise file_error(refusal)
@@ -180,7 +181,10 @@ def file_upload(
             size=len(disarmed.content),
             sha256=hashlib.sha256(disarmed.content).hexdigest(),
             uploaded_at=now,
-            delete_after=policies.delete_after(uploaded_at=now, keep_months=settings.CARENET_FILE_KEEP_MONTHS),
+            # FIL-2: calendar months of the patient's calendar (Warsaw), not of UTC.
+            delete_after=policies.delete_after(
+                uploaded_at=timezone.localtime(now), keep_months=settings.CARENET_FILE_KEEP_MONTHS
+            ),
         )
         # Stored first (if storing fails, the transaction rolls back: no row); removed again if the row fails.
         row.stored.save(stored_name, ContentFile(disarmed.content), save=False)
