@@ -196,3 +196,21 @@ def test_letters_or_digits_as_delimiters_get_a_readable_ar(encoding: str) -> Non
     assert ack.code == "AR" and not Result.objects.exists()
     header = ack.message.split("\r", 1)[0].split("|")
     assert header[1] == "^~\\&" and header[8].startswith("ACK")
+
+
+def test_a_cancelled_exam_files_no_result_and_sends_no_sms() -> None:
+    """OBR-25 X: the laboratory could not do the exam — no empty result, no "your results are ready"; a finished exam
+    in the same message is still filed."""
+    patient = ResultPatientFactory()
+    text = oru(
+        patient,
+        samples.SampleOrder(panel="tsh", status="X", filler_order_number="L-X1"),
+        samples.SampleOrder(panel="glukoza", filler_order_number="L-F1"),
+    )
+    ack = services.message_receive(text, now=AT)
+    assert ack.code == "AA" and "cancelled" in ack.text
+    assert list(Result.objects.values_list("filler_order_number", flat=True)) == ["L-F1"]
+    assert OutboundMessage.objects.filter(patient=patient).count() == 1
+    only_cancelled = oru(patient, samples.SampleOrder(panel="tsh", status="X"), control_id="M2")
+    assert services.message_receive(only_cancelled, now=AT).code == "AA"
+    assert Result.objects.count() == 1 and OutboundMessage.objects.filter(patient=patient).count() == 1

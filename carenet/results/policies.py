@@ -155,6 +155,12 @@ def status_of(obr_25: str) -> str:
     return value if value in ("P", "C") else "F"
 
 
+def cancelled(obr_25: str) -> bool:
+    """OBR-25 ``X``: the laboratory could not do the exam (the order was cancelled) — there is no result to file and
+    nothing to tell the patient."""
+    return obr_25.strip().upper() == "X"
+
+
 def replaces(*, stored: str, incoming: str) -> bool:
     """Whether a later message for the same laboratory number updates the stored result: yes, unless a
     preliminary would replace a final or corrected result."""

@@ -234,6 +234,12 @@ def _file(
     notes: list[str] = []
     announce: list[Result] = []
     for order in parsed.orders:
+        if policies.cancelled(order.status):
+            notes.append(
+                _worded(_("The exam %(number)s was cancelled: no result filed."))
+                % {"number": order.filler_order_number or order.placer_order_number or order.code}
+            )
+            continue
         status = policies.status_of(order.status)
         existing = None
         if order.filler_order_number:
