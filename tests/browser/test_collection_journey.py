@@ -21,7 +21,12 @@ JAN = "44051401359"
 
 def fits(page: Any) -> None:
     widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-    assert widths[0] <= widths[1], widths
+    wide = page.evaluate(  # what sticks out, to name it when this fails
+        "Array.from(document.querySelectorAll('body *'))"
+        ".filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)"
+        ".map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 8)"
+    )
+    assert widths[0] <= widths[1], (page.url, widths, wide)
 
 
 def login(page: Any, live_server: Any, door: str, username: str, landing: str) -> None:
@@ -59,8 +64,9 @@ def test_record_check_revoke_and_refuse_on_a_phone(browser: Any, live_server: An
     try:
         # The desk: from Anna's page to her authorisations; the signed form becomes a record.
         login(page, live_server, "staff:login", "recepcja-mokotow", "staff:dashboard")
-        # (The patient page's visit table is wider than a phone already: the journey checks the pages it adds.)
+        # The patient's page fits a phone too: its visit tables become one block per visit.
         page.goto(live_server.url + reverse("staff:patient", args=[cast.patient.pk]))
+        fits(page)
         page.get_by_role("link", name="Upoważnienia do odbioru wyników").click()
         page.wait_for_url(f"**/staff/patients/{cast.patient.pk}/collection/")
         fits(page)
