@@ -22,12 +22,12 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import IO, Any
+from typing import IO
 
 import pikepdf
 from PIL import Image, ImageOps
 
+from carenet.core import pdfs
 from carenet.files.policies import FileRefusal
 
 #: Images larger than this many pixels are refused as decompression bombs (40 megapixels: a phone's photo is 12–50;
@@ -35,8 +35,6 @@ from carenet.files.policies import FileRefusal
 MAX_PIXELS = 40_000_000
 #: The longest side accepted, whatever the area (a 1 × 40 000 000 strip is a bomb too).
 MAX_SIDE = 12_000
-#: A PDF with more objects than this is refused (walking it would take too long).
-MAX_PDF_OBJECTS = 200_000
 JPEG_QUALITY = 90
 
 _JPEG = b"\xff\xd8\xff"
@@ -167,67 +165,21 @@ def _upright_pixels(image: Image.Image, *, fmt: str) -> Image.Image:
 
 # --- PDF ------------------------------------------------------------------------------------------------------
 
-#: Keys whose mere presence is active content (or a carrier of it), wherever they are.
-_ACTIVE_KEYS = {
-    "/JS",
-    "/JavaScript",
-    "/AA",
-    "/Launch",
-    "/EmbeddedFiles",
-    "/EmbeddedFile",
-    "/EF",
-    "/RichMedia",
-    "/RichMediaContent",
-    "/RichMediaSettings",
-    "/XFA",
-    "/3DD",  # 3D artwork (it runs its own scripts)
-    "/OnInstantiate",  # the script of a 3D artwork
-}
-#: Values of ``/S`` (action types) and ``/Subtype`` / ``/Type`` that are active content.
-_ACTIVE_NAMES = {
-    "/JavaScript",
-    "/Launch",
-    "/ImportData",
-    "/SubmitForm",
-    "/GoToE",
-    "/GoToR",
-    "/RichMediaExecute",
-    "/Rendition",
-    "/Movie",
-    "/Sound",
-    "/FileAttachment",
-    "/RichMedia",
-    "/Screen",
-    "/EmbeddedFile",
-    "/3D",
-    "/GoTo3DView",
-}
-_MAX_DEPTH = 64
-#: The most a compressed stream qpdf must read (an object stream) may inflate to: a kilobyte of nested /FlateDecode
-#: holds gigabytes. qpdf's limits are process-wide; the other reader of PDFs (results' reports) only parses too.
-MAX_INFLATED_BYTES = 64 * 1024 * 1024
-pikepdf.settings.set_qpdf_limits(flate_max_memory=MAX_INFLATED_BYTES)
-
 
 def _disarm_pdf(data: bytes) -> bytes:
+    """The PDF written out again once :mod:`carenet.core.pdfs` finds it inert."""
+    refusals = {
+        "encrypted": FileRefusal.PDF_ENCRYPTED,
+        "broken": FileRefusal.PDF_BROKEN,
+        "active": FileRefusal.PDF_ACTIVE,
+    }
     try:
-        pdf = pikepdf.open(io.BytesIO(data))
-    except pikepdf.PasswordError as error:
-        raise FileRefused(FileRefusal.PDF_ENCRYPTED) from error
-    except Exception as error:
-        raise FileRefused(FileRefusal.PDF_BROKEN, repr(error)) from error
+        pdf = pdfs.open_pdf(data)
+    except pdfs.PdfRefused as refused:
+        raise FileRefused(refusals[refused.kind], refused.detail) from refused
     with pdf:
-        if pdf.is_encrypted:  # opened with the empty password: still encrypted, still refused
-            raise FileRefused(FileRefusal.PDF_ENCRYPTED)
         try:
-            objects = pdf.objects
-            if len(objects) > MAX_PDF_OBJECTS:
-                raise FileRefused(FileRefusal.PDF_BROKEN, "too many objects")
-            if len(pdf.pages) == 0:
-                raise FileRefused(FileRefusal.PDF_BROKEN, "no pages")
-            _check_inert(pdf.trailer)
-            for obj in objects:
-                _check_inert(obj)
+            pdfs.check_inert(pdf)
             out = io.BytesIO()
             pdf.save(
                 out,
@@ -239,50 +191,8 @@ def _disarm_pdf(data: bytes) -> bytes:
                 stream_decode_level=pikepdf.StreamDecodeLevel.none,
                 deterministic_id=True,
             )
-        except FileRefused:
-            raise
+        except pdfs.PdfRefused as refused:
+            raise FileRefused(refusals[refused.kind], refused.detail) from refused
         except Exception as error:
             raise FileRefused(FileRefusal.PDF_BROKEN, repr(error)) from error
     return out.getvalue()
-
-
-def _check_inert(root: Any) -> None:
-    """Refuses active content in ``root`` and every direct object inside it (indirect ones are walked on their own,
-    as the caller walks every object of the file)."""
-    stack: list[tuple[Any, int]] = [(root, 0)]
-    while stack:
-        obj, depth = stack.pop()
-        if depth > _MAX_DEPTH:
-            raise FileRefused(FileRefusal.PDF_BROKEN, "nested too deep")
-        if isinstance(obj, pikepdf.Stream | pikepdf.Dictionary):
-            if obj.get("/S") == pikepdf.Name.Thread and "/F" in obj:  # an article in another file, like /GoToR
-                raise FileRefused(FileRefusal.PDF_ACTIVE, "/Thread")
-            for key in list(obj.keys()):
-                if key in _ACTIVE_KEYS:
-                    raise FileRefused(FileRefusal.PDF_ACTIVE, key)
-                value = obj.get(key)
-                if _active_value(key, value):
-                    raise FileRefused(FileRefusal.PDF_ACTIVE, key)
-                if isinstance(value, pikepdf.Object) and not value.is_indirect:
-                    stack.append((value, depth + 1))
-        elif isinstance(obj, pikepdf.Array):
-            for item in obj:
-                if isinstance(item, pikepdf.Object) and not item.is_indirect:
-                    stack.append((item, depth + 1))
-
-
-def _active_value(key: str, value: Any) -> bool:
-    """An action or annotation type that runs or carries something, a link to a local file, an action on opening
-    the document other than going to a page."""
-    if key in ("/S", "/Subtype", "/Type") and isinstance(value, pikepdf.Name):
-        return str(value) in _ACTIVE_NAMES
-    if key == "/URI" and isinstance(value, pikepdf.String):
-        return not str(value).strip().lower().startswith(("http://", "https://", "mailto:"))
-    if key == "/FontMatrix":  # six numbers; anything else ran as code in pdf.js (CVE-2024-4367)
-        return not isinstance(value, pikepdf.Array) or not all(
-            isinstance(item, int | float | Decimal) for item in value
-        )
-    if key == "/OpenAction" and isinstance(value, pikepdf.Dictionary):
-        # Only "go to a page" — and nothing chained after it (/Next would run on opening too).
-        return bool(value.get("/S") != pikepdf.Name.GoTo or "/Next" in value)
-    return False

@@ -167,6 +167,19 @@ def _encrypted() -> bytes:
         (_pdf(OpenAction=pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe"))), "launch"),
         (_pdf(Names=pikepdf.Dictionary(EmbeddedFiles=pikepdf.Dictionary(Names=pikepdf.Array()))), "embedded"),
         (_encrypted(), "encrypted"),
+        # The same check as patients' uploads (carenet.core.pdfs), holes the uploads' review closed included: an
+        # address opened on opening chained after "go to page", a form submitted elsewhere.
+        (
+            _pdf(
+                OpenAction=pikepdf.Dictionary(
+                    S=pikepdf.Name.GoTo,
+                    D=pikepdf.Array([0, pikepdf.Name.Fit]),
+                    Next=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://x.example")),
+                )
+            ),
+            "contains",
+        ),
+        (_pdf(AcroForm=pikepdf.Dictionary(S=pikepdf.Name.SubmitForm)), "contains"),
     ],
 )
 def test_only_a_harmless_pdf_is_kept(data: bytes, problem: str | None) -> None:
