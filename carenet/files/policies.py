@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import re
-import unicodedata
 from enum import StrEnum
+
+from carenet.core.names import CONTROL_CHARACTERS, NAME_MAX_CHARS, clean_file_name
 
 #: The version of the terms of "Twoje pliki" a patient accepts before their first upload (FIL-1); a new version
 #: asks every patient again.
@@ -21,12 +21,6 @@ DESCRIPTION_MAX_CHARS = 75
 
 #: The formats a patient may upload (FIL-1), by their checked content type, with the extension a download gets.
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
-
-#: Characters of a shown file name; the rest becomes "_".
-_NAME_UNSAFE = re.compile(r"[^\w.\- ]+")
-#: Control characters, NUL, lone surrogates and the Unicode direction overrides (a name "gpj.exe" shown backwards).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-NAME_MAX_CHARS = 100
 
 
 class FileRefusal(StrEnum):
@@ -55,7 +49,7 @@ def description_cleaned(text: str) -> str:
 
 def description_refusal(text: str) -> FileRefusal | None:
     """FIL-1: 5–75 characters after stripping (an emoji is one character); no NUL or control characters."""
-    if _CONTROL.search(text):
+    if CONTROL_CHARACTERS.search(text):
         return FileRefusal.DESCRIPTION_INVALID
     length = len(description_cleaned(text))
     if length < DESCRIPTION_MIN_CHARS:
@@ -89,8 +83,7 @@ def shown_name(name: str, *, content_type: str) -> str:
     drive letters), without control or direction characters, letters, digits and ``.-_`` and spaces kept, with the
     extension of its checked content (a JPEG sent as ``x.pdf`` becomes ``x.jpg``), at most 100 characters."""
     extension = EXTENSIONS[content_type]
-    cleaned = _CONTROL.sub("", unicodedata.normalize("NFC", name)).replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = _NAME_UNSAFE.sub("_", cleaned).strip(" ._")
+    cleaned = clean_file_name(name, default="").strip(" ._")
     stem = cleaned.rsplit(".", 1)[0] if "." in cleaned else cleaned
     stem = stem.strip(" ._")[: NAME_MAX_CHARS - len(extension) - 1] or "plik"
     return f"{stem}.{extension}"

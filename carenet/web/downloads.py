@@ -3,23 +3,16 @@ already checked: always as a download, never rendered by the browser, never cach
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 
-#: Characters kept in a suggested download name; anything else becomes "_".
-_UNSAFE = re.compile(r"[^\w.\- ]+")
+from carenet.core.names import clean_file_name
 
 
 def download_name(name: str, *, default: str = "plik") -> str:
-    """A download name safe in a header and on any disk: the last path part, letters, digits, ``.-_`` and spaces
-    (Unicode letters kept — ``wynik_łódź.pdf``), no control characters, no leading dots, at most 100 characters."""
-    cleaned = unicodedata.normalize("NFC", name.replace("\x00", "")).replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = _UNSAFE.sub("_", cleaned).strip(" .")
-    return cleaned[-100:] or default
+    """A download name safe in a header and on any disk (:func:`carenet.core.names.clean_file_name`)."""
+    return clean_file_name(name, default=default)
 
 
 def private_file_response(stored: FieldFile, *, filename: str, content_type: str) -> HttpResponseBase:
