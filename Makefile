@@ -38,13 +38,15 @@ check: setup
 test-fast: setup
 	$(UV) run --frozen pytest -q -m "not browser and not slow" -n 2
 
+# The online consultations' sockets reach each other across processes through Redis (scripts/redis-up installs and
+# starts Debian's redis-server on loopback); the tests that need it fail without it under `make test`.
 test-sqlite: setup
 	scripts/ensure-browser
-	$(UV) run --frozen pytest -q -n 2 -m "not browser"
-	$(UV) run --frozen pytest -q -m browser
+	CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -n 2 -m "not browser"
+	CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -m browser
 
 test-postgres: setup
-	DATABASE_URL=$$(scripts/pg-up) $(UV) run --frozen pytest -q -n 2 -m "not browser"
+	DATABASE_URL=$$(scripts/pg-up) CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -n 2 -m "not browser"
 
 test: check test-sqlite test-postgres
 
@@ -61,4 +63,5 @@ bench-quick:
 
 clean:
 	scripts/pg-down || true
+	scripts/redis-down || true
 	rm -rf var staticfiles test-artifacts

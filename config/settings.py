@@ -7,6 +7,7 @@ demo: SQLite in ./var, local SMS backend with a developer inbox, debug on.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "carenet.questions",
     "carenet.results",
     "carenet.files",
+    "carenet.consultations",
     "carenet.messaging",
     "carenet.api",
     "carenet.portal",
@@ -394,6 +396,33 @@ CARENET_FILE_MAX_STORED = int(os.environ.get("CARENET_FILE_MAX_STORED", "5"))
 # Files are deleted this many months after their upload; the sweep runs this often (seconds).
 CARENET_FILE_KEEP_MONTHS = int(os.environ.get("CARENET_FILE_KEEP_MONTHS", "3"))
 CARENET_FILE_SWEEP_SECONDS = int(os.environ.get("CARENET_FILE_SWEEP_SECONDS", "3600"))
+
+# --- Online consultations (TEL-2, TEL-3) ------------------------------------------------------------------------
+# The WebSockets of the consultation rooms go through Django Channels' channel layer. Redis (CARENET_REDIS_URL,
+# e.g. redis://127.0.0.1:6379/0) lets every server process reach every socket — production, and `make test`, which
+# starts Debian's redis-server on loopback. Without it, an in-memory layer that only works inside one process: the
+# demo's single server.
+CARENET_REDIS_URL = os.environ.get("CARENET_REDIS_URL", "")
+if CARENET_REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CARENET_REDIS_URL], "capacity": 1500, "expiry": 30},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# WebRTC's STUN/TURN servers handed to the browsers (JSON, as RTCPeerConnection's iceServers), e.g.
+# '[{"urls": ["stun:turn.example.pl:3478"]}]'. With CARENET_TURN_SECRET (coturn's static-auth-secret) the TURN
+# addresses in CARENET_TURN_URLS get time-limited credentials (coturn's REST API scheme) for each room.
+CARENET_ICE_SERVERS = json.loads(os.environ.get("CARENET_ICE_SERVERS", "[]"))
+CARENET_TURN_URLS = env_list("CARENET_TURN_URLS", "")
+CARENET_TURN_SECRET = os.environ.get("CARENET_TURN_SECRET", "")
+CARENET_TURN_CREDENTIAL_SECONDS = int(os.environ.get("CARENET_TURN_CREDENTIAL_SECONDS", "3600"))
+# TEL-2: beyond this estimated wait (minutes) the patient is offered the nearest bookable phone and video times.
+CARENET_CONSULTATION_MAX_WAIT_MINUTES = int(os.environ.get("CARENET_CONSULTATION_MAX_WAIT_MINUTES", "45"))
+# A room's socket token is good for connecting this many seconds after it was handed out.
+CARENET_CONSULTATION_TOKEN_SECONDS = int(os.environ.get("CARENET_CONSULTATION_TOKEN_SECONDS", "300"))
 
 # --- National e-health platform (CLN-5) ----------------------------------------------------------------------
 # Registers e-prescriptions and e-referrals (P1) and sick leave (ZUS PUE, e-ZLA): a dotted path to a class that

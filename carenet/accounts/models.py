@@ -280,6 +280,8 @@ class PatientRead(models.Model):
         RESULTS = "results", _("results")
         COLLECTION_AUTHORISATIONS = "collection_auth", _("authorisations to collect results")
         FILES = "files", _("patient's files")
+        # Online consultations: the room, its chat transcript (issue 13).
+        CONSULTATIONS = "consultations", _("online consultations")
 
     class Door(models.TextChoices):
         PORTAL = "portal", _("patient portal")

@@ -110,6 +110,19 @@ class Action(StrEnum):
     FILE_VIEW = "file.view"
     FILE_DELETE = "file.delete"
     FILE_ATTACH = "file.attach"
+    # Online consultations (TEL-2, TEL-3, FBK-1): a patient starts one for themself or their child, waits, takes
+    # part in the room (chat, voice, video), reads its transcript and answers the survey; a clinician on duty takes
+    # the next patient of a line (never picks: the queue decides whom, so the grant is not scoped to a
+    # relationship), takes part in their own consultations and ends them; coordinators plan the duties and watch
+    # the queues (counts only, no patient data).
+    CONSULTATION_START = "consultation.start"
+    CONSULTATION_VIEW = "consultation.view"
+    CONSULTATION_JOIN = "consultation.join"
+    CONSULTATION_SURVEY = "consultation.survey"
+    CONSULTATION_TAKE = "consultation.take"
+    CONSULTATION_END = "consultation.end"
+    CONSULTATION_QUEUE_VIEW = "consultation.queue_view"
+    DUTY_MANAGE = "consultation.duty_manage"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +174,11 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.FILE_VIEW: _OWN,
         Action.FILE_DELETE: _OWN,
         Action.FILE_ATTACH: _OWN,
+        # TEL-2 (level II, ACC-4: the portal and the app also ask the level).
+        Action.CONSULTATION_START: Grant(Scope.OWN, _PATIENT_CHANNELS),
+        Action.CONSULTATION_VIEW: _OWN,
+        Action.CONSULTATION_JOIN: _OWN,
+        Action.CONSULTATION_SURVEY: _OWN,
     },
     Role.CALL_CENTRE: {
         Action.CONSOLE_OPEN: _ANY,
@@ -225,11 +243,20 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         # and those attached to a visit (TEL-3) with the same relationship.
         Action.RESULT_VIEW: _RELATED,
         Action.FILE_VIEW: _RELATED,
+        # TEL-2: the next patient of a line they are on duty for (the queue decides whom); their own consultations.
+        Action.CONSULTATION_QUEUE_VIEW: _ANY,
+        Action.CONSULTATION_TAKE: _ANY,
+        Action.CONSULTATION_VIEW: _RELATED,
+        Action.CONSULTATION_JOIN: _RELATED,
+        Action.CONSULTATION_END: _RELATED,
     },
     Role.COORDINATOR: {
         # Coordinators run the network (facilities, schedules, closures) in the back office; no patient data.
         Action.CONSOLE_OPEN: _ANY,
         Action.BACK_OFFICE: _ANY,
+        # TEL-2: the on-demand duties, and how long the queues are.
+        Action.DUTY_MANAGE: _ANY,
+        Action.CONSULTATION_QUEUE_VIEW: _ANY,
     },
     Role.PARTNER_STAFF: {
         Action.CONSOLE_OPEN: _FACILITY,
@@ -264,12 +291,20 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.COLLECTION_AUTHORISATION_VIEW: _ANY,
         Action.COLLECTION_AUTHORISATION_RECORD: _ANY,
         Action.COLLECTION_AUTHORISATION_REVOKE: _ANY,
+        Action.DUTY_MANAGE: _ANY,
+        Action.CONSULTATION_QUEUE_VIEW: _ANY,
     },
 }
 
 #: Actions that record the channel they went through (BKG-1, ACC-6).
 CHANNEL_ACTIONS = frozenset(
-    {Action.APPOINTMENT_BOOK, Action.APPOINTMENT_CANCEL, Action.PASSWORD_RESET, Action.RENEWAL_REQUEST}
+    {
+        Action.APPOINTMENT_BOOK,
+        Action.APPOINTMENT_CANCEL,
+        Action.PASSWORD_RESET,
+        Action.RENEWAL_REQUEST,
+        Action.CONSULTATION_START,
+    }
 )
 
 #: Roles that work in the consoles (everyone but patients).

@@ -61,6 +61,8 @@ def slot_service(slot: Slot, *, service: Service | None = None) -> Service | Non
     specialty, else the schedule's first service. Reads the prefetched ``schedule.services``."""
     if service is not None:
         return service
+    if slot.schedule is None:  # an on-demand consultation's time (TEL-2) is never offered
+        return None
     services = sorted(slot.schedule.services.all(), key=lambda candidate: candidate.pk)
     for candidate in services:
         if candidate.kind == Service.Kind.CONSULTATION and candidate.specialty_id == slot.specialty_id:

@@ -105,7 +105,7 @@ def fill_demo_day(rng: random.Random, people: People, clinician: Clinician | Non
     rng.shuffle(free)
     rows = [
         _book(slot, rng.choice(pool), status=Appointment.Status.BOOKED, booked_by=people.staff.get("infolinia"),
-              service_id=services[slot.schedule_id])
+              service_id=services[slot.schedule_id or 0])
         for slot in free[: max(wanted, 0)]
     ]  # fmt: skip
     Appointment.objects.bulk_create(rows)
@@ -171,7 +171,7 @@ def named_patients_visits(
         if person is None or person.enrolment is None or slot is None:
             continue
         taken.add(slot.pk)
-        service_id = slot.schedule.services.values_list("id", flat=True).first()
+        service_id = Service.objects.filter(schedules=slot.schedule_id).values_list("id", flat=True).first()
         if service_id is None:
             continue
         visit = _book(

@@ -85,7 +85,11 @@ class Slot(models.Model):
     """A bookable time of one clinician. Facility, city and specialty are copied from the schedule so that a
     search reads one table with one index (SCH-2)."""
 
-    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="slots", verbose_name=_("schedule"))
+    # None for the time of an on-demand online consultation (TEL-2): made when a clinician on duty takes the next
+    # patient, taken at once by the visit it becomes, never bookable.
+    schedule = models.ForeignKey(
+        Schedule, on_delete=models.CASCADE, null=True, blank=True, related_name="slots", verbose_name=_("schedule")
+    )
     clinician = models.ForeignKey(
         "network.Clinician", on_delete=models.PROTECT, related_name="slots", verbose_name=_("clinician")
     )

@@ -310,4 +310,5 @@ def test_the_service_and_choices_are_the_ones_the_doors_use() -> None:
         "results",
         "collection_auth",
         "files",
+        "consultations",
     } == {what.value for what in What}

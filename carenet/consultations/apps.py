@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConsultationsConfig(AppConfig):
+    """Online consultations (TEL-2, TEL-3, FBK-1): the on-demand queues to the next free clinician, the rooms where
+    patient and clinician chat, talk and see each other (on-demand and booked video visits alike), the clinicians'
+    duties, and the short survey afterwards."""
+
+    name = "carenet.consultations"
+    verbose_name = _("Online consultations")

@@ -1,0 +1,45 @@
+"""The token that opens a consultation room's socket (TEL-2, API for the mobile app).
+
+A page or the API hands out a signed, short-lived token naming the user, the consultation and the side they take
+part on; the socket's first message carries it (never the URL, which servers log). The consumer checks the
+signature and age, then asks the permission table and the consultation's own rules again with the user it names —
+a token is only a way in for someone who may already be there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+
+_SALT = "carenet.consultations.socket"
+
+
+@dataclass(frozen=True, slots=True)
+class SocketTicket:
+    user_id: int
+    consultation_id: int
+    side: str  # ChatMessage.Side value: "patient" or "clinician"
+
+
+def socket_token(*, user_id: int, consultation_id: int, side: str) -> str:
+    return signing.dumps({"u": user_id, "c": consultation_id, "s": side}, salt=_SALT, compress=False)
+
+
+def socket_ticket(token: object, *, max_age: int | None = None) -> SocketTicket | None:
+    """The ticket a token carries, or ``None`` when it is not a string, forged, malformed or too old."""
+    if not isinstance(token, str) or not 10 <= len(token) <= 400:
+        return None
+    age = settings.CARENET_CONSULTATION_TOKEN_SECONDS if max_age is None else max_age
+    try:
+        data = signing.loads(token, salt=_SALT, max_age=age)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict):
+        return None
+    user_id, consultation_id, side = data.get("u"), data.get("c"), data.get("s")
+    if not (isinstance(user_id, int) and isinstance(consultation_id, int) and side in ("patient", "clinician")):
+        return None
+    if isinstance(user_id, bool) or isinstance(consultation_id, bool):
+        return None
+    return SocketTicket(user_id=user_id, consultation_id=consultation_id, side=side)
