@@ -11,7 +11,13 @@ from carenet.booking.models import Appointment
 from carenet.booking.selectors import no_show_times
 from carenet.consultations import services
 from carenet.consultations.models import Consultation, QueuedFile, SurveyAnswer
-from carenet.consultations.tests.factories import NOW, ConsultationWorld, DutyFactory, clinician_user
+from carenet.consultations.tests.factories import (
+    NOW,
+    ConsultationFactory,
+    ConsultationWorld,
+    DutyFactory,
+    clinician_user,
+)
 from carenet.core.errors import ApplicationError, NotFound, PermissionDenied
 from carenet.files.models import ConsultationFile
 from carenet.files.tests.factories import PatientFileFactory
@@ -324,3 +330,16 @@ def test_the_sweep_lets_go_of_waiting_patients_when_every_duty_has_ended(cw: Con
     assert services.consultations_close_unstaffed(now=NOW + dt.timedelta(hours=7)) == 1
     consultation.refresh_from_db()
     assert consultation.status == Status.LEFT and consultation.outcome_note == "duty_ended"
+
+
+def test_the_sweep_is_a_periodic_job_that_runs(cw: ConsultationWorld) -> None:
+    from carenet.consultations.apps import SWEEP_SECONDS
+    from carenet.consultations.tasks import consultations_sweep
+    from carenet.core import periodic
+
+    job = next(job for job in periodic.jobs() if job.name == "consultations-sweep")
+    assert job.every_seconds == SWEEP_SECONDS
+    stranded = ConsultationFactory(line=cw.internal, patient=cw.patient)  # nobody on duty now (real time)
+    assert consultations_sweep.call() == 1
+    stranded.refresh_from_db()
+    assert stranded.status == Status.LEFT
