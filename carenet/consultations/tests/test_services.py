@@ -9,7 +9,7 @@ import pytest
 from carenet.accounts.models import Patient
 from carenet.booking.models import Appointment
 from carenet.booking.selectors import no_show_times
-from carenet.consultations import services
+from carenet.consultations import selectors, services
 from carenet.consultations.models import Consultation, QueuedFile, SurveyAnswer
 from carenet.consultations.tests.factories import (
     NOW,
@@ -146,7 +146,7 @@ def test_leave_before_taken_twice_is_quiet_and_after_taken_is_refused(cw: Consul
     staying = _start(cw.adult(), now=NOW + dt.timedelta(seconds=1))
     assert cw.patient.user is not None
     left = services.consultation_leave(actor=cw.patient.user, consultation_id=leaving.pk, now=NOW)
-    assert left.status == Status.LEFT
+    assert left.status == Status.LEFT and selectors.left_reason(left) is None
     assert services.consultation_leave(actor=cw.patient.user, consultation_id=leaving.pk, now=NOW).status == Status.LEFT
     taken = services.consultation_take_next(actor=doctor, now=NOW)
     assert taken is not None and taken.pk == staying.pk
@@ -329,7 +329,10 @@ def test_the_sweep_lets_go_of_waiting_patients_when_every_duty_has_ended(cw: Con
     assert services.consultations_close_unstaffed(now=NOW) == 0
     assert services.consultations_close_unstaffed(now=NOW + dt.timedelta(hours=7)) == 1
     consultation.refresh_from_db()
-    assert consultation.status == Status.LEFT and consultation.outcome_note == "duty_ended"
+    assert consultation.status == Status.LEFT and selectors.left_reason(consultation) == "duty_ended"
+    assert cw.patient.user is not None
+    left = services.consultation_leave(actor=cw.patient.user, consultation_id=consultation.pk, now=NOW)
+    assert selectors.left_reason(left) == "duty_ended"  # leaving again changes nothing
 
 
 def test_the_sweep_is_a_periodic_job_that_runs(cw: ConsultationWorld) -> None:
