@@ -14,7 +14,9 @@ One URL, ``/ws/consultations/``, for the patient's pages, the clinician's consol
   (``data`` with a ``description`` or a ``candidate``, only while in progress) → relayed to the other side's
   sockets only; ``ping`` → ``pong``;
 * the server also sends ``state`` on every change (queue position, taken, ended) and ``peer`` when the other
-  side's socket comes or goes. After a final state (ended, left) it closes with 1000: nothing more will happen.
+  side's socket comes or goes. After a final state (ended, left) the socket stays open and read-only — the chat and
+  the signals answer ``not_in_progress`` — until the client closes it (the room's pages reload on a new status): a
+  server that closed it would only make clients reconnect.
 
 A refused client message gets ``{"type": "error", "code", "message"}`` and the socket stays open: ``not_json``,
 ``binary_frame``, ``too_large`` (over :data:`MAX_FRAME` bytes), ``bad_message`` (a field of the wrong type),
@@ -53,7 +55,7 @@ from carenet.consultations import chat
 from carenet.consultations.events import group_of
 from carenet.consultations.ice import ice_servers
 from carenet.consultations.models import ChatMessage, Consultation
-from carenet.consultations.selectors import access_consultation, side_of
+from carenet.consultations.selectors import access_consultation, side_of, state_json
 from carenet.consultations.tokens import socket_ticket
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
@@ -70,9 +72,6 @@ FRAME_LIMIT = 200
 CLOSE_NO_HELLO = 4401
 CLOSE_REFUSED = 4403
 CLOSE_NOT_FOUND = 4404
-CLOSE_DONE = 1000
-#: Statuses after which nothing more happens in the room.
-FINAL_STATUSES = frozenset({Consultation.Status.ENDED, Consultation.Status.LEFT})
 
 # Group messages between the sockets of one consultation (channel-layer "type" → handler method).
 _PRESENCE = "consultation.presence"
@@ -84,21 +83,6 @@ class Refused(Exception):
         super().__init__(code)
         self.close_code = close_code
         self.code = code
-
-
-def _state_json(consultation: Consultation) -> dict[str, Any]:
-    """The state the room shows: no medical data."""
-    clinician = consultation.clinician
-    return {
-        "type": "state",
-        "id": consultation.pk,
-        "status": consultation.status,
-        "mode": consultation.mode,
-        "position": None,
-        "wait_minutes": None,
-        "clinician": str(clinician) if clinician is not None else None,
-        "outcome": consultation.outcome or None,
-    }
 
 
 def _int_or_none(value: object) -> int | None:
@@ -265,9 +249,6 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             if len(batch) < chat.CATCH_UP_BATCH:
                 break
             batch = await self._messages_after(self.caught_up)
-        if welcome["state"]["status"] in FINAL_STATUSES:
-            await self.close(code=CLOSE_DONE)
-            return
         if self.channel_layer is not None:
             await self.channel_layer.group_send(
                 self.group, {"type": _PRESENCE, "op": "join", "side": self.side, "channel": self.channel_name}
@@ -303,7 +284,7 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             "type": "welcome",
             "side": side,
             "ice_servers": ice_servers(user_id=user.pk, now=now),
-            "state": _state_json(consultation),
+            "state": state_json(consultation, now=now),
         }
         messages = [
             chat.message_json(message) for message in chat.chat_after(consultation=consultation, after_seq=after)
@@ -382,8 +363,6 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             if isinstance(seq, int) and seq <= self.caught_up:
                 return
         await self._send_json(event)
-        if event["type"] == "state" and event.get("status") in FINAL_STATUSES:
-            await self.close(code=CLOSE_DONE)
 
     async def consultation_presence(self, message: dict[str, Any]) -> None:
         if self.group is None or message.get("channel") == self.channel_name:
