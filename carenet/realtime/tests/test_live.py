@@ -20,7 +20,7 @@ from websockets.sync.client import ClientConnection, connect
 from carenet.consultations import chat
 from carenet.consultations.models import ChatMessage, Consultation
 from carenet.realtime.tests.room import consultation_in_progress, token_for
-from tests.live_server import AsgiServer, database_visible_to_servers, running_server
+from tests.live_server import AsgiServer, database_visible_to_servers, running_servers
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -141,8 +141,7 @@ def test_patient_and_clinician_on_two_servers_chat_and_signal_through_redis(cast
     room = consultation_in_progress(cast)
     patient_token, clinician_token = _tokens(cast, room)
     with (
-        running_server() as server_a,
-        running_server() as server_b,
+        running_servers(2) as (server_a, server_b),
         clients((server_a, patient_token), (server_b, clinician_token)) as (patient, clinician),
     ):
         patient.join()
