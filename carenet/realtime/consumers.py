@@ -221,9 +221,16 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             await self._error("token_invalid", _("The room's link has expired; please open the room again."))
             await self.close(code=CLOSE_REFUSED)
             return
+        # Into the group before the state and the messages are read: a change made meanwhile comes both ways (and
+        # a message is sent once, by its number), never neither. Nothing is forwarded before the hello is accepted.
+        group = group_of(ticket.consultation_id)
+        if self.channel_layer is not None:
+            await self.channel_layer.group_add(group, self.channel_name)
         try:
             welcome, messages = await self._admit(ticket.user_id, ticket.consultation_id, ticket.side, after)
         except Refused as refused:
+            if self.channel_layer is not None:
+                await self.channel_layer.group_discard(group, self.channel_name)
             message = (
                 _("No such online consultation.")
                 if refused.close_code == CLOSE_NOT_FOUND
@@ -233,14 +240,11 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             await self.close(code=refused.close_code)
             return
         self.user_id, self.consultation_id, self.side = ticket.user_id, ticket.consultation_id, ticket.side
-        self.group = group_of(ticket.consultation_id)
+        self.group = group
         if self.hello_timer is not None:
             self.hello_timer.cancel()
-        if self.channel_layer is not None:
-            await self.channel_layer.group_add(self.group, self.channel_name)
         await self._send_json(welcome)
-        # Caught up from the database after joining the group: a message stored meanwhile comes both ways and is
-        # sent once (by its number).
+        self.caught_up = after
         batch = messages
         while batch:
             for message in batch:

@@ -435,3 +435,30 @@ def test_a_user_switched_off_after_the_hello_posts_nothing_more(cast: Any, room:
 
     run(scenario)
     assert list(ChatMessage.objects.values_list("client_id", flat=True)) == ["p1"]
+
+
+def test_a_message_stored_while_a_socket_joins_reaches_it(
+    cast: Any, room: Consultation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The socket joins the room's group before it reads the state and the messages: a message stored right after
+    that read still arrives (by the group), once."""
+    admit = ConsultationConsumer.__dict__["_admit"]
+
+    async def admit_then_the_clinician_writes(self: ConsultationConsumer, *args: Any) -> Any:
+        welcome = await admit.__get__(self, ConsultationConsumer)(*args)
+        await database_sync_to_async(chat.chat_post)(
+            actor=cast.user("clinician_with"), consultation_id=room.pk, client_id="meanwhile", text="Jestem."
+        )
+        return welcome
+
+    monkeypatch.setattr(ConsultationConsumer, "_admit", admit_then_the_clinician_writes)
+
+    async def scenario() -> None:
+        patient = RoomClient()
+        await patient.hello(token_for(cast, "patient", room, "patient"))
+        arrived = await patient.next_of("chat")
+        assert (arrived["seq"], arrived["text"]) == (1, "Jestem.")
+        assert await patient.nothing()
+        await patient.leave()
+
+    run(scenario)
