@@ -44,6 +44,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.http.cookie import parse_cookie
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -91,17 +92,18 @@ def _int_or_none(value: object) -> int | None:
     return None
 
 
-def _accept_language(scope: dict[str, Any]) -> str:
-    """Polish or English, from the socket's Accept-Language header (the room's pages send the browser's)."""
-    for name, value in scope.get("headers", []):
-        if name == b"accept-language":
-            for part in value.decode("latin1").split(","):
-                tag = part.split(";")[0].strip().lower()
-                if tag.startswith("en"):
-                    return "en"
-                if tag.startswith("pl"):
-                    return "pl"
-    return settings.LANGUAGE_CODE
+def _language_of(scope: dict[str, Any]) -> str:
+    """Polish or English for the socket's messages: the language the user chose on the site (its cookie), else the
+    browser's Accept-Language, else Polish."""
+    headers = dict(scope.get("headers", []))
+    chosen = parse_cookie(headers.get(b"cookie", b"").decode("latin1")).get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in ("pl", "en"):
+        return chosen
+    for part in headers.get(b"accept-language", b"").decode("latin1").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith(("en", "pl")):
+            return tag[:2]
+    return str(settings.LANGUAGE_CODE)
 
 
 class ConsultationConsumer(AsyncWebsocketConsumer):
@@ -117,7 +119,7 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
         self.side: str | None = None
         self.group: str | None = None
         self.caught_up = 0
-        self.language = _accept_language(self.scope)
+        self.language = _language_of(self.scope)
         self.frames: deque[float] = deque()
         self.chats: deque[float] = deque()
         self.hello_timer: asyncio.Task[None] | None = None

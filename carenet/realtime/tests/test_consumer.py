@@ -251,13 +251,18 @@ def test_garbage_frames_get_an_error_and_the_socket_keeps_working(cast: Any, roo
     assert list(ChatMessage.objects.values_list("client_id", flat=True)) == ["ok-1"]
 
 
-def test_errors_speak_the_browsers_language(cast: Any, room: Consultation) -> None:
+def test_errors_speak_the_users_language(cast: Any, room: Consultation) -> None:
     async def scenario() -> None:
-        for language, text in (
-            ("en-GB,en;q=0.8", "Unknown kind of message."),
-            ("pl-PL", "Nieznany rodzaj wiadomości."),
+        english, polish = "Unknown kind of message.", "Nieznany rodzaj wiadomości."
+        for headers, text in (
+            ([(b"accept-language", b"en-GB,en;q=0.8")], english),
+            ([(b"accept-language", b"pl-PL")], polish),
+            ([], polish),
+            # The language chosen on the site wins over the browser's.
+            ([(b"accept-language", b"pl-PL"), (b"cookie", b"csrftoken=x; django_language=en")], english),
+            ([(b"accept-language", b"en"), (b"cookie", b"django_language=pl")], polish),
         ):
-            client = RoomClient(headers=[(b"accept-language", language.encode())])
+            client = RoomClient(headers=headers)
             await client.hello(token_for(cast, "patient", room, "patient"))
             await client.send({"type": "dance"})
             assert (await client.next())["message"] == text
