@@ -198,8 +198,15 @@ def test_signals_go_to_the_other_side_only(cast: Any, room: Consultation) -> Non
                 assert (await client.next())["type"] == "peer"
         await clinician.send({"type": "signal", "data": {"candidate": None}})
         assert (await patient.next_of("signal"))["data"] == {"candidate": None}
-        for client in (patient, second_tab, clinician):
-            await client.leave()
+        assert (await second_tab.next_of("signal"))["data"] == {"candidate": None}
+        # The patient closes one of two tabs: the clinician hears them go, and at once that they are still there.
+        await second_tab.leave()
+        assert await clinician.next() == {"type": "peer", "side": "patient", "present": False}
+        assert await clinician.next() == {"type": "peer", "side": "patient", "present": True}
+        await patient.leave()
+        assert await clinician.next() == {"type": "peer", "side": "patient", "present": False}
+        assert await clinician.nothing()
+        await clinician.leave()
 
     run(scenario)
 
