@@ -16,6 +16,8 @@ first (``renewal``, waiting in his queue) and may order the second (``renewable_
 :func:`with_results` adds (CLN-3: the matrix, the results' tests) Anna's blood count that ``clinician_with`` ordered,
 done at Mokotów, with a haemoglobin below its range and a PDF report (``result``).
 :func:`with_files` adds two stored files of Anna's (FIL-1), the first attached to her visit tomorrow (TEL-3).
+:func:`with_consultation` adds (TEL-2: the matrix, the online consultations' tests) Anna's on-demand video
+consultation in the internal medicine line, taken by ``clinician_with`` ten minutes ago (``consultation``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from carenet.accounts.tests.factories import PatientFactory, UserFactory
 from carenet.booking.models import Appointment, Channel
 from carenet.clinical.models import Drug
 from carenet.clinical.tests.factories import DrugFactory, PrescriptionFactory
+from carenet.consultations.models import Consultation, Line
 from carenet.core import clock
 from carenet.core.dates import latest_birth_date_of_age
 from carenet.coverage.policies import luhn_check_digit
@@ -108,6 +111,7 @@ class Cast:
     collection_authorisation: CollectionAuthorisation | None = None
     file: PatientFile | None = None  # with_files: Anna's file attached to her visit tomorrow (TEL-3)
     spare_file: PatientFile | None = None  # with_files: another file of Anna's, not attached
+    consultation: Consultation | None = None  # with_consultation: Anna's, in progress with clinician_with (TEL-2)
 
     def user(self, role: str) -> User | None:
         return self.users[role]
@@ -402,4 +406,42 @@ def with_files(cast: Cast) -> Cast:
         **kept,
     )
     ConsultationFileFactory(file=cast.file, appointment=cast.visit, attached_at=uploaded_at)
+    return cast
+
+
+def with_consultation(cast: Cast) -> Cast:
+    """TEL-2: Anna's on-demand video consultation in the internal medicine line, taken by ``clinician_with`` ten
+    minutes ago — in progress, with its visit (a slot without a schedule, as ``consultation_take_next`` makes)."""
+    now = clock.now()
+    taken_at = now - dt.timedelta(minutes=10)
+    line = Line.objects.create(
+        code="interna",
+        name="Internista",
+        name_en="Internal medicine",
+        specialty=cast.consult.specialty,
+        service=cast.consult,
+        min_age=18,
+    )
+    slot = Slot.objects.create(
+        schedule=None,
+        clinician=cast.clinician_with,
+        specialty=cast.consult.specialty,
+        mode=Mode.VIDEO,
+        starts_at=taken_at,
+        ends_at=taken_at + dt.timedelta(minutes=line.minutes),
+        is_free=False,
+    )
+    visit = _visit(cast.patient, slot, cast.consult)
+    cast.consultation = Consultation.objects.create(
+        line=line,
+        patient=cast.patient,
+        requested_by=cast.patient.user,
+        mode=Consultation.Mode.VIDEO,
+        channel=Channel.PORTAL,
+        status=Consultation.Status.IN_PROGRESS,
+        queued_at=taken_at - dt.timedelta(minutes=4),
+        taken_at=taken_at,
+        clinician=cast.clinician_with,
+        appointment=visit,
+    )
     return cast

@@ -42,6 +42,7 @@ from tests.cast import (
     Cast,
     build_cast,
     with_collection,
+    with_consultation,
     with_files,
     with_renewals,
     with_results,
@@ -54,8 +55,9 @@ pytestmark = pytest.mark.django_db
 def cast(db: None) -> Cast:
     """The role cast, with Anna's earlier prescriptions and a renewal waiting in clinician_with's queue (CLN-2), her
     blood count ordered by clinician_with and a person she authorised to collect her results (CLN-3), and her two
-    stored files, one attached to her visit tomorrow (FIL-1, TEL-3)."""
-    return with_files(with_collection(with_results(with_renewals(build_cast()))))
+    stored files, one attached to her visit tomorrow (FIL-1, TEL-3), and her online consultation in progress with
+    clinician_with (TEL-2)."""
+    return with_consultation(with_files(with_collection(with_results(with_renewals(build_cast())))))
 
 
 #: The back office is Django's admin, ~240 addresses of its own: every one without an argument is checked for every
@@ -170,6 +172,15 @@ MATRIX: dict[str, str] = {
     "staff:clinician_visit_close": "LFFFFFFFFRNFFF",
     "staff:clinician_issue": "LFFFFFFFFINFFF",  # CLN-5: too early tomorrow morning — refused, nothing stored
     "staff:clinician_drugs": "LFFFFFFFFOOFFF",
+    # TEL-2, SCH-3: online consultations — the queue's counts for clinicians, coordinators and admins; taking the next
+    # patient (nobody is on duty: back to the console with the refusal); Anna's consultation is clinician_with's
+    # (clinician_without: 404); her visit tomorrow is not a video visit: "Join" goes back to the visit page.
+    "staff:consultations": "LFFFFFFFFOOOFO",
+    "staff:consultation_take_next": "LFFFFFFFFRRFFF",
+    "staff:consultation_room": "LFFFFFFFFONFFF",
+    "staff:consultation_token": "LFFFFFFFFONFFF",
+    "staff:consultation_end": "LFFFFFFFFRNFFF",
+    "staff:consultation_join": "LFFFFFFFFRNFFF",
     # FIL-1, CLN-6: Anna's file, for a clinician with a visit with her only
     "staff:patient_file": "LFFFFFFFFONFFF",
     # CLN-4: Anna's question is about her visit with a psychiatrist at Wola: not in either cast clinician's inbox.
@@ -275,6 +286,7 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "renewal_id": cast.renewal.pk if cast.renewal is not None else 0,
         "authorisation_id": cast.collection_authorisation.pk if cast.collection_authorisation is not None else 0,
         "file_id": cast.file.pk if cast.file is not None else 0,
+        "consultation_id": cast.consultation.pk if cast.consultation is not None else 0,
         "action": "check_in",
         "outcome": "complete",
         "kind": "recommendation",
@@ -302,6 +314,7 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "portal:book": {"accept_price": "on", "patient": str(cast.patient.pk)},
         "staff:clinician_call": {"outcome": "called"},
         "staff:clinician_issue": {"recommendation-text": "Dużo pić i odpoczywać."},
+        "staff:consultation_end": {"outcome": "advice", "note": "Nawadnianie."},
         "portal:identity_request": {"message": "Proszę o potwierdzenie tożsamości.", "phone_time": "rano"},
         "portal:questions": {"appointment": str(cast.past_visit.pk), "text": "Czy mogę wrócić do pracy?"},
         "staff:question_answer": {"text": "Tak, proszę odstawić lek."},
@@ -386,6 +399,10 @@ METHODS = {
     "staff:clinician_call": "post",
     "staff:clinician_visit_close": "post",
     "staff:clinician_issue": "post",
+    "staff:consultation_take_next": "post",
+    "staff:consultation_token": "post",
+    "staff:consultation_end": "post",
+    "staff:consultation_join": "post",
     "dev:sms_send_now": "post",
     "api:token_create": "post",
     "api:token_delete": "delete",

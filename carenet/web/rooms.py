@@ -80,4 +80,4 @@ def room_strings() -> dict[str, str]:
 def room_token_response(*, user_id: int, consultation: Consultation, side: str) -> JsonResponse:
     """The answer of a room's token-refresh URL (a POST of the page's script): ``{"token": ...}``."""
     token = socket_token(user_id=user_id, consultation_id=consultation.pk, side=side)
-    return JsonResponse({"token": token}, headers={"Cache-Control": "no-store"})
+    return JsonResponse({"token": token})

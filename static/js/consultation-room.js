@@ -391,6 +391,7 @@
       var state = connection.connectionState;
       if (state === "connected") { show(callText, T.call_connected); }
       else if (state === "connecting" || state === "new") { show(callText, T.call_connecting); }
+      else if (state === "disconnected") { show(callText, T.call_lost); }
       else if (state === "failed") {
         show(callText, T.call_lost);
         resetCall();
