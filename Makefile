@@ -36,17 +36,22 @@ check: setup
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 
 test-fast: setup
-	$(UV) run --frozen pytest -q -m "not browser and not slow" -n 2
+	$(UV) run --frozen pytest -q -m "not browser and not slow and not live" -n 2
 
 # The online consultations' sockets reach each other across processes through Redis (scripts/redis-up installs and
 # starts Debian's redis-server on loopback); the tests that need it fail without it under `make test`.
+# The `live` tests start real ASGI servers on the test database: one process, and on SQLite a database file the
+# servers open too (the browser tests share that run and file).
 test-sqlite: setup
 	scripts/ensure-browser
-	CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -n 2 -m "not browser"
-	CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -m browser
+	CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -n 2 -m "not browser and not live"
+	mkdir -p var && rm -f var/test-live.sqlite3*
+	CARENET_REDIS_URL=$$(scripts/redis-up) CARENET_SQLITE_TEST_PATH=var/test-live.sqlite3 \
+		$(UV) run --frozen pytest -q -m "browser or live"
 
 test-postgres: setup
-	DATABASE_URL=$$(scripts/pg-up) CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -n 2 -m "not browser"
+	DATABASE_URL=$$(scripts/pg-up) CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -n 2 -m "not browser and not live"
+	DATABASE_URL=$$(scripts/pg-up) CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -m live
 
 test: check test-sqlite test-postgres
 

@@ -1,5 +1,6 @@
 """Settings for the test suite: the same as production-like settings, with fast hashing and no lockout noise."""
 
+import os
 import tempfile
 
 from config.settings import *  # noqa: F403
@@ -8,8 +9,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CARENET_SMS_BACKEND = "local"
 CARENET_SMS_DEV_INBOX = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Patients' files and result reports written by the tests go to a temporary folder of this test process.
-CARENET_PRIVATE_ROOT = Path(tempfile.mkdtemp(prefix="carenet-test-private-"))  # noqa: F405
+# Patients' files and result reports written by the tests go to a temporary folder of this test process (an ASGI
+# server the tests start, tests/live_server.py, is handed the same folder).
+CARENET_PRIVATE_ROOT = Path(  # noqa: F405
+    os.environ.get("CARENET_TEST_PRIVATE_ROOT") or tempfile.mkdtemp(prefix="carenet-test-private-")
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -53,3 +53,8 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert not refused, refused
+
+
+# The online consultations' rooms need WebSockets: pages and sockets from one real ASGI server (uvicorn) on the test
+# database. Usage: ``def test_x(page, asgi_server): page.goto(asgi_server.url + "/...")``.
+from tests.live_server import asgi_server  # noqa: E402, F401

@@ -1,0 +1,409 @@
+"""The room's socket of an online consultation (TEL-2, TEL-3): chat, the queue's live state, WebRTC signalling.
+
+One URL, ``/ws/consultations/``, for the patient's pages, the clinician's console and the mobile app. The protocol
+(JSON text frames):
+
+* the client says ``{"type": "hello", "token": "...", "after": <last seq it has>}`` first, within
+  :attr:`ConsultationConsumer.hello_seconds` (else close 4401). The token (``consultations.tokens``) names the
+  user, the consultation and the side; the permission table and ``side_of`` are asked again with that user. Refused:
+  an ``error`` frame (``token_invalid``, ``not_allowed``, ``consultation_not_found``) then close 4403 (4404 for a
+  consultation the user cannot reach). Accepted: ``welcome`` (side, ICE servers, state), every stored message after
+  ``after`` as ``chat`` frames in order, and a ``peer`` frame for the other side when it is connected;
+* then ``chat`` (``id``, ``text``) → stored once (``consultations.chat``) and sent to both sides as ``chat`` (the
+  sender's copy is its acknowledgement; a resend of a stored id is acknowledged to the sender alone); ``signal``
+  (``data`` with a ``description`` or a ``candidate``, only while in progress) → relayed to the other side's
+  sockets only; ``ping`` → ``pong``;
+* the server also sends ``state`` on every change (queue position, taken, ended) and ``peer`` when the other
+  side's socket comes or goes. After a final state (ended, left) it closes with 1000: nothing more will happen.
+
+A refused client message gets ``{"type": "error", "code", "message"}`` and the socket stays open: ``not_json``,
+``binary_frame``, ``too_large`` (over :data:`MAX_FRAME` bytes), ``bad_message`` (a field of the wrong type),
+``unknown_type``, ``already_joined``, ``too_fast`` (more than :data:`CHAT_LIMIT` messages in
+:data:`RATE_WINDOW` seconds, or :data:`FRAME_LIMIT` frames), ``not_in_progress`` and the chat's own codes
+(``text_empty``, ``text_too_long``, ``text_invalid``, ``client_id_invalid``). A chat error carries the message's
+``id``.
+
+Nothing lives in the server's memory but what this socket sent: the state and the messages are read from the
+database, so a restarted server, or another one behind the same Redis, carries on. Presence needs no store either:
+a socket that joins asks the others in the group to announce themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from carenet.accounts.models import User
+from carenet.accounts.permissions import Action
+from carenet.accounts.reads import Door, What, patient_reads_record
+from carenet.accounts.selectors import actor_for_user
+from carenet.consultations import chat
+from carenet.consultations.events import group_of
+from carenet.consultations.ice import ice_servers
+from carenet.consultations.models import ChatMessage, Consultation
+from carenet.consultations.selectors import access_consultation, side_of
+from carenet.consultations.tokens import socket_ticket
+from carenet.core import clock
+from carenet.core.errors import ApplicationError, NotFound
+
+logger = logging.getLogger(__name__)
+
+#: The largest frame a client may send, in bytes (an SDP offer is a few kilobytes).
+MAX_FRAME = 64 * 1024
+#: Rate limits per socket: chat messages and all frames within a sliding window of seconds.
+RATE_WINDOW = 10.0
+CHAT_LIMIT = 20
+FRAME_LIMIT = 200
+#: Close codes: no (valid) hello in time; hello refused; the consultation is not there for this user.
+CLOSE_NO_HELLO = 4401
+CLOSE_REFUSED = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_DONE = 1000
+#: Statuses after which nothing more happens in the room.
+FINAL_STATUSES = frozenset({Consultation.Status.ENDED, Consultation.Status.LEFT})
+
+# Group messages between the sockets of one consultation (channel-layer "type" → handler method).
+_PRESENCE = "consultation.presence"
+_SIGNAL = "consultation.signal"
+
+
+class Refused(Exception):
+    def __init__(self, close_code: int, code: str) -> None:
+        super().__init__(code)
+        self.close_code = close_code
+        self.code = code
+
+
+def _state_json(consultation: Consultation) -> dict[str, Any]:
+    """The state the room shows: no medical data."""
+    clinician = consultation.clinician
+    return {
+        "type": "state",
+        "id": consultation.pk,
+        "status": consultation.status,
+        "mode": consultation.mode,
+        "position": None,
+        "wait_minutes": None,
+        "clinician": str(clinician) if clinician is not None else None,
+        "outcome": consultation.outcome or None,
+    }
+
+
+def _int_or_none(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2**31:
+        return value
+    return None
+
+
+def _accept_language(scope: dict[str, Any]) -> str:
+    """Polish or English, from the socket's Accept-Language header (the room's pages send the browser's)."""
+    for name, value in scope.get("headers", []):
+        if name == b"accept-language":
+            for part in value.decode("latin1").split(","):
+                tag = part.split(";")[0].strip().lower()
+                if tag.startswith("en"):
+                    return "en"
+                if tag.startswith("pl"):
+                    return "pl"
+    return settings.LANGUAGE_CODE
+
+
+class ConsultationConsumer(AsyncWebsocketConsumer):
+    """One socket of one side of one consultation (see the module's docstring for the protocol)."""
+
+    #: Seconds a client has to say hello after connecting.
+    hello_seconds: float = 10.0
+
+    async def connect(self) -> None:
+        # Set by an accepted hello (with ``group``); 0 before.
+        self.user_id = 0
+        self.consultation_id = 0
+        self.side: str | None = None
+        self.group: str | None = None
+        self.caught_up = 0
+        self.language = _accept_language(self.scope)
+        self.frames: deque[float] = deque()
+        self.chats: deque[float] = deque()
+        self.hello_timer: asyncio.Task[None] | None = None
+        await self.accept()
+        self.hello_timer = asyncio.ensure_future(self._hello_deadline())
+
+    async def _hello_deadline(self) -> None:
+        await asyncio.sleep(self.hello_seconds)
+        if self.group is None:
+            await self.close(code=CLOSE_NO_HELLO)
+
+    async def disconnect(self, code: int) -> None:
+        if self.hello_timer is not None:
+            self.hello_timer.cancel()
+        if self.group is not None and self.channel_layer is not None:
+            group, self.group = self.group, None
+            with contextlib.suppress(Exception):  # a layer that is down forgets a hint, never data
+                await self.channel_layer.group_send(
+                    group, {"type": _PRESENCE, "op": "leave", "side": self.side, "channel": self.channel_name}
+                )
+            with contextlib.suppress(Exception):
+                await self.channel_layer.group_discard(group, self.channel_name)
+
+    # --- Frames from the client ------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _language(self) -> Iterator[None]:
+        with translation.override(self.language):
+            yield
+
+    async def _send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content, ensure_ascii=False))
+
+    async def _error(self, code: str, message: str, **extra: Any) -> None:
+        await self._send_json({"type": "error", "code": code, "message": message, **extra})
+
+    def _too_fast(self, times: deque[float], limit: int) -> bool:
+        now = time.monotonic()
+        while times and now - times[0] > RATE_WINDOW:
+            times.popleft()
+        if len(times) >= limit:
+            return True
+        times.append(now)
+        return False
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        with self._language():
+            content = await self._frame(text_data, bytes_data)
+            if content is None:
+                return
+            kind = content.get("type")
+            if self.group is None:
+                if kind != "hello":
+                    await self._error("hello_first", _("Say hello with the room's token first."))
+                    await self.close(code=CLOSE_NO_HELLO)
+                    return
+                await self._hello(content)
+            elif kind == "hello":
+                await self._error("already_joined", _("This connection has already joined the room."))
+            elif kind == "chat":
+                await self._chat(content)
+            elif kind == "signal":
+                await self._signal(content)
+            elif kind == "ping":
+                await self._send_json({"type": "pong"})
+            else:
+                await self._error("unknown_type", _("Unknown kind of message."))
+
+    async def _frame(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any] | None:
+        """The frame as a JSON object, or ``None`` after telling the client why not."""
+        if self._too_fast(self.frames, FRAME_LIMIT):
+            await self._error("too_fast", _("Too many messages at once; please wait a moment."))
+            return None
+        if text_data is None:
+            await self._error("binary_frame", _("Only text (JSON) messages are accepted."))
+            return None
+        if len(text_data) > MAX_FRAME or len(text_data.encode("utf-8", "surrogatepass")) > MAX_FRAME:
+            await self._error("too_large", _("The message is too large."))
+            return None
+        try:
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):
+            await self._error("not_json", _("The message is not valid JSON."))
+            return None
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self._error("bad_message", _("A message must be a JSON object with a type."))
+            return None
+        return content
+
+    # --- hello -------------------------------------------------------------------------------------------------------
+
+    async def _hello(self, content: dict[str, Any]) -> None:
+        after = content.get("after", 0)
+        after = _int_or_none(after)
+        if after is None:
+            await self._error("bad_message", _("The hello's “after” must be a whole number."))
+            await self.close(code=CLOSE_NO_HELLO)
+            return
+        ticket = socket_ticket(content.get("token"))
+        if ticket is None:
+            await self._error("token_invalid", _("The room's link has expired; please open the room again."))
+            await self.close(code=CLOSE_REFUSED)
+            return
+        try:
+            welcome, messages = await self._admit(ticket.user_id, ticket.consultation_id, ticket.side, after)
+        except Refused as refused:
+            message = (
+                _("No such online consultation.")
+                if refused.close_code == CLOSE_NOT_FOUND
+                else _("You cannot join this consultation.")
+            )
+            await self._error(refused.code, message)
+            await self.close(code=refused.close_code)
+            return
+        self.user_id, self.consultation_id, self.side = ticket.user_id, ticket.consultation_id, ticket.side
+        self.group = group_of(ticket.consultation_id)
+        if self.hello_timer is not None:
+            self.hello_timer.cancel()
+        if self.channel_layer is not None:
+            await self.channel_layer.group_add(self.group, self.channel_name)
+        await self._send_json(welcome)
+        # Caught up from the database after joining the group: a message stored meanwhile comes both ways and is
+        # sent once (by its number).
+        batch = messages
+        while batch:
+            for message in batch:
+                await self._send_json({"type": "chat", **message})
+            self.caught_up = batch[-1]["seq"]
+            if len(batch) < chat.CATCH_UP_BATCH:
+                break
+            batch = await self._messages_after(self.caught_up)
+        if welcome["state"]["status"] in FINAL_STATUSES:
+            await self.close(code=CLOSE_DONE)
+            return
+        if self.channel_layer is not None:
+            await self.channel_layer.group_send(
+                self.group, {"type": _PRESENCE, "op": "join", "side": self.side, "channel": self.channel_name}
+            )
+
+    @database_sync_to_async
+    def _admit(
+        self, user_id: int, consultation_id: int, side: str, after: int
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+        if user is None:
+            raise Refused(CLOSE_REFUSED, "not_allowed")
+        actor = actor_for_user(user)
+        try:
+            consultation = access_consultation(
+                actor=actor, consultation_id=consultation_id, action=Action.CONSULTATION_JOIN
+            )
+        except NotFound as missing:
+            raise Refused(CLOSE_NOT_FOUND, missing.code) from None
+        if side_of(actor, consultation) != side:
+            raise Refused(CLOSE_REFUSED, "not_allowed")
+        now = clock.now()
+        # CLN-6: what the room shows (the chat, the state) is a read of the patient's consultation, once per socket.
+        patient_reads_record(
+            actor=actor,
+            patient_ids=[consultation.patient_id],
+            what=What.CONSULTATIONS,
+            door=Door.STAFF if side == ChatMessage.Side.CLINICIAN else Door.PORTAL,
+            reference=consultation.pk,
+            now=now,
+        )
+        welcome = {
+            "type": "welcome",
+            "side": side,
+            "ice_servers": ice_servers(user_id=user.pk, now=now),
+            "state": _state_json(consultation),
+        }
+        messages = [
+            chat.message_json(message) for message in chat.chat_after(consultation=consultation, after_seq=after)
+        ]
+        return welcome, messages
+
+    @database_sync_to_async
+    def _messages_after(self, after: int) -> list[dict[str, Any]]:
+        consultation = Consultation.objects.get(pk=self.consultation_id)
+        return [chat.message_json(message) for message in chat.chat_after(consultation=consultation, after_seq=after)]
+
+    # --- chat --------------------------------------------------------------------------------------------------------
+
+    async def _chat(self, content: dict[str, Any]) -> None:
+        client_id, text = content.get("id"), content.get("text")
+        if not isinstance(client_id, str) or not isinstance(text, str):
+            await self._error("bad_message", _("A chat message needs an id and a text."))
+            return
+        if self._too_fast(self.chats, CHAT_LIMIT):
+            await self._error("too_fast", _("Too many messages at once; please wait a moment."), id=client_id[:40])
+            return
+        try:
+            message, created = await self._post(client_id, text)
+        except ApplicationError as refused:
+            await self._error(refused.code, str(refused.message), id=client_id[:40])
+            if refused.code == "not_allowed":
+                await self.close(code=CLOSE_REFUSED)
+            return
+        if not created:
+            # Stored before: the sender did not hear back; the other side has it already.
+            await self._send_json({"type": "chat", **message})
+
+    @database_sync_to_async
+    def _post(self, client_id: str, text: str) -> tuple[dict[str, Any], bool]:
+        # A user switched off since the hello (or logged out everywhere) posts nothing more.
+        user = User.objects.filter(pk=self.user_id, is_active=True).first()
+        if user is None:
+            raise ApplicationError(_("You cannot join this consultation."), code="not_allowed")
+        message, created = chat.chat_post(
+            actor=user, consultation_id=self.consultation_id, client_id=client_id, text=text
+        )
+        return chat.message_json(message), created
+
+    # --- signalling -------------------------------------------------------------------------------------------------
+
+    async def _signal(self, content: dict[str, Any]) -> None:
+        data = content.get("data")
+        if not isinstance(data, dict) or not (
+            isinstance(data.get("description"), dict)
+            # a candidate, or null: the end of the candidates
+            or ("candidate" in data and (data["candidate"] is None or isinstance(data["candidate"], dict)))
+        ):
+            await self._error("bad_message", _("A signal needs a description or a candidate."))
+            return
+        if not await self._in_progress():
+            await self._error("not_in_progress", _("The consultation is not in progress."))
+            return
+        if self.channel_layer is not None and self.group is not None:
+            await self.channel_layer.group_send(
+                self.group, {"type": _SIGNAL, "side": self.side, "channel": self.channel_name, "data": data}
+            )
+
+    @database_sync_to_async
+    def _in_progress(self) -> bool:
+        return Consultation.objects.filter(pk=self.consultation_id, status=Consultation.Status.IN_PROGRESS).exists()
+
+    # --- Group messages --------------------------------------------------------------------------------------------
+
+    async def consultation_event(self, message: dict[str, Any]) -> None:
+        """A change published by the domain (``consultations.events.publish``): forwarded, chat once per number."""
+        event = message.get("event")
+        if self.group is None or not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            return
+        if event["type"] == "chat":
+            seq = event.get("seq")
+            if isinstance(seq, int) and seq <= self.caught_up:
+                return
+        await self._send_json(event)
+        if event["type"] == "state" and event.get("status") in FINAL_STATUSES:
+            await self.close(code=CLOSE_DONE)
+
+    async def consultation_presence(self, message: dict[str, Any]) -> None:
+        if self.group is None or message.get("channel") == self.channel_name:
+            return
+        op, side = message.get("op"), message.get("side")
+        if side != self.side:
+            await self._send_json({"type": "peer", "side": side, "present": op != "leave"})
+            if op == "join" and self.channel_layer is not None:
+                # Tell the newcomer this side is here.
+                await self.channel_layer.send(
+                    message["channel"],
+                    {"type": _PRESENCE, "op": "here", "side": self.side, "channel": self.channel_name},
+                )
+        elif op == "leave" and self.channel_layer is not None:
+            # Another socket of this side went (a second tab closed): this one is still here.
+            await self.channel_layer.group_send(
+                self.group, {"type": _PRESENCE, "op": "here", "side": self.side, "channel": self.channel_name}
+            )
+
+    async def consultation_signal(self, message: dict[str, Any]) -> None:
+        if self.group is None or message.get("channel") == self.channel_name or message.get("side") == self.side:
+            return
+        await self._send_json({"type": "signal", "from": message.get("side"), "data": message.get("data")})

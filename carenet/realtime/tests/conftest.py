@@ -1,0 +1,3 @@
+"""The live tests' ASGI server (``tests.live_server``)."""
+
+from tests.live_server import asgi_server  # noqa: F401
