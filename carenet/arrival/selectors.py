@@ -61,7 +61,12 @@ def no_show_summary(*, patients: list[Patient], now: dt.datetime, days: int = 30
         .order_by("slot__starts_at", "id")
     )
     count = sum(1 for visit in recent if visit.slot.starts_at >= counted_since)
-    candidates = [visit for visit in recent if visit.slot.starts_at >= since and visit.slot.specialty_id is not None]
+    # TEL-2: an on-demand online consultation without contact (a slot of no schedule) never blocks booking.
+    candidates = [
+        visit
+        for visit in recent
+        if visit.slot.starts_at >= since and visit.slot.specialty_id is not None and visit.slot.schedule_id is not None
+    ]
     if not candidates:
         return count, []
     lifts: dict[tuple[int, int], dt.datetime] = {}

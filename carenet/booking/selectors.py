@@ -199,13 +199,20 @@ def active_portal_bookings_count(*, patient: Patient, now: dt.datetime, exclude_
 
 def no_show_times(*, patient: Patient, specialty_id: int, since: dt.datetime) -> tuple[dt.datetime, ...]:
     """BKG-5: the starts of the patient's no-shows in a specialty since ``since``; those before the latest lift of
-    the block in that specialty (staff, with a reason) no longer count.
+    the block in that specialty (staff, with a reason) no longer count, and neither do on-demand online
+    consultations without contact (TEL-2: their slot has no schedule).
 
     One query for what every booking asks (B3): the no-shows come first; the lifts are read only when there are
     no-shows to forget, which for nearly every patient there are not."""
     times = list(
         Appointment.objects.filter(
-            patient=patient, status=Status.NO_SHOW, slot__specialty_id=specialty_id, slot__starts_at__gte=since
+            patient=patient,
+            status=Status.NO_SHOW,
+            slot__specialty_id=specialty_id,
+            slot__starts_at__gte=since,
+            # TEL-2: an on-demand online consultation (a slot of no schedule) ended with no contact is not a missed
+            # booking: a patient whose connection failed is not blocked from booking.
+            slot__schedule__isnull=False,
         )
         .order_by("slot__starts_at")
         .values_list("slot__starts_at", flat=True)

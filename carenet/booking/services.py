@@ -14,7 +14,7 @@ Side effects (SMS) are outbox rows written in the same transaction (SMS-3), keye
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -40,8 +40,8 @@ from carenet.coverage.selectors import coverage_and_enrolment
 from carenet.messaging.models import Channel as MessageChannel
 from carenet.messaging.models import OutboundMessage
 from carenet.messaging.services import OutboxItem, outbox_enqueue, outbox_enqueue_many
-from carenet.network.models import FacilityClosure, Service
-from carenet.scheduling.models import Slot
+from carenet.network.models import Clinician, FacilityClosure, Service, Specialty
+from carenet.scheduling.models import Mode, Slot
 
 Status = Appointment.Status
 
@@ -375,6 +375,114 @@ def _cancel(visible: Appointment, *, actor: User | None, channel: str, now: dt.d
     appointment.slot = slot
     appointment.patient = patient
     return appointment
+
+
+# --- On-demand online consultations (TEL-2) -------------------------------------------------------------------
+
+
+def _on_demand_slot(*, specialty: Specialty, clinician: Clinician | None, starts_at: dt.datetime, minutes: int) -> Slot:
+    """The time of an on-demand consultation: a slot of no schedule (nobody books it from a search), remote (video:
+    no facility, no city), of the line's specialty, starting when the clinician takes the patient."""
+    return Slot(
+        schedule=None,
+        clinician=clinician,
+        facility=None,
+        city=None,
+        room=None,
+        specialty=specialty,
+        mode=Mode.VIDEO,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=minutes),
+        is_free=False,
+    )
+
+
+def _on_demand_facts(
+    *, patient: Patient, slot: Slot, service: Service, channel: str, booked_by: User, now: dt.datetime
+) -> tuple[policies.BookingFacts, CoverageDecision, Enrolment | None]:
+    decision, enrolment = _coverage(patient=patient, service=service, slot=slot)
+    facts = _facts(
+        actor=booked_by,
+        patient=patient,
+        slot=slot,
+        service=service,
+        channel=channel,
+        decision=decision,
+        now=now,
+        stage=policies.Stage.BOOK,
+    )
+    # The visit starts at the moment it is decided: "the slot has started" is about choosing a time, which an
+    # on-demand consultation does not do.
+    return replace(facts, slot_starts_at=now + dt.timedelta(microseconds=1)), decision, enrolment
+
+
+def on_demand_refusal_check(
+    *,
+    patient: Patient,
+    service: Service,
+    specialty: Specialty,
+    channel: str,
+    booked_by: User,
+    minutes: int,
+    now: dt.datetime | None = None,
+) -> CoverageDecision:
+    """PKG-4, BKG-3 for an online consultation started now without booking: the rules a booking of ``service`` today
+    would meet (entitlement, the age the service allows, the no-show block of the specialty, the annual limit, a
+    price the package does not pay — an on-demand consultation does not take a price: it is refused, the way a
+    booking is until the price is accepted). Raises :class:`BookingRefused` with the booking's own code."""
+    now = now or clock.now()
+    _check_channel(channel)
+    slot = _on_demand_slot(specialty=specialty, clinician=None, starts_at=now, minutes=minutes)
+    facts, decision, _enrolment = _on_demand_facts(
+        patient=patient, slot=slot, service=service, channel=channel, booked_by=booked_by, now=now
+    )
+    _refuse_if_needed(facts)
+    return decision
+
+
+def appointment_start_on_demand(
+    *,
+    patient: Patient,
+    clinician: Clinician,
+    service: Service,
+    specialty: Specialty,
+    channel: str,
+    booked_by: User,
+    minutes: int,
+    now: dt.datetime | None = None,
+) -> Appointment:
+    """TEL-2: the visit an on-demand consultation becomes when a clinician takes it — a slot of no schedule (remote,
+    the line's specialty, from now for the line's typical length, taken) and a booked appointment of the line's
+    service, with the door the patient started through and the patient (or guardian) as the one who booked it
+    (BKG-1). Coverage is decided again and recorded (PKG-4, PKG-5): the patient was admitted to the queue on the
+    same rules (:func:`on_demand_refusal_check`), so the visit is never refused here. No confirmation SMS: the
+    patient is in the room. Runs inside the caller's transaction (the consultation's take)."""
+    now = now or clock.now()
+    _check_channel(channel)
+    with transaction.atomic():
+        _lock_patient(patient)
+        # A clinician's slots start at distinct instants (``one_slot_per_clinician_and_start``): one of theirs that
+        # starts at this very microsecond moves this one on by a microsecond.
+        starts_at = now
+        while Slot.objects.filter(clinician=clinician, starts_at=starts_at).exists():
+            starts_at += dt.timedelta(microseconds=1)
+        slot = _on_demand_slot(specialty=specialty, clinician=clinician, starts_at=starts_at, minutes=minutes)
+        slot.save(force_insert=True)
+        _facts_now, decision, enrolment = _on_demand_facts(
+            patient=patient, slot=slot, service=service, channel=channel, booked_by=booked_by, now=now
+        )
+        return _insert(
+            patient=patient,
+            slot=slot,
+            service=service,
+            channel=channel,
+            actor=booked_by,
+            decision=decision,
+            enrolment=enrolment,
+            status=Status.BOOKED,
+            accept_price=False,
+            now=now,
+        )
 
 
 # --- Periodic work --------------------------------------------------------------------------------------------

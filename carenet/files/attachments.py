@@ -20,6 +20,7 @@ The module is the whole sub-domain of attaching, in the house's three layers:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -242,6 +243,48 @@ def file_detach(*, actor: Actor, appointment_id: int, file_id: int, now: dt.date
             raise attach_error(refusal)
         deleted, _rows = ConsultationFile.objects.filter(appointment=visit, file_id=file_id).delete()
         return deleted > 0
+
+
+@dataclass(frozen=True, slots=True)
+class CarriedFile:
+    """A file attached to an on-demand consultation while it waited (TEL-3), as the consultation recorded it."""
+
+    file_id: int
+    attached_by_id: int
+    attached_at: dt.datetime
+
+
+def files_carry_over(
+    *, appointment_id: int, patient_id: int, files: Sequence[CarriedFile], now: dt.datetime | None = None
+) -> int:
+    """TEL-3: the files attached to an on-demand online consultation while it waited become the attachments of the
+    visit it turns into when a clinician takes it (called in that transaction, which checked the consultation): the
+    patient's files still kept, at most as many as a visit takes, in the order attached; a file already attached is
+    left as it is. Returns how many were attached."""
+    now = now or clock.now()
+    if not files:
+        return 0
+    kept = set(
+        _current(now)
+        .filter(patient_id=patient_id, pk__in=[item.file_id for item in files])
+        .values_list("pk", flat=True)
+    )
+    present = set(ConsultationFile.objects.filter(appointment_id=appointment_id).values_list("file_id", flat=True))
+    room = max(0, max_attached() - len(present))
+    rows: list[ConsultationFile] = []
+    for item in sorted(files, key=lambda entry: (entry.attached_at, entry.file_id)):
+        if item.file_id in kept and item.file_id not in present and len(rows) < room:
+            rows.append(
+                ConsultationFile(
+                    appointment_id=appointment_id,
+                    file_id=item.file_id,
+                    attached_by_id=item.attached_by_id,
+                    attached_at=item.attached_at,
+                )
+            )
+            present.add(item.file_id)
+    ConsultationFile.objects.bulk_create(rows)
+    return len(rows)
 
 
 # --- Selectors ----------------------------------------------------------------------------------------------------
