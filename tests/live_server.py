@@ -93,6 +93,10 @@ class AsgiServer:
         return f"ws://127.0.0.1:{self.port}/ws/consultations/"
 
     def start(self) -> AsgiServer:
+        return self.launch().ready()
+
+    def launch(self) -> AsgiServer:
+        """Start the process without waiting for it (start several at once, then :meth:`ready` each)."""
         command = [
             sys.executable,
             "-m",
@@ -111,6 +115,11 @@ class AsgiServer:
             "warning",
         ]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+        return self
+
+    def ready(self) -> AsgiServer:
+        """Wait until the server takes connections."""
+        assert self.process is not None
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -146,11 +155,23 @@ class AsgiServer:
 
 @contextlib.contextmanager
 def running_server(**kwargs: Any) -> Iterator[AsgiServer]:
-    server = AsgiServer(**kwargs).start()
-    try:
+    with running_servers(1, **kwargs) as (server,):
         yield server
+
+
+@contextlib.contextmanager
+def running_servers(count: int, **kwargs: Any) -> Iterator[list[AsgiServer]]:
+    """``count`` servers started side by side (each on its own port)."""
+    servers: list[AsgiServer] = []
+    try:
+        for _ in range(count):
+            servers.append(AsgiServer(**kwargs).launch())
+        for server in servers:
+            server.ready()
+        yield servers
     finally:
-        server.close()
+        for server in servers:
+            server.close()
 
 
 @pytest.fixture

@@ -39,6 +39,8 @@ def test_production_passes_the_deployment_checks() -> None:
         CARENET_ALLOWED_HOSTS="portal.carenet.example",
         # CareNet ships no P1 / ZUS PUE client: a deployment plugs its own in, or says it runs on the local one.
         CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED="true",
+        # The online consultations' sockets across server processes (carenet.W001 warns without it).
+        CARENET_REDIS_URL="redis://127.0.0.1:6379/0",
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

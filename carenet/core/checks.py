@@ -137,12 +137,27 @@ def _secrets() -> Iterable[checks.Error]:
             )
 
 
+def _channel_layer() -> Iterable[checks.CheckMessage]:
+    """TEL-2: the consultation rooms' sockets of a patient and a clinician may sit in two server processes; only a
+    shared channel layer (Redis) carries the chat, the signals and the queue's changes between them. A single
+    process works without it, so this warns rather than refuses."""
+    if not _setting("CARENET_REDIS_URL"):
+        yield checks.Warning(
+            "CARENET_REDIS_URL is not set with DEBUG off: the online consultations' sockets use the in-memory channel "
+            "layer, which cannot reach sockets in other server processes (a patient and a clinician on two workers "
+            "would not hear each other; queue changes made by workers would not reach anyone).",
+            hint="Set CARENET_REDIS_URL (redis://host:6379/0) for every web and worker process, or run exactly one "
+            "ASGI server process.",
+            id="carenet.W001",
+        )
+
+
 @checks.register("carenet")
 def production_guardrails(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """Every refusal, or none when DEBUG is on."""
+    """Every refusal (and the warning of a channel layer that stays in one process), or none when DEBUG is on."""
     if settings.DEBUG:
         return []
-    return [*_switches(), *_secrets(), *_private_storage()]
+    return [*_switches(), *_secrets(), *_private_storage(), *_channel_layer()]
 
 
 def refuse_to_start() -> None:

@@ -14,7 +14,9 @@ One URL, ``/ws/consultations/``, for the patient's pages, the clinician's consol
   (``data`` with a ``description`` or a ``candidate``, only while in progress) → relayed to the other side's
   sockets only; ``ping`` → ``pong``;
 * the server also sends ``state`` on every change (queue position, taken, ended) and ``peer`` when the other
-  side's socket comes or goes. After a final state (ended, left) it closes with 1000: nothing more will happen.
+  side's socket comes or goes. After a final state (ended, left) the socket stays open and read-only — the chat and
+  the signals answer ``not_in_progress`` — until the client closes it (the room's pages reload on a new status): a
+  server that closed it would only make clients reconnect.
 
 A refused client message gets ``{"type": "error", "code", "message"}`` and the socket stays open: ``not_json``,
 ``binary_frame``, ``too_large`` (over :data:`MAX_FRAME` bytes), ``bad_message`` (a field of the wrong type),
@@ -42,6 +44,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.http.cookie import parse_cookie
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -53,7 +56,7 @@ from carenet.consultations import chat
 from carenet.consultations.events import group_of
 from carenet.consultations.ice import ice_servers
 from carenet.consultations.models import ChatMessage, Consultation
-from carenet.consultations.selectors import access_consultation, side_of
+from carenet.consultations.selectors import access_consultation, side_of, state_json
 from carenet.consultations.tokens import socket_ticket
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
@@ -70,9 +73,6 @@ FRAME_LIMIT = 200
 CLOSE_NO_HELLO = 4401
 CLOSE_REFUSED = 4403
 CLOSE_NOT_FOUND = 4404
-CLOSE_DONE = 1000
-#: Statuses after which nothing more happens in the room.
-FINAL_STATUSES = frozenset({Consultation.Status.ENDED, Consultation.Status.LEFT})
 
 # Group messages between the sockets of one consultation (channel-layer "type" → handler method).
 _PRESENCE = "consultation.presence"
@@ -86,38 +86,24 @@ class Refused(Exception):
         self.code = code
 
 
-def _state_json(consultation: Consultation) -> dict[str, Any]:
-    """The state the room shows: no medical data."""
-    clinician = consultation.clinician
-    return {
-        "type": "state",
-        "id": consultation.pk,
-        "status": consultation.status,
-        "mode": consultation.mode,
-        "position": None,
-        "wait_minutes": None,
-        "clinician": str(clinician) if clinician is not None else None,
-        "outcome": consultation.outcome or None,
-    }
-
-
 def _int_or_none(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2**31:
         return value
     return None
 
 
-def _accept_language(scope: dict[str, Any]) -> str:
-    """Polish or English, from the socket's Accept-Language header (the room's pages send the browser's)."""
-    for name, value in scope.get("headers", []):
-        if name == b"accept-language":
-            for part in value.decode("latin1").split(","):
-                tag = part.split(";")[0].strip().lower()
-                if tag.startswith("en"):
-                    return "en"
-                if tag.startswith("pl"):
-                    return "pl"
-    return settings.LANGUAGE_CODE
+def _language_of(scope: dict[str, Any]) -> str:
+    """Polish or English for the socket's messages: the language the user chose on the site (its cookie), else the
+    browser's Accept-Language, else Polish."""
+    headers = dict(scope.get("headers", []))
+    chosen = parse_cookie(headers.get(b"cookie", b"").decode("latin1")).get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in ("pl", "en"):
+        return chosen
+    for part in headers.get(b"accept-language", b"").decode("latin1").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith(("en", "pl")):
+            return tag[:2]
+    return str(settings.LANGUAGE_CODE)
 
 
 class ConsultationConsumer(AsyncWebsocketConsumer):
@@ -133,7 +119,7 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
         self.side: str | None = None
         self.group: str | None = None
         self.caught_up = 0
-        self.language = _accept_language(self.scope)
+        self.language = _language_of(self.scope)
         self.frames: deque[float] = deque()
         self.chats: deque[float] = deque()
         self.hello_timer: asyncio.Task[None] | None = None
@@ -237,9 +223,16 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             await self._error("token_invalid", _("The room's link has expired; please open the room again."))
             await self.close(code=CLOSE_REFUSED)
             return
+        # Into the group before the state and the messages are read: a change made meanwhile comes both ways (and
+        # a message is sent once, by its number), never neither. Nothing is forwarded before the hello is accepted.
+        group = group_of(ticket.consultation_id)
+        if self.channel_layer is not None:
+            await self.channel_layer.group_add(group, self.channel_name)
         try:
             welcome, messages = await self._admit(ticket.user_id, ticket.consultation_id, ticket.side, after)
         except Refused as refused:
+            if self.channel_layer is not None:
+                await self.channel_layer.group_discard(group, self.channel_name)
             message = (
                 _("No such online consultation.")
                 if refused.close_code == CLOSE_NOT_FOUND
@@ -249,14 +242,11 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             await self.close(code=refused.close_code)
             return
         self.user_id, self.consultation_id, self.side = ticket.user_id, ticket.consultation_id, ticket.side
-        self.group = group_of(ticket.consultation_id)
+        self.group = group
         if self.hello_timer is not None:
             self.hello_timer.cancel()
-        if self.channel_layer is not None:
-            await self.channel_layer.group_add(self.group, self.channel_name)
         await self._send_json(welcome)
-        # Caught up from the database after joining the group: a message stored meanwhile comes both ways and is
-        # sent once (by its number).
+        self.caught_up = after
         batch = messages
         while batch:
             for message in batch:
@@ -265,9 +255,6 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             if len(batch) < chat.CATCH_UP_BATCH:
                 break
             batch = await self._messages_after(self.caught_up)
-        if welcome["state"]["status"] in FINAL_STATUSES:
-            await self.close(code=CLOSE_DONE)
-            return
         if self.channel_layer is not None:
             await self.channel_layer.group_send(
                 self.group, {"type": _PRESENCE, "op": "join", "side": self.side, "channel": self.channel_name}
@@ -303,7 +290,7 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             "type": "welcome",
             "side": side,
             "ice_servers": ice_servers(user_id=user.pk, now=now),
-            "state": _state_json(consultation),
+            "state": state_json(consultation, now=now),
         }
         messages = [
             chat.message_json(message) for message in chat.chat_after(consultation=consultation, after_seq=after)
@@ -382,8 +369,6 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             if isinstance(seq, int) and seq <= self.caught_up:
                 return
         await self._send_json(event)
-        if event["type"] == "state" and event.get("status") in FINAL_STATUSES:
-            await self.close(code=CLOSE_DONE)
 
     async def consultation_presence(self, message: dict[str, Any]) -> None:
         if self.group is None or message.get("channel") == self.channel_name:

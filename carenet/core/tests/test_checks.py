@@ -30,6 +30,7 @@ PRODUCTION = {
     # A client of the real national e-health platform (never imported by the checks).
     "CARENET_NATIONAL_PLATFORM": "p1client.P1Platform",
     "CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED": False,
+    "CARENET_REDIS_URL": "redis://redis.carenet.example:6379/0",
 }
 
 
@@ -88,6 +89,14 @@ def test_patients_files_never_sit_where_a_web_server_serves_files(tmp_path: Path
     assert ids(CARENET_PRIVATE_ROOT=tmp_path, STATIC_ROOT=tmp_path / "static") == ["carenet.E012"]
 
 
+def test_sockets_without_redis_are_a_warning_in_production_not_a_refusal() -> None:
+    """TEL-2: without Redis the rooms' sockets only reach sockets in the same process; one process still works."""
+    with override_settings(**(PRODUCTION | {"CARENET_REDIS_URL": ""})):
+        messages = production_guardrails()
+    assert [(message.id, message.level) for message in messages] == [("carenet.W001", checks.WARNING)]
+    assert ids(DEBUG=True, CARENET_REDIS_URL="") == []
+
+
 def test_secret_length_counts_bytes_not_characters() -> None:
     assert ids(CARENET_ECARD_SECRET="ż" * 16) == []  # 32 bytes in UTF-8
     assert ids(CARENET_ECARD_SECRET="ż" * 15 + "a") == ["carenet.E006"]
@@ -112,6 +121,7 @@ def _production_env(**extra: str) -> dict[str, str]:
         "CARENET_PREMISES_CODE_SECRET": "p" * 40,
         "CARENET_ALLOWED_HOSTS": "portal.carenet.example",
         "CARENET_NATIONAL_PLATFORM": "p1client.P1Platform",
+        "CARENET_REDIS_URL": "redis://127.0.0.1:6379/0",
         **extra,
     }
 
@@ -151,6 +161,14 @@ def test_wsgi_and_asgi_entry_points_start_when_every_guardrail_is_in_place() -> 
         result = _import(module, _production_env())
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip().splitlines()[-1] == "serving"
+
+
+def test_asgi_entry_point_starts_without_redis_in_production_with_a_warning_only() -> None:
+    env = _production_env()
+    env.pop("CARENET_REDIS_URL")
+    result = _import("config.asgi", env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "serving"
 
 
 def test_asgi_entry_point_refuses_to_start_on_a_hole() -> None:

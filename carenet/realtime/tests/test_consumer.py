@@ -198,8 +198,15 @@ def test_signals_go_to_the_other_side_only(cast: Any, room: Consultation) -> Non
                 assert (await client.next())["type"] == "peer"
         await clinician.send({"type": "signal", "data": {"candidate": None}})
         assert (await patient.next_of("signal"))["data"] == {"candidate": None}
-        for client in (patient, second_tab, clinician):
-            await client.leave()
+        assert (await second_tab.next_of("signal"))["data"] == {"candidate": None}
+        # The patient closes one of two tabs: the clinician hears them go, and at once that they are still there.
+        await second_tab.leave()
+        assert await clinician.next() == {"type": "peer", "side": "patient", "present": False}
+        assert await clinician.next() == {"type": "peer", "side": "patient", "present": True}
+        await patient.leave()
+        assert await clinician.next() == {"type": "peer", "side": "patient", "present": False}
+        assert await clinician.nothing()
+        await clinician.leave()
 
     run(scenario)
 
@@ -251,13 +258,18 @@ def test_garbage_frames_get_an_error_and_the_socket_keeps_working(cast: Any, roo
     assert list(ChatMessage.objects.values_list("client_id", flat=True)) == ["ok-1"]
 
 
-def test_errors_speak_the_browsers_language(cast: Any, room: Consultation) -> None:
+def test_errors_speak_the_users_language(cast: Any, room: Consultation) -> None:
     async def scenario() -> None:
-        for language, text in (
-            ("en-GB,en;q=0.8", "Unknown kind of message."),
-            ("pl-PL", "Nieznany rodzaj wiadomości."),
+        english, polish = "Unknown kind of message.", "Nieznany rodzaj wiadomości."
+        for headers, text in (
+            ([(b"accept-language", b"en-GB,en;q=0.8")], english),
+            ([(b"accept-language", b"pl-PL")], polish),
+            ([], polish),
+            # The language chosen on the site wins over the browser's.
+            ([(b"accept-language", b"pl-PL"), (b"cookie", b"csrftoken=x; django_language=en")], english),
+            ([(b"accept-language", b"en"), (b"cookie", b"django_language=pl")], polish),
         ):
-            client = RoomClient(headers=[(b"accept-language", language.encode())])
+            client = RoomClient(headers=headers)
             await client.hello(token_for(cast, "patient", room, "patient"))
             await client.send({"type": "dance"})
             assert (await client.next())["message"] == text
@@ -298,23 +310,27 @@ def test_a_waiting_consultation_takes_no_chat_nor_signals_and_forwards_its_state
         assert await patient.next() == state
         await database_sync_to_async(publish)(waiting.pk, state | {"status": "left", "position": None})
         assert (await patient.next())["status"] == "left"
-        assert await patient.closed() == 1000
         await patient.leave()
 
     run(scenario)
     assert not ChatMessage.objects.exists()
 
 
-def test_an_ended_consultation_shows_its_transcript_and_closes(cast: Any, room: Consultation) -> None:
+def test_an_ended_consultation_shows_its_transcript_read_only(cast: Any, room: Consultation) -> None:
     chat.chat_post(actor=cast.user("patient"), consultation_id=room.pk, client_id="p1", text="Dziękuję")
-    Consultation.objects.filter(pk=room.pk).update(status=Consultation.Status.ENDED, ended_at=clock.now())
+    Consultation.objects.filter(pk=room.pk).update(
+        status=Consultation.Status.ENDED, ended_at=clock.now(), outcome=Consultation.Outcome.ADVICE
+    )
 
     async def scenario() -> None:
         patient = RoomClient()
         welcome = await patient.hello(token_for(cast, "patient", room, "patient"))
-        assert welcome["state"]["status"] == "ended"
+        assert (welcome["state"]["status"], welcome["state"]["outcome"]) == ("ended", "advice")
         assert (await patient.next())["text"] == "Dziękuję"
-        assert await patient.closed() == 1000
+        await patient.send({"type": "chat", "id": "p2", "text": "Jeszcze jedno pytanie"})
+        assert (await patient.next())["code"] == "not_in_progress"
+        await patient.send({"type": "signal", "data": {"candidate": None}})
+        assert (await patient.next())["code"] == "not_in_progress"
         await patient.leave()
 
     run(scenario)
@@ -361,5 +377,100 @@ def test_a_socket_from_another_sites_page_is_refused(cast: Any, room: Consultati
             assert await client.connect() is accepted, origin
             if accepted:
                 await client.leave()
+
+    run(scenario)
+
+
+def test_the_queue_flows_through_the_socket_from_waiting_to_ended(db: None) -> None:
+    """TEL-2 end to end: the waiting patient sees their place move up when someone ahead leaves, then the clinician who
+    took them; the two chat; ending it reaches both sides with its outcome."""
+    from carenet.consultations import services
+    from carenet.consultations.tests.factories import NOW, ConsultationFactory, build_consultation_world
+
+    cw = build_consultation_world()
+    first = ConsultationFactory(line=cw.internal, patient=cw.adult(), queued_at=NOW - dt.timedelta(minutes=6))
+    mine = ConsultationFactory(line=cw.internal, patient=cw.patient, queued_at=NOW - dt.timedelta(minutes=4))
+    clinician_user = cw.on_duty()
+    patient_user = cw.patient.user
+    assert patient_user is not None
+
+    with time_machine.travel(NOW, tick=True):
+
+        async def scenario() -> None:
+            patient = RoomClient()
+            welcome = await patient.hello(
+                socket_token(user_id=patient_user.pk, consultation_id=mine.pk, side="patient")
+            )
+            assert (welcome["state"]["status"], welcome["state"]["position"]) == ("waiting", 2)
+            await database_sync_to_async(services.consultation_leave)(
+                actor=first.requested_by, consultation_id=first.pk
+            )
+            moved = await patient.next_of("state")
+            assert (moved["status"], moved["position"]) == ("waiting", 1)
+
+            taken = await database_sync_to_async(services.consultation_take_next)(actor=clinician_user)
+            assert taken is not None and taken.pk == mine.pk
+            state = await patient.next_of("state")
+            assert state["status"] == "in_progress" and state["clinician"] == str(taken.clinician)
+
+            clinician = RoomClient()
+            await clinician.hello(socket_token(user_id=clinician_user.pk, consultation_id=mine.pk, side="clinician"))
+            await clinician.send({"type": "chat", "id": "c1", "text": "Dzień dobry, w czym mogę pomóc?"})
+            assert (await patient.next_of("chat"))["text"] == "Dzień dobry, w czym mogę pomóc?"
+            assert (await clinician.next_of("chat"))["seq"] == 1
+
+            await database_sync_to_async(services.consultation_end)(
+                actor=clinician_user, consultation_id=mine.pk, outcome="advice"
+            )
+            for client in (patient, clinician):
+                ended = await client.next_of("state")
+                assert (ended["status"], ended["outcome"]) == ("ended", "advice")
+                await client.leave()
+
+        run(scenario)
+
+
+def test_a_user_switched_off_after_the_hello_posts_nothing_more(cast: Any, room: Consultation) -> None:
+    user = cast.user("patient")
+
+    async def scenario() -> None:
+        patient = RoomClient()
+        await patient.hello(token_for(cast, "patient", room, "patient"))
+        await patient.send({"type": "chat", "id": "p1", "text": "Przed"})
+        await patient.next_of("chat")
+        await database_sync_to_async(type(user).objects.filter(pk=user.pk).update)(is_active=False)
+        await patient.send({"type": "chat", "id": "p2", "text": "Po"})
+        refused = await patient.next()
+        assert (refused["type"], refused["code"], refused["id"]) == ("error", "not_allowed", "p2")
+        assert await patient.closed() == 4403
+        await patient.leave()
+
+    run(scenario)
+    assert list(ChatMessage.objects.values_list("client_id", flat=True)) == ["p1"]
+
+
+def test_a_message_stored_while_a_socket_joins_reaches_it(
+    cast: Any, room: Consultation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The socket joins the room's group before it reads the state and the messages: a message stored right after
+    that read still arrives (by the group), once."""
+    admit = ConsultationConsumer.__dict__["_admit"]
+
+    async def admit_then_the_clinician_writes(self: ConsultationConsumer, *args: Any) -> Any:
+        welcome = await admit.__get__(self, ConsultationConsumer)(*args)
+        await database_sync_to_async(chat.chat_post)(
+            actor=cast.user("clinician_with"), consultation_id=room.pk, client_id="meanwhile", text="Jestem."
+        )
+        return welcome
+
+    monkeypatch.setattr(ConsultationConsumer, "_admit", admit_then_the_clinician_writes)
+
+    async def scenario() -> None:
+        patient = RoomClient()
+        await patient.hello(token_for(cast, "patient", room, "patient"))
+        arrived = await patient.next_of("chat")
+        assert (arrived["seq"], arrived["text"]) == (1, "Jestem.")
+        assert await patient.nothing()
+        await patient.leave()
 
     run(scenario)

@@ -20,7 +20,7 @@ from websockets.sync.client import ClientConnection, connect
 from carenet.consultations import chat
 from carenet.consultations.models import ChatMessage, Consultation
 from carenet.realtime.tests.room import consultation_in_progress, token_for
-from tests.live_server import AsgiServer, database_visible_to_servers, running_server
+from tests.live_server import AsgiServer, database_visible_to_servers, running_servers
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -66,7 +66,7 @@ class Client:
             frame = self.next(max(deadline - time.monotonic(), 0.01))
             if frame["type"] == kind:
                 return frame
-            assert frame["type"] in ("peer", "chat"), frame
+            assert frame["type"] in ("peer", "chat", "error"), frame
 
     def chats_until(self, count: int, timeout: float = 10) -> None:
         """Read until ``count`` messages have arrived in all."""
@@ -114,6 +114,19 @@ def test_one_server_serves_pages_static_files_and_the_rooms_socket(cast: Any, as
         assert patient.join()["state"]["status"] == "in_progress"
         patient.say("p-1", "Dzień dobry")
         assert patient.next_of("chat")["seq"] == 1
+        # A frame over 64 KB is refused by the consumer; the socket goes on.
+        patient.say("p-2", "x" * (100 * 1024))
+        assert patient.next_of("error")["code"] == "too_large"
+        # One over the server's limit ends that socket (1009), and only that one.
+        patient.say("p-3", "x" * (200 * 1024))
+        with pytest.raises(ConnectionClosed) as closed:
+            patient.next(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+        patient.drop()
+        patient.join()
+        patient.say("p-4", "Czy Pan doktor mnie słyszy?")
+        assert patient.next_of("chat")["seq"] == 2
+    assert list(ChatMessage.objects.values_list("client_id", flat=True)) == ["p-1", "p-4"]
     # A page of another site cannot open the socket.
     with (
         pytest.raises(Exception, match="403"),
@@ -128,8 +141,7 @@ def test_patient_and_clinician_on_two_servers_chat_and_signal_through_redis(cast
     room = consultation_in_progress(cast)
     patient_token, clinician_token = _tokens(cast, room)
     with (
-        running_server() as server_a,
-        running_server() as server_b,
+        running_servers(2) as (server_a, server_b),
         clients((server_a, patient_token), (server_b, clinician_token)) as (patient, clinician),
     ):
         patient.join()
