@@ -230,12 +230,13 @@ def consultation_take_next(*, actor: User, now: dt.datetime | None = None) -> Co
     with them, its visit (``booking.services.appointment_start_on_demand``: slot, appointment, coverage) and the
     files attached while waiting carried to the visit (TEL-3). Refused: not on duty (``not_on_duty``), already in a
     consultation (``already_in_consultation``)."""
-    now = now or clock.now()
     who = actor_for_user(actor)
     if not who.can(Action.CONSULTATION_TAKE) or who.clinician_id is None:
         raise PermissionDenied(_("Only a clinician on duty takes the next patient."), code="forbidden")
     with transaction.atomic():
-        clinician = Clinician.objects.select_for_update(no_key=True).get(pk=who.clinician_id)
+        clinician = _lock_clinician(who.clinician_id)
+        # Read after the lock: a take never starts before the end of the clinician's previous consultation.
+        now = now or clock.now()
         if Consultation.objects.filter(
             clinician_id=clinician.pk, kind=Kind.ON_DEMAND, status=Status.IN_PROGRESS
         ).exists():
@@ -267,6 +268,12 @@ def consultation_take_next(*, actor: User, now: dt.datetime | None = None) -> Co
             _publish_state(taken, now=now)
             _publish_line(taken.line, now=now)
             return taken
+
+
+def _lock_clinician(clinician_id: int) -> Clinician:
+    """The clinician's row, locked: their takes and ends run one at a time (FOR NO KEY UPDATE: their slots and
+    consultations may still reference it meanwhile)."""
+    return Clinician.objects.select_for_update(no_key=True).get(pk=clinician_id)
 
 
 def _claim(candidate: Consultation, *, clinician: Clinician, now: dt.datetime) -> Consultation:
@@ -303,7 +310,6 @@ def consultation_end(
     in-person visit or urgent care recommended) or — no contact with the patient — recorded as a no-show of the
     visit (an on-demand one does not count towards the no-show block, BKG-5; see ``policies.visit_status_for``).
     Refused: another's consultation (404), not in progress (``not_in_progress``), an unknown outcome."""
-    now = now or clock.now()
     who = actor_for_user(actor)
     if not isinstance(outcome, str) or outcome not in policies.OUTCOMES:
         raise refused(ConsultationCode.UNKNOWN_OUTCOME)
@@ -316,7 +322,10 @@ def consultation_end(
         raise PermissionDenied(_("Only the consultation's clinician ends it."), code="forbidden")
     visible = selectors.access_consultation(actor=who, consultation_id=consultation_id, action=Action.CONSULTATION_END)
     with transaction.atomic():
+        if visible.clinician_id is not None:
+            _lock_clinician(visible.clinician_id)
         consultation = Consultation.objects.select_for_update(of=("self",)).get(pk=visible.pk)
+        now = now or clock.now()
         if consultation.status != Status.IN_PROGRESS or consultation.appointment_id is None:
             raise refused(ConsultationCode.NOT_IN_PROGRESS)
         visit = Appointment.objects.only("status").get(pk=consultation.appointment_id)
