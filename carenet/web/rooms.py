@@ -54,6 +54,7 @@ def room_strings() -> dict[str, str]:
         "peer_clinician_here": _("The clinician is in the room."),
         "peer_clinician_away": _("The clinician is not connected yet."),
         "sending": _("sending…"),
+        "not_sent": _("not sent"),
         "you": _("You"),
         "media_starting": _("Starting the camera and microphone…"),
         "media_starting_audio": _("Starting the microphone…"),
