@@ -22,6 +22,7 @@ from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_consultation_call import eventually
 from tests.browser.test_files_journey import no_sideways_scroll
 from tests.cast import build_cast
+from tests.live_server import database_visible_to_servers, running_server, server_environment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,3 +84,36 @@ def test_a_clinician_joins_a_booked_video_visit_from_the_day_list_on_a_small_pho
     assert visit.status == Appointment.Status.NO_SHOW
     assert "Dzień dobry, czekam na Panią" in page.inner_text("#transcript")
     no_sideways_scroll(page)
+
+
+def test_the_room_asks_for_a_fresh_token_when_it_reconnects_after_the_old_one_expired(page: Any) -> None:
+    """Socket tokens live minutes (here 6 s): a room that reconnects later first asks its page's token URL for a new
+    one (POST with the CSRF token), then says hello with it — the server refuses the old one."""
+    reason = database_visible_to_servers()
+    if reason is not None:
+        pytest.skip(reason)
+    cast = build_cast()
+    starts = clock.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=5)
+    visit = visit_of(cast.patient, cast.clinician_with, cast.consult, starts, mode=Mode.VIDEO)
+    env = server_environment() | {"CARENET_CONSULTATION_TOKEN_SECONDS": "6"}
+    with running_server(env=env) as server:
+        page.goto(server.url + reverse("staff:login"))
+        page.fill("#id_username", "lekarz-kowalski")
+        page.fill("#id_password", "correct-horse-battery")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(server.url + reverse("staff:dashboard"))
+        page.goto(server.url + reverse("staff:dashboard") + "?date=" + clock.local(starts).date().isoformat())
+        page.get_by_role("button", name="Dołącz do wideowizyty").click()
+        room = Consultation.objects.get(appointment=visit)
+        token_url = reverse("staff:consultation_token", args=[room.pk])
+        page.wait_for_url(f"**{reverse('staff:consultation_room', args=[room.pk])}")
+        eventually(lambda: page.evaluate("window.carenetRoom.connected()"), what="the room's socket")
+        asked: list[str] = []
+        page.on("request", lambda request: asked.append(request.method) if request.url.endswith(token_url) else None)
+        page.wait_for_timeout(7000)  # the page's token is now too old for the server
+        page.evaluate("window.carenetRoom.dropSocket()")
+        eventually(lambda: page.evaluate("window.carenetRoom.connected()"), what="reconnected with a fresh token")
+        assert asked and set(asked) == {"POST"}
+        page.fill("#room-text", "Po ponownym połączeniu.")
+        page.get_by_role("button", name="Wyślij").click()
+        eventually(lambda: ChatMessage.objects.filter(consultation=room).count() == 1, what="stored")
