@@ -183,6 +183,16 @@ MATRIX: dict[str, str] = {
     "staff:clinician_visit_close": "LFFFFFFFFRNFFF",
     "staff:clinician_issue": "LFFFFFFFFINFFF",  # CLN-5: too early tomorrow morning — refused, nothing stored
     "staff:clinician_drugs": "LFFFFFFFFOOFFF",
+    # TEL-2, SCH-3: online consultations — the queue's counts for clinicians, coordinators and admins; taking the next
+    # patient (nobody waits, or not on duty: back to the console with a message). Anna's consultation is
+    # clinician_with's (clinician_without: 404); it has ended: its room shows the transcript, gives no socket token
+    # and ends no more. Her visit tomorrow is not a video visit: "Join" goes back to the visit page.
+    "staff:consultations": "LFFFFFFFFOOOFO",
+    "staff:consultation_take_next": "LFFFFFFFFRRFFF",
+    "staff:consultation_room": "LFFFFFFFFONFFF",
+    "staff:consultation_token": "LFFFFFFFFNNFFF",
+    "staff:consultation_end": "LFFFFFFFFRNFFF",
+    "staff:consultation_join": "LFFFFFFFFRNFFF",
     # FIL-1, CLN-6: Anna's file, for a clinician with a visit with her only
     "staff:patient_file": "LFFFFFFFFONFFF",
     # CLN-4: Anna's question is about her visit with a psychiatrist at Wola: not in either cast clinician's inbox.
@@ -329,6 +339,7 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "portal:book": {"accept_price": "on", "patient": str(cast.patient.pk)},
         "staff:clinician_call": {"outcome": "called"},
         "staff:clinician_issue": {"recommendation-text": "Dużo pić i odpoczywać."},
+        "staff:consultation_end": {"outcome": "advice", "note": "Nawadnianie."},
         "portal:identity_request": {"message": "Proszę o potwierdzenie tożsamości.", "phone_time": "rano"},
         "portal:questions": {"appointment": str(cast.past_visit.pk), "text": "Czy mogę wrócić do pracy?"},
         "staff:question_answer": {"text": "Tak, proszę odstawić lek."},
@@ -420,6 +431,10 @@ METHODS = {
     "staff:clinician_call": "post",
     "staff:clinician_visit_close": "post",
     "staff:clinician_issue": "post",
+    "staff:consultation_take_next": "post",
+    "staff:consultation_token": "post",
+    "staff:consultation_end": "post",
+    "staff:consultation_join": "post",
     "dev:sms_send_now": "post",
     "api:token_create": "post",
     "api:token_delete": "delete",

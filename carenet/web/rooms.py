@@ -54,6 +54,7 @@ def room_strings() -> dict[str, str]:
         "peer_clinician_here": _("The clinician is in the room."),
         "peer_clinician_away": _("The clinician is not connected yet."),
         "sending": _("sending…"),
+        "not_sent": _("not sent"),
         "you": _("You"),
         "media_starting": _("Starting the camera and microphone…"),
         "media_starting_audio": _("Starting the microphone…"),
@@ -80,4 +81,4 @@ def room_strings() -> dict[str, str]:
 def room_token_response(*, user_id: int, consultation: Consultation, side: str) -> JsonResponse:
     """The answer of a room's token-refresh URL (a POST of the page's script): ``{"token": ...}``."""
     token = socket_token(user_id=user_id, consultation_id=consultation.pk, side=side)
-    return JsonResponse({"token": token}, headers={"Cache-Control": "no-store"})
+    return JsonResponse({"token": token})

@@ -123,6 +123,27 @@
       if (highest > contiguous && socket) { socket.close(); }
     }, 3000);
   }
+  var resendTimer = null;
+  function chatRefused(error) {
+    // A refused chat message names its id: too fast — sent again in a moment; otherwise it never will be.
+    if (typeof error.id !== "string") { return; }
+    if (error.code === "too_fast") {
+      if (!resendTimer) { resendTimer = window.setTimeout(function () { resendTimer = null; sendPending(); }, 3000); }
+      return;
+    }
+    var entry = pending.filter(function (item) { return item.id === error.id; })[0];
+    if (!entry) { return; }
+    pending = pending.filter(function (item) { return item.id !== error.id; });
+    savePending();
+    var item = list && list.querySelector('li.pending[data-id="' + CSS.escape(error.id) + '"]');
+    if (item) {
+      item.classList.remove("pending");
+      item.classList.add("failed");
+      var note = item.querySelector("span.muted");
+      if (note) { note.textContent = T.not_sent; }
+    }
+    if (formError && error.message) { formError.hidden = false; show(formError, String(error.message)); }
+  }
   function sendPending() {
     pending.forEach(function (entry) { send({ type: "chat", id: entry.id, text: entry.text }); });
   }
@@ -291,7 +312,7 @@
         if (message.from !== side && message.data && typeof message.data === "object") { onSignal(message.data); }
         break;
       case "error":
-        if (formError && message.message) { formError.hidden = false; show(formError, String(message.message)); }
+        chatRefused(message);
         break;
       case "pong":
         window.clearTimeout(pongDeadline);
@@ -332,7 +353,7 @@
     peerPresent = present;
     show(peerText, peerText_());
     if (!media) { return; }
-    if (!present || was) { resetCall(); }
+    if (!present) { resetCall(); }
     if (present) { maybeStartCall(); } else if (!hungUp) { show(callText, T.call_waiting); }
   }
   function canCall() { return media && status === "in_progress" && welcomed && !hungUp && !closed; }
@@ -391,6 +412,7 @@
       var state = connection.connectionState;
       if (state === "connected") { show(callText, T.call_connected); }
       else if (state === "connecting" || state === "new") { show(callText, T.call_connecting); }
+      else if (state === "disconnected") { show(callText, T.call_lost); }
       else if (state === "failed") {
         show(callText, T.call_lost);
         resetCall();
