@@ -102,6 +102,9 @@ class ConsultationOut(Out):
     appointment_id: int | None = Field(None, description="The visit it became (documents issued during it).")
     survey_open: bool = Field(False, description="FBK-1: the survey may be answered now.")
     survey_answered: bool = False
+    left_reason: str | None = Field(
+        None, description="duty_ended: it left the queue because every duty of its line ended (not the patient)."
+    )
 
 
 class ConsultationListOut(Out):
@@ -211,6 +214,7 @@ def consultation_out(consultation: Consultation, *, actor: Actor, now: dt.dateti
         appointment_id=consultation.appointment_id,
         survey_open=survey_open,
         survey_answered=answered,
+        left_reason=selectors.left_reason(consultation),
     )
 
 
