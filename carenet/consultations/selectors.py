@@ -391,3 +391,11 @@ def console_state(*, actor: Actor, now: dt.datetime) -> ConsoleState:
         for line in lines
     ]
     return ConsoleState(duties=duties, lines=loads, current=current)
+
+
+def left_reason(consultation: Consultation) -> str | None:
+    """Why a consultation left the queue without the patient leaving it: ``"duty_ended"`` when the sweep let it go
+    because every duty of its line had ended (``errors.MESSAGES`` has the patient's message); ``None`` otherwise."""
+    if consultation.status == Status.LEFT and consultation.outcome_note == policies.ConsultationCode.DUTY_ENDED.value:
+        return policies.ConsultationCode.DUTY_ENDED.value
+    return None

@@ -322,7 +322,9 @@ def _after_context(request: HttpRequest, found: Consultation, *, now: dt.datetim
     survey_open = policies.survey_open(
         status=found.status, outcome=found.outcome, ended_at=found.ended_at, answered=answer is not None, now=now
     ) and request_actor(request).reaches(Action.CONSULTATION_SURVEY, patient_id=found.patient_id)
+    left_reason = selectors.left_reason(found)
     return {
+        "left_message": refusal_message(left_reason),
         "transcript_messages": chat.transcript(found),
         "documents": documents,
         "answer": answer,

@@ -1,6 +1,7 @@
 """TEL-2, issue 13: on a 390×844 phone a patient opens "Konsultacje online" from the menu, sees the internal medicine
-line open, presses "Rozpocznij", chooses the chat, waits with her place in the queue shown, then leaves the queue
-after confirming. Nothing scrolls sideways and the Content-Security-Policy refuses nothing (the room's socket and
+line open, presses "Rozpocznij", chooses the chat, waits with her place in the queue shown — on the page and by the
+room's socket — then leaves the queue after confirming. Pages and the socket come from one real ASGI server
+(``asgi_server``). Nothing scrolls sideways and the Content-Security-Policy refuses nothing (the room's socket and
 script included). Screenshots of every step go to test-artifacts/."""
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"consultation-patient-{name}.png"), full_page=True)
 
 
-def test_patient_starts_waits_and_leaves_on_a_phone(browser: Any, live_server: Any) -> None:
+def test_patient_starts_waits_and_leaves_on_a_phone(browser: Any, asgi_server: Any) -> None:
     cast = with_consultation(build_cast())
     with translation.override("pl"):
         login = reverse("portal:login")
@@ -35,7 +36,7 @@ def test_patient_starts_waits_and_leaves_on_a_phone(browser: Any, live_server: A
     refused: list[str] = []
     page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     try:
-        page.goto(live_server.url + login)
+        page.goto(asgi_server.url + login)
         page.fill("#id_username", "anna")
         page.fill("#id_password", PASSWORD)
         page.locator("main form button[type=submit]").click()
@@ -53,6 +54,8 @@ def test_patient_starts_waits_and_leaves_on_a_phone(browser: Any, live_server: A
         page.wait_for_selector("#queue-position")
         assert "1" in page.inner_text("#queue-position")
         assert page.get_attribute("#queue-status", "aria-live") == "polite"
+        # The room's socket said hello and got the state: the same place in the queue, live.
+        page.wait_for_function(r"/:\s*1\b/.test(document.querySelector('#room-status').textContent)")
         no_sideways_scroll(page)
         shot(page, "3-waiting")
         consultation = Consultation.objects.get(patient=cast.patient, status=Consultation.Status.WAITING)

@@ -102,6 +102,9 @@ class ConsultationOut(Out):
     appointment_id: int | None = Field(None, description="The visit it became (documents issued during it).")
     survey_open: bool = Field(False, description="FBK-1: the survey may be answered now.")
     survey_answered: bool = False
+    left_reason: str | None = Field(
+        None, description="duty_ended: it left the queue because every duty of its line ended (not the patient)."
+    )
 
 
 class ConsultationListOut(Out):
@@ -172,9 +175,18 @@ def _refusal_message(code: str | None) -> str | None:
         return None
 
 
+def _answered(consultation: Consultation) -> bool:
+    """Whether its survey was answered (FBK-1); no query when the answer was read with it (``survey``)."""
+    try:
+        consultation.survey  # noqa: B018 - reading the one-to-one is the question
+    except SurveyAnswer.DoesNotExist:
+        return False
+    return True
+
+
 def consultation_out(consultation: Consultation, *, actor: Actor, now: dt.datetime) -> ConsultationOut:
     state = selectors.state_json(consultation, now=now)
-    answered = SurveyAnswer.objects.filter(consultation=consultation).exists()
+    answered = _answered(consultation)
     survey_open = policies.survey_open(
         status=consultation.status,
         outcome=consultation.outcome,
@@ -202,6 +214,7 @@ def consultation_out(consultation: Consultation, *, actor: Actor, now: dt.dateti
         appointment_id=consultation.appointment_id,
         survey_open=survey_open,
         survey_answered=answered,
+        left_reason=selectors.left_reason(consultation),
     )
 
 
@@ -273,7 +286,8 @@ def consultation_list(request: HttpRequest, query: Query[PatientIn]) -> Consulta
     _user, actor = _patient_actor(request)
     whose = _whose(actor, query.patient_id)
     now = clock.now()
-    rows = list(selectors.consultations_visible_to(actor).filter(patient_id=whose).order_by("-queued_at", "-id")[:50])
+    visible = selectors.consultations_visible_to(actor).select_related("survey")
+    rows = list(visible.filter(patient_id=whose).order_by("-queued_at", "-id")[:50])
     record_reads(request, patient_ids=[whose], what=What.CONSULTATIONS)
     return ConsultationListOut(results=[consultation_out(row, actor=actor, now=now) for row in rows])
 

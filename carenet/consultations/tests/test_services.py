@@ -9,9 +9,15 @@ import pytest
 from carenet.accounts.models import Patient
 from carenet.booking.models import Appointment
 from carenet.booking.selectors import no_show_times
-from carenet.consultations import services
+from carenet.consultations import selectors, services
 from carenet.consultations.models import Consultation, QueuedFile, SurveyAnswer
-from carenet.consultations.tests.factories import NOW, ConsultationWorld, DutyFactory, clinician_user
+from carenet.consultations.tests.factories import (
+    NOW,
+    ConsultationFactory,
+    ConsultationWorld,
+    DutyFactory,
+    clinician_user,
+)
 from carenet.core.errors import ApplicationError, NotFound, PermissionDenied
 from carenet.files.models import ConsultationFile
 from carenet.files.tests.factories import PatientFileFactory
@@ -140,7 +146,7 @@ def test_leave_before_taken_twice_is_quiet_and_after_taken_is_refused(cw: Consul
     staying = _start(cw.adult(), now=NOW + dt.timedelta(seconds=1))
     assert cw.patient.user is not None
     left = services.consultation_leave(actor=cw.patient.user, consultation_id=leaving.pk, now=NOW)
-    assert left.status == Status.LEFT
+    assert left.status == Status.LEFT and selectors.left_reason(left) is None
     assert services.consultation_leave(actor=cw.patient.user, consultation_id=leaving.pk, now=NOW).status == Status.LEFT
     taken = services.consultation_take_next(actor=doctor, now=NOW)
     assert taken is not None and taken.pk == staying.pk
@@ -323,4 +329,20 @@ def test_the_sweep_lets_go_of_waiting_patients_when_every_duty_has_ended(cw: Con
     assert services.consultations_close_unstaffed(now=NOW) == 0
     assert services.consultations_close_unstaffed(now=NOW + dt.timedelta(hours=7)) == 1
     consultation.refresh_from_db()
-    assert consultation.status == Status.LEFT and consultation.outcome_note == "duty_ended"
+    assert consultation.status == Status.LEFT and selectors.left_reason(consultation) == "duty_ended"
+    assert cw.patient.user is not None
+    left = services.consultation_leave(actor=cw.patient.user, consultation_id=consultation.pk, now=NOW)
+    assert selectors.left_reason(left) == "duty_ended"  # leaving again changes nothing
+
+
+def test_the_sweep_is_a_periodic_job_that_runs(cw: ConsultationWorld) -> None:
+    from carenet.consultations.apps import SWEEP_SECONDS
+    from carenet.consultations.tasks import consultations_sweep
+    from carenet.core import periodic
+
+    job = next(job for job in periodic.jobs() if job.name == "consultations-sweep")
+    assert job.every_seconds == SWEEP_SECONDS
+    stranded = ConsultationFactory(line=cw.internal, patient=cw.patient)  # nobody on duty now (real time)
+    assert consultations_sweep.call() == 1
+    stranded.refresh_from_db()
+    assert stranded.status == Status.LEFT

@@ -13,6 +13,7 @@ from django.urls import reverse
 from carenet.accounts.models import PatientRead
 from carenet.booking.models import Appointment, Channel
 from carenet.clinical.tests.factories import RecommendationFactory
+from carenet.consultations import services
 from carenet.consultations.models import Consultation, Duty, Line, QueuedFile, SurveyAnswer
 from carenet.core import clock
 from carenet.coverage.models import Enrolment
@@ -247,3 +248,15 @@ def test_a_booked_video_visit_can_be_joined_from_15_minutes_before_until_the_end
     with time_machine.travel(clock.at_warsaw(clock.local(starts_at).date() + dt.timedelta(days=1), dt.time(0, 1))):
         client = world.client("patient")
         assert f'id="join-{visit.pk}"' not in client.get(reverse("portal:visits")).content.decode()
+
+
+def test_a_consultation_let_go_when_every_duty_ended_says_why_and_leads_to_the_nearest_times(world: Cast) -> None:
+    client = world.client("patient")
+    start(client, "interna")
+    consultation = Consultation.objects.get(patient=world.patient, status=Consultation.Status.WAITING)
+    Duty.objects.update(ends_at=clock.now() - dt.timedelta(minutes=1), starts_at=clock.now() - dt.timedelta(hours=2))
+    assert services.consultations_close_unstaffed() == 1
+    html = client.get(reverse("portal:consultation", args=[consultation.pk])).content.decode()
+    assert 'id="left-reason"' in html and "Nikt z tej specjalności już nie dyżurował" in html
+    start_url = reverse("portal:consultation_start") + "?line=interna&amp;who=" + str(world.patient.pk)
+    assert start_url in html
