@@ -519,6 +519,8 @@
   updateControls();
 
   window.addEventListener("pagehide", function () { closed = true; stopMedia(); if (socket) { socket.close(1000); } });
+  // Back to a page the browser kept (back/forward cache): its room was closed on the way out; load it afresh.
+  window.addEventListener("pageshow", function (event) { if (event.persisted) { window.location.reload(); } });
 
   // --- For the browser tests ------------------------------------------------------------------------------------
   window.carenetRoom = {
