@@ -292,6 +292,7 @@
         refusedInARow = 0;
         iceServers = Array.isArray(message.ice_servers) ? message.ice_servers : [];
         show(statusText, T.connected);
+        show(peerText, peerText_());   // until the other side is announced
         applyState(message.state);
         if (closed) { return; }
         if (everWelcomed) { resetCall(); }   // the other side starts afresh too when it sees us come back
