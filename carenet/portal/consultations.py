@@ -325,7 +325,10 @@ def _after_context(request: HttpRequest, found: Consultation, *, now: dt.datetim
     left_reason = selectors.left_reason(found)
     return {
         "left_message": refusal_message(left_reason),
-        "transcript_messages": chat.transcript(found),
+        # Each message with whether it is the patient's side's (shown on the right, "Ty").
+        "transcript_messages": [
+            (message, message.side == ChatMessage.Side.PATIENT) for message in chat.transcript(found)
+        ],
         "documents": documents,
         "answer": answer,
         "survey_open": survey_open,

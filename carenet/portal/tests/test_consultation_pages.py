@@ -78,6 +78,7 @@ def test_start_wait_with_the_position_then_leave(world: Cast) -> None:
     assert consultation.status == Consultation.Status.LEFT
     after = client.get(reverse("portal:consultation", args=[consultation.pk])).content.decode()
     assert "Opuszczono kolejkę, zanim lekarz podjął konsultację." in after
+    assert 'id="survey"' not in after  # FBK-1: a survey follows a consultation that took place
 
 
 def test_files_attached_and_detached_while_waiting(world: Cast) -> None:
