@@ -16,6 +16,8 @@ first (``renewal``, waiting in his queue) and may order the second (``renewable_
 :func:`with_results` adds (CLN-3: the matrix, the results' tests) Anna's blood count that ``clinician_with`` ordered,
 done at Mokotów, with a haemoglobin below its range and a PDF report (``result``).
 :func:`with_files` adds two stored files of Anna's (FIL-1), the first attached to her visit tomorrow (TEL-3).
+:func:`with_consultation` adds an on-demand line of internal medicine with ``clinician_with`` on duty now, and Anna's
+online consultation with him that ended an hour ago (TEL-2, FBK-1).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from carenet.accounts.tests.factories import PatientFactory, UserFactory
 from carenet.booking.models import Appointment, Channel
 from carenet.clinical.models import Drug
 from carenet.clinical.tests.factories import DrugFactory, PrescriptionFactory
+from carenet.consultations.models import ChatMessage, Consultation, Duty, Line
 from carenet.core import clock
 from carenet.core.dates import latest_birth_date_of_age
 from carenet.coverage.policies import luhn_check_digit
@@ -108,6 +111,8 @@ class Cast:
     collection_authorisation: CollectionAuthorisation | None = None
     file: PatientFile | None = None  # with_files: Anna's file attached to her visit tomorrow (TEL-3)
     spare_file: PatientFile | None = None  # with_files: another file of Anna's, not attached
+    line: Line | None = None  # with_consultation: internal medicine on demand, clinician_with on duty now
+    consultation: Consultation | None = None  # with_consultation: Anna's, ended an hour ago (survey open)
 
     def user(self, role: str) -> User | None:
         return self.users[role]
@@ -403,3 +408,89 @@ def with_files(cast: Cast) -> Cast:
     )
     ConsultationFileFactory(file=cast.file, appointment=cast.visit, attached_at=uploaded_at)
     return cast
+
+
+def with_consultation(cast: Cast) -> Cast:
+    """TEL-2, FBK-1: an on-demand line of internal medicine for adults (``line``) with ``clinician_with`` on duty
+    from an hour ago for eight hours, and Anna's video consultation with him in it (``consultation``): taken 90
+    minutes ago as a visit of its own, ended 75 minutes ago with advice, two chat messages; its survey is open."""
+    now = clock.now()
+    specialty = cast.consult.specialty
+    line = Line.objects.create(
+        code="interna",
+        name="Interna",
+        name_en="Internal medicine",
+        specialty=specialty,
+        service=cast.consult,
+        min_age=18,
+        minutes=12,
+    )
+    Duty.objects.create(
+        clinician=cast.clinician_with,
+        line=line,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=8),
+    )
+    taken_at, ended_at = now - dt.timedelta(minutes=90), now - dt.timedelta(minutes=75)
+    slot = Slot.objects.create(
+        schedule=None,
+        clinician=cast.clinician_with,
+        specialty=specialty,
+        mode=Mode.VIDEO,
+        starts_at=taken_at,
+        ends_at=taken_at + dt.timedelta(minutes=12),
+        is_free=False,
+    )
+    visit = _visit(cast.patient, slot, cast.consult, status=Appointment.Status.COMPLETED)
+    consultation = Consultation.objects.create(
+        line=line,
+        patient=cast.patient,
+        requested_by=cast.patient.user,
+        mode=Consultation.Mode.VIDEO,
+        channel=Channel.PORTAL,
+        status=Consultation.Status.ENDED,
+        queued_at=taken_at - dt.timedelta(minutes=5),
+        taken_at=taken_at,
+        ended_at=ended_at,
+        clinician=cast.clinician_with,
+        appointment=visit,
+        outcome=Consultation.Outcome.ADVICE,
+        ended_by=cast.users["clinician_with"],
+        last_seq=2,
+    )
+    for seq, side, author, text in (
+        (1, ChatMessage.Side.PATIENT, cast.patient.user, "Od trzech dni mam gorączkę."),
+        (2, ChatMessage.Side.CLINICIAN, cast.users["clinician_with"], "Proszę dużo pić i mierzyć temperaturę."),
+    ):
+        ChatMessage.objects.create(
+            consultation=consultation,
+            seq=seq,
+            side=side,
+            author=author,
+            client_id=f"m{seq}",
+            text=text,
+            sent_at=taken_at + dt.timedelta(minutes=seq),
+        )
+    cast.line, cast.consultation = line, consultation
+    return cast
+
+
+def remote_slot(cast: Cast, *, starts_at: dt.datetime, mode: str = Mode.VIDEO) -> Slot:
+    """A bookable phone or video time (SCH-3) of ``clinician_with`` for an internal medicine consultation."""
+    schedule = ScheduleFactory(
+        clinician=cast.clinician_with,
+        facility=None,
+        mode=mode,
+        specialty=cast.consult.specialty,
+        valid_from=starts_at.date() - dt.timedelta(days=1),
+        valid_until=starts_at.date() + dt.timedelta(days=1),
+    )
+    schedule.services.set([cast.consult])
+    return Slot.objects.create(
+        schedule=schedule,
+        clinician=cast.clinician_with,
+        specialty=cast.consult.specialty,
+        mode=mode,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=15),
+    )

@@ -42,6 +42,7 @@ from tests.cast import (
     Cast,
     build_cast,
     with_collection,
+    with_consultation,
     with_files,
     with_renewals,
     with_results,
@@ -54,8 +55,9 @@ pytestmark = pytest.mark.django_db
 def cast(db: None) -> Cast:
     """The role cast, with Anna's earlier prescriptions and a renewal waiting in clinician_with's queue (CLN-2), her
     blood count ordered by clinician_with and a person she authorised to collect her results (CLN-3), and her two
-    stored files, one attached to her visit tomorrow (FIL-1, TEL-3)."""
-    return with_files(with_collection(with_results(with_renewals(build_cast()))))
+    stored files, one attached to her visit tomorrow (FIL-1, TEL-3), and her online consultation with clinician_with,
+    ended an hour ago, in the internal medicine line he is on duty for (TEL-2, FBK-1)."""
+    return with_consultation(with_files(with_collection(with_results(with_renewals(build_cast())))))
 
 
 #: The back office is Django's admin, ~240 addresses of its own: every one without an argument is checked for every
@@ -144,6 +146,17 @@ MATRIX: dict[str, str] = {
     "portal:files": LEVEL_TWO_PAGE,
     "portal:file_download": OWN_FILE_PAGE,
     "portal:file_delete": OWN_FILE_PAGE,
+    # TEL-2, TEL-3, FBK-1, SCH-3: "Konsultacje online" (level II). Anna's consultation ended an hour ago: leaving it,
+    # attaching files to it are refused back to its page; her survey is open; her visit tomorrow is not a video visit.
+    "portal:consultations": LEVEL_TWO_PAGE,
+    "portal:consultation_start": LEVEL_TWO_PAGE,
+    "portal:consultation": OWN_FILE_PAGE,
+    "portal:consultation_leave": "LRNNFFFFFFFFFF",
+    "portal:consultation_files": "LRNNFFFFFFFFFF",
+    "portal:consultation_file_detach": "LRNNFFFFFFFFFF",
+    "portal:consultation_survey": "LINNFFFFFFFFFF",  # the matrix posts forms as raw text: no rating, 422 inside
+    "portal:consultation_token": OWN_FILE_PAGE,
+    "portal:visit_room": "LRNNFFFFFFFFFF",
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
@@ -170,6 +183,16 @@ MATRIX: dict[str, str] = {
     "staff:clinician_visit_close": "LFFFFFFFFRNFFF",
     "staff:clinician_issue": "LFFFFFFFFINFFF",  # CLN-5: too early tomorrow morning — refused, nothing stored
     "staff:clinician_drugs": "LFFFFFFFFOOFFF",
+    # TEL-2, SCH-3: online consultations — the queue's counts for clinicians, coordinators and admins; taking the next
+    # patient (nobody waits, or not on duty: back to the console with a message). Anna's consultation is
+    # clinician_with's (clinician_without: 404); it has ended: its room shows the transcript, gives no socket token
+    # and ends no more. Her visit tomorrow is not a video visit: "Join" goes back to the visit page.
+    "staff:consultations": "LFFFFFFFFOOOFO",
+    "staff:consultation_take_next": "LFFFFFFFFRRFFF",
+    "staff:consultation_room": "LFFFFFFFFONFFF",
+    "staff:consultation_token": "LFFFFFFFFNNFFF",
+    "staff:consultation_end": "LFFFFFFFFRNFFF",
+    "staff:consultation_join": "LFFFFFFFFRNFFF",
     # FIL-1, CLN-6: Anna's file, for a clinician with a visit with her only
     "staff:patient_file": "LFFFFFFFFONFFF",
     # CLN-4: Anna's question is about her visit with a psychiatrist at Wola: not in either cast clinician's inbox.
@@ -226,6 +249,18 @@ MATRIX: dict[str, str] = {
     "api:file_delete": API_OWN_FILES,
     "api:file_detail": API_OWN_FILES,
     "api:file_content": API_OWN_FILES,
+    # TEL-2, FBK-1, SCH-3: online consultations for patients (level II); Anna's consultation is hers alone. Leaving it
+    # after it ended is 409; her visit tomorrow has no room (not a video visit): 409.
+    "api:consultation_line_list": "AOOOFFFFFFFFFF",
+    "api:consultation_alternatives": "AOOOFFFFFFFFFF",
+    "api:consultation_list": "AOOOFFFFFFFFFF",
+    "api:consultation_start": "AONNFFFFFFFFFF",  # with Anna's file: nobody else's consultation may carry it
+    "api:consultation_detail": API_OWN_FILES,
+    "api:consultation_leave": "ACNNFFFFFFFFFF",
+    "api:consultation_socket": API_OWN_FILES,
+    "api:consultation_messages": API_OWN_FILES,
+    "api:consultation_survey": API_OWN_FILES,
+    "api:visit_room_open": "ACNNFFFFFFFFFF",
     # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
     "messaging:smsapi_inbound": "MMMMMMMMMMMMMM",
     "messaging:smsapi_report": PUBLIC,
@@ -275,6 +310,8 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "renewal_id": cast.renewal.pk if cast.renewal is not None else 0,
         "authorisation_id": cast.collection_authorisation.pk if cast.collection_authorisation is not None else 0,
         "file_id": cast.file.pk if cast.file is not None else 0,
+        "consultation_id": cast.consultation.pk if cast.consultation is not None else 0,
+        "line_code": cast.line.code if cast.line is not None else "",
         "action": "check_in",
         "outcome": "complete",
         "kind": "recommendation",
@@ -302,6 +339,7 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "portal:book": {"accept_price": "on", "patient": str(cast.patient.pk)},
         "staff:clinician_call": {"outcome": "called"},
         "staff:clinician_issue": {"recommendation-text": "Dużo pić i odpoczywać."},
+        "staff:consultation_end": {"outcome": "advice", "note": "Nawadnianie."},
         "portal:identity_request": {"message": "Proszę o potwierdzenie tożsamości.", "phone_time": "rano"},
         "portal:questions": {"appointment": str(cast.past_visit.pk), "text": "Czy mogę wrócić do pracy?"},
         "staff:question_answer": {"text": "Tak, proszę odstawić lek."},
@@ -318,6 +356,9 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         },
         "staff:collection_check": {"who": "person", "pesel": "85010112345", "id_checked": "on"},
         "portal:visit_files": {"file": str(spare_file)},
+        "portal:consultation_start": {"line": "interna", "mode": "chat", "attach": str(spare_file)},
+        "portal:consultation_files": {"file": str(spare_file)},
+        "portal:consultation_survey": {"rating": "4", "resolved": "yes", "comment": "Dziękuję."},
     }
     api = {
         "api:slot_list": {},
@@ -337,6 +378,10 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         # The list shares its address with attaching: a refused POST there is a refused attachment.
         "api:visit_file_list": {"file_id": spare_file},
         "api:visit_file_attach": {"file_id": spare_file},
+        "api:consultation_start": {"line_code": "interna", "mode": "chat", "file_ids": [spare_file]},
+        # The list shares its address with starting: a refused POST there is a refused start.
+        "api:consultation_list": {"line_code": "interna", "mode": "chat"},
+        "api:consultation_survey": {"rating": 4, "resolved": "yes"},
     }
     upload = {"description": "Zmiana na skórze", "file": SimpleUploadedFile("x.png", png_bytes())}
     multipart = {
@@ -386,6 +431,10 @@ METHODS = {
     "staff:clinician_call": "post",
     "staff:clinician_visit_close": "post",
     "staff:clinician_issue": "post",
+    "staff:consultation_take_next": "post",
+    "staff:consultation_token": "post",
+    "staff:consultation_end": "post",
+    "staff:consultation_join": "post",
     "dev:sms_send_now": "post",
     "api:token_create": "post",
     "api:token_delete": "delete",
@@ -406,6 +455,16 @@ METHODS = {
     "portal:visit_file_detach": "post",
     "api:visit_file_attach": "post",
     "api:visit_file_detach": "delete",
+    "portal:consultation_files": "post",
+    "portal:consultation_file_detach": "post",
+    "portal:consultation_survey": "post",
+    "portal:consultation_token": "post",
+    "portal:visit_room": "post",
+    "api:consultation_start": "post",
+    "api:consultation_leave": "post",
+    "api:consultation_socket": "post",
+    "api:consultation_survey": "post",
+    "api:visit_room_open": "post",
 }
 
 
@@ -429,6 +488,7 @@ def query_for(name: str, cast: Cast) -> dict[str, Any]:
         if cast.collection_authorisation is not None
         else {},
         "api:file_list": {"patient_id": cast.patient.pk},
+        "portal:consultation_start": {"line": "interna"},
     }.get(name, {})
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from carenet.accounts.models import PatientRead
 from carenet.api.auth import token_issue
 from carenet.core import clock
-from tests.cast import Cast
+from tests.cast import Cast, with_consultation
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +86,14 @@ def test_the_patient_sees_who_read_their_data(cast: Cast) -> None:
     page = cast.client("patient").get(reverse("portal:reads_of_my_data")).content.decode()
     assert "CareNet Centrum Medyczne Mokotów" in page
     assert "recepcja-mokotow" not in page  # role and facility, never the staff member's login or name
+
+
+def test_a_guardians_read_of_a_childs_online_consultations_is_recorded(cast: Cast) -> None:
+    """TEL-2, CLN-6: the "Konsultacje online" page of a guardian records the child's lines and consultations read;
+    the patient reading her own consultation records nothing."""
+    cast = with_consultation(cast)
+    assert cast.consultation is not None
+    cast.client("patient").get(reverse("portal:consultation", args=[cast.consultation.pk]))
+    assert reads() == []
+    cast.client("guardian").get(reverse("portal:consultations"))
+    assert reads() == [("piotr", cast.child.pk, "consultations", "portal")]

@@ -17,6 +17,7 @@ from carenet.api.routers import (
     attachments,
     auth,
     collection,
+    consultations,
     documents,
     ecard,
     files,
@@ -97,6 +98,7 @@ api.add_router("", results.router)
 api.add_router("", collection.router)
 api.add_router("", attachments.router)
 api.add_router("", files.router)
+api.add_router("", consultations.router)
 
 
 class HealthOut(Out):

@@ -7,6 +7,7 @@ from carenet.portal import (
     arrival,
     attachments,
     collection,
+    consultations,
     documents,
     ecard,
     files,
@@ -48,6 +49,8 @@ urlpatterns = [
         attachments.detach,
         name="visit_file_detach",
     ),
+    # SCH-3: "Dołącz do wideokonsultacji" — the room of a booked video visit.
+    path(_("my-visits/<int:appointment_id>/room/"), consultations.visit_room, name="visit_room"),
     path(_("my-visits/<int:appointment_id>/reschedule/"), visits.reschedule, name="reschedule"),
     path(
         _("my-visits/<int:appointment_id>/reschedule/<int:slot_id>/"),
@@ -89,4 +92,33 @@ urlpatterns = [
     path(_("account/files/"), files.files, name="files"),
     path(_("account/files/<int:file_id>/"), files.file_download, name="file_download"),
     path(_("account/files/<int:file_id>/delete/"), files.file_delete, name="file_delete"),
+    # TEL-2, TEL-3, FBK-1: "Konsultacje online" — on-demand consultations (level II).
+    path(_("online-consultations/"), consultations.consultations, name="consultations"),
+    path(_("online-consultations/start/"), consultations.consultation_start, name="consultation_start"),
+    path(_("online-consultations/<int:consultation_id>/"), consultations.consultation, name="consultation"),
+    path(
+        _("online-consultations/<int:consultation_id>/leave/"),
+        consultations.consultation_leave,
+        name="consultation_leave",
+    ),
+    path(
+        _("online-consultations/<int:consultation_id>/files/"),
+        consultations.consultation_files,
+        name="consultation_files",
+    ),
+    path(
+        _("online-consultations/<int:consultation_id>/files/<int:file_id>/detach/"),
+        consultations.consultation_file_detach,
+        name="consultation_file_detach",
+    ),
+    path(
+        _("online-consultations/<int:consultation_id>/survey/"),
+        consultations.consultation_survey,
+        name="consultation_survey",
+    ),
+    path(
+        _("online-consultations/<int:consultation_id>/token/"),
+        consultations.consultation_token,
+        name="consultation_token",
+    ),
 ]

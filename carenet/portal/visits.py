@@ -4,6 +4,7 @@ a patient's visits goes through the booking selectors."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Any
 
@@ -29,6 +30,7 @@ from carenet.booking.models import Appointment, Channel
 from carenet.booking.offers import Offer
 from carenet.clinical import selectors as clinical_selectors
 from carenet.clinical.models import Referral
+from carenet.consultations import policies as consultation_policies
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
 from carenet.core.http import HtmxHttpRequest
@@ -174,6 +176,8 @@ def visits(request: HttpRequest) -> HttpResponse:
     rows = [(appointment, can_cancel(appointment, channel=Channel.PORTAL, now=now)) for appointment in planned]
     context = {
         "planned": rows,
+        # SCH-3: the booked video visits whose room is open now ("Dołącz do wideokonsultacji").
+        "joinable": {appointment.pk for appointment in planned if room_open_for(appointment, now=now)},
         "past_page": past_page,
         "family": family,
         "whose": whose,
@@ -183,6 +187,21 @@ def visits(request: HttpRequest) -> HttpResponse:
     # A guardian reading the children's visits is recorded (the patient's own reads are not).
     record_reads(request, patient_ids=[person.pk for person in family], what=What.VISIT_LIST)
     return render(request, "portal/visits.html", context)
+
+
+def room_open_for(appointment: Appointment, *, now: dt.datetime) -> bool:
+    """SCH-3: whether a booked video visit's room is open now (from 15 minutes before it until the end of its
+    day) — the visit list then offers "Dołącz do wideokonsultacji"."""
+    slot = appointment.slot
+    facts = consultation_policies.RoomFacts(
+        mode=slot.mode,
+        status=appointment.status,
+        starts_at=slot.starts_at,
+        local_day=clock.local(slot.starts_at).date(),
+        today=clock.local(now).date(),
+        now=now,
+    )
+    return consultation_policies.room_refusal(facts) is None
 
 
 class _LevelTwoRequired(Exception):

@@ -21,6 +21,7 @@ from carenet.accounts.permissions import Action
 from carenet.booking.models import Appointment
 from carenet.clinical.models import Drug
 from carenet.clinical.selectors import Documents, documents_issued_during, documents_of, drug_search
+from carenet.consultations import policies as consultation_policies
 from carenet.core import clock
 from carenet.core.dates import age_on
 from carenet.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -62,6 +63,21 @@ def _age(visit: Appointment, day: dt.date) -> int | None:
         return None
 
 
+def _room_open(visit: Appointment, now: dt.datetime) -> bool:
+    """SCH-3: whether the visit is a booked video visit whose room is open now (the day list offers "Join")."""
+    if visit.slot.mode != Mode.VIDEO or visit.status not in (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN):
+        return False
+    facts = consultation_policies.RoomFacts(
+        mode=visit.slot.mode,
+        status=visit.status,
+        starts_at=visit.slot.starts_at,
+        local_day=clock.local(visit.slot.starts_at).date(),
+        today=clock.local(now).date(),
+        now=now,
+    )
+    return consultation_policies.room_refusal(facts) is None
+
+
 def _day_nav(day: dt.date) -> dict[str, Any]:
     return {
         "day": day,
@@ -81,12 +97,14 @@ def day_list(request: HttpRequest) -> HttpResponse:
     day = _day(request.GET.get("date"))
     visits = list(encounters.clinician_day_list(clinician_id=actor.clinician_id, day=day))
     files = attachments.attachment_counts([visit.pk for visit in visits])  # TEL-3: one query for the day
+    now = clock.now()
     rows = [
         {
             "visit": visit,
             "age": _age(visit, day),
             "referral": getattr(visit, "referral", None),
             "files": files.get(visit.pk, 0),
+            "join": _room_open(visit, now),  # SCH-3: a booked video visit's "Join", in its window
         }
         for visit in visits
     ]

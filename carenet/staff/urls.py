@@ -5,6 +5,7 @@ from carenet.staff import (
     account,
     clinician,
     collection,
+    consultations,
     ecard,
     files,
     identity,
@@ -47,6 +48,13 @@ urlpatterns = [
     path("visits/<int:appointment_id>/close/<str:outcome>/", clinician.visit_close, name="clinician_visit_close"),
     path("visits/<int:appointment_id>/issue/<str:kind>/", clinician.issue, name="clinician_issue"),
     path("drugs/", clinician.drugs, name="clinician_drugs"),
+    # Online consultations (TEL-2, SCH-3; issue 13): the queue on duty, the room, a booked video visit's "Join".
+    path("consultations/", consultations.console, name="consultations"),
+    path("consultations/next/", consultations.take_next, name="consultation_take_next"),
+    path("consultations/<int:consultation_id>/", consultations.room, name="consultation_room"),
+    path("consultations/<int:consultation_id>/token/", consultations.token, name="consultation_token"),
+    path("consultations/<int:consultation_id>/end/", consultations.end, name="consultation_end"),
+    path("visits/<int:appointment_id>/room/", consultations.join_visit, name="consultation_join"),
     # CLN-3: the results of the exams the clinician ordered, and of a patient they have a visit with (CLN-6).
     path("results/", results.results, name="results"),
     path("results/<int:result_id>/", results.result, name="result"),
