@@ -14,7 +14,18 @@ from django.db import transaction
 from carenet.accounts.models import Patient, User
 from carenet.booking.models import Appointment
 from carenet.core import clock
-from carenet.demo import catalogue, clinical, collection, files, network, people, results, scale, timetable
+from carenet.demo import (
+    catalogue,
+    clinical,
+    collection,
+    consultations,
+    files,
+    network,
+    people,
+    results,
+    scale,
+    timetable,
+)
 from carenet.demo.sql import mark_taken_slots
 from carenet.network.models import Clinician, Facility
 from carenet.scheduling.models import Schedule, Slot
@@ -164,6 +175,7 @@ def build(
             step("clinical documents (" + ", ".join(f"{k} {v}" for k, v in documents.items()) + ")")
             step(results.send_demo_results(cast, demo_clinician, now))
             step(f"patients' files ({files.patient_files(now)})")
+            step(consultations.demo_consultations(now))
             people.record_demo_reads(cast, now)
             step("reads of patients' data")
     report.counts = {

@@ -8,13 +8,15 @@ from carenet.accounts.models import User
 from carenet.demo.people import PASSWORDS
 
 NAMED_PATIENTS = ("pacjent1", "pacjent2", "rodzic")
+#: The demo clinician and the clinicians on duty for the on-demand lines (carenet.demo.consultations).
+CLINICIAN_LOGINS = ("lekarz", "pediatra", "pielegniarka", "polozna")
 
 
 def demo_logins() -> list[tuple[str, str, str, str]]:
     """(role, login, password, who) for the named demo accounts that exist in the database."""
     users = (
         User.objects.filter(
-            Q(username__in=("admin", "koordynator", "infolinia", "lekarz", "partner", *NAMED_PATIENTS))
+            Q(username__in=("admin", "koordynator", "infolinia", *CLINICIAN_LOGINS, "partner", *NAMED_PATIENTS))
             | Q(username__startswith="recepcja", role=User.Role.RECEPTIONIST)
             | Q(username__startswith="pakiet-", role=User.Role.PATIENT)
         )

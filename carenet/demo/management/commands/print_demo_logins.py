@@ -31,3 +31,12 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {login:<{width}}  {secret}  otpauth://totp/CareNet:{login}?secret={secret}&issuer=CareNet"
                 )
+        self.stdout.write("")
+        self.stdout.write(
+            "Online consultations with two people: log in as a patient (pacjent2; rodzic for a child) and open "
+            "Konsultacje online, choose a line and press Rozpocznij. Play the clinician in a second window that does "
+            "not share cookies (a private window or another browser profile): /staff/login/ as lekarz (internal/"
+            "family medicine), pediatra, pielegniarka or polozna — they are on duty around the clock — then "
+            "Konsultacje online, Przyjmij następnego pacjenta. pacjent2 also has a booked video visit with lekarz: "
+            "Moje wizyty, Dołącz (from 15 minutes before its time) and Dołącz on lekarz's day list."
+        )
