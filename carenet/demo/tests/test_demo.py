@@ -258,12 +258,17 @@ def test_the_demo_clinicians_day_is_full_whatever_the_weekday(today: dt.date) ->
     clinician = Clinician.objects.get(user__username="lekarz")
     start = dt.datetime.combine(today, dt.time(0), tzinfo=policies.WARSAW)
     todays = Slot.objects.filter(clinician=clinician, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
+    # The in-person and phone blocks are full; the evening's video hour (issue 13) has one visit booked at most.
+    todays = todays.filter(mode__in=["in_person", "phone"])
     booked = Appointment.objects.filter(slot__in=todays, status=Appointment.Status.BOOKED)
     assert todays.count() >= 20
     assert booked.count() >= 0.8 * todays.count()
     assert set(booked.values_list("slot__mode", flat=True)) == {"in_person", "phone"}
     assert booked.filter(patient__user__username="pacjent2").exists()
-    completed = Appointment.objects.filter(slot__clinician=clinician, status=Appointment.Status.COMPLETED)
+    # Booked visits only: the on-demand online consultations of the demo (no schedule) are their own history.
+    completed = Appointment.objects.filter(
+        slot__clinician=clinician, slot__schedule__isnull=False, status=Appointment.Status.COMPLETED
+    )
     assert completed.filter(patient__user__username="pacjent2").count() == 2
     assert completed.filter(patient__user__username="rodzic").exists()
 
