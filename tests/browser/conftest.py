@@ -25,18 +25,47 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: A camera and a microphone that need no one in front of them, allowed without asking; host candidates on the
+#: loopback address as they are (not hidden behind mDNS names, which a headless browser cannot resolve).
+MEDIA_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+def playwright_driver() -> Iterator[object]:
+    """One Playwright driver for the whole run: its sync API runs an event loop in this thread, and a second one
+    started beside it would refuse to run inside the first one's loop."""
+    # The test's own ORM calls are still synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/ensure-browser")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: object) -> Iterator[object]:
+    chromium = playwright_driver.chromium.launch(  # type: ignore[attr-defined]
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="session")
+def media_browser(playwright_driver: object) -> Iterator[object]:
+    """Chromium with a fake camera and microphone, for the online consultations' calls (TEL-2)."""
+    chromium = playwright_driver.chromium.launch(  # type: ignore[attr-defined]
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS + MEDIA_ARGS, headless=True
+    )
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture

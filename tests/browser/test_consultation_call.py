@@ -11,7 +11,7 @@ call, then ends the consultation with its outcome and the patient's page turns t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,35 +20,14 @@ from django.utils import translation
 
 from carenet.clinical.models import Recommendation
 from carenet.consultations.models import ChatMessage, Consultation
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_files_journey import no_sideways_scroll
 from tests.cast import build_cast, with_consultation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery"
-#: A camera and a microphone that need no one in front of them, allowed without asking; host candidates on the
-#: loopback address as they are (not hidden behind mDNS names, which a headless browser cannot resolve).
-MEDIA_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--autoplay-policy=no-user-gesture-required",
-]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def media_browser() -> Iterator[Any]:
-    import os
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + MEDIA_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def shot(page: Any, name: str) -> None:
