@@ -33,7 +33,7 @@ from carenet.booking.errors import appointment_not_found
 from carenet.booking.models import Appointment
 from carenet.consultations import events, policies, selectors
 from carenet.consultations.errors import refused
-from carenet.consultations.models import ChatMessage, Consultation, Duty, Line, QueuedFile, SurveyAnswer
+from carenet.consultations.models import ChatMessage, Consultation, Line, QueuedFile, SurveyAnswer
 from carenet.consultations.policies import ConsultationCode
 from carenet.core import clock
 from carenet.core.dates import age_on
@@ -518,7 +518,9 @@ def consultations_close_unstaffed(*, now: dt.datetime | None = None) -> int:
     queue with the reason ``duty_ended`` (in ``outcome_note``), so the patient's page says so and proposes the
     nearest bookable times instead of a wait without end. Returns how many left."""
     now = now or clock.now()
-    staffed = Duty.objects.filter(starts_at__lte=now, ends_at__gt=now).values("line_id")
+    # The duties a clinician takes from (``selectors.duties_now``: active lines only): a line switched off while
+    # patients wait staffs nobody, and its patients would wait forever.
+    staffed = selectors.duties_now(now=now).values("line_id")
     stranded = list(
         Consultation.objects.filter(kind=Kind.ON_DEMAND, status=Status.WAITING)
         .exclude(line_id__in=staffed)
