@@ -7,10 +7,14 @@ import datetime as dt
 
 import pytest
 
+from carenet.booking.models import Appointment
 from carenet.consultations import selectors, services
 from carenet.consultations.models import Consultation
 from carenet.consultations.tests.factories import NOW, ConsultationWorld, build_consultation_world
+from carenet.core.clock import at_warsaw
 from carenet.core.errors import ApplicationError
+from carenet.coverage.models import Enrolment
+from carenet.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db
 Status = Consultation.Status
@@ -44,3 +48,32 @@ def test_a_line_switched_off_while_patients_wait_lets_them_go_instead_of_keeping
     assert services.consultations_close_unstaffed(now=later) == 1
     consultation.refresh_from_db()
     assert consultation.status == Status.LEFT and selectors.left_reason(consultation) == "duty_ended"
+
+
+def test_a_patient_whose_package_lapsed_while_waiting_is_not_made_a_paid_visit_and_the_queue_moves_on(
+    cw: ConsultationWorld,
+) -> None:
+    """PKG-4: coverage is decided again when the clinician takes the patient (after midnight: the enrolment paid
+    through yesterday). The visit was written not covered, with a price nobody accepted."""
+    doctor = cw.on_duty(starts_at=NOW - dt.timedelta(hours=1), ends_at=NOW + dt.timedelta(days=1))
+    evening = at_warsaw(dt.date(2026, 3, 2), dt.time(23, 50))
+    Enrolment.objects.filter(patient=cw.patient).update(paid_through=dt.date(2026, 3, 2))
+    first = _start(cw, now=evening)
+    second_patient = cw.adult()
+    assert second_patient.user is not None
+    second = services.consultation_start(
+        actor=second_patient.user,
+        patient_id=second_patient.pk,
+        line_code="interna",
+        mode="chat",
+        channel="portal",
+        now=evening + dt.timedelta(minutes=1),
+    )
+    after_midnight = at_warsaw(dt.date(2026, 3, 3), dt.time(0, 5))
+    taken = services.consultation_take_next(actor=doctor, now=after_midnight)
+    assert taken is not None and taken.pk == second.pk
+    first.refresh_from_db()
+    assert first.status == Status.LEFT and first.appointment_id is None
+    assert selectors.left_reason(first) == "not_covered_any_more"
+    assert not Appointment.objects.filter(patient=cw.patient).exists()
+    assert Slot.objects.filter(schedule__isnull=True).count() == 1

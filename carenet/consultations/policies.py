@@ -51,6 +51,7 @@ class ConsultationCode(StrEnum):
     ROOM_NOT_OPEN_YET = "room_not_open_yet"
     ROOM_CLOSED = "room_closed"
     DUTY_ENDED = "duty_ended"
+    NOT_COVERED_ANY_MORE = "not_covered_any_more"
 
 
 #: The modes a patient chooses from (``Consultation.Mode``) and the doors a patient starts one through (BKG-1).

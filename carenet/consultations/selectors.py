@@ -393,9 +393,16 @@ def console_state(*, actor: Actor, now: dt.datetime) -> ConsoleState:
     return ConsoleState(duties=duties, lines=loads, current=current)
 
 
+_LEFT_REASONS = frozenset(
+    {policies.ConsultationCode.DUTY_ENDED.value, policies.ConsultationCode.NOT_COVERED_ANY_MORE.value}
+)
+
+
 def left_reason(consultation: Consultation) -> str | None:
     """Why a consultation left the queue without the patient leaving it: ``"duty_ended"`` when the sweep let it go
-    because every duty of its line had ended (``errors.MESSAGES`` has the patient's message); ``None`` otherwise."""
-    if consultation.status == Status.LEFT and consultation.outcome_note == policies.ConsultationCode.DUTY_ENDED.value:
-        return policies.ConsultationCode.DUTY_ENDED.value
+    because every duty of its line had ended, ``"not_covered_any_more"`` when its coverage, decided again as the
+    clinician took it, had changed while it waited (``errors.MESSAGES`` has the patient's message); ``None``
+    otherwise."""
+    if consultation.status == Status.LEFT and consultation.outcome_note in _LEFT_REASONS:
+        return consultation.outcome_note
     return None

@@ -29,7 +29,7 @@ from carenet.accounts.permissions import Action, Actor
 from carenet.accounts.policies import Feature, feature_allowed
 from carenet.accounts.selectors import actor_for_user
 from carenet.booking import services as booking
-from carenet.booking.errors import appointment_not_found
+from carenet.booking.errors import BookingRefused, appointment_not_found
 from carenet.booking.models import Appointment
 from carenet.consultations import events, policies, selectors
 from carenet.consultations.errors import refused
@@ -228,8 +228,9 @@ def consultation_take_next(*, actor: User, now: dt.datetime | None = None) -> Co
     """TEL-2: the clinician on duty takes the oldest waiting consultation of the lines they are on duty for (first
     come, first served; never picked). ``None`` when nobody waits. In one transaction: the consultation in progress
     with them, its visit (``booking.services.appointment_start_on_demand``: slot, appointment, coverage) and the
-    files attached while waiting carried to the visit (TEL-3). Refused: not on duty (``not_on_duty``), already in a
-    consultation (``already_in_consultation``)."""
+    files attached while waiting carried to the visit (TEL-3). A patient whose coverage changed while waiting
+    (PKG-4: the visit refused) leaves the queue with the reason ``not_covered_any_more`` and the next one is taken.
+    Refused: not on duty (``not_on_duty``), already in a consultation (``already_in_consultation``)."""
     who = actor_for_user(actor)
     if not who.can(Action.CONSULTATION_TAKE) or who.clinician_id is None:
         raise PermissionDenied(_("Only a clinician on duty takes the next patient."), code="forbidden")
@@ -263,11 +264,26 @@ def consultation_take_next(*, actor: User, now: dt.datetime | None = None) -> Co
             except _Lost:
                 skipped.append(candidate.pk)
                 continue
+            except BookingRefused:
+                # PKG-4: its coverage changed while it waited (decided again for the visit): it leaves the queue
+                # with the reason, and the clinician takes the next patient.
+                _let_go_uncovered(candidate, now=now)
+                skipped.append(candidate.pk)
+                continue
             except IntegrityError as error:  # the constraint: this clinician holds one already
                 raise refused(ConsultationCode.ALREADY_IN_CONSULTATION) from error
             _publish_state(taken, now=now)
             _publish_line(taken.line, now=now)
             return taken
+
+
+def _let_go_uncovered(candidate: Consultation, *, now: dt.datetime) -> None:
+    left = Consultation.objects.filter(pk=candidate.pk, status=Status.WAITING).update(
+        status=Status.LEFT, ended_at=now, outcome_note=ConsultationCode.NOT_COVERED_ANY_MORE.value
+    )
+    if left:
+        _publish_state(Consultation.objects.select_related(*selectors._RELATED).get(pk=candidate.pk), now=now)
+        _publish_line(candidate.line, now=now)
 
 
 def _lock_clinician(clinician_id: int) -> Clinician:
