@@ -6,15 +6,24 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from carenet.booking.models import Appointment
 from carenet.consultations import selectors, services
 from carenet.consultations.models import Consultation
-from carenet.consultations.tests.factories import NOW, ConsultationWorld, build_consultation_world
+from carenet.consultations.tests.factories import (
+    NOW,
+    ConsultationFactory,
+    ConsultationWorld,
+    LineFactory,
+    build_consultation_world,
+)
+from carenet.core import clock
 from carenet.core.clock import at_warsaw
 from carenet.core.errors import ApplicationError
 from carenet.coverage.models import Enrolment
 from carenet.scheduling.models import Slot
+from tests.cast import Cast
 
 pytestmark = pytest.mark.django_db
 Status = Consultation.Status
@@ -77,3 +86,16 @@ def test_a_patient_whose_package_lapsed_while_waiting_is_not_made_a_paid_visit_a
     assert selectors.left_reason(first) == "not_covered_any_more"
     assert not Appointment.objects.filter(patient=cw.patient).exists()
     assert Slot.objects.filter(schedule__isnull=True).count() == 1
+
+
+def test_a_guardian_waiting_for_themself_and_a_child_finds_both_consultations_on_the_lines_page(cast: Cast) -> None:
+    """TEL-2: each member of a family may wait once; the lines page showed only the latest, so a guardian who left
+    the waiting page never found the other one's room when a clinician took it."""
+    line = LineFactory(code="polozna-przeglad")
+    own = ConsultationFactory(line=line, patient=cast.guardian, requested_by=cast.guardian.user)
+    child = ConsultationFactory(
+        line=line, patient=cast.child, requested_by=cast.guardian.user, queued_at=clock.now() + dt.timedelta(seconds=1)
+    )
+    html = cast.client("guardian").get(reverse("portal:consultations")).content.decode()
+    for consultation in (own, child):
+        assert f'href="{reverse("portal:consultation", args=[consultation.pk])}"' in html
