@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from carenet.accounts.selectors import actor_for_user
 from carenet.booking.models import Appointment
 from carenet.consultations import selectors, services
 from carenet.consultations.models import Consultation
@@ -99,3 +100,24 @@ def test_a_guardian_waiting_for_themself_and_a_child_finds_both_consultations_on
     html = cast.client("guardian").get(reverse("portal:consultations")).content.decode()
     for consultation in (own, child):
         assert f'href="{reverse("portal:consultation", args=[consultation.pk])}"' in html
+
+
+def test_a_line_whose_duty_ends_before_the_newcomers_turn_does_not_take_them_in_only_to_let_them_go(
+    cw: ConsultationWorld,
+) -> None:
+    """TEL-2: the only duty ends in 5 minutes, the estimated wait is 12: the patient was admitted with "about 12
+    minutes", and the sweep let them go at the end of the duty. A duty that follows on serves them."""
+    cw.on_duty(starts_at=NOW - dt.timedelta(hours=2), ends_at=NOW + dt.timedelta(minutes=5))
+    assert cw.patient.user is not None
+    offer = next(
+        offer
+        for offer in selectors.lines_for(actor=actor_for_user(cw.patient.user), patient_id=cw.patient.pk, now=NOW)
+        if offer.line == cw.internal
+    )
+    assert offer.state == "busy" and offer.refusal == "wait_too_long"
+    with pytest.raises(ApplicationError) as caught:
+        _start(cw)
+    assert caught.value.code == "wait_too_long"
+    assert not Consultation.objects.exists()
+    cw.on_duty(starts_at=NOW + dt.timedelta(minutes=5), ends_at=NOW + dt.timedelta(hours=3))
+    assert _start(cw).status == Status.WAITING

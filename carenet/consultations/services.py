@@ -127,6 +127,7 @@ def consultation_start(
             typical=selectors.typical_minutes_of([line])[line.pk],
             max_wait=selectors.max_wait_minutes(),
         )
+        facts = selectors.with_turn(facts, line, now=now)
         refusal = policies.eligibility_refusal(facts)
         if refusal is not None:
             raise refused(refusal)
