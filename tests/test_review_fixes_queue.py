@@ -23,7 +23,7 @@ from carenet.core import clock
 from carenet.core.clock import at_warsaw
 from carenet.core.errors import ApplicationError
 from carenet.coverage.models import Enrolment
-from carenet.scheduling.models import Slot
+from carenet.scheduling.models import Mode, Slot
 from tests.cast import Cast
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +121,27 @@ def test_a_line_whose_duty_ends_before_the_newcomers_turn_does_not_take_them_in_
     assert not Consultation.objects.exists()
     cw.on_duty(starts_at=NOW + dt.timedelta(minutes=5), ends_at=NOW + dt.timedelta(hours=3))
     assert _start(cw).status == Status.WAITING
+
+
+def test_an_open_room_of_a_booked_video_visit_is_not_joined_the_next_day_nor_after_the_visit_was_cancelled(
+    cw: ConsultationWorld,
+) -> None:
+    """SCH-3: the room opens from 15 minutes before the visit until the end of its day. A room left open (nobody
+    ended it) was joined again at any later time — and for a cancelled visit."""
+    world = cw.world
+    starts = NOW + dt.timedelta(hours=2)
+    slot = world.slot(starts_at=starts, facility=None, room=None, mode=Mode.VIDEO)
+    visit = Appointment.objects.create(
+        patient=world.patient, slot=slot, service=world.consult, channel="portal", status="booked"
+    )
+    patient = world.patient.user
+    assert patient is not None
+    room = services.room_for_visit(actor=patient, appointment_id=visit.pk, now=starts)
+    assert services.room_for_visit(actor=patient, appointment_id=visit.pk, now=starts + dt.timedelta(hours=1)) == room
+    with pytest.raises(ApplicationError) as caught:
+        services.room_for_visit(actor=patient, appointment_id=visit.pk, now=starts + dt.timedelta(days=1))
+    assert caught.value.code == "room_closed"
+    Appointment.objects.filter(pk=visit.pk).update(status=Appointment.Status.CANCELLED)
+    with pytest.raises(ApplicationError) as caught:
+        services.room_for_visit(actor=patient, appointment_id=visit.pk, now=starts)
+    assert caught.value.code == "visit_not_active"

@@ -384,8 +384,10 @@ def room_for_visit(*, actor: User, appointment_id: int, now: dt.datetime | None 
     if not (as_patient or (as_clinician and who.can(Action.CONSULTATION_JOIN))):
         raise appointment_not_found()
     existing = Consultation.objects.select_related(*selectors._RELATED).filter(appointment_id=visit.pk).first()
-    if existing is not None:
-        return existing
+    if existing is not None and existing.status != Status.IN_PROGRESS:
+        return existing  # ended: its summary
+    # A room still open is joined only within the visit's window, and only while the visit is active (not the day
+    # after, not once the visit was cancelled).
     refusal = policies.room_refusal(
         policies.RoomFacts(
             mode=visit.slot.mode,
@@ -398,6 +400,8 @@ def room_for_visit(*, actor: User, appointment_id: int, now: dt.datetime | None 
     )
     if refusal is not None:
         raise refused(refusal)
+    if existing is not None:
+        return existing
     try:
         with transaction.atomic():
             room = Consultation.objects.create(
