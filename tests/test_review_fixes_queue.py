@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from carenet.accounts.selectors import actor_for_user
 from carenet.booking.models import Appointment
-from carenet.consultations import selectors, services
+from carenet.consultations import chat, selectors, services
 from carenet.consultations.models import Consultation
 from carenet.consultations.tests.factories import (
     NOW,
@@ -145,3 +145,26 @@ def test_an_open_room_of_a_booked_video_visit_is_not_joined_the_next_day_nor_aft
     with pytest.raises(ApplicationError) as caught:
         services.room_for_visit(actor=patient, appointment_id=visit.pk, now=starts)
     assert caught.value.code == "visit_not_active"
+
+
+def test_a_booked_video_visits_room_nobody_ended_ends_after_the_visits_day(cw: ConsultationWorld) -> None:
+    """SCH-3: the room is open until the end of the visit's day. One nobody ended stayed in progress for good: the
+    patient's open page kept its socket and the chat took messages days later."""
+    world = cw.world
+    starts = NOW + dt.timedelta(hours=2)
+    slot = world.slot(starts_at=starts, facility=None, room=None, mode=Mode.VIDEO)
+    visit = Appointment.objects.create(
+        patient=world.patient, slot=slot, service=world.consult, channel="portal", status="booked"
+    )
+    patient = world.patient.user
+    assert patient is not None
+    room = services.room_for_visit(actor=patient, appointment_id=visit.pk, now=starts)
+    assert services.rooms_close_after_their_day(now=at_warsaw(dt.date(2026, 3, 2), dt.time(23, 59))) == 0
+    next_day = at_warsaw(dt.date(2026, 3, 3), dt.time(0, 1))
+    assert services.rooms_close_after_their_day(now=next_day) == 1
+    room.refresh_from_db()
+    assert room.status == Status.ENDED and room.ended_at == next_day
+    with pytest.raises(ApplicationError) as caught:
+        chat.chat_post(actor=patient, consultation_id=room.pk, client_id="late", text="Halo?", now=next_day)
+    assert caught.value.code == "not_in_progress"
+    assert services.rooms_close_after_their_day(now=next_day) == 0

@@ -560,3 +560,26 @@ def consultations_close_unstaffed(*, now: dt.datetime | None = None) -> int:
         for line in lines.values():
             events.publish_line(line.pk, selectors.line_json(line, now=now))
     return changed
+
+
+def rooms_close_after_their_day(*, now: dt.datetime | None = None) -> int:
+    """SCH-3: a booked video visit's room is open until the end of the visit's day. One still in progress after that
+    (nobody ended it) ends, so nobody chats or calls in it any more — an open page's socket is refused a new token;
+    the clinician records the visit's outcome on the visit's page. Returns how many ended."""
+    now = now or clock.now()
+    today_starts = clock.at_warsaw(clock.local(now).date(), dt.time.min)
+    stale = list(
+        Consultation.objects.filter(
+            kind=Kind.BOOKED, status=Status.IN_PROGRESS, appointment__slot__starts_at__lt=today_starts
+        ).values_list("pk", flat=True)[:1000]
+    )
+    if not stale:
+        return 0
+    with transaction.atomic():
+        changed = Consultation.objects.filter(pk__in=stale, status=Status.IN_PROGRESS).update(
+            status=Status.ENDED, ended_at=now
+        )
+        for consultation in Consultation.objects.select_related(*selectors._RELATED).filter(pk__in=stale):
+            if consultation.status == Status.ENDED and consultation.ended_at == now:
+                _publish_state(consultation, now=now)
+    return changed
