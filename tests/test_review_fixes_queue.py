@@ -4,8 +4,10 @@ without its fix."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from carenet.accounts.selectors import actor_for_user
@@ -24,7 +26,7 @@ from carenet.core.clock import at_warsaw
 from carenet.core.errors import ApplicationError
 from carenet.coverage.models import Enrolment
 from carenet.scheduling.models import Mode, Slot
-from tests.cast import Cast
+from tests.cast import Cast, with_consultation
 
 pytestmark = pytest.mark.django_db
 Status = Consultation.Status
@@ -168,3 +170,30 @@ def test_a_booked_video_visits_room_nobody_ended_ends_after_the_visits_day(cw: C
         chat.chat_post(actor=patient, consultation_id=room.pk, client_id="late", text="Halo?", now=next_day)
     assert caught.value.code == "not_in_progress"
     assert services.rooms_close_after_their_day(now=next_day) == 0
+
+
+def test_the_clinicians_take_starts_the_visit_when_their_lock_is_held_not_when_the_page_was_asked(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TEL-2: the take reads the clock after locking the clinician, so a visit never starts before the end of their
+    previous consultation ended from another tab meanwhile. The console's button passed the time it was pressed."""
+    with_consultation(cast)
+    assert cast.patient.user is not None
+    moment = clock.now()
+    with time_machine.travel(moment, tick=False) as traveller:
+        waiting = services.consultation_start(
+            actor=cast.patient.user, patient_id=cast.patient.pk, line_code="interna", mode="chat", channel="portal"
+        )
+        lock = services._lock_clinician
+
+        def lock_after_a_wait(clinician_id: int) -> Any:
+            traveller.shift(dt.timedelta(seconds=5))  # the other tab's end held the lock this long
+            return lock(clinician_id)
+
+        monkeypatch.setattr(services, "_lock_clinician", lock_after_a_wait)
+        answer = cast.client("clinician_with").post(reverse("staff:consultation_take_next"))
+    assert answer.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.status == Status.IN_PROGRESS and waiting.appointment is not None
+    assert waiting.taken_at == moment + dt.timedelta(seconds=5)
+    assert waiting.appointment.slot.starts_at == moment + dt.timedelta(seconds=5)
