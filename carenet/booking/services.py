@@ -454,9 +454,11 @@ def appointment_start_on_demand(
     """TEL-2: the visit an on-demand consultation becomes when a clinician takes it — a slot of no schedule (remote,
     the line's specialty, from now for the line's typical length, taken) and a booked appointment of the line's
     service, with the door the patient started through and the patient (or guardian) as the one who booked it
-    (BKG-1). Coverage is decided again and recorded (PKG-4, PKG-5): the patient was admitted to the queue on the
-    same rules (:func:`on_demand_refusal_check`), so the visit is never refused here. No confirmation SMS: the
-    patient is in the room. Runs inside the caller's transaction (the consultation's take)."""
+    (BKG-1). Coverage is decided again and recorded (PKG-4, PKG-5) on the rules the patient was admitted to the
+    queue on (:func:`on_demand_refusal_check`): what changed while they waited (the enrolment ended at midnight, a
+    booking used the annual limit) refuses the visit with :class:`BookingRefused`, never a visit with a price nobody
+    accepted. No confirmation SMS: the patient is in the room. Runs inside the caller's transaction (the
+    consultation's take)."""
     now = now or clock.now()
     _check_channel(channel)
     with transaction.atomic():
@@ -467,10 +469,11 @@ def appointment_start_on_demand(
         while Slot.objects.filter(clinician=clinician, starts_at=starts_at).exists():
             starts_at += dt.timedelta(microseconds=1)
         slot = _on_demand_slot(specialty=specialty, clinician=clinician, starts_at=starts_at, minutes=minutes)
-        slot.save(force_insert=True)
-        _facts_now, decision, enrolment = _on_demand_facts(
+        facts_now, decision, enrolment = _on_demand_facts(
             patient=patient, slot=slot, service=service, channel=channel, booked_by=booked_by, now=now
         )
+        _refuse_if_needed(facts_now)
+        slot.save(force_insert=True)
         return _insert(
             patient=patient,
             slot=slot,

@@ -54,6 +54,11 @@ MESSAGES: dict[ConsultationCode, Promise] = {
         "Nobody of this specialty was on duty any more, so the consultation left the queue. Please book one of the "
         "nearest phone or video consultations."
     ),
+    ConsultationCode.NOT_COVERED_ANY_MORE: _(
+        "While the consultation waited, the package stopped covering it as it did when it joined the queue (the "
+        "enrolment ended or the annual limit was used), so it left the queue. Please book a phone or video "
+        "consultation: the booking shows its price first."
+    ),
 }
 
 _NOT_FOUND = frozenset({ConsultationCode.LINE_NOT_FOUND, ConsultationCode.FILE_NOT_FOUND})

@@ -51,6 +51,7 @@ class ConsultationCode(StrEnum):
     ROOM_NOT_OPEN_YET = "room_not_open_yet"
     ROOM_CLOSED = "room_closed"
     DUTY_ENDED = "duty_ended"
+    NOT_COVERED_ANY_MORE = "not_covered_any_more"
 
 
 #: The modes a patient chooses from (``Consultation.Mode``) and the doors a patient starts one through (BKG-1).
@@ -120,6 +121,14 @@ class StartFacts:
     waiting: int
     typical: float
     max_wait: int
+    #: Clinicians on duty when the newcomer's estimated turn comes (``None``: not asked): a duty that ends before
+    #: then serves nobody new, and the sweep would let the newcomer go (``duty_ended``) after a wait for nothing.
+    on_duty_at_turn: int | None = None
+
+
+def newcomer_wait(facts: StartFacts) -> int | None:
+    """The newcomer's estimated wait (behind ``waiting`` others)."""
+    return estimated_wait(position=facts.waiting + 1, typical=facts.typical, on_duty=facts.on_duty)
 
 
 def eligibility_refusal(facts: StartFacts) -> ConsultationCode | None:
@@ -133,14 +142,21 @@ def eligibility_refusal(facts: StartFacts) -> ConsultationCode | None:
 
 def capacity_refusal(facts: StartFacts) -> ConsultationCode | None:
     """The line's side: someone on duty now, and the newcomer's estimated wait (behind ``waiting`` others) within
-    the setting."""
-    wait = estimated_wait(position=facts.waiting + 1, typical=facts.typical, on_duty=facts.on_duty)
-    state = line_state(on_duty=facts.on_duty, wait_for_new=wait, max_wait=facts.max_wait)
+    the setting and within the duties (someone still on duty when their turn comes)."""
+    state = line_state_for(facts)
     if state is LineState.CLOSED:
         return ConsultationCode.NOBODY_ON_DUTY
     if state is LineState.BUSY:
         return ConsultationCode.WAIT_TOO_LONG
     return None
+
+
+def line_state_for(facts: StartFacts) -> LineState:
+    """:func:`line_state` for a newcomer, busy also when nobody is on duty any more by their estimated turn."""
+    state = line_state(on_duty=facts.on_duty, wait_for_new=newcomer_wait(facts), max_wait=facts.max_wait)
+    if state is LineState.OPEN and facts.on_duty_at_turn == 0:
+        return LineState.BUSY
+    return state
 
 
 def start_refusal(facts: StartFacts) -> ConsultationCode | None:

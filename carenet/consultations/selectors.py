@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -181,6 +181,34 @@ def typical_minutes_of(lines: Sequence[Line]) -> dict[int, float]:
     return {line.pk: policies.typical_minutes(durations.get(line.pk, []), default=line.minutes) for line in lines}
 
 
+def _duty_periods(
+    line_ids: Sequence[int], *, now: dt.datetime, until: dt.datetime
+) -> dict[int, list[tuple[int, dt.datetime, dt.datetime]]]:
+    """Per active line, ``(clinician, starts_at, ends_at)`` of its duties running at some moment of ``[now, until]``."""
+    rows = Duty.objects.filter(
+        line_id__in=list(line_ids), line__is_active=True, starts_at__lte=until, ends_at__gt=now
+    ).values_list("line_id", "clinician_id", "starts_at", "ends_at")
+    periods: dict[int, list[tuple[int, dt.datetime, dt.datetime]]] = {}
+    for line_id, clinician_id, starts_at, ends_at in rows:
+        periods.setdefault(line_id, []).append((clinician_id, starts_at, ends_at))
+    return periods
+
+
+def _on_duty_at(periods: Sequence[tuple[int, dt.datetime, dt.datetime]], at: dt.datetime) -> int:
+    """Clinicians on duty at ``at`` (as :func:`duties_now`: from ``starts_at`` inclusive to ``ends_at`` exclusive)."""
+    return len({clinician_id for clinician_id, starts_at, ends_at in periods if starts_at <= at < ends_at})
+
+
+def with_turn(facts: policies.StartFacts, line: Line, *, now: dt.datetime) -> policies.StartFacts:
+    """``facts`` with the clinicians on duty for ``line`` when the newcomer's estimated turn comes (one query, when
+    someone is on duty now): a duty ending before then serves nobody new (TEL-2)."""
+    wait = policies.newcomer_wait(facts)
+    if wait is None:
+        return facts
+    at_turn = on_duty_counts([line.pk], now=now + dt.timedelta(minutes=wait)).get(line.pk, 0)
+    return replace(facts, on_duty_at_turn=at_turn)
+
+
 def max_wait_minutes() -> int:
     return int(settings.CARENET_CONSULTATION_MAX_WAIT_MINUTES)
 
@@ -197,7 +225,10 @@ def lines_for(*, actor: Actor, patient_id: int, now: dt.datetime) -> list[LineOf
         raise NotFound(_("No such patient."), code="patient_not_found")
     lines = list(Line.objects.filter(is_active=True).select_related("specialty", "service"))
     ids = [line.pk for line in lines]
-    on_duty, waiting, typical = on_duty_counts(ids, now=now), waiting_counts(ids), typical_minutes_of(lines)
+    # The duties running now or starting within the longest wait allowed: who is on duty now, and when a newcomer's
+    # turn comes (one query).
+    periods = _duty_periods(ids, now=now, until=now + dt.timedelta(minutes=max_wait_minutes()))
+    waiting, typical = waiting_counts(ids), typical_minutes_of(lines)
     level_allowed = feature_allowed(Feature.ONLINE_CONSULTATIONS, level=actor.level or 0)
     age = age_on(patient.birth_date, clock.local(now).date()) if patient.birth_date <= clock.local(now).date() else 0
     offers = []
@@ -207,12 +238,15 @@ def lines_for(*, actor: Actor, patient_id: int, now: dt.datetime) -> list[LineOf
             age=age,
             min_age=line.min_age,
             below_age=line.below_age,
-            on_duty=on_duty.get(line.pk, 0),
+            on_duty=_on_duty_at(periods.get(line.pk, []), now),
             waiting=waiting.get(line.pk, (0, None))[0],
             typical=typical[line.pk],
             max_wait=max_wait_minutes(),
         )
-        wait = policies.estimated_wait(position=facts.waiting + 1, typical=facts.typical, on_duty=facts.on_duty)
+        wait = policies.newcomer_wait(facts)
+        if wait is not None:
+            at_turn = now + dt.timedelta(minutes=wait)
+            facts = replace(facts, on_duty_at_turn=_on_duty_at(periods.get(line.pk, []), at_turn))
         refusal = policies.start_refusal(facts)
         offers.append(
             LineOffer(
@@ -222,7 +256,7 @@ def lines_for(*, actor: Actor, patient_id: int, now: dt.datetime) -> list[LineOf
                 on_duty=facts.on_duty,
                 waiting=facts.waiting,
                 wait_minutes=wait,
-                state=policies.line_state(on_duty=facts.on_duty, wait_for_new=wait, max_wait=facts.max_wait).value,
+                state=policies.line_state_for(facts).value,
             )
         )
     return offers
@@ -393,9 +427,16 @@ def console_state(*, actor: Actor, now: dt.datetime) -> ConsoleState:
     return ConsoleState(duties=duties, lines=loads, current=current)
 
 
+_LEFT_REASONS = frozenset(
+    {policies.ConsultationCode.DUTY_ENDED.value, policies.ConsultationCode.NOT_COVERED_ANY_MORE.value}
+)
+
+
 def left_reason(consultation: Consultation) -> str | None:
     """Why a consultation left the queue without the patient leaving it: ``"duty_ended"`` when the sweep let it go
-    because every duty of its line had ended (``errors.MESSAGES`` has the patient's message); ``None`` otherwise."""
-    if consultation.status == Status.LEFT and consultation.outcome_note == policies.ConsultationCode.DUTY_ENDED.value:
-        return policies.ConsultationCode.DUTY_ENDED.value
+    because every duty of its line had ended, ``"not_covered_any_more"`` when its coverage, decided again as the
+    clinician took it, had changed while it waited (``errors.MESSAGES`` has the patient's message); ``None``
+    otherwise."""
+    if consultation.status == Status.LEFT and consultation.outcome_note in _LEFT_REASONS:
+        return consultation.outcome_note
     return None

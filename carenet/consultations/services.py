@@ -29,11 +29,11 @@ from carenet.accounts.permissions import Action, Actor
 from carenet.accounts.policies import Feature, feature_allowed
 from carenet.accounts.selectors import actor_for_user
 from carenet.booking import services as booking
-from carenet.booking.errors import appointment_not_found
+from carenet.booking.errors import BookingRefused, appointment_not_found
 from carenet.booking.models import Appointment
 from carenet.consultations import events, policies, selectors
 from carenet.consultations.errors import refused
-from carenet.consultations.models import ChatMessage, Consultation, Duty, Line, QueuedFile, SurveyAnswer
+from carenet.consultations.models import ChatMessage, Consultation, Line, QueuedFile, SurveyAnswer
 from carenet.consultations.policies import ConsultationCode
 from carenet.core import clock
 from carenet.core.dates import age_on
@@ -127,6 +127,7 @@ def consultation_start(
             typical=selectors.typical_minutes_of([line])[line.pk],
             max_wait=selectors.max_wait_minutes(),
         )
+        facts = selectors.with_turn(facts, line, now=now)
         refusal = policies.eligibility_refusal(facts)
         if refusal is not None:
             raise refused(refusal)
@@ -228,8 +229,9 @@ def consultation_take_next(*, actor: User, now: dt.datetime | None = None) -> Co
     """TEL-2: the clinician on duty takes the oldest waiting consultation of the lines they are on duty for (first
     come, first served; never picked). ``None`` when nobody waits. In one transaction: the consultation in progress
     with them, its visit (``booking.services.appointment_start_on_demand``: slot, appointment, coverage) and the
-    files attached while waiting carried to the visit (TEL-3). Refused: not on duty (``not_on_duty``), already in a
-    consultation (``already_in_consultation``)."""
+    files attached while waiting carried to the visit (TEL-3). A patient whose coverage changed while waiting
+    (PKG-4: the visit refused) leaves the queue with the reason ``not_covered_any_more`` and the next one is taken.
+    Refused: not on duty (``not_on_duty``), already in a consultation (``already_in_consultation``)."""
     who = actor_for_user(actor)
     if not who.can(Action.CONSULTATION_TAKE) or who.clinician_id is None:
         raise PermissionDenied(_("Only a clinician on duty takes the next patient."), code="forbidden")
@@ -263,11 +265,26 @@ def consultation_take_next(*, actor: User, now: dt.datetime | None = None) -> Co
             except _Lost:
                 skipped.append(candidate.pk)
                 continue
+            except BookingRefused:
+                # PKG-4: its coverage changed while it waited (decided again for the visit): it leaves the queue
+                # with the reason, and the clinician takes the next patient.
+                _let_go_uncovered(candidate, now=now)
+                skipped.append(candidate.pk)
+                continue
             except IntegrityError as error:  # the constraint: this clinician holds one already
                 raise refused(ConsultationCode.ALREADY_IN_CONSULTATION) from error
             _publish_state(taken, now=now)
             _publish_line(taken.line, now=now)
             return taken
+
+
+def _let_go_uncovered(candidate: Consultation, *, now: dt.datetime) -> None:
+    left = Consultation.objects.filter(pk=candidate.pk, status=Status.WAITING).update(
+        status=Status.LEFT, ended_at=now, outcome_note=ConsultationCode.NOT_COVERED_ANY_MORE.value
+    )
+    if left:
+        _publish_state(Consultation.objects.select_related(*selectors._RELATED).get(pk=candidate.pk), now=now)
+        _publish_line(candidate.line, now=now)
 
 
 def _lock_clinician(clinician_id: int) -> Clinician:
@@ -367,8 +384,10 @@ def room_for_visit(*, actor: User, appointment_id: int, now: dt.datetime | None 
     if not (as_patient or (as_clinician and who.can(Action.CONSULTATION_JOIN))):
         raise appointment_not_found()
     existing = Consultation.objects.select_related(*selectors._RELATED).filter(appointment_id=visit.pk).first()
-    if existing is not None:
-        return existing
+    if existing is not None and existing.status != Status.IN_PROGRESS:
+        return existing  # ended: its summary
+    # A room still open is joined only within the visit's window, and only while the visit is active (not the day
+    # after, not once the visit was cancelled).
     refusal = policies.room_refusal(
         policies.RoomFacts(
             mode=visit.slot.mode,
@@ -381,6 +400,8 @@ def room_for_visit(*, actor: User, appointment_id: int, now: dt.datetime | None 
     )
     if refusal is not None:
         raise refused(refusal)
+    if existing is not None:
+        return existing
     try:
         with transaction.atomic():
             room = Consultation.objects.create(
@@ -518,7 +539,9 @@ def consultations_close_unstaffed(*, now: dt.datetime | None = None) -> int:
     queue with the reason ``duty_ended`` (in ``outcome_note``), so the patient's page says so and proposes the
     nearest bookable times instead of a wait without end. Returns how many left."""
     now = now or clock.now()
-    staffed = Duty.objects.filter(starts_at__lte=now, ends_at__gt=now).values("line_id")
+    # The duties a clinician takes from (``selectors.duties_now``: active lines only): a line switched off while
+    # patients wait staffs nobody, and its patients would wait forever.
+    staffed = selectors.duties_now(now=now).values("line_id")
     stranded = list(
         Consultation.objects.filter(kind=Kind.ON_DEMAND, status=Status.WAITING)
         .exclude(line_id__in=staffed)
@@ -536,4 +559,27 @@ def consultations_close_unstaffed(*, now: dt.datetime | None = None) -> int:
         lines = {line.pk: line for line in Line.objects.filter(consultations__pk__in=stranded)}
         for line in lines.values():
             events.publish_line(line.pk, selectors.line_json(line, now=now))
+    return changed
+
+
+def rooms_close_after_their_day(*, now: dt.datetime | None = None) -> int:
+    """SCH-3: a booked video visit's room is open until the end of the visit's day. One still in progress after that
+    (nobody ended it) ends, so nobody chats or calls in it any more — an open page's socket is refused a new token;
+    the clinician records the visit's outcome on the visit's page. Returns how many ended."""
+    now = now or clock.now()
+    today_starts = clock.at_warsaw(clock.local(now).date(), dt.time.min)
+    stale = list(
+        Consultation.objects.filter(
+            kind=Kind.BOOKED, status=Status.IN_PROGRESS, appointment__slot__starts_at__lt=today_starts
+        ).values_list("pk", flat=True)[:1000]
+    )
+    if not stale:
+        return 0
+    with transaction.atomic():
+        changed = Consultation.objects.filter(pk__in=stale, status=Status.IN_PROGRESS).update(
+            status=Status.ENDED, ended_at=now
+        )
+        for consultation in Consultation.objects.select_related(*selectors._RELATED).filter(pk__in=stale):
+            if consultation.status == Status.ENDED and consultation.ended_at == now:
+                _publish_state(consultation, now=now)
     return changed

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from carenet.consultations.services import consultations_close_unstaffed
+from carenet.consultations.services import consultations_close_unstaffed, rooms_close_after_their_day
 
 
 @task()
 def consultations_sweep() -> int:
-    """TEL-2: consultations waiting in a line nobody is on duty for any more leave it (reason ``duty_ended``)."""
-    return consultations_close_unstaffed()
+    """TEL-2: consultations waiting in a line nobody is on duty for any more leave it (reason ``duty_ended``);
+    SCH-3: booked video visits' rooms still open after the visit's day end."""
+    return consultations_close_unstaffed() + rooms_close_after_their_day()

@@ -163,14 +163,20 @@ def consultations(request: HttpRequest) -> HttpResponse:
         }
         for person in family
     ]
-    current = selectors.open_consultation(actor=actor)
+    # Every consultation of the family under way: each child (and the patient) may wait in one at once, and a
+    # guardian must find each of them here to be in its room when a clinician takes it.
+    under_way = list(
+        selectors.consultations_visible_to(actor)
+        .filter(kind=Consultation.Kind.ON_DEMAND, status__in=Consultation.OPEN_STATUSES)
+        .order_by("queued_at", "id")
+    )
     past = list(
         selectors.consultations_visible_to(actor)
         .filter(status__in=[Consultation.Status.ENDED, Consultation.Status.LEFT])
         .order_by("-queued_at", "-id")[:20]
     )
     record_reads(request, patient_ids=[person.pk for person in family], what=What.CONSULTATIONS)
-    context = {"people": people, "current": current, "past": past, "family": family}
+    context = {"people": people, "under_way": under_way, "past": past, "family": family}
     return render(request, "portal/consultations/lines.html", context)
 
 

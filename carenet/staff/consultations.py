@@ -62,7 +62,9 @@ def console(request: HttpRequest) -> HttpResponse:
 def take_next(request: HttpRequest) -> HttpResponse:
     """TEL-2: the oldest waiting patient of the clinician's lines becomes their consultation (never picked)."""
     try:
-        taken = consultation_services.consultation_take_next(actor=acting_user(request), now=clock.now())
+        # The service reads the clock after locking the clinician: a take never starts before their previous
+        # consultation (in another tab) ended.
+        taken = consultation_services.consultation_take_next(actor=acting_user(request))
     except PermissionDenied:
         return forbidden(request)
     except ApplicationError as refusal:
@@ -159,7 +161,7 @@ def end(request: HttpRequest, consultation_id: int) -> HttpResponse:
     note = str(request.POST.get("note", ""))[:1000]
     try:
         consultation_services.consultation_end(
-            actor=acting_user(request), consultation_id=consultation.pk, outcome=outcome, note=note, now=clock.now()
+            actor=acting_user(request), consultation_id=consultation.pk, outcome=outcome, note=note
         )
     except PermissionDenied:
         return forbidden(request)

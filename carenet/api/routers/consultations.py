@@ -103,7 +103,9 @@ class ConsultationOut(Out):
     survey_open: bool = Field(False, description="FBK-1: the survey may be answered now.")
     survey_answered: bool = False
     left_reason: str | None = Field(
-        None, description="duty_ended: it left the queue because every duty of its line ended (not the patient)."
+        None,
+        description="duty_ended: it left the queue because every duty of its line ended (not the patient); "
+        "not_covered_any_more: the package stopped covering it while it waited (PKG-4).",
     )
 
 
