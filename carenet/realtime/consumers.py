@@ -345,7 +345,13 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
         ):
             await self._error("bad_message", _("A signal needs a description or a candidate."))
             return
-        if not await self._in_progress():
+        try:
+            in_progress = await self._in_progress()
+        except ApplicationError as refused:
+            await self._error(refused.code, str(refused.message))
+            await self.close(code=CLOSE_REFUSED)
+            return
+        if not in_progress:
             await self._error("not_in_progress", _("The consultation is not in progress."))
             return
         if self.channel_layer is not None and self.group is not None:
@@ -355,6 +361,9 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _in_progress(self) -> bool:
+        # A user switched off since the hello signals nothing more (as they post nothing more).
+        if not User.objects.filter(pk=self.user_id, is_active=True).exists():
+            raise ApplicationError(_("You cannot join this consultation."), code="not_allowed")
         return Consultation.objects.filter(pk=self.consultation_id, status=Consultation.Status.IN_PROGRESS).exists()
 
     # --- Group messages --------------------------------------------------------------------------------------------
