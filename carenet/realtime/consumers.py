@@ -7,8 +7,10 @@ One URL, ``/ws/consultations/``, for the patient's pages, the clinician's consol
   :attr:`ConsultationConsumer.hello_seconds` (else close 4401). The token (``consultations.tokens``) names the
   user, the consultation and the side; the permission table and ``side_of`` are asked again with that user. Refused:
   an ``error`` frame (``token_invalid``, ``not_allowed``, ``consultation_not_found``) then close 4403 (4404 for a
-  consultation the user cannot reach). Accepted: ``welcome`` (side, ICE servers, state), every stored message after
-  ``after`` as ``chat`` frames in order, and a ``peer`` frame for the other side when it is connected;
+  consultation the user cannot reach; 4429 with ``too_many_connections`` for a user who holds
+  :data:`SOCKETS_PER_USER` room sockets in this process already). Accepted: ``welcome`` (side, ICE servers,
+  state), every stored message after ``after`` as ``chat`` frames in order, and a ``peer`` frame for the other
+  side when it is connected;
 * then ``chat`` (``id``, ``text``) → stored once (``consultations.chat``) and sent to both sides as ``chat`` (the
   sender's copy is its acknowledgement; a resend of a stored id is acknowledged to the sender alone); ``signal``
   (``data`` with a ``description`` or a ``candidate``, only while in progress) → relayed to the other side's
@@ -37,9 +39,9 @@ import contextlib
 import json
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -69,10 +71,13 @@ MAX_FRAME = 64 * 1024
 RATE_WINDOW = 10.0
 CHAT_LIMIT = 20
 FRAME_LIMIT = 200
+#: Room sockets one user may hold at once in one server process (tabs, devices); more is a flood.
+SOCKETS_PER_USER = 10
 #: Close codes: no (valid) hello in time; hello refused; the consultation is not there for this user.
 CLOSE_NO_HELLO = 4401
 CLOSE_REFUSED = 4403
 CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_MANY = 4429
 
 # Group messages between the sockets of one consultation (channel-layer "type" → handler method).
 _PRESENCE = "consultation.presence"
@@ -111,6 +116,8 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
 
     #: Seconds a client has to say hello after connecting.
     hello_seconds: float = 10.0
+    #: Per user id, the sockets of this process that said a valid hello and are still open.
+    sockets_of: ClassVar[Counter[int]] = Counter()
 
     async def connect(self) -> None:
         # Set by an accepted hello (with ``group``); 0 before.
@@ -119,6 +126,7 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
         self.side: str | None = None
         self.group: str | None = None
         self.caught_up = 0
+        self.counted_user = 0
         self.language = _language_of(self.scope)
         self.frames: deque[float] = deque()
         self.chats: deque[float] = deque()
@@ -131,9 +139,17 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
         if self.group is None:
             await self.close(code=CLOSE_NO_HELLO)
 
+    def _uncount(self) -> None:
+        if self.counted_user:
+            self.sockets_of[self.counted_user] -= 1
+            if self.sockets_of[self.counted_user] <= 0:
+                del self.sockets_of[self.counted_user]
+            self.counted_user = 0
+
     async def disconnect(self, code: int) -> None:
         if self.hello_timer is not None:
             self.hello_timer.cancel()
+        self._uncount()
         if self.group is not None and self.channel_layer is not None:
             group, self.group = self.group, None
             with contextlib.suppress(Exception):  # a layer that is down forgets a hint, never data
@@ -223,6 +239,13 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             await self._error("token_invalid", _("The room's link has expired; please open the room again."))
             await self.close(code=CLOSE_REFUSED)
             return
+        if self.sockets_of[ticket.user_id] >= SOCKETS_PER_USER:
+            await self._error("too_many_connections", _("Too many rooms are open; close the other tabs or devices."))
+            await self.close(code=CLOSE_TOO_MANY)
+            return
+        # Counted now, before the first wait: hellos arriving at once cannot all slip under the limit.
+        self.sockets_of[ticket.user_id] += 1
+        self.counted_user = ticket.user_id
         # Into the group before the state and the messages are read: a change made meanwhile comes both ways (and
         # a message is sent once, by its number), never neither. Nothing is forwarded before the hello is accepted.
         group = group_of(ticket.consultation_id)
@@ -231,6 +254,7 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
         try:
             welcome, messages = await self._admit(ticket.user_id, ticket.consultation_id, ticket.side, after)
         except Refused as refused:
+            self._uncount()
             if self.channel_layer is not None:
                 await self.channel_layer.group_discard(group, self.channel_name)
             message = (
