@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.urls import reverse
 
-from carenet.consultations.models import Consultation
+from carenet.consultations.models import ChatMessage, Consultation
 from carenet.realtime import consumers
 from carenet.realtime.consumers import ConsultationConsumer
 from carenet.realtime.tests.room import RoomClient, consultation_in_progress, token_for
@@ -108,3 +109,64 @@ def test_a_refused_hello_does_not_count_against_the_user(
         await accepted.leave()
 
     run(scenario)
+
+
+def _page_token(client: Any, url: str) -> tuple[str, list[tuple[bytes, bytes]]]:
+    """The token the room's page asks for, and the headers its browser sends with the socket (its cookies)."""
+    answer = client.post(url)
+    assert answer.status_code == 200, answer
+    cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+    return answer.json()["token"], [(b"cookie", cookie.encode())]
+
+
+def _hello_refused(token: str, headers: list[tuple[bytes, bytes]]) -> None:
+    async def scenario() -> None:
+        client = RoomClient(headers=headers)
+        assert await client.connect()
+        await client.send({"type": "hello", "token": token, "after": 0})
+        frame = await client.next()
+        assert (frame["type"], frame["code"]) == ("error", "not_allowed")
+        assert await client.closed() == 4403
+        await client.leave()
+
+    run(scenario)
+
+
+def test_a_pages_token_opens_the_socket_only_in_its_session_while_logged_in(cast: Any, room: Consultation) -> None:
+    """A room token copied out of a page (or left in it after logging out) opened the socket from anywhere for
+    its five minutes; an open socket kept posting after its user logged out."""
+    browser = cast.client("patient")
+    token, cookies = _page_token(browser, reverse("portal:consultation_token", args=[room.pk]))
+    _hello_refused(token, [])  # without the session's cookie
+
+    async def logged_in_then_out() -> None:
+        socket = RoomClient(headers=cookies)
+        await socket.hello(token)
+        await socket.send({"type": "chat", "id": "p1", "text": "Przed wylogowaniem"})
+        assert (await socket.next_of("chat"))["id"] == "p1"
+        await database_sync_to_async(browser.logout)()
+        await socket.send({"type": "chat", "id": "p2", "text": "Po wylogowaniu"})
+        refused = await socket.next_of("error")
+        assert (refused["code"], refused["id"]) == ("not_allowed", "p2")
+        assert await socket.closed() == 4403
+        await socket.leave()
+
+    run(logged_in_then_out)
+    _hello_refused(token, cookies)  # the same cookie, logged out
+    assert list(ChatMessage.objects.values_list("client_id", flat=True)) == ["p1"]
+
+
+def test_the_clinicians_page_token_is_bound_to_the_session_too(cast: Any, room: Consultation) -> None:
+    browser = cast.client("clinician_with")
+    token, cookies = _page_token(browser, reverse("staff:consultation_token", args=[room.pk]))
+    other = cast.client("clinician_without")
+    other.get(reverse("staff:consultations"))
+    others_cookie = [(b"cookie", f"sessionid={other.cookies['sessionid'].value}".encode())]
+    _hello_refused(token, others_cookie)  # another user's session
+
+    async def accepted() -> None:
+        socket = RoomClient(headers=cookies)
+        assert (await socket.hello(token))["side"] == "clinician"
+        await socket.leave()
+
+    run(accepted)

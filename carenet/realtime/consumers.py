@@ -41,13 +41,16 @@ import logging
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
+from importlib import import_module
 from typing import Any, ClassVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.http.cookie import parse_cookie
 from django.utils import translation
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from carenet.accounts.models import User
@@ -59,7 +62,7 @@ from carenet.consultations.events import group_of
 from carenet.consultations.ice import ice_servers
 from carenet.consultations.models import ChatMessage, Consultation
 from carenet.consultations.selectors import access_consultation, side_of, state_json
-from carenet.consultations.tokens import socket_ticket
+from carenet.consultations.tokens import session_digest, socket_ticket
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
 
@@ -97,11 +100,27 @@ def _int_or_none(value: object) -> int | None:
     return None
 
 
+def _cookies_of(scope: dict[str, Any]) -> dict[str, str]:
+    headers = dict(scope.get("headers", []))
+    return parse_cookie(headers.get(b"cookie", b"").decode("latin1"))
+
+
+def _session_holds(session_key: str, digest: str, user: User) -> bool:
+    """Whether the browser session a page's token was issued in (``digest``) is the socket's own (its cookie) and
+    still logged in as ``user`` — not logged out, not ended by a change of the password."""
+    if not session_key or not constant_time_compare(session_digest(session_key), digest):
+        return False
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    return str(data.get(SESSION_KEY, "")) == str(user.pk) and constant_time_compare(
+        str(data.get(HASH_SESSION_KEY, "")), user.get_session_auth_hash()
+    )
+
+
 def _language_of(scope: dict[str, Any]) -> str:
     """Polish or English for the socket's messages: the language the user chose on the site (its cookie), else the
     browser's Accept-Language, else Polish."""
     headers = dict(scope.get("headers", []))
-    chosen = parse_cookie(headers.get(b"cookie", b"").decode("latin1")).get(settings.LANGUAGE_COOKIE_NAME, "")
+    chosen = _cookies_of(scope).get(settings.LANGUAGE_COOKIE_NAME, "")
     if chosen in ("pl", "en"):
         return chosen
     for part in headers.get(b"accept-language", b"").decode("latin1").split(","):
@@ -127,6 +146,9 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
         self.group: str | None = None
         self.caught_up = 0
         self.counted_user = 0
+        # The browser session the socket came with (its cookie), and the one its token was issued in.
+        self.session_key = _cookies_of(self.scope).get(settings.SESSION_COOKIE_NAME, "")
+        self.session = ""
         self.language = _language_of(self.scope)
         self.frames: deque[float] = deque()
         self.chats: deque[float] = deque()
@@ -252,7 +274,9 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
         if self.channel_layer is not None:
             await self.channel_layer.group_add(group, self.channel_name)
         try:
-            welcome, messages = await self._admit(ticket.user_id, ticket.consultation_id, ticket.side, after)
+            welcome, messages = await self._admit(
+                ticket.user_id, ticket.consultation_id, ticket.side, after, ticket.session
+            )
         except Refused as refused:
             self._uncount()
             if self.channel_layer is not None:
@@ -266,6 +290,7 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             await self.close(code=refused.close_code)
             return
         self.user_id, self.consultation_id, self.side = ticket.user_id, ticket.consultation_id, ticket.side
+        self.session = ticket.session
         self.group = group
         if self.hello_timer is not None:
             self.hello_timer.cancel()
@@ -286,10 +311,10 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _admit(
-        self, user_id: int, consultation_id: int, side: str, after: int
+        self, user_id: int, consultation_id: int, side: str, after: int, session: str
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         user = User.objects.filter(pk=user_id, is_active=True).first()
-        if user is None:
+        if user is None or (session and not _session_holds(self.session_key, session, user)):
             raise Refused(CLOSE_REFUSED, "not_allowed")
         actor = actor_for_user(user)
         try:
@@ -347,12 +372,17 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             # Stored before: the sender did not hear back; the other side has it already.
             await self._send_json({"type": "chat", **message})
 
+    def _still_allowed(self) -> User:
+        """The socket's user, unless switched off since the hello, or logged out of the page's session the token was
+        issued in: then they post and signal nothing more."""
+        user = User.objects.filter(pk=self.user_id, is_active=True).first()
+        if user is None or (self.session and not _session_holds(self.session_key, self.session, user)):
+            raise ApplicationError(_("You cannot join this consultation."), code="not_allowed")
+        return user
+
     @database_sync_to_async
     def _post(self, client_id: str, text: str) -> tuple[dict[str, Any], bool]:
-        # A user switched off since the hello (or logged out everywhere) posts nothing more.
-        user = User.objects.filter(pk=self.user_id, is_active=True).first()
-        if user is None:
-            raise ApplicationError(_("You cannot join this consultation."), code="not_allowed")
+        user = self._still_allowed()
         message, created = chat.chat_post(
             actor=user, consultation_id=self.consultation_id, client_id=client_id, text=text
         )
@@ -385,9 +415,7 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _in_progress(self) -> bool:
-        # A user switched off since the hello signals nothing more (as they post nothing more).
-        if not User.objects.filter(pk=self.user_id, is_active=True).exists():
-            raise ApplicationError(_("You cannot join this consultation."), code="not_allowed")
+        self._still_allowed()
         return Consultation.objects.filter(pk=self.consultation_id, status=Consultation.Status.IN_PROGRESS).exists()
 
     # --- Group messages --------------------------------------------------------------------------------------------
