@@ -170,3 +170,24 @@ def test_the_clinicians_page_token_is_bound_to_the_session_too(cast: Any, room: 
         await socket.leave()
 
     run(accepted)
+
+
+def test_a_deeply_nested_signal_is_refused_and_breaks_no_socket(cast: Any, room: Consultation) -> None:
+    """A signal nested a few hundred levels deep (well inside 64 KB) crashed the sender's consumer on the channel
+    layer's copy of it (in-memory layer), or was relayed as it was to the other side (Redis)."""
+    nested = "[" * 700 + "]" * 700
+
+    async def scenario() -> None:
+        patient, clinician = RoomClient(), RoomClient()
+        await patient.hello(token_for(cast, "patient", room, "patient"))
+        await clinician.hello(token_for(cast, "clinician_with", room, "clinician"))
+        await patient.send_text('{"type": "signal", "data": {"description": {"type": "offer", "sdp": ' + nested + "}}}")
+        assert (await patient.next_of("error"))["code"] == "bad_message"
+        await patient.send({"type": "signal", "data": OFFER})
+        assert (await clinician.next_of("signal"))["data"] == OFFER
+        await patient.send({"type": "ping"})
+        assert (await patient.next_of("pong"))["type"] == "pong"
+        await patient.leave()
+        await clinician.leave()
+
+    run(scenario)

@@ -94,6 +94,22 @@ class Refused(Exception):
         self.code = code
 
 
+#: How deep a signal's ``data`` may nest (``data`` → ``description`` → its fields: WebRTC's are flat).
+SIGNAL_DEPTH = 4
+
+
+def _nested_deeper(value: object, levels: int) -> bool:
+    """Whether JSON ``value`` nests more than ``levels`` objects or arrays deep (read without recursion)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth > levels:
+                return True
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 def _int_or_none(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2**31:
         return value
@@ -392,11 +408,16 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
 
     async def _signal(self, content: dict[str, Any]) -> None:
         data = content.get("data")
-        if not isinstance(data, dict) or not (
-            isinstance(data.get("description"), dict)
-            # a candidate, or null: the end of the candidates
-            or ("candidate" in data and (data["candidate"] is None or isinstance(data["candidate"], dict)))
+        if (
+            not isinstance(data, dict)
+            or not (
+                isinstance(data.get("description"), dict)
+                # a candidate, or null: the end of the candidates
+                or ("candidate" in data and (data["candidate"] is None or isinstance(data["candidate"], dict)))
+            )
+            or _nested_deeper(data, SIGNAL_DEPTH)
         ):
+            # Relayed as it is: a deeply nested one would only break the channel layer's copy of it (or the peer).
             await self._error("bad_message", _("A signal needs a description or a candidate."))
             return
         try:
