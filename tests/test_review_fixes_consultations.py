@@ -191,3 +191,18 @@ def test_a_deeply_nested_signal_is_refused_and_breaks_no_socket(cast: Any, room:
         await clinician.leave()
 
     run(scenario)
+
+
+def test_a_token_with_a_lone_surrogate_is_refused_without_breaking_the_socket(cast: Any, room: Consultation) -> None:
+    """``"\\ud800"`` in the hello's token (valid JSON) crashed the consumer while the signature was checked."""
+
+    async def scenario() -> None:
+        client = RoomClient()
+        assert await client.connect()
+        await client.send_text('{"type": "hello", "token": "abcdefghij:\\ud800:klmnopqrst", "after": 0}')
+        frame = await client.next()
+        assert (frame["type"], frame["code"]) == ("error", "token_invalid")
+        assert await client.closed() == 4403
+        await client.leave()
+
+    run(scenario)

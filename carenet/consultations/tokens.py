@@ -43,7 +43,8 @@ def socket_token(*, user_id: int, consultation_id: int, side: str, session_key: 
 
 def socket_ticket(token: object, *, max_age: int | None = None) -> SocketTicket | None:
     """The ticket a token carries, or ``None`` when it is not a string, forged, malformed or too old."""
-    if not isinstance(token, str) or not 10 <= len(token) <= 400:
+    # A token is ASCII (base64 and colons): anything else — a lone surrogate from a JSON escape — is no token.
+    if not isinstance(token, str) or not token.isascii() or not 10 <= len(token) <= 400:
         return None
     age = settings.CARENET_CONSULTATION_TOKEN_SECONDS if max_age is None else max_age
     try:
