@@ -3,6 +3,7 @@ each test failed before its fix."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -12,6 +13,7 @@ from channels.db import database_sync_to_async
 from django.urls import reverse
 
 from carenet.consultations.models import ChatMessage, Consultation
+from carenet.consultations.tokens import socket_ticket
 from carenet.realtime import consumers
 from carenet.realtime.consumers import ConsultationConsumer
 from carenet.realtime.tests.room import RoomClient, consultation_in_progress, token_for
@@ -193,16 +195,34 @@ def test_a_deeply_nested_signal_is_refused_and_breaks_no_socket(cast: Any, room:
     run(scenario)
 
 
-def test_a_token_with_a_lone_surrogate_is_refused_without_breaking_the_socket(cast: Any, room: Consultation) -> None:
+def test_a_token_with_a_lone_surrogate_is_no_token(cast: Any, room: Consultation) -> None:
     """``"\\ud800"`` in the hello's token (valid JSON) crashed the consumer while the signature was checked."""
+    assert socket_ticket("abcdefghij:\ud800:klmnopqrst") is None
+    assert socket_ticket(token_for(cast, "patient", room, "patient")) is not None
+
+
+def test_a_lone_surrogate_is_neither_echoed_nor_relayed(cast: Any, room: Consultation) -> None:
+    """``"\\ud800"`` (valid JSON, not text) in a signal was relayed to the other side, and in a chat id echoed back:
+    frames no server can encode as UTF-8, so the socket they were sent to broke."""
 
     async def scenario() -> None:
-        client = RoomClient()
-        assert await client.connect()
-        await client.send_text('{"type": "hello", "token": "abcdefghij:\\ud800:klmnopqrst", "after": 0}')
-        frame = await client.next()
-        assert (frame["type"], frame["code"]) == ("error", "token_invalid")
-        assert await client.closed() == 4403
-        await client.leave()
+        patient, clinician = RoomClient(), RoomClient()
+        await patient.hello(token_for(cast, "patient", room, "patient"))
+        await clinician.hello(token_for(cast, "clinician_with", room, "clinician"))
+        await patient.send_text('{"type": "signal", "data": {"description": {"type": "offer", "sdp": "\\ud800"}}}')
+        await patient.send_text('{"type": "chat", "id": "\\udfff", "text": "Dzień dobry"}')
+        for code in ("bad_message", "client_id_invalid"):
+            output = await patient.ws.receive_output(3)
+            while json.loads(output["text"])["type"] == "peer":
+                output = await patient.ws.receive_output(3)
+            output["text"].encode("utf-8")
+            assert json.loads(output["text"])["code"] == code
+        while not await clinician.nothing():
+            output = await clinician.ws.receive_output(1)
+            output["text"].encode("utf-8")
+            assert json.loads(output["text"])["type"] == "peer", output
+        await patient.leave()
+        await clinician.leave()
 
     run(scenario)
+    assert not ChatMessage.objects.exists()

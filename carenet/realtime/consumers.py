@@ -110,6 +110,15 @@ def _nested_deeper(value: object, levels: int) -> bool:
     return False
 
 
+def _encodable(text: str) -> bool:
+    """Whether ``text`` is text a socket (or the channel layer) can carry: no lone surrogate ("\ud800" in JSON)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _int_or_none(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2**31:
         return value
@@ -205,7 +214,10 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             yield
 
     async def _send_json(self, content: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(content, ensure_ascii=False))
+        text = json.dumps(content, ensure_ascii=False)
+        if not _encodable(text):  # a lone surrogate echoed back ("\ud800" is valid JSON): escaped, it is sent
+            text = json.dumps(content)
+        await self.send(text_data=text)
 
     async def _error(self, code: str, message: str, **extra: Any) -> None:
         await self._send_json({"type": "error", "code": code, "message": message, **extra})
@@ -416,8 +428,10 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
                 or ("candidate" in data and (data["candidate"] is None or isinstance(data["candidate"], dict)))
             )
             or _nested_deeper(data, SIGNAL_DEPTH)
+            or not _encodable(json.dumps(data, ensure_ascii=False))
         ):
-            # Relayed as it is: a deeply nested one would only break the channel layer's copy of it (or the peer).
+            # Relayed as it is: a deeply nested one would only break the channel layer's copy of it, a lone
+            # surrogate the layer's encoding or the other side's socket.
             await self._error("bad_message", _("A signal needs a description or a candidate."))
             return
         try:
