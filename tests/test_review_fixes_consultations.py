@@ -226,3 +226,24 @@ def test_a_lone_surrogate_is_neither_echoed_nor_relayed(cast: Any, room: Consult
 
     run(scenario)
     assert not ChatMessage.objects.exists()
+
+
+def test_a_socket_whose_user_logged_out_receives_no_more_of_the_chat(cast: Any, room: Consultation) -> None:
+    """A logged-out (or switched-off) user's open room socket kept receiving every new message of the chat."""
+    browser = cast.client("patient")
+    token, cookies = _page_token(browser, reverse("portal:consultation_token", args=[room.pk]))
+
+    async def scenario() -> None:
+        patient, clinician = RoomClient(headers=cookies), RoomClient()
+        await patient.hello(token)
+        await clinician.hello(token_for(cast, "clinician_with", room, "clinician"))
+        await database_sync_to_async(browser.logout)()
+        await clinician.send({"type": "chat", "id": "c1", "text": "Wynik badania jest prawidłowy."})
+        assert (await clinician.next_of("chat"))["id"] == "c1"
+        refused = await patient.next_of("error")
+        assert refused["code"] == "not_allowed"
+        assert await patient.closed() == 4403
+        await patient.leave()
+        await clinician.leave()
+
+    run(scenario)

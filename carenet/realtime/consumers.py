@@ -171,6 +171,8 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
         self.group: str | None = None
         self.caught_up = 0
         self.counted_user = 0
+        # Refused after the hello (the user switched off or logged out): closing, nothing more is forwarded.
+        self.shut = False
         # The browser session the socket came with (its cookie), and the one its token was issued in.
         self.session_key = _cookies_of(self.scope).get(settings.SESSION_COOKIE_NAME, "")
         self.session = ""
@@ -409,6 +411,14 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
         return user
 
     @database_sync_to_async
+    def _allowed(self) -> bool:
+        try:
+            self._still_allowed()
+        except ApplicationError:
+            return False
+        return True
+
+    @database_sync_to_async
     def _post(self, client_id: str, text: str) -> tuple[dict[str, Any], bool]:
         user = self._still_allowed()
         message, created = chat.chat_post(
@@ -458,7 +468,14 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
     async def consultation_event(self, message: dict[str, Any]) -> None:
         """A change published by the domain (``consultations.events.publish``): forwarded, chat once per number."""
         event = message.get("event")
-        if self.group is None or not isinstance(event, dict) or not isinstance(event.get("type"), str):
+        if self.group is None or self.shut or not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            return
+        if not await self._allowed():
+            # Switched off or logged out since the hello: the room's news (its chat) no longer reaches them.
+            self.shut = True
+            with self._language():
+                await self._error("not_allowed", _("You cannot join this consultation."))
+            await self.close(code=CLOSE_REFUSED)
             return
         if event["type"] == "chat":
             seq = event.get("seq")
