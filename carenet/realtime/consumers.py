@@ -5,7 +5,9 @@ One URL, ``/ws/consultations/``, for the patient's pages, the clinician's consol
 
 * the client says ``{"type": "hello", "token": "...", "after": <last seq it has>}`` first, within
   :attr:`ConsultationConsumer.hello_seconds` (else close 4401). The token (``consultations.tokens``) names the
-  user, the consultation and the side; the permission table and ``side_of`` are asked again with that user. Refused:
+  user, the consultation and the side — and, when a page asked for it, the browser session: then the socket must
+  come with that session's cookie, still logged in. The permission table and ``side_of`` are asked again with that
+  user. Refused:
   an ``error`` frame (``token_invalid``, ``not_allowed``, ``consultation_not_found``) then close 4403 (4404 for a
   consultation the user cannot reach; 4429 with ``too_many_connections`` for a user who holds
   :data:`SOCKETS_PER_USER` room sockets in this process already). Accepted: ``welcome`` (side, ICE servers,
@@ -25,7 +27,8 @@ A refused client message gets ``{"type": "error", "code", "message"}`` and the s
 ``unknown_type``, ``already_joined``, ``too_fast`` (more than :data:`CHAT_LIMIT` messages in
 :data:`RATE_WINDOW` seconds, or :data:`FRAME_LIMIT` frames), ``not_in_progress`` and the chat's own codes
 (``text_empty``, ``text_too_long``, ``text_invalid``, ``client_id_invalid``). A chat error carries the message's
-``id``.
+``id``. A user switched off (or logged out of the token's session) since the hello gets ``not_allowed`` and close
+4403 at their next message, signal or the room's next change.
 
 Nothing lives in the server's memory but what this socket sent: the state and the messages are read from the
 database, so a restarted server, or another one behind the same Redis, carries on. Presence needs no store either:
