@@ -280,6 +280,7 @@ def _room_context(request: HttpRequest, consultation: Consultation) -> dict[str,
         consultation=consultation,
         side=ChatMessage.Side.PATIENT,
         token_url=reverse("portal:consultation_token", args=[consultation.pk]),
+        session_key=request.session.session_key,
     )
 
 
@@ -439,7 +440,12 @@ def consultation_survey(request: HttpRequest, consultation_id: int) -> HttpRespo
 def consultation_token(request: HttpRequest, consultation_id: int) -> HttpResponse:
     """A fresh socket token for the room (the room's script asks for one before it reconnects): ``{"token"}``."""
     found = _consultation(request, consultation_id)
-    return room_token_response(user_id=acting_user(request).pk, consultation=found, side=ChatMessage.Side.PATIENT)
+    return room_token_response(
+        user_id=acting_user(request).pk,
+        consultation=found,
+        side=ChatMessage.Side.PATIENT,
+        session_key=request.session.session_key,
+    )
 
 
 @require_POST

@@ -128,6 +128,7 @@ def room(request: HttpRequest, consultation_id: int) -> HttpResponse:
             consultation=consultation,
             side=ChatMessage.Side.CLINICIAN,
             token_url=token_url,
+            session_key=request.session.session_key,
         )
     else:
         context["transcript"] = [
@@ -147,7 +148,10 @@ def token(request: HttpRequest, consultation_id: int) -> HttpResponse:
     if consultation.status != Consultation.Status.IN_PROGRESS:
         raise Http404
     return room_token_response(
-        user_id=acting_user(request).pk, consultation=consultation, side=ChatMessage.Side.CLINICIAN
+        user_id=acting_user(request).pk,
+        consultation=consultation,
+        side=ChatMessage.Side.CLINICIAN,
+        session_key=request.session.session_key,
     )
 
 

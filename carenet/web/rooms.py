@@ -17,13 +17,16 @@ from carenet.consultations.tokens import socket_token
 SOCKET_PATH = "/ws/consultations/"
 
 
-def room_context(*, user_id: int, consultation: Consultation, side: str, token_url: str) -> dict[str, Any]:
+def room_context(
+    *, user_id: int, consultation: Consultation, side: str, token_url: str, session_key: str | None
+) -> dict[str, Any]:
     """What the room partial needs, as ``room``: a fresh socket token for ``side`` (the caller has checked the actor
-    takes part on that side), the consultation's form and status, and where the page refreshes its token."""
+    takes part on that side) bound to the page's session, the consultation's form and status, and where the page
+    refreshes its token."""
     return {
         "room": {
             "consultation_id": consultation.pk,
-            "token": socket_token(user_id=user_id, consultation_id=consultation.pk, side=side),
+            "token": socket_token(user_id=user_id, consultation_id=consultation.pk, side=side, session_key=session_key),
             "token_seconds": settings.CARENET_CONSULTATION_TOKEN_SECONDS,
             "token_url": token_url,
             "ws_path": SOCKET_PATH,
@@ -78,7 +81,10 @@ def room_strings() -> dict[str, str]:
     }
 
 
-def room_token_response(*, user_id: int, consultation: Consultation, side: str) -> JsonResponse:
-    """The answer of a room's token-refresh URL (a POST of the page's script): ``{"token": ...}``."""
-    token = socket_token(user_id=user_id, consultation_id=consultation.pk, side=side)
+def room_token_response(
+    *, user_id: int, consultation: Consultation, side: str, session_key: str | None
+) -> JsonResponse:
+    """The answer of a room's token-refresh URL (a POST of the page's script): ``{"token": ...}``, bound to the
+    page's session."""
+    token = socket_token(user_id=user_id, consultation_id=consultation.pk, side=side, session_key=session_key)
     return JsonResponse({"token": token})

@@ -365,7 +365,13 @@ def consultation_socket(request: HttpRequest, consultation_id: DbId) -> SocketOu
         raise selectors.consultation_not_found()
     return SocketOut(
         url=WS_PATH,
-        token=socket_token(user_id=user.pk, consultation_id=found.pk, side=side),
+        token=socket_token(
+            user_id=user.pk,
+            consultation_id=found.pk,
+            side=side,
+            # A session-authenticated caller (a page) gets a token bound to its session, as the pages' own.
+            session_key=request.session.session_key if auth_method(request) != TOKEN else None,
+        ),
         side=side,
         ice_servers=ice.ice_servers(user_id=user.pk, now=clock.now()),
     )
