@@ -22,7 +22,7 @@ from carenet.accounts.models import Patient
 from carenet.accounts.permissions import Action, Actor, Scope
 from carenet.accounts.policies import Feature, feature_allowed
 from carenet.consultations import policies
-from carenet.consultations.models import ChatMessage, Consultation, Duty, Line
+from carenet.consultations.models import ChatMessage, Consultation, Duty, Line, SurveyAnswer
 from carenet.core import clock
 from carenet.core.dates import age_on
 from carenet.core.errors import NotFound, PermissionDenied
@@ -440,3 +440,29 @@ def left_reason(consultation: Consultation) -> str | None:
     if consultation.status == Status.LEFT and consultation.outcome_note in _LEFT_REASONS:
         return consultation.outcome_note
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyState:
+    """FBK-1: a consultation's survey as a door shows it: the answer (if any) and whether ``actor`` may answer now."""
+
+    answer: SurveyAnswer | None
+    open: bool
+
+
+def survey_state(consultation: Consultation, *, actor: Actor, now: dt.datetime) -> SurveyState:
+    """FBK-1: the survey's answer — no query when it was read with the consultation (``select_related("survey")``)
+    — and whether ``actor`` may answer it now: once, for 7 days after a consultation that took place, by the patient
+    side (the table's ``CONSULTATION_SURVEY``)."""
+    try:
+        answer: SurveyAnswer | None = consultation.survey
+    except SurveyAnswer.DoesNotExist:
+        answer = None
+    may_answer = policies.survey_open(
+        status=consultation.status,
+        outcome=consultation.outcome,
+        ended_at=consultation.ended_at,
+        answered=answer is not None,
+        now=now,
+    ) and actor.reaches(Action.CONSULTATION_SURVEY, patient_id=consultation.patient_id)
+    return SurveyState(answer=answer, open=may_answer)

@@ -29,12 +29,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carenet.accounts import selectors as account_selectors
 from carenet.accounts.models import Patient
-from carenet.accounts.permissions import Action
 from carenet.accounts.policies import Feature
 from carenet.booking.models import Channel
 from carenet.booking.offers import Offer, offer_status, offers_for
 from carenet.clinical.selectors import documents_issued_during
-from carenet.consultations import chat, policies, selectors, services
+from carenet.consultations import chat, selectors, services
 from carenet.consultations import errors as consultation_errors
 from carenet.consultations.models import ChatMessage, Consultation, Line, QueuedFile, SurveyAnswer
 from carenet.consultations.policies import ConsultationCode
@@ -325,10 +324,7 @@ def _after_context(request: HttpRequest, found: Consultation, *, now: dt.datetim
     """After the consultation: the transcript, what the clinician issued during it (CLN-5) and the survey (FBK-1:
     for 7 days after a consultation that took place, once)."""
     documents = documents_issued_during(appointment_id=found.appointment_id) if found.appointment_id else None
-    answer = SurveyAnswer.objects.filter(consultation=found).first()
-    survey_open = policies.survey_open(
-        status=found.status, outcome=found.outcome, ended_at=found.ended_at, answered=answer is not None, now=now
-    ) and request_actor(request).reaches(Action.CONSULTATION_SURVEY, patient_id=found.patient_id)
+    survey = selectors.survey_state(found, actor=request_actor(request), now=now)
     left_reason = selectors.left_reason(found)
     return {
         "left_message": refusal_message(left_reason),
@@ -337,8 +333,8 @@ def _after_context(request: HttpRequest, found: Consultation, *, now: dt.datetim
             (message, message.side == ChatMessage.Side.PATIENT) for message in chat.transcript(found)
         ],
         "documents": documents,
-        "answer": answer,
-        "survey_open": survey_open,
+        "answer": survey.answer,
+        "survey_open": survey.open,
         "survey_form": SurveyForm(),
         "rating_words": RATING_WORDS,
     }

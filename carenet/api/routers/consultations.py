@@ -32,9 +32,9 @@ from carenet.api.routers.appointments import IDEMPOTENCY_KEY
 from carenet.api.routers.slots import slot_out
 from carenet.api.schemas import ErrorOut, InvalidInputOut, Out, SlotOut
 from carenet.booking.offers import offers_for
-from carenet.consultations import chat, ice, policies, selectors, services
+from carenet.consultations import chat, ice, selectors, services
 from carenet.consultations import errors as consultation_errors
-from carenet.consultations.models import Consultation, SurveyAnswer
+from carenet.consultations.models import Consultation
 from carenet.consultations.policies import ConsultationCode
 from carenet.consultations.tokens import socket_token
 from carenet.core import clock
@@ -177,25 +177,9 @@ def _refusal_message(code: str | None) -> str | None:
         return None
 
 
-def _answered(consultation: Consultation) -> bool:
-    """Whether its survey was answered (FBK-1); no query when the answer was read with it (``survey``)."""
-    try:
-        consultation.survey  # noqa: B018 - reading the one-to-one is the question
-    except SurveyAnswer.DoesNotExist:
-        return False
-    return True
-
-
 def consultation_out(consultation: Consultation, *, actor: Actor, now: dt.datetime) -> ConsultationOut:
     state = selectors.state_json(consultation, now=now)
-    answered = _answered(consultation)
-    survey_open = policies.survey_open(
-        status=consultation.status,
-        outcome=consultation.outcome,
-        ended_at=consultation.ended_at,
-        answered=answered,
-        now=now,
-    ) and actor.reaches(Action.CONSULTATION_SURVEY, patient_id=consultation.patient_id)
+    survey = selectors.survey_state(consultation, actor=actor, now=now)
     return ConsultationOut(
         id=consultation.pk,
         kind=consultation.kind,
@@ -214,8 +198,8 @@ def consultation_out(consultation: Consultation, *, actor: Actor, now: dt.dateti
         outcome=consultation.outcome,
         outcome_note=consultation.outcome_note,
         appointment_id=consultation.appointment_id,
-        survey_open=survey_open,
-        survey_answered=answered,
+        survey_open=survey.open,
+        survey_answered=survey.answer is not None,
         left_reason=selectors.left_reason(consultation),
     )
 
