@@ -17,6 +17,7 @@ help:
 
 setup:
 	$(UV) sync --frozen --quiet
+	@scripts/ensure-assets
 	@# The compiled catalogues are committed; recompile when gettext is there (after editing a .po file).
 	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0; fi
 

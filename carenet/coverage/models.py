@@ -20,6 +20,7 @@ class Tier(models.Model):
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=60, blank=True, db_default="")
     rank = models.PositiveSmallIntegerField(_("rank"), unique=True)
 
     class Meta:

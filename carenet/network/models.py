@@ -53,6 +53,7 @@ class Facility(models.Model):
     opening_hours = models.JSONField(_("opening hours"), default=dict, blank=True)
     offers_telemedicine = models.BooleanField(_("offers telemedicine"), default=False)
     scope = models.TextField(_("scope of services"), blank=True)
+    scope_en = models.TextField(_("scope of services (English)"), blank=True, db_default="")
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -124,6 +125,9 @@ class Specialty(models.Model):
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name (Polish)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    # SCH-2: what patients call it ("internista", "kardiolog"), searched and shown beside the catalogue name.
+    patient_name = models.CharField(_("everyday name (Polish)"), max_length=120, blank=True, db_default="")
+    patient_name_en = models.CharField(_("everyday name (English)"), max_length=120, blank=True, db_default="")
 
     class Meta:
         ordering = ["name"]
@@ -137,6 +141,7 @@ class Specialty(models.Model):
 class Language(models.Model):
     code = models.CharField(_("code"), max_length=8, unique=True)
     name = models.CharField(_("name"), max_length=40)
+    name_en = models.CharField(_("name (English)"), max_length=40, blank=True, db_default="")
 
     class Meta:
         ordering = ["code"]
