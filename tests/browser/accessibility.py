@@ -91,3 +91,12 @@ def check_page(page: Any, label: str) -> None:
     page.set_viewport_size(NARROW_PHONE)
     assert_fits(page, label)
     page.set_viewport_size(DESKTOP)
+
+
+def open_menu(page: Any) -> None:
+    """Open the site menu when it hides behind its "Menu" button (phones; static/js/menu.js), as a person would
+    before choosing a section; nothing on wider screens, where the menu is always shown."""
+    toggle = page.locator("button.menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+        page.locator("#site-menu").wait_for(state="visible")

@@ -18,6 +18,7 @@ from carenet.consultations.models import ChatMessage, Consultation
 from carenet.core import clock
 from carenet.encounters.tests.helpers import visit_of
 from carenet.scheduling.models import Mode
+from tests.browser.accessibility import open_menu
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_consultation_call import eventually
 from tests.browser.test_files_journey import no_sideways_scroll
@@ -45,6 +46,7 @@ def test_a_clinician_joins_a_booked_video_visit_from_the_day_list_on_a_small_pho
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(asgi_server.url + reverse("staff:dashboard"))
 
+    open_menu(page)
     page.get_by_role("link", name="Konsultacje online").click()
     page.wait_for_selector("#no-duty")
     assert "Nie masz teraz dyżuru" in page.inner_text("#no-duty")

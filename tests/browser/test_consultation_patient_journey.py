@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from carenet.consultations.models import Consultation
+from tests.browser.accessibility import open_menu
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_files_journey import no_sideways_scroll
 from tests.cast import build_cast, with_consultation
@@ -41,6 +42,7 @@ def test_patient_starts_waits_and_leaves_on_a_phone(browser: Any, asgi_server: A
         page.fill("#id_password", PASSWORD)
         page.locator("main form button[type=submit]").click()
         page.wait_for_load_state()
+        open_menu(page)
         page.get_by_role("link", name="Konsultacje online").first.click()
         page.wait_for_selector("tr[data-line=interna]")
         no_sideways_scroll(page)
@@ -55,7 +57,7 @@ def test_patient_starts_waits_and_leaves_on_a_phone(browser: Any, asgi_server: A
         assert "1" in page.inner_text("#queue-position")
         assert page.get_attribute("#queue-status", "aria-live") == "polite"
         # The room's socket said hello and got the state: the same place in the queue, live.
-        page.wait_for_function(r"/:\s*1\b/.test(document.querySelector('#room-status').textContent)")
+        page.wait_for_function(r"() => /:\s*1\b/.test(document.querySelector('#room-status').textContent)")
         no_sideways_scroll(page)
         shot(page, "3-waiting")
         consultation = Consultation.objects.get(patient=cast.patient, status=Consultation.Status.WAITING)

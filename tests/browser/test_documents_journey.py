@@ -23,6 +23,7 @@ from carenet.clinical.tests.factories import (
 from carenet.core import clock
 from carenet.network.models import Service
 from carenet.network.tests.factories import ServiceFactory
+from tests.browser.accessibility import open_menu
 from tests.browser.conftest import ARTIFACTS
 from tests.cast import build_cast
 
@@ -79,6 +80,7 @@ def test_patient_books_from_a_referral_on_a_phone(browser: Any, live_server: Any
         page.locator("main form button[type=submit]").click()
         page.wait_for_url(live_server.url + reverse("portal:visits"))
 
+        open_menu(page)
         page.get_by_role("link", name="Leczenie").first.click()
         page.wait_for_url(live_server.url + reverse("portal:treatment"))
         no_sideways_scroll(page)

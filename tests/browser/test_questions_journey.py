@@ -13,6 +13,7 @@ from django.urls import reverse
 from carenet.core import clock
 from carenet.questions.models import Question
 from carenet.questions.tests.factories import completed_visit
+from tests.browser.accessibility import open_menu
 from tests.browser.conftest import ARTIFACTS
 from tests.cast import Cast
 
@@ -47,6 +48,7 @@ def test_a_patient_asks_and_reads_the_answer(browser: Any, live_server: Any, cas
     patient, doctor = phone.new_page(), tablet.new_page()
     try:
         login(patient, live_server, "portal:login", "anna")
+        open_menu(patient)
         patient.get_by_role("link", name="Zapytaj lekarza").click()
         patient.wait_for_url("**/zapytaj-lekarza/")
         assert patient.get_by_role("heading", level=1, name="Zapytaj lekarza").is_visible()
@@ -62,6 +64,7 @@ def test_a_patient_asks_and_reads_the_answer(browser: Any, live_server: Any, cas
 
         question = Question.objects.get(appointment=visit)
         login(doctor, live_server, "staff:login", "lekarz-kowalski")
+        open_menu(doctor)
         doctor.get_by_role("link", name="Pytania pacjentów").click()
         doctor.wait_for_url("**/staff/questions/")
         item = doctor.locator(f"#question-{question.pk}")

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from carenet.clinical.models import Prescription
 from carenet.renewals.models import RenewalRequest
+from tests.browser.accessibility import open_menu
 from tests.browser.conftest import ARTIFACTS
 from tests.cast import build_cast, with_renewals
 
@@ -59,6 +60,7 @@ def test_order_and_issue_a_renewal_on_a_narrow_phone(browser: Any, live_server: 
         page.fill("#id_password", PASSWORD)
         page.locator("main form button[type=submit]").click()
         page.wait_for_url(live_server.url + reverse("staff:dashboard"))
+        open_menu(page)
         page.get_by_role("navigation", name="Menu główne").get_by_role("link", name="Zamówienia recept").click()
         page.wait_for_url("**/staff/renewals/")
         fits(page)

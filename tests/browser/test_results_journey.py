@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from carenet.core import clock
 from carenet.results.tests.factories import ObservationFactory, ResultFactory
+from tests.browser.accessibility import open_menu
 from tests.browser.conftest import ARTIFACTS
 from tests.cast import RESULT_CODE, build_cast, with_results
 
@@ -63,6 +64,7 @@ def test_patient_reads_a_result_and_an_analytes_history_on_a_phone(browser: Any,
         page.locator("main form button[type=submit]").click()
         page.wait_for_url(live_server.url + reverse("portal:visits"))
 
+        open_menu(page)
         page.get_by_role("link", name="Wyniki").first.click()
         page.wait_for_url(live_server.url + reverse("portal:results"))
         newest = page.locator(f"li[data-result='{cast.result.pk}']")
