@@ -9,7 +9,11 @@ The last test reads the URL resolver: a page of ``portal:`` that no step of this
 cannot skip the sweep.
 
 One browser context per login (a new context logs in once); the tour's database is built once per run. The demo
-database is read (read-only, for a roster entry nobody has registered yet) and changed only through the pages.
+database is read (read-only, for a roster entry nobody has registered yet) and changed only through the pages — so
+with ``CARENET_TOUR_REUSE=1`` delete ``var/tour`` before running the tour again (an authorisation revoked, a survey
+answered stay so). ``CARENET_TOUR_ALL=1`` goes on after a failing page and lists every one at the end of its test.
+The module runs in one process, in order (as ``make test-sqlite`` runs the browser tests): the coverage test reads
+what the tests before it checked.
 """
 
 from __future__ import annotations
