@@ -122,7 +122,7 @@ class DemoSite:
         page.wait_for_load_state()
         if page.locator("#id_code").count():
             page.fill("#id_code", totp_code(username))
-            page.locator("main form button[type=submit]").last.click()
+            page.locator("main form:has(#id_code) button[type=submit]").click()
             page.wait_for_load_state()
         assert page.locator("form[action$='/logout/']").count(), f"{username} was not let in: {page.url}"
 

@@ -56,7 +56,7 @@ def test_patient_books_reschedules_and_cancels_then_cancels_by_sms(page: Any, li
 
     # The visit is in "Moje wizyty".
     page.goto(live_server.url + reverse("portal:visits"))
-    row = page.locator(f"tr[data-appointment='{first.pk}']")
+    row = page.locator(f"[data-appointment='{first.pk}']")  # the visit's card
     assert row.is_visible()
     shot(page, "05-my-visits")
 
