@@ -72,8 +72,9 @@ def assert_accessible(page: Any, label: str) -> None:
 def assert_fits(page: Any, label: str) -> None:
     """The page does not scroll sideways at the width it is shown now (``scrollWidth ≤ innerWidth``)."""
     overflow = sideways_overflow(page)
-    assert overflow <= 0, f"{label} scrolls sideways by {overflow} px at {page.viewport_size['width']} px: " + ", ".join(
-        widest_elements(page)
+    assert overflow <= 0, (
+        f"{label} scrolls sideways by {overflow} px at {page.viewport_size['width']} px: "
+        + ", ".join(widest_elements(page))
     )
 
 
