@@ -60,7 +60,7 @@ def test_a_referral_gated_time_says_so_and_carries_the_patients_referral(world: 
     client = patient_client(world)
     html = client.get(url("portal:search"), world.search_params()).content.decode()
     assert 'data-testid="hidden-times"' not in html
-    assert "referral needed" in html and "You have a valid referral for this service" in html
+    assert "needs a referral" in html and "You have a valid referral for this service" in html
     book = url("portal:book", world.paid_slot.pk)
     assert f"{book}?service=usg-jamy-brzusznej&amp;for={world.patient_a.pk}&amp;referral={referral.pk}" in html
     confirm = client.get(f"{book}?service=usg-jamy-brzusznej&referral={referral.pk}").content.decode()
