@@ -65,8 +65,9 @@ def test_patient_books_reschedules_and_cancels_then_cancels_by_sms(page: Any, li
     search_internal_medicine(page)
     shot(page, "06-reschedule-search")
     page.locator("#results a.button.time").nth(1).click()
-    page.locator("dl.summary").wait_for()
+    page.locator("[data-testid=old-visit]").wait_for()  # issue 14: the old and the new date side by side
     page.locator("main form button[type=submit]").click()
+    page.locator("[data-testid=old-visit]").wait_for(state="detached")
     page.locator("dl.summary").wait_for()
     first.refresh_from_db()
     assert first.status == Appointment.Status.CANCELLED

@@ -14,7 +14,7 @@ from carenet.api.tests.factories import benefit
 from carenet.booking.models import Appointment
 from carenet.clinical.services import referral_issue
 from carenet.network.models import Clinician, Specialty
-from carenet.portal.tests.booking_world import World, build_world
+from carenet.portal.tests.booking_world import World, booked, build_world
 from tests.browser.accessibility import PHONE, check_page
 from tests.browser.conftest import ARTIFACTS
 
@@ -144,3 +144,37 @@ def test_home_to_booked_with_the_keyboard_only(page: Any, live_server: Any, lang
     visit = Appointment.objects.get(patient=world.patient_a)
     referral.refresh_from_db()
     assert visit.slot_id == world.paid_slot.pk and referral.used_by_id == visit.pk
+
+
+@pytest.mark.parametrize("language", ["pl", "en"])
+def test_a_reschedule_keeps_its_context_and_shows_old_and_new(page: Any, live_server: Any, language: str) -> None:
+    world = prepared_world()
+    old = booked(world.patient_a, world.slots[0])
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, world, language)
+
+    # The search asked without saying what: a clear error, the page still passes.
+    page.goto(live_server.url + url("portal:search", language))
+    page.locator("main form[role=search] button[type=submit]").click()
+    page.locator("#results .errorlist, main .errorlist").first.wait_for()
+    checked(page, f"{language}-search-error")
+
+    # From the dashboard's next visit, "Change the date": already searched on the visit's centre and clinician.
+    page.goto(live_server.url + url("portal:home", language))
+    page.locator(f"[data-testid=next-visit] a[href='{url('portal:reschedule', language, old.pk)}']").click()
+    page.locator("#results a.button.time").first.wait_for()
+    assert page.locator("#id_facility").input_value() == str(world.centre.pk)
+    assert world.other_centre.name not in page.locator("#results").inner_text()
+    checked(page, f"{language}-reschedule-results")
+
+    page.locator("#results a.button.time").first.click()
+    page.locator("[data-testid=old-visit]").wait_for()
+    assert page.locator("[data-testid=new-visit]").is_visible()
+    checked(page, f"{language}-reschedule-confirm")
+    page.locator("main form button[type=submit]").click()
+    page.locator("[data-testid=old-visit]").wait_for(state="detached")
+    old.refresh_from_db()
+    assert old.status == Appointment.Status.CANCELLED
+    moved = Appointment.objects.get(patient=world.patient_a, status=Appointment.Status.BOOKED)
+    assert moved.slot.facility_id == world.centre.pk and moved.slot_id != old.slot_id
+    checked(page, f"{language}-rescheduled")

@@ -174,3 +174,25 @@ def test_the_results_cost_the_same_queries_with_3_or_30_clinicians(
         large = client.get(url("portal:search"), params)
     assert len(large.context["results"].cards) == 31
     assert large.content.decode().count('class="button time"') == 4 + 29
+
+
+def test_the_clinician_list_is_there_before_searching(world: World) -> None:
+    """SCH-2: choosing a specialty refreshes the clinician select (HTMX) with its clinicians — no search runs — and
+    choosing one of them searches their free times only."""
+    other = ClinicianFactory(first_name="Jan", last_name="Inny")
+    other.specialties.add(world.slots[0].specialty)
+    client = patient_client(world)
+    page = client.get(url("portal:search")).content.decode()
+    assert 'hx-target="#clinician-field"' in page
+    fragment = client.get(
+        url("portal:search"),
+        {"specialty": "interna"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="clinician-field",
+    ).content.decode()
+    assert fragment.lstrip().startswith('<label for="id_clinician">')
+    assert "Ewa Lekarska" in fragment and "Jan Inny" in fragment and 'id="results"' not in fragment
+    only_other = client.get(url("portal:search"), world.search_params(clinician=other.pk)).content.decode()
+    assert url("portal:book", world.slots[0].pk) not in only_other
+    mine = client.get(url("portal:search"), world.search_params(clinician=world.slots[0].clinician_id))
+    assert url("portal:book", world.slots[0].pk) in mine.content.decode()
