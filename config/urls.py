@@ -18,7 +18,8 @@ urlpatterns += i18n_patterns(
 )
 if settings.CARENET_SMS_DEV_INBOX:
     # SMS-4: the developer inbox of the local gateway (development only: carenet.dev refuses to start in production).
-    urlpatterns.append(path("sms/dev/", include("carenet.dev.urls")))
+    # Among the language-prefixed pages, so that it keeps the chosen language (/en/sms/dev/, BEY-5).
+    urlpatterns += i18n_patterns(path("sms/dev/", include("carenet.dev.urls")), prefix_default_language=False)
 if settings.CARENET_TEST_BANK_ENABLED:
     # ACC-5: the local test identity provider (demo and tests only; off in production settings).
     urlpatterns.append(path("dev-bank/", include("carenet.dev.testbank.urls")))
