@@ -11,11 +11,11 @@ from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.models import Patient
 from carenet.booking.services import OccupationalReferral
+from carenet.core.catalogue import localized
 from carenet.core.forms import CheckedInputMixin
 from carenet.core.validation import ascii_digits
 from carenet.network import selectors as network_selectors
@@ -38,8 +38,7 @@ class FacilityFilterForm(forms.Form):
 
 def localized_name(item: Any) -> str:
     """A catalogue entry's name in the page's language (the catalogue keeps Polish and English names)."""
-    english = getattr(item, "name_en", "")
-    return str(english if english and get_language() == "en" else item.name)
+    return localized(item)
 
 
 def _html(text: Any) -> str:
@@ -87,6 +86,20 @@ class PickListChoiceField(forms.ModelChoiceField):
 
 
 class LocalizedChoiceField(PickListChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return localized_name(obj)
+
+
+class CatalogueChoiceField(forms.ModelChoiceField):
+    """A catalogue entry (a service, a specialty) labelled with its name in the page's language (BEY-5)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return localized_name(obj)
+
+
+class CatalogueMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Catalogue entries labelled with their names in the page's language (BEY-5)."""
+
     def label_from_instance(self, obj: Any) -> str:
         return localized_name(obj)
 
