@@ -7,10 +7,12 @@ from carenet.api.api import api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("sms/", include("carenet.messaging.urls")),
 ]
 urlpatterns += i18n_patterns(
+    # The language switch under the page's own prefix (/en/i18n/setlang/ on English pages): it can read the English
+    # address it is sent from, and answer with the same page in Polish (BEY-5, issue 14).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("staff/", include("carenet.staff.urls")),
     path("", include("carenet.portal.urls")),
