@@ -11,6 +11,7 @@ English fails the test. The opposite holds too: the same pages in Polish still s
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -18,12 +19,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import translation
 
 from carenet.consultations.models import Line
-from carenet.coverage.models import Tier
+from carenet.core import clock
+from carenet.coverage.models import Contract, Tier
 from carenet.network.models import Facility, Language, Service, Specialty
 from tests.cast import (
     ROLES,
@@ -179,6 +182,8 @@ def give_the_catalogue_english_names(cast: Cast) -> None:
     Facility.objects.filter(kind=Facility.Kind.PARTNER).update(
         scope="Badania laboratoryjne", scope_en="Laboratory tests"
     )
+    for contract in Contract.objects.all():  # the partner is in the search results (NET-2)
+        contract.partner_facilities.add(cast.partner)
     Language.objects.filter(name_en="").update(name_en="Some language")
     Line.objects.filter(name_en="").update(name_en="Some line")
 
@@ -212,17 +217,39 @@ GET_PAGES = sorted(
 )
 
 
-def _pages(cast: Cast, role: str, language: str) -> list[tuple[str, int, str]]:
-    """(name, status, html) of every page ``role`` gets with a GET in ``language``."""
+def search_query(cast: Cast) -> dict[str, Any]:
+    """A search that finds the cast's free slot (and the partner facility beside it): the results state."""
+    day = clock.local(cast.free_slot.starts_at).date()
+    return {
+        "specialty": cast.consult.specialty.code,
+        "city": cast.here.city_id,
+        "date_from": day.isoformat(),
+        "date_to": (day + dt.timedelta(days=1)).isoformat(),
+    }
+
+
+def _pages(cast: Cast, role: str, language: str, *, method: str = "get") -> list[tuple[str, int, str]]:
+    """(name, status, html or where it redirects) of every page ``role`` gets in ``language``: with a GET (and the
+    search with results), or with an empty POST (a form's errors, or where the form leads)."""
     client = cast.client(role)
     client.cookies["django_language"] = language
+    asks: list[tuple[str, dict[str, Any]]] = [(name, query_for(name, cast)) for name in GET_PAGES]
+    if method == "get":
+        asks += [("portal:search", search_query(cast)), ("staff:patient_search", search_query(cast))]
+    else:
+        asks = [(name, {}) for name in sorted(MATRIX) if name not in NOT_OURS and not name.startswith("testbank:")]
+    session = client.cookies.get(settings.SESSION_COOKIE_NAME)
     pages = []
-    for name in GET_PAGES:
+    for name, query in asks:
         with translation.override(language):
             url = reverse(name, kwargs=kwargs_for(name, cast))
         with transaction.atomic():
-            answer = client.get(url, query_for(name, cast), HTTP_ACCEPT_LANGUAGE=language)
+            answer = getattr(client, method)(url, query, HTTP_ACCEPT_LANGUAGE=language)
             transaction.set_rollback(True)
+        if session is not None:  # a logout's new session is rolled back: the next request is logged in again
+            client.cookies[settings.SESSION_COOKIE_NAME] = session.value
+        if query and name in GET_PAGES and query != query_for(name, cast):
+            name = f"{name} (results)"
         if answer.status_code in (301, 302, 303):
             pages.append((name, answer.status_code, answer["Location"]))
         elif (
@@ -248,10 +275,26 @@ def _leaves_english(location: str) -> bool:
 @pytest.mark.parametrize("role", ROLES)
 def test_no_polish_is_left_on_an_english_page(role: str, cast: Cast) -> None:
     give_the_catalogue_english_names(cast)
-    data, twins = _data_values()
-    problems = {}
     pages = _pages(cast, role, "en")
     assert pages, role
+    assert_english(pages)
+    if role in {"patient", "receptionist_here"}:  # the results state was met: a slot (and a partner), in English
+        name = "portal:search (results)" if role == "patient" else "staff:patient_search (results)"
+        results = visible_text(next(html for page, _status, html in pages if page == name))
+        assert "Internist consultation" in results, results
+        assert role != "patient" or "Laboratory tests" in results, results  # (a desk searches its own centre)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "patient", "guardian", "receptionist_here", "clinician_with", "admin"])
+def test_a_form_sent_empty_answers_in_english(role: str, cast: Cast) -> None:
+    """Every address posted an empty form: its errors are English, and where it leads is an English page."""
+    give_the_catalogue_english_names(cast)
+    assert_english(_pages(cast, role, "en", method="post"))
+
+
+def assert_english(pages: list[tuple[str, int, str]]) -> None:
+    data, twins = _data_values()
+    problems = {}
     for name, status, html in pages:
         if status in (301, 302, 303):
             if _leaves_english(html):
