@@ -61,6 +61,11 @@ class Offer:
         """SCH-4: how to prepare for the exam (empty for most consultations)."""
         return self.service.preparation if self.service is not None else ""
 
+    @property
+    def preparation_en(self) -> str:
+        """SCH-4, BEY-5: the same in English (empty when the catalogue has no English text)."""
+        return self.service.preparation_en if self.service is not None else ""
+
 
 def slot_service(slot: Slot, *, service: Service | None = None) -> Service | None:
     """The service a slot is offered for: the one searched for, else its schedule's consultation in the slot's

@@ -31,7 +31,8 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "matrix.yaml"
 ADULT_AGE = 18
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TOP_LEVEL = {"tiers", "specialties", "services", "benefits", "defaults"}
-_TIER_KEYS = {"code", "name", "rank"}
+_TIER_REQUIRED = {"code", "name", "rank"}
+_TIER_KEYS = _TIER_REQUIRED | {"name_en"}
 #: ``patient_name``/``patient_name_en``: what patients call the specialist ("internista"), optional (SCH-2, issue 14).
 _SPECIALTY_KEYS = {"code", "name", "name_en", "patient_name", "patient_name_en"}
 _SERVICE_REQUIRED = {"code", "name", "kind"}
@@ -42,6 +43,7 @@ _SERVICE_KEYS = _SERVICE_REQUIRED | {
     "min_age",
     "max_age",
     "preparation",
+    "preparation_en",
     "duration_minutes",
     "base_price",
     "is_bookable",
@@ -87,6 +89,7 @@ class _TierSpec:
     code: str
     name: str
     rank: int
+    name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class _ServiceSpec:
     min_age: int | None
     max_age: int | None
     preparation: str
+    preparation_en: str
     duration_minutes: int
     base_price: Decimal
     is_bookable: bool
@@ -284,10 +288,17 @@ def _tiers(rows: list[Any], errors: _Errors) -> list[_TierSpec]:
     specs = []
     for where, row in _rows("tier", rows, errors):
         errors.unknown_keys(where, row, _TIER_KEYS)
-        errors.missing_keys(where, row, _TIER_KEYS)
+        errors.missing_keys(where, row, _TIER_REQUIRED)
         code = _code(where, row.get("code"), errors, max_length=20)
         rank = _int(where, row, "rank", errors, minimum=1)
-        specs.append(_TierSpec(code=code, name=_text(where, row, "name", errors, max_length=60), rank=rank or 0))
+        specs.append(
+            _TierSpec(
+                code=code,
+                name=_text(where, row, "name", errors, max_length=60),
+                rank=rank or 0,
+                name_en=_text(where, row, "name_en", errors, max_length=60),
+            )
+        )
     _duplicates("tier", [t.code for t in specs], errors)
     ranks = [t.rank for t in specs]
     if len(set(ranks)) != len(ranks):
@@ -339,6 +350,7 @@ def _services(rows: list[Any], specialty_codes: set[str], errors: _Errors) -> li
                 min_age=min_age,
                 max_age=max_age,
                 preparation=_text(where, row, "preparation", errors),
+                preparation_en=_text(where, row, "preparation_en", errors),
                 duration_minutes=_int(where, row, "duration_minutes", errors) or 0,
                 base_price=_price(where, row.get("base_price", 0), errors),
                 is_bookable=_flag(where, row, "is_bookable", errors, default=True),
@@ -546,7 +558,9 @@ class _Counter:
 
 def _apply(spec: _MatrixSpec) -> MatrixLoadResult:
     counter = _Counter()
-    tiers = _upsert(Tier, spec.tiers, "tiers", counter, lambda s: {"name": s.name, "rank": s.rank})
+    tiers = _upsert(
+        Tier, spec.tiers, "tiers", counter, lambda s: {"name": s.name, "name_en": s.name_en, "rank": s.rank}
+    )
     specialties = _upsert(
         Specialty,
         spec.specialties,
@@ -573,6 +587,7 @@ def _apply(spec: _MatrixSpec) -> MatrixLoadResult:
             "min_age": s.min_age,
             "max_age": s.max_age,
             "preparation": s.preparation,
+            "preparation_en": s.preparation_en,
             "duration_minutes": s.duration_minutes,
             "base_price": s.base_price,
             "is_bookable": s.is_bookable,

@@ -17,11 +17,11 @@ from carenet.coverage.models import Tier
 from carenet.network.models import Clinician, Language, Service, Specialty
 
 TIERS = (
-    ("podstawowy", "Podstawowy"),
-    ("standardowy", "Standardowy"),
-    ("rozszerzony", "Rozszerzony"),
-    ("kompleksowy", "Kompleksowy"),
-    ("premium", "Premium"),
+    ("podstawowy", "Podstawowy", "Basic"),
+    ("standardowy", "Standardowy", "Standard"),
+    ("rozszerzony", "Rozszerzony", "Extended"),
+    ("kompleksowy", "Kompleksowy", "Comprehensive"),
+    ("premium", "Premium", "Premium"),
 )
 
 # code, Polish name, English name, minimum age, maximum age (exclusive)
@@ -168,7 +168,14 @@ EXTRA_SERVICES = (
      "pielegniarstwo", 90),
 )  # fmt: skip
 
-LANGUAGES = (("pl", "polski"), ("en", "angielski"), ("de", "niemiecki"), ("uk", "ukraiński"), ("ru", "rosyjski"))
+# code, Polish name, English name
+LANGUAGES = (
+    ("pl", "polski", "Polish"),
+    ("en", "angielski", "English"),
+    ("de", "niemiecki", "German"),
+    ("uk", "ukraiński", "Ukrainian"),
+    ("ru", "rosyjski", "Russian"),
+)
 
 # Which kind of clinician consults in a specialty; every other specialty is a doctor's.
 # Both code styles are understood: the stand-in's Polish codes and the matrix's English ones.
@@ -200,7 +207,9 @@ def ensure_catalogue(*, log: StringIO | None = None) -> str:
     """Load the catalogue if the database has none: ``load_matrix`` when installed, else the stand-in.
     Returns which source was used ("existing", "load_matrix" or "stand-in")."""
     if not Language.objects.exists():
-        Language.objects.bulk_create([Language(code=code, name=name) for code, name in LANGUAGES])
+        Language.objects.bulk_create(
+            [Language(code=code, name=name, name_en=name_en) for code, name, name_en in LANGUAGES]
+        )
     if Tier.objects.exists() and Specialty.objects.exists():
         return "existing"
     if matrix_command_available():
@@ -216,7 +225,9 @@ def _specialty(code: str, name: str, name_en: str) -> Specialty:
 
 
 def _load_stand_in() -> None:
-    Tier.objects.bulk_create([Tier(code=code, name=name, rank=rank) for rank, (code, name) in enumerate(TIERS, 1)])
+    Tier.objects.bulk_create(
+        [Tier(code=code, name=name, name_en=name_en, rank=rank) for rank, (code, name, name_en) in enumerate(TIERS, 1)]
+    )
     specialties = Specialty.objects.bulk_create(
         [_specialty(code, name, name_en) for code, name, name_en, _, _ in SPECIALTIES]
     )

@@ -147,6 +147,7 @@ class PartnerFacility:
     phone: str
     scope: str
     offers_telemedicine: bool
+    scope_en: str = ""  # BEY-5: the scope in English, shown on English pages when filled
 
 
 @dataclass(frozen=True)
@@ -322,6 +323,7 @@ def partner_facilities_for(*, query: SlotQuery, allowed_ids: Collection[int] | N
             phone=facility.phone,
             scope=facility.scope,
             offers_telemedicine=facility.offers_telemedicine,
+            scope_en=facility.scope_en,
         )
         for facility in partners.order_by("name", "id")[:MAX_PARTNERS]
     ]

@@ -23,6 +23,7 @@ from carenet.booking.models import Appointment, Channel
 from carenet.booking.offers import Bookability, Offer, OfferStatus, offers_bookability, offers_for
 from carenet.booking.policies import CancelFacts, RefusalCode, cancel_refusal
 from carenet.core import clock
+from carenet.core.catalogue import localized
 from carenet.core.errors import ApplicationError, NotFound, ValidationFailed
 from carenet.core.validation import ascii_digits
 from carenet.coverage.selectors import partner_facility_ids_allowed
@@ -304,7 +305,7 @@ def _cards(
                 service_name=localized_name(first.service),
                 label=label,
                 tone=tone,
-                preparation=first.preparation,
+                preparation=localized(first, "preparation"),  # SCH-4 in the page's language
                 needs_referral=needs_referral,
                 referral_count=len(answer.referral_ids),
                 times=times,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.models import Patient
 from carenet.booking.services import OccupationalReferral
+from carenet.core.catalogue import localized
 from carenet.core.forms import CheckedInputMixin
 from carenet.core.validation import ascii_digits
 from carenet.network import selectors as network_selectors
@@ -38,8 +39,7 @@ class FacilityFilterForm(forms.Form):
 
 def localized_name(item: Any) -> str:
     """A catalogue entry's name in the page's language (the catalogue keeps Polish and English names)."""
-    english = getattr(item, "name_en", "")
-    return str(english if english and get_language() == "en" else item.name)
+    return localized(item)
 
 
 def _html(text: Any) -> str:
@@ -91,6 +91,20 @@ class LocalizedChoiceField(PickListChoiceField):
         return localized_name(obj)
 
 
+class CatalogueChoiceField(forms.ModelChoiceField):
+    """A catalogue entry (a service, a specialty) labelled with its name in the page's language (BEY-5)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return localized_name(obj)
+
+
+class CatalogueMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Catalogue entries labelled with their names in the page's language (BEY-5)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return localized_name(obj)
+
+
 class ClinicianChoiceField(PickListChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return clinician_name(obj)
@@ -106,7 +120,7 @@ def specialty_label(specialty: Any) -> str:
     """SCH-2 in the patient's words (issue 14): the everyday name with the catalogue name beside it — "internista
     (Choroby wewnętrzne)", "internist (Internal medicine)" on English pages; the catalogue name alone when the
     catalogue gives no everyday name."""
-    english = get_language() == "en"
+    english = (get_language() or "").split("-")[0] == "en"
     everyday = (specialty.patient_name_en if english else specialty.patient_name) or ""
     catalogue = localized_name(specialty)
     if not everyday or everyday.casefold() == catalogue.casefold():
