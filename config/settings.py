@@ -138,6 +138,8 @@ TEMPLATES = [
                 "carenet.core.context_processors.carenet",
                 "carenet.web.context_processors.permissions",
             ],
+            # {{ service|localized }}: catalogue names in the page's language in every template (BEY-5)
+            "builtins": ["carenet.web.templatetags.catalogue"],
         },
     },
 ]

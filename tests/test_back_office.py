@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from carenet.accounts.models import Patient
-from carenet.network.models import Facility, FacilityClosure
-from carenet.network.tests.factories import CityFactory, FacilityFactory
+from carenet.coverage.tests.factories import TierFactory
+from carenet.network.models import Facility, FacilityClosure, Language
+from carenet.network.tests.factories import CityFactory, FacilityFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +209,45 @@ def test_the_back_office_does_not_show_authenticator_secrets(admin_client: Clien
     assert device.key not in listing
     config = admin_client.get(reverse("admin:otp_totp_totpdevice_config", args=[device.pk]))
     assert config.status_code in {403, 404} or device.config_url not in config.content.decode()
+
+
+def test_bey5_english_names_are_edited_and_found_in_the_back_office(admin_client: Client) -> None:
+    """BEY-5, issue 14: a partner's scope in English is entered with the facility; tiers, languages and services
+    are listed and found by their English names."""
+    city = CityFactory()
+    response = admin_client.post(
+        english_url("admin:network_facility_add"),
+        {
+            "code": "partner-y",
+            "name": "Przychodnia Y",
+            "kind": "partner",
+            "brand": "partner",
+            "city": city.pk,
+            "address": "ul. Prosta 2",
+            "phone": "+48 22 100 20 31",
+            "opening_hours": "{}",
+            "scope": "Laboratorium, USG",
+            "scope_en": "Laboratory, ultrasound",
+            "is_active": "on",
+            "rooms-TOTAL_FORMS": 0,
+            "rooms-INITIAL_FORMS": 0,
+            "closures-TOTAL_FORMS": 0,
+            "closures-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Facility.objects.get(code="partner-y").scope_en == "Laboratory, ultrasound"
+    assert (
+        "Przychodnia Y" in admin_client.get(english_url("admin:network_facility_changelist"), {"q": "ultrasound"}).text
+    )
+
+    TierFactory(name="Pakiet Złoty", name_en="Gold Package")
+    Language.objects.create(code="uk", name="ukraiński", name_en="Ukrainian")
+    ServiceFactory(name="Morfologia krwi", name_en="Complete blood count")
+    for changelist, query, shown in (
+        ("admin:coverage_tier_changelist", "Gold", "Gold Package"),
+        ("admin:network_language_changelist", "Ukrainian", "Ukrainian"),
+        ("admin:network_service_changelist", "blood count", "Complete blood count"),
+    ):
+        page = admin_client.get(english_url(changelist), {"q": query}).text
+        assert shown in page and "0 results" not in page, changelist

@@ -51,6 +51,7 @@ class TokenOut(Out):
 class SpecialtyOut(Out):
     code: str
     name: str
+    name_en: str = Field("", description="The English name (BEY-5); empty when the catalogue has none.")
 
 
 class ClinicianOut(Out):
@@ -71,6 +72,7 @@ class ServiceOut(Out):
     code: str
     name: str
     kind: str
+    name_en: str = Field("", description="The English name (BEY-5); empty when the catalogue has none.")
 
 
 class CoverageOut(Out):
@@ -103,6 +105,7 @@ class SlotOut(Out):
     service: ServiceOut | None = None
     coverage: CoverageOut
     preparation: str = Field("", description="SCH-4: how to prepare for the exam.")
+    preparation_en: str = Field("", description="The same in English (BEY-5); empty when the catalogue has none.")
 
 
 class PartnerOut(Out):
@@ -115,6 +118,7 @@ class PartnerOut(Out):
     phone: str
     scope: str
     offers_telemedicine: bool
+    scope_en: str = Field("", description="The scope of services in English (BEY-5); empty when it has none.")
 
 
 class SlotPageOut(Out):
@@ -151,6 +155,7 @@ class AppointmentOut(Out):
     cancelled_at: dt.datetime | None = None
     rescheduled_from_id: int | None = None
     preparation: str = ""
+    preparation_en: str = Field("", description="The preparation in English (BEY-5); empty when there is none.")
 
 
 class AppointmentListOut(Out):

@@ -32,8 +32,9 @@ class MatrixCacheClearingAdmin(admin.ModelAdmin):
 
 @admin.register(Tier)
 class TierAdmin(MatrixCacheClearingAdmin):
-    list_display = ["rank", "code", "name"]
+    list_display = ["rank", "code", "name", "name_en"]
     list_display_links = ["code", "name"]
+    search_fields = ["code", "name", "name_en"]
     ordering = ["rank"]
 
 

@@ -31,8 +31,10 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "matrix.yaml"
 ADULT_AGE = 18
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TOP_LEVEL = {"tiers", "specialties", "services", "benefits", "defaults"}
-_TIER_KEYS = {"code", "name", "rank"}
-_SPECIALTY_KEYS = {"code", "name", "name_en"}
+_TIER_REQUIRED = {"code", "name", "rank"}
+_TIER_KEYS = _TIER_REQUIRED | {"name_en"}
+#: ``patient_name``/``patient_name_en``: what patients call the specialist ("internista"), optional (SCH-2, issue 14).
+_SPECIALTY_KEYS = {"code", "name", "name_en", "patient_name", "patient_name_en"}
 _SERVICE_REQUIRED = {"code", "name", "kind"}
 _SERVICE_KEYS = _SERVICE_REQUIRED | {
     "name_en",
@@ -41,6 +43,7 @@ _SERVICE_KEYS = _SERVICE_REQUIRED | {
     "min_age",
     "max_age",
     "preparation",
+    "preparation_en",
     "duration_minutes",
     "base_price",
     "is_bookable",
@@ -86,6 +89,7 @@ class _TierSpec:
     code: str
     name: str
     rank: int
+    name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class _SpecialtySpec:
     code: str
     name: str
     name_en: str
+    patient_name: str = ""
+    patient_name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,7 @@ class _ServiceSpec:
     min_age: int | None
     max_age: int | None
     preparation: str
+    preparation_en: str
     duration_minutes: int
     base_price: Decimal
     is_bookable: bool
@@ -281,10 +288,17 @@ def _tiers(rows: list[Any], errors: _Errors) -> list[_TierSpec]:
     specs = []
     for where, row in _rows("tier", rows, errors):
         errors.unknown_keys(where, row, _TIER_KEYS)
-        errors.missing_keys(where, row, _TIER_KEYS)
+        errors.missing_keys(where, row, _TIER_REQUIRED)
         code = _code(where, row.get("code"), errors, max_length=20)
         rank = _int(where, row, "rank", errors, minimum=1)
-        specs.append(_TierSpec(code=code, name=_text(where, row, "name", errors, max_length=60), rank=rank or 0))
+        specs.append(
+            _TierSpec(
+                code=code,
+                name=_text(where, row, "name", errors, max_length=60),
+                rank=rank or 0,
+                name_en=_text(where, row, "name_en", errors, max_length=60),
+            )
+        )
     _duplicates("tier", [t.code for t in specs], errors)
     ranks = [t.rank for t in specs]
     if len(set(ranks)) != len(ranks):
@@ -302,6 +316,8 @@ def _specialties(rows: list[Any], errors: _Errors) -> list[_SpecialtySpec]:
                 code=_code(where, row.get("code"), errors, max_length=60),
                 name=_text(where, row, "name", errors, max_length=120),
                 name_en=_text(where, row, "name_en", errors, max_length=120),
+                patient_name=_text(where, row, "patient_name", errors, max_length=120),
+                patient_name_en=_text(where, row, "patient_name_en", errors, max_length=120),
             )
         )
     _duplicates("specialty", [s.code for s in specs], errors)
@@ -334,6 +350,7 @@ def _services(rows: list[Any], specialty_codes: set[str], errors: _Errors) -> li
                 min_age=min_age,
                 max_age=max_age,
                 preparation=_text(where, row, "preparation", errors),
+                preparation_en=_text(where, row, "preparation_en", errors),
                 duration_minutes=_int(where, row, "duration_minutes", errors) or 0,
                 base_price=_price(where, row.get("base_price", 0), errors),
                 is_bookable=_flag(where, row, "is_bookable", errors, default=True),
@@ -541,9 +558,20 @@ class _Counter:
 
 def _apply(spec: _MatrixSpec) -> MatrixLoadResult:
     counter = _Counter()
-    tiers = _upsert(Tier, spec.tiers, "tiers", counter, lambda s: {"name": s.name, "rank": s.rank})
+    tiers = _upsert(
+        Tier, spec.tiers, "tiers", counter, lambda s: {"name": s.name, "name_en": s.name_en, "rank": s.rank}
+    )
     specialties = _upsert(
-        Specialty, spec.specialties, "specialties", counter, lambda s: {"name": s.name, "name_en": s.name_en}
+        Specialty,
+        spec.specialties,
+        "specialties",
+        counter,
+        lambda s: {
+            "name": s.name,
+            "name_en": s.name_en,
+            "patient_name": s.patient_name,
+            "patient_name_en": s.patient_name_en,
+        },
     )
     services = _upsert(
         Service,
@@ -559,6 +587,7 @@ def _apply(spec: _MatrixSpec) -> MatrixLoadResult:
             "min_age": s.min_age,
             "max_age": s.max_age,
             "preparation": s.preparation,
+            "preparation_en": s.preparation_en,
             "duration_minutes": s.duration_minutes,
             "base_price": s.base_price,
             "is_bookable": s.is_bookable,

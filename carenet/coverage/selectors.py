@@ -254,6 +254,7 @@ class EcardCheck:
     holder: str | None = None
     tier: str | None = None
     valid_until: dt.date | None = None
+    tier_en: str = ""  # the tier's English name (BEY-5)
     #: Whose card it is — never shown; the door records the check as a read of that patient's data.
     patient_id: int | None = None
 
@@ -291,7 +292,9 @@ def ecard_verify(*, number: str, signature: str | None, day: dt.date) -> EcardCh
     enrolment = (
         Enrolment.objects.filter(ecard_number=number)
         .select_related("tier")
-        .only("activated_on", "paid_through", "tier__name", "patient__first_name", "patient__last_name")
+        .only(
+            "activated_on", "paid_through", "tier__name", "tier__name_en", "patient__first_name", "patient__last_name"
+        )
         .select_related("patient")
         .first()
     )
@@ -303,6 +306,7 @@ def ecard_verify(*, number: str, signature: str | None, day: dt.date) -> EcardCh
         reason=None if status == EcardStatus.VALID else str(status),
         holder=ecard_holder_label(first_name=enrolment.patient.first_name, last_name=enrolment.patient.last_name),
         tier=enrolment.tier.name,
+        tier_en=enrolment.tier.name_en,
         valid_until=enrolment.paid_through,
         patient_id=enrolment.patient_id,
     )

@@ -100,6 +100,28 @@ class Network:
     services_by_specialty: dict[int, list[Service]] = field(default_factory=dict)
 
 
+#: What a partner facility offers (NET-2), in Polish and English.
+PARTNER_SCOPES = (
+    ("internista", "internist"),
+    ("pediatra", "paediatrician"),
+    ("ginekolog", "gynaecologist"),
+    ("laboratorium", "laboratory"),
+    ("USG", "ultrasound"),
+    ("RTG", "X-ray"),
+    ("okulista", "ophthalmologist"),
+    ("laryngolog", "ENT specialist"),
+    ("dermatolog", "dermatologist"),
+    ("ortopeda", "orthopaedist"),
+    ("stomatologia", "dentistry"),
+    ("rehabilitacja", "rehabilitation"),
+)
+
+
+def _scope_text(picked: list[tuple[str, str]], *, english: bool) -> str:
+    text = ", ".join(en if english else pl for pl, en in picked)
+    return text[:1].upper() + text[1:] if english else text.capitalize()
+
+
 def postal_code(rng: random.Random, data: CityData) -> str:
     digits = (data.postal_prefix + "".join(str(rng.randrange(10)) for _ in range(5)))[:5]
     return f"{digits[:2]}-{digits[2:]}"
@@ -169,6 +191,7 @@ def build_facilities(
                     opening_hours=opening_hours(brand, rng),
                     offers_telemedicine=True,
                     scope="Konsultacje specjalistyczne, diagnostyka, punkt pobrań, gabinet zabiegowy.",
+                    scope_en="Specialist consultations, diagnostics, blood collection, treatment room.",
                 )
             )
     # Every city gets a partner facility before bigger cities get more.
@@ -197,25 +220,9 @@ def build_facilities(
                     phone=landline(rng, data, phones),
                     opening_hours={key: [["08:00", "18:00"]] for key in WEEKDAY_KEYS[:5]},
                     offers_telemedicine=rng.random() < 0.3,
-                    scope=", ".join(
-                        rng.sample(
-                            [
-                                "internista",
-                                "pediatra",
-                                "ginekolog",
-                                "laboratorium",
-                                "USG",
-                                "RTG",
-                                "okulista",
-                                "laryngolog",
-                                "dermatolog",
-                                "ortopeda",
-                                "stomatologia",
-                                "rehabilitacja",
-                            ],
-                            k=rng.randrange(3, 7),
-                        )
-                    ).capitalize(),
+                    # (drawn here, after the other fields, as always: the same seed builds the same network)
+                    scope=_scope_text(scope := rng.sample(PARTNER_SCOPES, k=rng.randrange(3, 7)), english=False),
+                    scope_en=_scope_text(scope, english=True),
                 )
             )
     own = Facility.objects.bulk_create(own)

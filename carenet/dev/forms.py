@@ -13,7 +13,7 @@ class PatientReplyForm(forms.Form):
         label=_("Reply text"),
         max_length=640,
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
-        help_text=_("For example TAK, NIE or a number from the list."),
+        help_text=_("For example TAK (yes), NIE (no) or a number from the list."),
     )
 
 

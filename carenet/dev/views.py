@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -89,7 +90,16 @@ def sms_send_now(request: HttpRequest) -> HttpResponse:
     """Send what is due without waiting for a worker (development convenience)."""
     sent = services.outbox_dispatch_all()
     messages.info(request, _("Messages sent from the queue: %(count)d.") % {"count": sent})
-    target = request.POST.get("next", "")
-    if not target.startswith("/sms/dev/"):
-        target = reverse("dev:sms_inbox")
-    return redirect(target)
+    return redirect(_inbox_page(request.POST.get("next", "")))
+
+
+def _inbox_page(target: str) -> str:
+    """``target`` if it is a page of this inbox (in any language: /sms/dev/…, /en/sms/dev/…), else the inbox."""
+    parts = urlsplit(target)
+    if not parts.scheme and not parts.netloc and parts.path.startswith("/") and not parts.path.startswith("//"):
+        try:
+            if resolve(parts.path).namespace == "dev":
+                return parts.path
+        except Resolver404:
+            pass
+    return reverse("dev:sms_inbox")

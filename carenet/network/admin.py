@@ -48,6 +48,7 @@ class FacilityForm(forms.ModelForm):
             "opening_hours",
             "offers_telemedicine",
             "scope",
+            "scope_en",
             "is_active",
         ]
 
@@ -82,7 +83,7 @@ class FacilityAdmin(admin.ModelAdmin):
     form = FacilityForm
     list_display = ["name", "kind", "brand", "city", "phone", "offers_telemedicine", "is_active"]
     list_filter = ["kind", "brand", "offers_telemedicine", "is_active", "city"]
-    search_fields = ["name", "code", "address", "city__name"]
+    search_fields = ["name", "code", "address", "city__name", "scope", "scope_en"]
     list_select_related = ["city"]
     inlines = [RoomInline, ClosureInline]
 
@@ -111,12 +112,22 @@ class SpecialtyAdmin(admin.ModelAdmin):
 
 @admin.register(Language)
 class LanguageAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "name_en"]
+    search_fields = ["code", "name", "name_en"]
 
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "specialty", "requires_referral", "self_check_in", "base_price", "is_bookable"]
+    list_display = [
+        "name",
+        "name_en",
+        "kind",
+        "specialty",
+        "requires_referral",
+        "self_check_in",
+        "base_price",
+        "is_bookable",
+    ]
     list_filter = ["kind", "requires_referral", "self_check_in", "is_bookable"]
     search_fields = ["name", "name_en", "code"]
     list_select_related = ["specialty"]
@@ -125,7 +136,7 @@ class ServiceAdmin(admin.ModelAdmin):
 @admin.register(FacilityPrice)
 class FacilityPriceAdmin(admin.ModelAdmin):
     list_display = ["facility", "service", "price"]
-    search_fields = ["facility__name", "service__name"]
+    search_fields = ["facility__name", "service__name", "service__name_en"]
     raw_id_fields = ["facility", "service"]
     list_select_related = ["facility", "facility__city", "service"]
 

@@ -183,6 +183,7 @@ class Service(models.Model):
         _("maximum age (exclusive)"), null=True, blank=True, help_text=_("Patients must be younger than this.")
     )
     preparation = models.TextField(_("preparation instructions"), blank=True)
+    preparation_en = models.TextField(_("preparation instructions (English)"), blank=True, db_default="")
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=15)
     base_price = models.DecimalField(_("base price (PLN)"), max_digits=9, decimal_places=2, default=Decimal("0"))
     is_bookable = models.BooleanField(_("bookable in a schedule"), default=True)

@@ -32,6 +32,7 @@ from carenet.accounts import selectors as account_selectors
 from carenet.accounts.models import Patient
 from carenet.accounts.policies import Feature
 from carenet.core import clock
+from carenet.core.catalogue import localized
 from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import EcardStatus, ecard_sign, ecard_status
 from carenet.coverage.selectors import ecard_for_patient
@@ -142,7 +143,7 @@ def ecard_pdf_bytes(card: Card) -> bytes:
     rows = [
         (_("Card holder"), card.holder.full_name),
         (_("Card number"), card.enrolment.ecard_number),
-        (_("Package"), card.enrolment.tier.name),
+        (_("Package"), localized(card.enrolment.tier)),
         (_("Contract"), card.enrolment.contract.name),
         (_("Valid from"), formats.date_format(card.enrolment.activated_on, "d.m.Y")),
         (_("Valid until"), formats.date_format(card.enrolment.paid_through, "d.m.Y")),

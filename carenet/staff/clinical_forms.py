@@ -14,6 +14,7 @@ from carenet.core.forms import CheckedInputMixin
 from carenet.core.validation import MAX_DB_ID
 from carenet.encounters import selectors as encounters
 from carenet.network.models import Specialty
+from carenet.web.forms import CatalogueChoiceField, CatalogueMultipleChoiceField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -30,7 +31,7 @@ class _IssueForm(CheckedInputMixin, forms.Form):
 
 
 class ReferralForm(_IssueForm):
-    service = forms.ModelChoiceField(queryset=encounters.referral_services(), label=_("Service"))
+    service = CatalogueChoiceField(queryset=encounters.referral_services(), label=_("Service"))
     valid_until = forms.DateField(
         required=False, widget=DATE, label=_("Valid until"), help_text=_("Empty: three months from today.")
     )
@@ -88,10 +89,10 @@ class SickLeaveForm(_IssueForm):
 class RecommendationForm(_IssueForm):
     text = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 4}), label=_("Recommendation"))
     in_person_visit = forms.BooleanField(required=False, label=_("An in-person visit is recommended"))
-    in_person_specialty = forms.ModelChoiceField(
+    in_person_specialty = CatalogueChoiceField(
         queryset=Specialty.objects.order_by("name"), required=False, label=_("Specialty of the in-person visit")
     )
-    exams = forms.ModelMultipleChoiceField(queryset=encounters.exam_services(), required=False, label=_("Exams to do"))
+    exams = CatalogueMultipleChoiceField(queryset=encounters.exam_services(), required=False, label=_("Exams to do"))
     CODE_FIELDS = {
         "recommendation_text": "text",
         "recommendation_specialty": "in_person_specialty",

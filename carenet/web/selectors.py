@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.models import Patient
 from carenet.clinical import selectors as clinical_selectors
+from carenet.core.catalogue import localized
 from carenet.core.errors import NotFound
 from carenet.network.models import City, Facility, Service
 from carenet.scheduling.models import Slot
@@ -60,7 +61,7 @@ def referral_choices(*, patient: Patient, service: Service | None, today: dt.dat
             referral.pk,
             _("%(service)s, issued %(issued)s by %(by)s, valid until %(until)s")
             % {
-                "service": referral.service.name,
+                "service": localized(referral.service),
                 "issued": date_format(referral.issued_at, "SHORT_DATE_FORMAT"),
                 "by": referral.issued_by or referral.employer_name or _("the employer"),
                 "until": date_format(referral.valid_until, "SHORT_DATE_FORMAT"),

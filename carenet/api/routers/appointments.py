@@ -79,7 +79,9 @@ def appointment_out(appointment: Appointment) -> AppointmentOut:
             facility=facility_out(slot.facility),
             room=slot.room.number if slot.room is not None else None,
         ),
-        service=ServiceOut(id=service.pk, code=service.code, name=service.name, kind=service.kind),
+        service=ServiceOut(
+            id=service.pk, code=service.code, name=service.name, kind=service.kind, name_en=service.name_en
+        ),
         channel=appointment.channel,
         price=appointment.price,
         coverage_kind=appointment.coverage_kind,
@@ -88,6 +90,7 @@ def appointment_out(appointment: Appointment) -> AppointmentOut:
         cancelled_at=appointment.cancelled_at,
         rescheduled_from_id=appointment.rescheduled_from_id,
         preparation=service.preparation,
+        preparation_en=service.preparation_en,
     )
 
 

@@ -77,6 +77,7 @@ class ReferralOut(DocumentOut):
     service_id: int
     service_code: str
     service_name: str
+    service_name_en: str = Field("", description="The service's English name (BEY-5); empty when it has none.")
     source: str = Field(..., description="network (a clinician's) or employer (occupational medicine).")
     valid_until: dt.date
     status: str = Field(..., description="active, used or expired.")
@@ -109,12 +110,14 @@ class PrescriptionOut(DocumentOut):
 class SpecialtyRefOut(Out):
     code: str
     name: str
+    name_en: str = Field("", description="The English name (BEY-5); empty when the catalogue has none.")
 
 
 class ExamOut(Out):
     id: int
     code: str
     name: str
+    name_en: str = Field("", description="The English name (BEY-5); empty when the catalogue has none.")
 
 
 class RecommendationOut(DocumentOut):
@@ -220,6 +223,7 @@ def referral_out(referral: Referral, *, today: dt.date) -> ReferralOut:
         service_id=service.pk,
         service_code=service.code,
         service_name=service.name,
+        service_name_en=service.name_en,
         source=referral.source,
         valid_until=referral.valid_until,
         status=status,
@@ -253,8 +257,13 @@ def recommendation_out(recommendation: Recommendation) -> RecommendationOut:
         **_common(recommendation, recommendation.patient),
         text=recommendation.text,
         in_person_visit=recommendation.in_person_visit,
-        in_person_specialty=SpecialtyRefOut(code=specialty.code, name=specialty.name) if specialty else None,
-        exams=[ExamOut(id=exam.pk, code=exam.code, name=exam.name) for exam in recommendation.exams.all()],
+        in_person_specialty=SpecialtyRefOut(code=specialty.code, name=specialty.name, name_en=specialty.name_en)
+        if specialty
+        else None,
+        exams=[
+            ExamOut(id=exam.pk, code=exam.code, name=exam.name, name_en=exam.name_en)
+            for exam in recommendation.exams.all()
+        ],
     )
 
 

@@ -39,6 +39,7 @@ class EcardVerifyOut(Out):
     )
     holder: str | None = Field(None, description='The holder\'s first name and last-name initial ("Anna K.").')
     tier: str | None = Field(None, description="The package tier.")
+    tier_en: str | None = Field(None, description="The package tier's English name (empty when it has none).")
     valid_until: dt.date | None = Field(None, description="The last paid day: the card is invalid after it.")
 
 
@@ -55,5 +56,10 @@ def ecard_verify_endpoint(request: HttpRequest, query: Query[EcardVerifyIn]) -> 
     if check.patient_id is not None:
         record_reads(request, patient_ids=[check.patient_id], what=What.ECARD_CHECK)
     return EcardVerifyOut(
-        valid=check.valid, reason=check.reason, holder=check.holder, tier=check.tier, valid_until=check.valid_until
+        valid=check.valid,
+        reason=check.reason,
+        holder=check.holder,
+        tier=check.tier,
+        tier_en=check.tier_en if check.tier is not None else None,
+        valid_until=check.valid_until,
     )

@@ -93,7 +93,9 @@ def visit_out(visit: Appointment) -> QuestionVisitOut:
         patient_id=visit.patient_id,
         patient_name=visit.patient.full_name,
         starts_at=visit.slot.starts_at,
-        service=ServiceOut(id=service.pk, code=service.code, name=service.name, kind=service.kind),
+        service=ServiceOut(
+            id=service.pk, code=service.code, name=service.name, kind=service.kind, name_en=service.name_en
+        ),
         clinician=clinician_out(visit.slot.clinician),
     )
 

@@ -123,11 +123,16 @@ def slot_out(offer: Offer) -> SlotOut:
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
         mode=slot.mode,
-        specialty=SpecialtyOut(code=slot.specialty.code, name=slot.specialty.name),
+        specialty=SpecialtyOut(code=slot.specialty.code, name=slot.specialty.name, name_en=slot.specialty.name_en),
         clinician=clinician_out(slot.clinician),
         facility=facility_out(slot.facility),
         room=slot.room.number if slot.room is not None else None,
-        service=ServiceOut(id=service.pk, code=service.code, name=service.name, kind=service.kind) if service else None,
+        service=ServiceOut(
+            id=service.pk, code=service.code, name=service.name, kind=service.kind, name_en=service.name_en
+        )
+        if service
+        else None,
         coverage=coverage,
         preparation=offer.preparation,
+        preparation_en=offer.preparation_en,
     )

@@ -53,6 +53,7 @@ def test_verifiers_get_valid_whose_and_until_when(world: EcardWorld, role: str) 
         "reason": None,
         "holder": "Łucja K.",
         "tier": world.card_a.tier.name,
+        "tier_en": world.card_a.tier.name_en,
         "valid_until": "2026-06-30",
     }
     body = response.content.decode()
@@ -89,6 +90,7 @@ def test_a_forged_signature_is_refused(world: EcardWorld) -> None:
         "reason": "bad_signature",
         "holder": None,
         "tier": None,
+        "tier_en": None,
         "valid_until": None,
     }
 
@@ -107,6 +109,7 @@ def test_unknown_number_and_missing_number(world: EcardWorld) -> None:
         "reason": "unknown_number",
         "holder": None,
         "tier": None,
+        "tier_en": None,
         "valid_until": None,
     }
     assert Client().get(URL, **headers).status_code == 422

@@ -15,6 +15,7 @@ class TierFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"tier-{n}")
     name = factory.Sequence(lambda n: f"Pakiet {n}")
+    name_en = factory.Sequence(lambda n: f"Package {n}")
     rank = factory.Sequence(lambda n: 100 + n)
 
 

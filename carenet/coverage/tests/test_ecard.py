@@ -78,7 +78,7 @@ class TestVerification:
         assert check.valid_until == PAID_THROUGH
         # patient_id is for the read record (issue 10), never shown: the page and the API answer list the rest.
         shown = {f.name for f in dataclasses.fields(check)} - {"patient_id"}
-        assert shown == {"valid", "reason", "holder", "tier", "valid_until"}
+        assert shown == {"valid", "reason", "holder", "tier", "tier_en", "valid_until"}
         assert check.patient_id == world.card_a.patient_id
 
     def test_a_typed_number_needs_no_signature(self) -> None:

@@ -720,6 +720,38 @@ def test_catalogue_preparation_where_an_exam_needs_it() -> None:
     assert "pęcherz" in prep["usg-abdomen"]
 
 
+def test_bey5_the_catalogue_speaks_english_too() -> None:
+    """BEY-5: every tier, specialty and service has an English name, every preparation an English text."""
+    assert list(Tier.objects.values_list("name_en", flat=True)) == [
+        "Basic Package",
+        "Standard Package",
+        "Extended Package",
+        "Comprehensive Package",
+        "Premium Package",
+    ]
+    assert not Specialty.objects.filter(name_en="").exists()
+    assert not Service.objects.filter(name_en="").exists()
+    assert not Service.objects.exclude(preparation="").filter(preparation_en="").exists()
+    assert "fasting" in Service.objects.get(code="lab-glucose-fasting").preparation_en.lower()
+
+
+def test_bey5_english_names_are_optional_and_checked(tmp_path: Path) -> None:
+    def edit(data: dict[str, list[dict[str, object]]]) -> None:
+        del data["tiers"][0]["name_en"]  # optional: the tier keeps its Polish name only
+        data["tiers"][1]["name_en"] = ["Standard"]  # not text
+        data["tiers"][2]["name_en"] = "x" * 61  # too long for the field
+        next(s for s in data["services"] if s["code"] == "usg-abdomen")["preparation_en"] = 7
+
+    with pytest.raises(ValidationFailed) as error:
+        matrix_load(path=_edited_copy(tmp_path, edit))
+    problems = error.value.details["errors"]
+    assert "tier 'standardowy' has an empty or non-text 'name_en'" in problems
+    assert "tier 'rozszerzony' has a 'name_en' longer than 60 characters" in problems
+    assert "service 'usg-abdomen' has an empty or non-text 'preparation_en'" in problems
+    assert not any("podstawowy" in problem for problem in problems)
+    assert Tier.objects.get(code="rozszerzony").name_en == "Extended Package"  # nothing saved
+
+
 def test_programme_benefits_are_not_bookable() -> None:
     codes = ["travel-insurance", "vip-carer", "hospital-coordination", "second-opinion"]
     rows = Service.objects.filter(code__in=codes).values_list("kind", "is_bookable")
@@ -938,3 +970,13 @@ def test_coverage_items_for_tier_is_one_query(django_assert_num_queries: object)
         Benefit.objects.filter(tiers__code="premium").annotate(n=Count("items")).values_list("code", "n")
     )
     assert len(items) == sum(per_benefit.values())
+
+
+@pytest.mark.django_db
+def test_sch2_the_matrix_gives_every_specialty_its_everyday_name() -> None:
+    """Issue 14: the search shows "internista (Choroby wewnętrzne)" — the reviewed file names what patients say."""
+    matrix_load()
+    internal = Specialty.objects.get(code="internal-medicine")
+    assert (internal.patient_name, internal.patient_name_en) == ("internista", "internist")
+    assert not Specialty.objects.filter(patient_name="").exists()
+    assert not Specialty.objects.filter(patient_name_en="").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import translation
 
 from carenet.messaging.models import InboundMessage, LocalSms
 from carenet.messaging.services import outbox_dispatch_all, outbox_enqueue
@@ -60,3 +61,25 @@ def test_dev_inbox_is_404_when_disabled(client: Client) -> None:
     assert client.post(phone_url, {"text": "TAK"}).status_code == 404
     assert client.post(reverse("dev:sms_send_now")).status_code == 404
     assert not InboundMessage.objects.exists()
+
+
+def test_the_inbox_keeps_the_chosen_language(client: Client) -> None:
+    """BEY-5, issue 14: in English the inbox, a conversation, a reply and "send now" stay English (/en/sms/dev/)."""
+    with translation.override("en"):
+        inbox = reverse("dev:sms_inbox")
+        conversation = reverse("dev:sms_conversation", kwargs={"phone": "+48500100200"})
+        send_now = reverse("dev:sms_send_now")
+    assert inbox == "/en/sms/dev/"
+    response = client.get(inbox)
+    assert '<html lang="en"' in response.text and "Send queued messages now" in response.text
+    response = client.post(inbox, {"phone": "500 100 200", "text": "TAK"})
+    assert response.status_code == 302 and response["Location"] == conversation
+    response = client.get(conversation)
+    assert '<html lang="en"' in response.text and "message has been received." in response.text
+    response = client.post(send_now, {"next": conversation})
+    assert response["Location"] == conversation
+    # the Polish inbox stays where it was, and "next" leads only to the inbox's own pages
+    with translation.override("pl"):
+        assert reverse("dev:sms_inbox") == "/sms/dev/"
+    for elsewhere in ("https://example.com/sms/dev/", "//example.com/sms/dev/", "/en/konto/", "/sms/dev/../../admin/"):
+        assert client.post(send_now, {"next": elsewhere})["Location"] == inbox

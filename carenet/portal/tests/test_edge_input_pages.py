@@ -59,13 +59,13 @@ def test_the_search_page_answers_a_form_error_not_a_server_error(world: World, e
     form = response.context["form"]
     assert not form.is_valid()
     assert set(form.errors) & set(extra), form.errors
-    assert response.context["result"] is None
+    assert response.context["results"] is None
 
 
 def test_the_search_page_still_searches_good_input(world: World) -> None:
     response = search_page(world)
     assert response.status_code == 200 and response.context["form"].is_valid()
-    assert response.context["result"] is not None
+    assert response.context["results"] is not None
 
 
 # --- "jestem" ---------------------------------------------------------------------------------------------------
