@@ -157,3 +157,34 @@ def test_a_failed_page_form_opens_with_its_summary(
     assert found.summaries == 1, html
     assert found.summary_links, html
     assert broken_references(html) == [], html
+
+
+#: Pages with forms, as first shown: every aria reference points at an element that exists (no summary yet).
+BLANK_PAGES: list[tuple[str, str, str]] = [
+    ("anonymous", "portal:register", ""),
+    ("anonymous", "portal:login", ""),
+    ("anonymous", "staff:login", ""),
+    ("patient", "portal:account", ""),
+    ("patient", "portal:files", ""),
+    ("patient", "portal:questions", ""),
+    ("patient", "portal:checkin", ""),
+    ("level_one", "portal:identity", ""),
+    ("receptionist_here", "staff:password_change", ""),
+    ("receptionist_here", "staff:identity_confirm_in_person", "patient"),
+    ("receptionist_here", "staff:password_reset", "patient"),
+    ("receptionist_here", "staff:collection", "patient"),
+    ("receptionist_here", "staff:collection_check", "patient"),
+    ("clinician_with", "staff:clinician_visit", "visit"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "name", "arg"), BLANK_PAGES, ids=[row[1] for row in BLANK_PAGES])
+def test_a_page_with_forms_refers_only_to_what_exists(cast: Cast, role: str, name: str, arg: str) -> None:
+    args = {"patient": [cast.patient.pk], "visit": [cast.visit.pk]}.get(arg, [])
+    answer = cast.client(role).get(reverse(name, args=args))
+    assert answer.status_code == 200, (name, answer.status_code)
+    html = answer.content.decode()
+    assert "<form" in html
+    assert parse(html).summaries == 0
+    assert broken_references(html) == []
