@@ -7,12 +7,13 @@ PY := $(UV) run --frozen python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup demo demo-data serve test check test-fast test-sqlite test-postgres test-browser test-fuzz bench bench-quick clean
+.PHONY: help setup demo demo-data serve screenshots test check test-fast test-sqlite test-postgres test-browser test-fuzz bench bench-quick clean
 
 help:
 	@echo "make demo   - set up, build the demo network and serve it at http://$(HOST):$(PORT) (server + worker + scheduler)"
 	@echo "make test   - set up and run every check and test (SQLite, PostgreSQL, browser)"
 	@echo "make test-fast - the fast suite on SQLite only"
+	@echo "make screenshots - the main pages as PNGs in docs/screenshots/ (desktop and phone), from the demo network"
 	@echo "make bench  - benchmarks B1-B6 on a private PostgreSQL (20 million slots; under 20 minutes on 2 cores)"
 
 setup:
@@ -28,6 +29,10 @@ demo-data: setup
 
 demo: demo-data
 	@scripts/serve-demo $(HOST) $(PORT)
+
+# The main pages as PNGs in docs/screenshots/ at 1280x800 and 390x844, from the demo network (issue 14).
+screenshots: setup
+	UV=$(UV) scripts/screenshots
 
 check: setup
 	$(UV) run --frozen ruff check .

@@ -66,7 +66,8 @@ CHILD_HISTORY = (
         ("patient", "Trochę swędzi, nowych leków nie było, nowy proszek do prania."),
         ("clinician", "To najpewniej kontaktowe podrażnienie. Proszę wrócić do poprzedniego proszku, "
                       "krem łagodzący dwa razy dziennie. Gdyby pojawiła się gorączka — wizyta w placówce."),
-    ], "advice", "Kontaktowe zapalenie skóry — zalecenia pielęgnacyjne.", None, (5, "yes", "")),
+    # Left unanswered: the survey of a recent consultation stays open for 7 days (FBK-1), as a parent meets it.
+    ], "advice", "Kontaktowe zapalenie skóry — zalecenia pielęgnacyjne.", None, None),
 )  # fmt: skip
 
 

@@ -33,7 +33,8 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         page.evaluate(_axe_source())
     result = page.evaluate(
         """async (tags) => {
-            const r = await window.axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            const options = {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']};
+            const r = await window.axe.run(document, options);
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
               nodes: v.nodes.slice(0, 5).map(n => ({target: n.target.join(' '), summary: n.failureSummary}))}));
         }""",
@@ -53,9 +54,10 @@ def widest_elements(page: Any) -> list[str]:
         page.evaluate(
             """() => { const w = window.innerWidth; const out = [];
               for (const el of document.querySelectorAll('body *')) { const r = el.getBoundingClientRect();
+                const cls = typeof el.className === 'string' && el.className.trim() ?
+                  '.' + el.className.trim().split(/\\s+/).join('.') : '';
                 if (r.right > w + 1 && r.width > 0) out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-                  (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
-                  ' right=' + Math.round(r.right)); if (out.length > 8) break; }
+                  cls + ' right=' + Math.round(r.right)); if (out.length > 8) break; }
               return out; }"""
         )
     )
@@ -72,8 +74,9 @@ def assert_accessible(page: Any, label: str) -> None:
 def assert_fits(page: Any, label: str) -> None:
     """The page does not scroll sideways at the width it is shown now (``scrollWidth ≤ innerWidth``)."""
     overflow = sideways_overflow(page)
-    assert overflow <= 0, f"{label} scrolls sideways by {overflow} px at {page.viewport_size['width']} px: " + ", ".join(
-        widest_elements(page)
+    assert overflow <= 0, (
+        f"{label} scrolls sideways by {overflow} px at {page.viewport_size['width']} px: "
+        + ", ".join(widest_elements(page))
     )
 
 

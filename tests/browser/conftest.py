@@ -86,4 +86,6 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
 
 # The online consultations' rooms need WebSockets: pages and sockets from one real ASGI server (uvicorn) on the test
 # database. Usage: ``def test_x(page, asgi_server): page.goto(asgi_server.url + "/...")``.
+# The demo network served for real, for the page tour (issue 14): ``def test_x(page, demo_site): ...``.
+from tests.browser.demo_site import demo_site  # noqa: E402, F401
 from tests.live_server import asgi_server  # noqa: E402, F401

@@ -121,7 +121,7 @@ def test_planned_earliest_first_past_latest_first_holds_never(world: World) -> N
     html = response.content.decode()
     assert world.consultation.name in html and world.ultrasound.name in html
     assert "Lekarska" in html and world.centre.name in html and world.other_centre.name in html
-    assert "teleconsultation" in html
+    assert "By phone: the clinician calls you" in html  # a remote visit: never a clinic address
     childs_history, _statements = get_visits(patient_client(world), who=world.child.pk)
     assert list(childs_history.context["past_page"]) == [childs_past]
 
