@@ -19,6 +19,12 @@ from enum import StrEnum
 from django.db.models import Q
 
 from carenet.accounts.models import Patient
+from carenet.booking.models import Appointment
+from carenet.booking.policies import BookingFacts, Refusal, Stage, level_one_cap_applies, refusal_for
+from carenet.booking.selectors import active_portal_bookings_count, no_show_times
+from carenet.booking.services import booking_limits
+from carenet.clinical.models import Referral
+from carenet.clinical.policies import ReferralFacts, ReferralSource, referral_usable
 from carenet.core.clock import local
 from carenet.core.dates import age_on
 from carenet.coverage.models import Enrolment
@@ -153,3 +159,122 @@ def _prices(*, pairs: set[tuple[int, int | None]]) -> dict[tuple[int, int | None
         condition |= Q(service_id=service_id, facility_id__in=facility_ids)
     rows = FacilityPrice.objects.filter(condition).values_list("service_id", "facility_id", "price")
     return {(service_id, facility_id): price for service_id, facility_id, price in rows}
+
+
+# --- Which offers the patient can book, asked before any click (issue 14, BKG-3..5, ACC-3, ACC-4) ----------------
+
+
+@dataclass(frozen=True)
+class Bookability:
+    """The booking rules' answer for one offer, asked before the patient clicks (BKG-3).
+
+    ``refusal``: the first refusal the booking service would give even when the patient does everything the
+    confirmation step asks — accepts the price, picks a valid referral they hold, types the employer's referral data
+    (``None``: it would book). ``referral_ids``: the patient's valid referrals for the offer's service, earliest
+    expiry first (BKG-4), to offer on the card and to choose in advance on the confirmation step."""
+
+    refusal: Refusal | None
+    referral_ids: tuple[int, ...] = ()
+
+
+def offers_bookability(
+    *,
+    patient: Patient,
+    offers: Sequence[Offer],
+    channel: str,
+    now: dt.datetime,
+    rescheduling: Appointment | None = None,
+) -> list[Bookability]:
+    """BKG-3 for a page of offers: the facts the booking service gathers (:func:`carenet.booking.services._facts`),
+    read once for the page, then :func:`carenet.booking.policies.refusal_for` for each offer — the same rules in
+    the same order, not a second reading of them. Facts of the slot that the search already excludes (a partner
+    or a closed facility) are left false; the service decides them again when the patient books.
+
+    Queries, whatever the number of offers and clinicians: the valid referrals (one), the active portal bookings
+    (one, for a level I patient in the portal only) and the no-shows per distinct specialty on the page (one each;
+    a search names one specialty). ``rescheduling``: the visit being moved does not count towards the cap, and the
+    referral it used may be used again."""
+    if not offers:
+        return []
+    limits = booking_limits()
+    today = local(now).date()
+    exclude_ids = (rescheduling.pk,) if rescheduling is not None else ()
+    active = (
+        active_portal_bookings_count(patient=patient, now=now, exclude_ids=exclude_ids)
+        if level_one_cap_applies(patient_level=patient.account_level, channel=channel)
+        else 0
+    )
+    since = now - limits.no_show_window - limits.no_show_block
+    no_shows = {
+        specialty_id: no_show_times(patient=patient, specialty_id=specialty_id, since=since)
+        for specialty_id in sorted({offer.slot.specialty_id for offer in offers if offer.service is not None})
+    }
+    referrals = _usable_referrals(patient=patient, today=today, rescheduling=rescheduling)
+    answers = []
+    for offer in offers:
+        service, decision = offer.service, offer.coverage
+        if service is None or decision is None:
+            answers.append(Bookability(refusal=None))
+            continue
+        source = ReferralSource.EMPLOYER if service.occupational else ReferralSource.NETWORK
+        referral_ids = tuple(
+            referral.pk
+            for referral in referrals
+            if referral_usable(
+                _referral_facts(referral),
+                patient_id=patient.pk,
+                service_id=service.pk,
+                today=today,
+                source=source,
+                for_appointment_id=rescheduling.pk if rescheduling is not None else None,
+            )
+        )
+        facts = BookingFacts(
+            now=now,
+            slot_starts_at=offer.slot.starts_at,
+            slot_ends_at=offer.slot.ends_at,
+            channel=channel,
+            patient_level=patient.account_level,
+            active_portal_bookings=active,
+            no_show_times=no_shows.get(offer.slot.specialty_id, ()),
+            entitled=decision.entitled,
+            age_fits=decision.age_fits,
+            bookable_without_payment=decision.bookable_without_payment,
+            price_to_pay=decision.price_to_pay,
+            limit_exhausted=decision.left == 0 and decision.limit_pool is None and decision.limit is not None,
+            limit=decision.limit,
+            requires_referral=decision.requires_referral,
+            referral_valid=bool(referral_ids),
+            occupational=service.occupational,
+            occupational_data=True,  # typed on the confirmation step (BKG-6)
+            price_accepted=True,  # accepted on the confirmation step (PKG-4)
+            rehabilitation=service.kind == Service.Kind.REHABILITATION,
+            stage=Stage.BOOK,
+            limits=limits,
+        )
+        answers.append(Bookability(refusal=refusal_for(facts), referral_ids=referral_ids))
+    return answers
+
+
+def _usable_referrals(*, patient: Patient, today: dt.date, rescheduling: Appointment | None) -> list[Referral]:
+    """The patient's referrals still in force and not replaced by a correction (CLN-5): unused, or used by the visit
+    being moved. Whether one fits an offer is :func:`carenet.clinical.policies.referral_usable`'s call."""
+    free = Q(used_by__isnull=True)
+    if rescheduling is not None:
+        free |= Q(used_by_id=rescheduling.pk)
+    return list(
+        Referral.objects.filter(free, patient=patient, valid_until__gte=today, superseded_by__isnull=True).order_by(
+            "valid_until", "id"
+        )
+    )
+
+
+def _referral_facts(referral: Referral) -> ReferralFacts:
+    return ReferralFacts(
+        patient_id=referral.patient_id,
+        service_id=referral.service_id,
+        source=ReferralSource(referral.source),
+        valid_until=referral.valid_until,
+        issued_on=local(referral.issued_at).date(),
+        used_by_id=referral.used_by_id,
+    )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from carenet.accounts.models import Patient, User
 from carenet.accounts.permissions import Action, Actor, Scope
@@ -231,3 +231,32 @@ def no_show_times(*, patient: Patient, specialty_id: int, since: dt.datetime) ->
 def patients_for_phone(*, phone: str) -> list[Patient]:
     """The patients whose own mobile is ``phone`` (E.164)."""
     return list(Patient.objects.filter(mobile=phone).order_by("id")) if phone else []
+
+
+# --- What the patient's search remembers (issue 14, SCH-2) -----------------------------------------------------
+
+#: Visits that say where and what the patient books: booked ones, kept, missed, or moved — not holds.
+_BOOKED_STATUSES = (Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED, Status.NO_SHOW, Status.REFUSED_LATE)
+
+
+def city_of_last_booking(*, patient: Patient) -> int | None:
+    """SCH-2: the city of the patient's latest booked visit at a facility (remote ones have no city), or ``None``."""
+    return (
+        Appointment.objects.filter(
+            patient=patient, status__in=(*_BOOKED_STATUSES, Status.CANCELLED), slot__facility__isnull=False
+        )
+        .order_by("-created_at", "-id")
+        .values_list("slot__facility__city_id", flat=True)
+        .first()
+    )
+
+
+def specialty_codes_most_booked(*, patient: Patient, limit: int = 4) -> list[str]:
+    """SCH-2: the codes of the specialties the patient books most (ties: the latest first), at most ``limit``."""
+    rows = (
+        Appointment.objects.filter(patient=patient, status__in=_BOOKED_STATUSES)
+        .values("slot__specialty__code")
+        .annotate(visits=Count("id"), latest=Max("created_at"))
+        .order_by("-visits", "-latest")[:limit]
+    )
+    return [row["slot__specialty__code"] for row in rows]

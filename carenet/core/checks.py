@@ -160,6 +160,26 @@ def production_guardrails(app_configs: Any = None, **kwargs: Any) -> list[checks
     return [*_switches(), *_secrets(), *_private_storage(), *_channel_layer()]
 
 
+#: The stylesheet every page links first (Pico CSS, copied from the npm package by ``scripts/ensure-assets``).
+PAGE_BASE_STYLESHEET = Path("vendor") / "pico" / "pico.min.css"
+
+
+@checks.register("carenet")
+def page_base_stylesheet(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """BEY-5: the pages' base stylesheet comes from the npm registry and is not committed; without it every page
+    renders unstyled (and fails its phone-width and contrast promises). Warned in development and production."""
+    folders = [entry[1] if isinstance(entry, tuple) else entry for entry in _setting("STATICFILES_DIRS") or []]
+    if any((Path(folder) / PAGE_BASE_STYLESHEET).is_file() for folder in folders):
+        return []
+    return [
+        checks.Warning(
+            f"The pages' base stylesheet static/{PAGE_BASE_STYLESHEET.as_posix()} is missing: pages render unstyled.",
+            hint="Run scripts/ensure-assets (make setup does; --production in production), then collectstatic.",
+            id="carenet.W002",
+        )
+    ]
+
+
 def refuse_to_start() -> None:
     """For the production entry points (WSGI/ASGI): with DEBUG off, run the system checks and raise
     ``ImproperlyConfigured`` listing every error, so the server does not start serving."""

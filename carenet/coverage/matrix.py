@@ -32,7 +32,8 @@ ADULT_AGE = 18
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TOP_LEVEL = {"tiers", "specialties", "services", "benefits", "defaults"}
 _TIER_KEYS = {"code", "name", "rank"}
-_SPECIALTY_KEYS = {"code", "name", "name_en"}
+#: ``patient_name``/``patient_name_en``: what patients call the specialist ("internista"), optional (SCH-2, issue 14).
+_SPECIALTY_KEYS = {"code", "name", "name_en", "patient_name", "patient_name_en"}
 _SERVICE_REQUIRED = {"code", "name", "kind"}
 _SERVICE_KEYS = _SERVICE_REQUIRED | {
     "name_en",
@@ -93,6 +94,8 @@ class _SpecialtySpec:
     code: str
     name: str
     name_en: str
+    patient_name: str = ""
+    patient_name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -302,6 +305,8 @@ def _specialties(rows: list[Any], errors: _Errors) -> list[_SpecialtySpec]:
                 code=_code(where, row.get("code"), errors, max_length=60),
                 name=_text(where, row, "name", errors, max_length=120),
                 name_en=_text(where, row, "name_en", errors, max_length=120),
+                patient_name=_text(where, row, "patient_name", errors, max_length=120),
+                patient_name_en=_text(where, row, "patient_name_en", errors, max_length=120),
             )
         )
     _duplicates("specialty", [s.code for s in specs], errors)
@@ -543,7 +548,16 @@ def _apply(spec: _MatrixSpec) -> MatrixLoadResult:
     counter = _Counter()
     tiers = _upsert(Tier, spec.tiers, "tiers", counter, lambda s: {"name": s.name, "rank": s.rank})
     specialties = _upsert(
-        Specialty, spec.specialties, "specialties", counter, lambda s: {"name": s.name, "name_en": s.name_en}
+        Specialty,
+        spec.specialties,
+        "specialties",
+        counter,
+        lambda s: {
+            "name": s.name,
+            "name_en": s.name_en,
+            "patient_name": s.patient_name,
+            "patient_name_en": s.patient_name_en,
+        },
     )
     services = _upsert(
         Service,

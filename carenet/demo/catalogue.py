@@ -92,6 +92,74 @@ SPECIALTIES: tuple[tuple[str, str, str, int | None, int | None], ...] = (
     ("balneologia", "Balneologia i medycyna fizykalna", "Balneology", 18, None),
 )
 
+# SCH-2 (issue 14): what patients call the specialist — "internista (Choroby wewnętrzne)" in the search.
+PATIENT_NAMES: dict[str, tuple[str, str]] = {
+    "interna": ("internista", "internist"),
+    "medycyna-rodzinna": ("lekarz rodzinny", "family doctor (GP)"),
+    "pediatria": ("pediatra", "paediatrician"),
+    "kardiologia": ("kardiolog", "cardiologist"),
+    "dermatologia": ("dermatolog", "skin doctor"),
+    "endokrynologia": ("endokrynolog", "endocrinologist"),
+    "gastroenterologia": ("gastrolog", "gastroenterologist"),
+    "ginekologia": ("ginekolog", "gynaecologist"),
+    "okulistyka": ("okulista", "eye doctor"),
+    "laryngologia": ("laryngolog", "ENT doctor"),
+    "neurologia": ("neurolog", "neurologist"),
+    "ortopedia": ("ortopeda", "orthopaedist"),
+    "urologia": ("urolog", "urologist"),
+    "chirurgia-ogolna": ("chirurg", "surgeon"),
+    "alergologia": ("alergolog", "allergist"),
+    "pulmonologia": ("pulmonolog", "lung doctor"),
+    "reumatologia": ("reumatolog", "rheumatologist"),
+    "nefrologia": ("nefrolog", "kidney doctor"),
+    "diabetologia": ("diabetolog", "diabetes doctor"),
+    "hematologia": ("hematolog", "haematologist"),
+    "onkologia": ("onkolog", "oncologist"),
+    "psychiatria": ("psychiatra", "psychiatrist"),
+    "psychologia": ("psycholog", "psychologist"),
+    "dietetyka": ("dietetyk", "dietitian"),
+    "fizjoterapia": ("fizjoterapeuta", "physiotherapist"),
+    "poloznictwo": ("położna", "midwife"),
+    "pielegniarstwo": ("pielęgniarka", "nurse"),
+    "angiologia": ("angiolog", "angiologist"),
+    "andrologia": ("androlog", "andrologist"),
+    "seksuologia": ("seksuolog", "sex therapist"),
+    "chirurgia-naczyniowa": ("chirurg naczyniowy", "vascular surgeon"),
+    "chirurgia-plastyczna": ("chirurg plastyczny", "plastic surgeon"),
+    "chirurgia-dziecieca": ("chirurg dziecięcy", "children's surgeon"),
+    "kardiologia-dziecieca": ("kardiolog dziecięcy", "children's cardiologist"),
+    "neurologia-dziecieca": ("neurolog dziecięcy", "children's neurologist"),
+    "endokrynologia-dziecieca": ("endokrynolog dziecięcy", "children's endocrinologist"),
+    "gastroenterologia-dziecieca": ("gastrolog dziecięcy", "children's gastroenterologist"),
+    "alergologia-dziecieca": ("alergolog dziecięcy", "children's allergist"),
+    "nefrologia-dziecieca": ("nefrolog dziecięcy", "children's kidney doctor"),
+    "ortopedia-dziecieca": ("ortopeda dziecięcy", "children's orthopaedist"),
+    "urologia-dziecieca": ("urolog dziecięcy", "children's urologist"),
+    "psychiatria-dziecieca": ("psychiatra dziecięcy", "child psychiatrist"),
+    "hepatologia": ("hepatolog", "liver doctor"),
+    "immunologia": ("immunolog", "immunologist"),
+    "geriatria": ("geriatra", "geriatrician"),
+    "medycyna-sportowa": ("lekarz sportowy", "sports doctor"),
+    "medycyna-pracy": ("lekarz medycyny pracy", "occupational health doctor"),
+    "flebologia": ("flebolog", "vein doctor"),
+    "proktologia": ("proktolog", "proctologist"),
+    "audiologia": ("audiolog", "hearing specialist"),
+    "foniatria": ("foniatra", "voice doctor"),
+    "chirurgia-onkologiczna": ("chirurg onkolog", "surgical oncologist"),
+    "neurochirurgia": ("neurochirurg", "neurosurgeon"),
+    "choroby-zakazne": ("zakaźnik", "infectious disease doctor"),
+    "medycyna-podrozy": ("lekarz medycyny podróży", "travel doctor"),
+    "wenerologia": ("wenerolog", "venereologist"),
+    "rehabilitacja-medyczna": ("lekarz rehabilitacji", "rehabilitation doctor"),
+    "kardiochirurgia": ("kardiochirurg", "heart surgeon"),
+    "torakochirurgia": ("torakochirurg", "chest surgeon"),
+    "hipertensjologia": ("hipertensjolog", "blood pressure specialist"),
+    "perinatologia": ("perinatolog", "perinatologist"),
+    "neonatologia": ("neonatolog", "neonatologist"),
+    "toksykologia": ("toksykolog", "toxicologist"),
+    "balneologia": ("balneolog", "balneologist"),
+}
+
 EXTRA_SERVICES = (
     ("morfologia", "Morfologia krwi", "Complete blood count", Service.Kind.LAB, None, 25),
     ("usg-jamy-brzusznej", "USG jamy brzusznej", "Abdominal ultrasound", Service.Kind.IMAGING, None, 180),
@@ -142,10 +210,15 @@ def ensure_catalogue(*, log: StringIO | None = None) -> str:
     return "stand-in"
 
 
+def _specialty(code: str, name: str, name_en: str) -> Specialty:
+    patient_name, patient_name_en = PATIENT_NAMES.get(code, ("", ""))
+    return Specialty(code=code, name=name, name_en=name_en, patient_name=patient_name, patient_name_en=patient_name_en)
+
+
 def _load_stand_in() -> None:
     Tier.objects.bulk_create([Tier(code=code, name=name, rank=rank) for rank, (code, name) in enumerate(TIERS, 1)])
     specialties = Specialty.objects.bulk_create(
-        [Specialty(code=code, name=name, name_en=name_en) for code, name, name_en, _, _ in SPECIALTIES]
+        [_specialty(code, name, name_en) for code, name, name_en, _, _ in SPECIALTIES]
     )
     by_code = {s.code: s for s in specialties}
     services = []
@@ -194,7 +267,7 @@ def ensure_specialties(count: int) -> int:
     codes = set(Specialty.objects.values_list("code", flat=True))
     chosen = [row for row in SPECIALTIES if row[2].lower() not in known and row[0] not in codes][:missing]
     specialties = Specialty.objects.bulk_create(
-        [Specialty(code=code, name=name, name_en=name_en) for code, name, name_en, _, _ in chosen]
+        [_specialty(code, name, name_en) for code, name, name_en, _, _ in chosen]
     )
     Service.objects.bulk_create(
         [

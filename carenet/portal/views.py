@@ -1,19 +1,70 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from carenet.accounts import selectors as account_selectors
+from carenet.accounts.models import Patient
+from carenet.accounts.permissions import Action
+from carenet.accounts.selectors import actor_patient
+from carenet.booking import selectors as booking_selectors
+from carenet.booking.models import Channel
+from carenet.core import clock
 from carenet.core.http import HtmxHttpRequest
 from carenet.network import selectors as network_selectors
+from carenet.portal.visits import room_open_for
+from carenet.scheduling.models import Mode
 from carenet.web import selectors
-from carenet.web.forms import FacilityFilterForm
+from carenet.web.access import request_actor
+from carenet.web.booking_flow import can_cancel, remembered_city
+from carenet.web.forms import FacilityFilterForm, SlotSearchForm
+from carenet.web.reads import What, record_reads
 
 FACILITIES_PER_PAGE = 20
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"network": selectors.network_summary()})
+    """The home page: a logged-in patient's dashboard (issue 14: the next visit, "Umów wizytę" with the last city
+    and the most booked specialties first, the other sections); everyone else the welcome page."""
+    actor = request_actor(request)
+    patient = actor_patient(request.user) if actor.can(Action.PORTAL_USE) and actor.patient_id else None
+    if patient is None:
+        return render(request, "portal/home.html", {"network": selectors.network_summary()})
+    return render(request, "portal/dashboard.html", dashboard_context(request, patient=patient))
+
+
+def dashboard_context(request: HttpRequest, *, patient: Patient) -> dict[str, Any]:
+    """What the patient's dashboard shows: the family's next visit (with what the patient may do with it) and the
+    short search form (the remembered city, the most booked specialties first)."""
+    now = clock.now()
+    family = account_selectors.patients_acting_for(patient=patient, today=clock.today())
+    upcoming = [
+        visit
+        for person in family
+        if (visit := booking_selectors.appointment_list_for_patient(patient=person, upcoming=True, now=now).first())
+    ]
+    next_visit = min(upcoming, key=lambda visit: (visit.slot.starts_at, visit.pk), default=None)
+    if next_visit is not None:
+        booking_selectors.appointment_details_load([next_visit])
+        record_reads(request, patient_ids=[next_visit.patient_id], what=What.VISIT, reference=next_visit.pk)
+    form = SlotSearchForm(
+        None,
+        today=clock.today(),
+        initial={"city": remembered_city(request, patient=patient)},
+        preferred=booking_selectors.specialty_codes_most_booked(patient=patient),
+    )
+    return {
+        "patient": patient,
+        "next_visit": next_visit,
+        "next_visit_remote": next_visit is not None and next_visit.slot.mode != Mode.IN_PERSON,
+        "can_change": next_visit is not None and can_cancel(next_visit, channel=Channel.PORTAL, now=now),
+        "can_join": next_visit is not None and room_open_for(next_visit, now=now),
+        "more_visits": sum(1 for _visit in upcoming) > 1,
+        "form": form,
+    }
 
 
 def facilities(request: HtmxHttpRequest) -> HttpResponse:

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -37,19 +37,24 @@ from carenet.core.http import HtmxHttpRequest
 from carenet.core.validation import db_id_or_none
 from carenet.portal import attachments
 from carenet.portal.arrival import no_shows_context as arrival_no_shows_context
+from carenet.scheduling.models import Mode
 from carenet.web.access import acting_user, patient_required
 from carenet.web.booking_flow import (
+    CLINICIAN_FIELD_TEMPLATE,
     FACILITY_FIELD_TEMPLATE,
     book_from_form,
     can_cancel,
+    clinician_field_requested,
     confirmation_form,
     coverage_label,
     facility_field_requested,
     offer_for_slot,
     price_to_accept,
+    remember_city,
+    remembered_city,
     search_context,
 )
-from carenet.web.forms import LoginForm, SlotSearchForm
+from carenet.web.forms import IN_PERSON, REMOTE, LoginForm, SlotSearchForm
 from carenet.web.reads import What, record_reads
 
 PAST_VISITS_PER_PAGE = 10
@@ -109,19 +114,30 @@ def _referral_to_book(request: HttpRequest, family: list[Patient]) -> Referral |
 
 @patient_required
 def search(request: HtmxHttpRequest) -> HttpResponse:
-    """SCH-2: "Wyszukaj terminy" — the form, and HTMX results below it. Opened from a referral (CLN-1), the
-    search looks for its service and each "Book" carries the referral to the confirmation step."""
+    """SCH-2: "Wyszukaj terminy" — the form, and HTMX results below it, one day at a time. Opened from a referral
+    (CLN-1), the search looks for its service and each "Book" carries the referral to the confirmation step. The
+    city is remembered; the patient's most booked specialties come first (issue 14)."""
     me = _patient(request)
     acting_for = account_selectors.patients_acting_for(patient=me, today=clock.today())
-    form = SlotSearchForm(request.GET or None, today=clock.today(), acting_for=acting_for)
+    form = SlotSearchForm(
+        request.GET or None,
+        today=clock.today(),
+        acting_for=acting_for,
+        initial={"city": remembered_city(request, patient=me)},
+        preferred=booking_selectors.specialty_codes_most_booked(patient=me),
+    )
     if facility_field_requested(request):  # the city changed: the facility select alone (SCH-2)
         return render(request, FACILITY_FIELD_TEMPLATE, {"form": form})
+    if clinician_field_requested(request):  # the specialty or the facility changed: their clinicians (SCH-2)
+        return render(request, CLINICIAN_FIELD_TEMPLATE, {"form": form})
     referral = _referral_to_book(request, acting_for)
 
     def book_url(offer: Offer, patient: Patient | None) -> str:
         return _book_url(offer, patient, referral)
 
     context = search_context(request=request, form=form, patient=me, now=clock.now(), book_url=book_url)
+    if context["searched"]:
+        remember_city(request, form)
     context |= {"search_url": reverse("portal:search"), "heading": _("Find a visit"), "referral": referral}
     template = "portal/search.html#results" if request.htmx else "portal/search.html"
     return render(request, template, context)
@@ -271,18 +287,40 @@ def cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     return render(request, "portal/cancel.html", {"appointment": appointment, "error": error}, status=status)
 
 
+def reschedule_preselection(appointment: Appointment) -> dict[str, str]:
+    """Issue 14: a reschedule keeps its context — the search starts from the visit's city, facility, clinician and
+    kind of visit (the service is fixed). The patient widens it under "More options"."""
+    slot = appointment.slot
+    remote = slot.mode != Mode.IN_PERSON
+    chosen = {"visit_kind": REMOTE if remote else IN_PERSON, "clinician": str(slot.clinician_id)}
+    if slot.facility is not None and not remote:
+        chosen |= {"city": str(slot.facility.city_id), "facility": str(slot.facility_id)}
+    return chosen
+
+
 @patient_required
 @_level_two_required
 def reschedule(request: HtmxHttpRequest, appointment_id: int) -> HttpResponse:
-    """ "Zmień termin": the search, restricted to the booked service."""
+    """ "Zmień termin": the search, restricted to the booked service, opened on the visit's own context (its city,
+    facility, clinician) and already searched."""
     appointment = _access(request, appointment_id)
-    form = SlotSearchForm(request.GET or None, today=clock.today(), service=appointment.service)
+    data = request.GET or QueryDict(urlencode(reschedule_preselection(appointment)))
+    form = SlotSearchForm(data, today=clock.today(), service=appointment.service)
+    if facility_field_requested(request):
+        return render(request, FACILITY_FIELD_TEMPLATE, {"form": form})
+    if clinician_field_requested(request):
+        return render(request, CLINICIAN_FIELD_TEMPLATE, {"form": form})
 
     def book_url(offer: Offer, patient: Patient | None) -> str:
         return reverse("portal:reschedule_confirm", args=[appointment.pk, offer.slot.pk])
 
     context = search_context(
-        request=request, form=form, patient=appointment.patient, now=clock.now(), book_url=book_url
+        request=request,
+        form=form,
+        patient=appointment.patient,
+        now=clock.now(),
+        book_url=book_url,
+        rescheduling=appointment,
     )
     context |= {
         "search_url": reverse("portal:reschedule", args=[appointment.pk]),

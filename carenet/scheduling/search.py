@@ -20,7 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import ExtractHour
+from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from carenet.core.clock import WARSAW, at_warsaw, local
@@ -73,6 +73,8 @@ class SlotQuery:
     hour_to: int | None = None
     language: str | None = None
     mode: str | None = None
+    #: Phone or video only (issue 14: in person and remote kept apart); the city does not narrow them (SCH-3).
+    remote: bool = False
     sort: str = DEFAULT_SORT
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
@@ -100,6 +102,8 @@ class SlotQuery:
             raise ValidationFailed(_("The hours are reversed."), code="hours_reversed")
         if self.mode is not None and self.mode not in Mode.values:
             raise ValidationFailed(_("Mode is one of: in_person, phone, video."), code="unknown_mode")
+        if self.remote and self.mode is not None and self.mode not in REMOTE_MODES:
+            raise ValidationFailed(_("A remote visit is by phone or video."), code="mode_conflict")
         if self.sort not in SORTS:
             raise ValidationFailed(_("Sort by one of: %(sorts)s.") % {"sorts": ", ".join(SORTS)}, code="unknown_sort")
         if not 1 <= self.page <= MAX_PAGE:
@@ -186,6 +190,23 @@ def slot_search(*, query: SlotQuery, now: dt.datetime, allowed_partner_ids: Coll
     )
 
 
+def free_days(*, query: SlotQuery, now: dt.datetime) -> list[dt.date]:
+    """SCH-2 by day (issue 14): the Warsaw days of ``query``'s period that have at least one free slot matching it,
+    earliest first — one query, so the results can page by day and jump over empty days. The page and sort of the
+    query are ignored."""
+    window = query.window(now=now)
+    specialty, service = _resolve_catalogue(query)
+    slots = _free_slots(query=query, specialty=specialty, service=service, window=window, now=now)
+    days = (
+        slots.order_by()
+        .annotate(day=TruncDate("starts_at", tzinfo=WARSAW))
+        .values_list("day", flat=True)
+        .distinct()
+        .order_by("day")
+    )
+    return list(days[:MAX_RANGE_DAYS])
+
+
 def _resolve_catalogue(query: SlotQuery) -> tuple[int | Subquery | None, Service | None]:
     """The specialty to narrow by (an id, or the id looked up by code inside the slot query itself) and the service.
 
@@ -228,7 +249,9 @@ def _free_slots(
         slots = slots.filter(facility_id=query.facility_id)
     if query.mode is not None:
         slots = slots.filter(mode=query.mode)
-    if query.city_id is not None and query.mode not in REMOTE_MODES:
+    elif query.remote:
+        slots = slots.filter(mode__in=REMOTE_MODES)
+    if query.city_id is not None and query.mode not in REMOTE_MODES and not query.remote:
         # SCH-3: the city narrows in-person visits; remote consultations are served nationwide.
         slots = slots.filter(Q(city_id=query.city_id) | Q(mode__in=REMOTE_MODES))
     if query.language:
@@ -288,7 +311,7 @@ def partner_facilities_for(*, query: SlotQuery, allowed_ids: Collection[int] | N
         partners = partners.filter(city_id=query.city_id)
     else:
         return []
-    if query.mode in REMOTE_MODES:
+    if query.mode in REMOTE_MODES or query.remote:
         partners = partners.filter(offers_telemedicine=True)
     return [
         PartnerFacility(

@@ -5,29 +5,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest, QueryDict
 from django.utils.formats import number_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from carenet.accounts.models import Patient, User
+from carenet.accounts.permissions import Action
+from carenet.booking import selectors as booking_selectors
 from carenet.booking import services as booking_services
-from carenet.booking.models import Appointment
-from carenet.booking.offers import Offer, OfferStatus, offers_for
-from carenet.booking.policies import CancelFacts, cancel_refusal
+from carenet.booking.models import Appointment, Channel
+from carenet.booking.offers import Bookability, Offer, OfferStatus, offers_bookability, offers_for
+from carenet.booking.policies import CancelFacts, RefusalCode, cancel_refusal
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound, ValidationFailed
 from carenet.core.validation import ascii_digits
 from carenet.coverage.selectors import partner_facility_ids_allowed
-from carenet.scheduling.search import SlotPage, slot_search
+from carenet.scheduling.search import MAX_PAGE_SIZE, REMOTE_MODES, SlotQuery, free_days, slot_search
 from carenet.web import selectors as portal_selectors
-from carenet.web.forms import BookingConfirmForm, SlotSearchForm
-
-#: Offers that the booking service would refuse whatever the patient does: no "Book" button for them.
-UNBOOKABLE = frozenset({OfferStatus.NOT_ENTITLED, OfferStatus.AGE_NOT_ALLOWED})
+from carenet.web.access import request_actor
+from carenet.web.forms import BookingConfirmForm, SlotSearchForm, localized_name
 
 
 def zloty(amount: Decimal) -> str:
@@ -77,16 +79,6 @@ def price_to_accept(offer: Offer) -> Decimal | None:
     return decision.price_to_pay
 
 
-def offer_rows(offers: list[Offer], *, book_url: Callable[[Offer], str]) -> list[OfferRow]:
-    rows = []
-    for offer in offers:
-        label, tone = coverage_label(offer)
-        price = offer.coverage.price_to_pay if offer.coverage is not None else Decimal(0)
-        url = None if offer.status in UNBOOKABLE or offer.service is None else book_url(offer)
-        rows.append(OfferRow(offer=offer, label=label, tone=tone, price_to_pay=price, book_url=url))
-    return rows
-
-
 def page_number(request: HttpRequest) -> int:
     raw = request.GET.get("page", "1")
     return int(raw) if ascii_digits(raw) and len(raw) < 6 else 0
@@ -97,11 +89,229 @@ FACILITY_FIELD_ID = "facility-field"
 FACILITY_FIELD_TEMPLATE = "portal/search.html#facility_field"
 
 
+#: The clinician field's region, which the specialty and facility selects refresh (SCH-2: the clinician list is
+#: there before searching).
+CLINICIAN_FIELD_ID = "clinician-field"
+CLINICIAN_FIELD_TEMPLATE = "portal/search.html#clinician_field"
+
+
+def clinician_field_requested(request: HttpRequest) -> bool:
+    """Whether the request is the HTMX refresh of the clinician select (the specialty or facility changed)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and htmx.target == CLINICIAN_FIELD_ID  # type: ignore[union-attr]
+
+
 def facility_field_requested(request: HttpRequest) -> bool:
     """Whether the request is the city select's HTMX refresh of the facility field, not a search: the search page
     answers it with the field alone, behind the page's own access rules."""
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and htmx.target == FACILITY_FIELD_ID  # type: ignore[union-attr]
+
+
+#: Issue 14: how many empty-for-this-patient days the results skip on their own before showing a day with nothing
+#: bookable (each skipped day is one more page read; the patient can also jump through the day list).
+MAX_DAYS_SKIPPED = 6
+
+#: Why times are hidden, in a few words (BKG-3 refusal codes), and what the patient can do about it.
+HIDDEN_REASONS: dict[str, Any] = {
+    RefusalCode.REFERRAL_REQUIRED: gettext_lazy("they need a referral you do not have"),
+    RefusalCode.NO_ENTITLEMENT: gettext_lazy("your package does not cover those days"),
+    RefusalCode.AGE_NOT_ALLOWED: gettext_lazy("the service is not for the patient's age"),
+    RefusalCode.NO_SHOW_BLOCK: gettext_lazy("booking this specialty is blocked after two missed visits"),
+    RefusalCode.LEVEL_ONE_CAP: gettext_lazy("a basic account has reached its number of active bookings"),
+    RefusalCode.LEVEL_TWO_REQUIRED: gettext_lazy("they need a confirmed identity (level II)"),
+    RefusalCode.LIMIT_USED: gettext_lazy("the annual limit is used up"),
+}
+
+
+@dataclass(frozen=True)
+class HiddenTimes:
+    """Times left out of the results because the booking rules would refuse them (BKG-3), with the reason."""
+
+    code: str
+    count: int
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return ngettext("%(count)d time hidden: %(reason)s.", "%(count)d times hidden: %(reason)s.", self.count) % {
+            "count": self.count,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class ClinicianCard:
+    """One clinician at one place (a facility, or remote) on the chosen day, with the day's times as buttons — the
+    day-by-day grid of free times (issue 14, SCH-2)."""
+
+    clinician: Any
+    facility: Any
+    remote: bool
+    mode_label: str
+    service: Any
+    service_name: str
+    label: str
+    tone: str
+    preparation: str
+    needs_referral: bool
+    referral_count: int
+    times: list[OfferRow]
+    clinician_url: str
+
+
+@dataclass(frozen=True)
+class DayResults:
+    """One day of results (SCH-2 pages by day): the clinicians' cards, what was hidden and why, and the days
+    around it that have free times."""
+
+    day: dt.date
+    cards: list[ClinicianCard]
+    hidden: list[HiddenTimes]
+    days: list[dt.date]
+    previous_day: dt.date | None
+    next_day: dt.date | None
+    page: int
+    has_next: bool
+    partners: list[Any]
+
+    @property
+    def hidden_total(self) -> int:
+        return sum(group.count for group in self.hidden)
+
+    @property
+    def referral_hidden(self) -> bool:
+        return any(group.code == RefusalCode.REFERRAL_REQUIRED for group in self.hidden)
+
+
+def chosen_day(raw: str | None, days: list[dt.date]) -> dt.date | None:
+    """The day the patient asked for (``?day=YYYY-MM-DD``) when it has free times, else ``None``."""
+    if not raw or len(raw) != 10 or not raw.isascii():
+        return None
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
+    return day if day in days else None
+
+
+def day_results(
+    *,
+    query: SlotQuery,
+    patient: Patient | None,
+    now: dt.datetime,
+    channel: str,
+    allowed_partner_ids: Any,
+    book_url: Callable[[Offer, Bookability], str],
+    clinician_url: Callable[[int], str],
+    day: str | None = None,
+    rescheduling: Appointment | None = None,
+) -> DayResults | None:
+    """SCH-2 by day for one patient: the day's free times as clinician cards, the times the patient cannot book
+        hidden with a count and the reason (:func:`carenet.booking.offers.offers_bookability` — the booking engine's
+        rules), and the days with free times for paging. ``None`` when the period has no free time at all. ``day``: the
+    day the patient chose (``YYYY-MM-DD``; one without free times is ignored); ``query.page`` pages within a day.
+
+        Queries stay flat whatever the number of clinicians: the days (one), then per day shown the slot page's
+        queries, the offers' and the bookability's — and a day with nothing bookable is skipped (up to
+        :data:`MAX_DAYS_SKIPPED`) unless the patient chose it."""
+    days = free_days(query=query, now=now)
+    if not days:
+        return None
+    wanted = chosen_day(day, days)
+    explicit = wanted is not None
+    index = days.index(wanted) if wanted is not None else 0
+    page = query.page
+    hidden: dict[str, int] = {}
+    while True:
+        current = days[index]
+        day_query = replace(query, date_from=current, date_to=current, page_size=MAX_PAGE_SIZE)
+        result = slot_search(query=day_query, now=now, allowed_partner_ids=allowed_partner_ids)
+        offers = offers_for(patient=patient, slots=result.slots, now=now, service=result.service)
+        answers = (
+            offers_bookability(patient=patient, offers=offers, channel=channel, now=now, rescheduling=rescheduling)
+            if patient is not None
+            else [Bookability(refusal=None) for _offer in offers]
+        )
+        shown: list[tuple[Offer, Bookability]] = []
+        for offer, answer in zip(offers, answers, strict=True):
+            if answer.refusal is not None:
+                hidden[answer.refusal.code] = hidden.get(answer.refusal.code, 0) + 1
+            elif offer.service is not None:
+                shown.append((offer, answer))
+        skipped_enough = index >= len(days) - 1 or index >= MAX_DAYS_SKIPPED or explicit or page > 1
+        if shown or skipped_enough:
+            break
+        index += 1
+    cards = _cards(shown, book_url=book_url, clinician_url=clinician_url)
+    groups = [
+        HiddenTimes(code=code, count=count, reason=str(HIDDEN_REASONS.get(code, _("they cannot be booked online"))))
+        for code, count in sorted(hidden.items(), key=lambda item: -item[1])
+    ]
+    return DayResults(
+        day=current,
+        cards=cards,
+        hidden=groups,
+        days=days,
+        previous_day=days[index - 1] if index > 0 else None,
+        next_day=days[index + 1] if index + 1 < len(days) else None,
+        page=result.page,
+        has_next=result.has_next,
+        partners=result.partners,
+    )
+
+
+def _cards(
+    shown: list[tuple[Offer, Bookability]],
+    *,
+    book_url: Callable[[Offer, Bookability], str],
+    clinician_url: Callable[[int], str],
+) -> list[ClinicianCard]:
+    """The shown offers as one card per clinician, place and service, in the order of each card's first time."""
+    grouped: dict[tuple[int, int | None, bool, int], list[tuple[Offer, Bookability]]] = {}
+    for offer, answer in shown:
+        slot = offer.slot
+        assert offer.service is not None
+        remote = slot.mode in REMOTE_MODES
+        key = (slot.clinician_id, None if remote else slot.facility_id, remote, offer.service.pk)
+        grouped.setdefault(key, []).append((offer, answer))
+    cards = []
+    for (clinician_id, _facility, remote, _service), rows in grouped.items():
+        first, answer = rows[0]
+        label, tone = coverage_label(first)
+        modes = {offer.slot.get_mode_display() for offer, _answer in rows}
+        times = []
+        for offer, row_answer in rows:
+            price = offer.coverage.price_to_pay if offer.coverage is not None else Decimal(0)
+            row_label, row_tone = coverage_label(offer)
+            times.append(
+                OfferRow(
+                    offer=offer,
+                    label=row_label,
+                    tone=row_tone,
+                    price_to_pay=price,
+                    book_url=book_url(offer, row_answer),
+                )
+            )
+        needs_referral = first.coverage is not None and first.coverage.requires_referral
+        cards.append(
+            ClinicianCard(
+                clinician=first.slot.clinician,
+                facility=None if remote else first.slot.facility,
+                remote=remote,
+                mode_label=", ".join(sorted(str(mode) for mode in modes)),
+                service=first.service,
+                service_name=localized_name(first.service),
+                label=label,
+                tone=tone,
+                preparation=first.preparation,
+                needs_referral=needs_referral,
+                referral_count=len(answer.referral_ids),
+                times=times,
+                clinician_url=clinician_url(clinician_id),
+            )
+        )
+    return cards
 
 
 def search_context(
@@ -111,30 +321,81 @@ def search_context(
     patient: Patient | None,
     now: dt.datetime,
     book_url: Callable[[Offer, Patient | None], str],
+    rescheduling: Appointment | None = None,
 ) -> dict[str, Any]:
-    """Run the search the form asks for (when it was submitted) and return what the results partial shows.
+    """Run the search the form asks for (when it was submitted) and return what the results partial shows: one day
+    of results as clinician cards (:func:`day_results`).
 
-    ``patient`` is whom the offers are for; on the portal the "for whom" field may pick a child instead."""
-    result: SlotPage | None = None
-    rows: list[OfferRow] = []
+    ``patient`` is whom the offers are for; on the portal the "for whom" field may pick a child instead. The
+    booking rules are asked with the channel the request's user books through (the portal for a patient)."""
+    results: DayResults | None = None
+    searched = False
+    chosen: Patient | None = patient
     if form.is_bound and form.is_valid():
         chosen = form.cleaned_data.get("for_whom") or patient
+        channel = request_actor(request).channel(Action.APPOINTMENT_BOOK) or Channel.PORTAL
+        querystring = request.GET.copy()
+        for name in ("page", "day", "clinician"):
+            querystring.pop(name, None)
+        base = querystring.urlencode()
+
+        def card_book_url(offer: Offer, answer: Bookability) -> str:
+            url = book_url(offer, chosen)
+            if answer.referral_ids and "referral=" not in url and not rescheduling:
+                url += ("&" if "?" in url else "?") + urlencode({"referral": answer.referral_ids[0]})
+            return url
+
+        def clinician_url(clinician_id: int) -> str:
+            return "?" + "&".join(part for part in (base, urlencode({"clinician": clinician_id})) if part)
+
         try:
-            result = slot_search(
+            results = day_results(
                 query=form.slot_query(page=page_number(request) or 0),
+                patient=chosen,
                 now=now,
+                channel=channel,
                 allowed_partner_ids=None
                 if chosen is None
                 else partner_facility_ids_allowed(patient=chosen, day=clock.local(now).date()),
+                book_url=card_book_url,
+                clinician_url=clinician_url,
+                day=request.GET.get("day"),
+                rescheduling=rescheduling,
             )
         except ValidationFailed as error:
             form.add_error(None, str(error.message))
         else:
-            offers = offers_for(patient=chosen, slots=result.slots, now=now, service=result.service)
-            rows = offer_rows(offers, book_url=lambda offer: book_url(offer, chosen))
+            searched = True
     querystring = request.GET.copy() if request.GET else QueryDict(mutable=True)
-    querystring.pop("page", None)
-    return {"form": form, "result": result, "rows": rows, "querystring": querystring.urlencode()}
+    for name in ("page", "day"):
+        querystring.pop(name, None)
+    return {
+        "form": form,
+        "results": results,
+        "searched": searched,
+        "for_patient": chosen,
+        "querystring": querystring.urlencode(),
+    }
+
+
+#: SCH-2: the session key of the city the patient searched last (issue 14: the city is remembered).
+SEARCH_CITY_KEY = "carenet_search_city"
+
+
+def remembered_city(request: HttpRequest, *, patient: Patient) -> int | None:
+    """The city to preselect in the patient's search: the one searched last in this session, else the city of the
+    patient's latest visit at a facility (SCH-2, issue 14)."""
+    raw = request.session.get(SEARCH_CITY_KEY)
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0:
+        return raw
+    return booking_selectors.city_of_last_booking(patient=patient)
+
+
+def remember_city(request: HttpRequest, form: SlotSearchForm) -> None:
+    """Keep the city of a search that ran, for the next search form and the home page's (issue 14)."""
+    city = form.cleaned_data.get("city") if hasattr(form, "cleaned_data") else None
+    if city is not None and request.session.get(SEARCH_CITY_KEY) != city.pk:
+        request.session[SEARCH_CITY_KEY] = city.pk
 
 
 def can_cancel(appointment: Appointment, *, channel: str, now: dt.datetime) -> bool:

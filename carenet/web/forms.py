@@ -106,8 +106,39 @@ class LocalizedChoiceField(PickListChoiceField):
 
 class ClinicianChoiceField(PickListChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        title = obj.get_title_display() if obj.title else ""
-        return " ".join(part for part in (title, obj.first_name, obj.last_name) if part)
+        return clinician_name(obj)
+
+
+def clinician_name(clinician: Any) -> str:
+    """A clinician as every page names them (issue 14): the abbreviated title, then the name ("dr n. med. Ewa
+    Lekarska") — the title's stored form is its abbreviation."""
+    return " ".join(part for part in (clinician.title, clinician.first_name, clinician.last_name) if part)
+
+
+def specialty_label(specialty: Any) -> str:
+    """SCH-2 in the patient's words (issue 14): the everyday name with the catalogue name beside it — "internista
+    (Choroby wewnętrzne)", "internist (Internal medicine)" on English pages; the catalogue name alone when the
+    catalogue gives no everyday name."""
+    english = get_language() == "en"
+    everyday = (specialty.patient_name_en if english else specialty.patient_name) or ""
+    catalogue = localized_name(specialty)
+    if not everyday or everyday.casefold() == catalogue.casefold():
+        return catalogue
+    return f"{everyday} ({catalogue})"
+
+
+def specialty_choices(specialties: Any, *, preferred: list[str] | None = None) -> list[Any]:
+    """The specialty select's options, alphabetical by what the patient reads; the ``preferred`` codes (the
+    patient's most used, most used first) in a group of their own above the rest."""
+    labelled = sorted(((s.code, specialty_label(s)) for s in specialties), key=lambda pair: pair[1].casefold())
+    first = [code for code in preferred or [] if any(code == c for c, _label in labelled)]
+    if not first:
+        return labelled
+    by_code = dict(labelled)
+    return [
+        (_("Your recent choices"), [(code, by_code[code]) for code in first]),
+        (_("All specialties"), labelled),
+    ]
 
 
 class OfferedChoiceIterator(PickListIterator):
@@ -138,6 +169,13 @@ class PatientChoiceField(PickListChoiceField):
         return str(obj.full_name)
 
 
+#: Issue 14: in person and remote kept apart — a city search never lists nationwide phone slots first.
+IN_PERSON, REMOTE = "in_person", "remote"
+VISIT_KIND_CHOICES = [
+    (IN_PERSON, _("At a facility")),
+    (REMOTE, _("Phone or video, from anywhere")),
+]
+
 TIME_OF_DAY_CHOICES = [
     ("", _("any time")),
     ("morning", _("morning (6–12)")),
@@ -157,7 +195,11 @@ class SlotSearchForm(CheckedInputMixin, forms.Form):
         queryset=Patient.objects.none(), required=False, empty_label=None, label=_("For whom")
     )
     specialty = LocalizedChoiceField(
-        queryset=Specialty.objects.none(), to_field_name="code", label=_("Specialty"), empty_label=_("— choose —")
+        queryset=Specialty.objects.none(),
+        to_field_name="code",
+        required=False,
+        label=_("Doctor or specialty"),
+        empty_label=_("— choose —"),
     )
     service = forms.CharField(required=False, widget=forms.HiddenInput)
     city = PickListChoiceField(queryset=City.objects.none(), required=False, label=_("City"), empty_label=_("any city"))
@@ -179,9 +221,12 @@ class SlotSearchForm(CheckedInputMixin, forms.Form):
         label=_("Language of the visit"),
         empty_label=_("any"),
     )
-    mode = forms.ChoiceField(
-        choices=[("", _("any")), *Mode.choices], required=False, label=_("Kind of visit"), widget=QuickSelect
+    visit_kind = forms.ChoiceField(
+        choices=VISIT_KIND_CHOICES, required=False, label=_("Kind of visit"), widget=forms.RadioSelect
     )
+
+    #: Issue 14: the fields shown at once; the others wait under "More options".
+    MAIN_FIELDS = ("for_whom", "specialty", "city", "visit_kind")
 
     def __init__(
         self,
@@ -191,18 +236,36 @@ class SlotSearchForm(CheckedInputMixin, forms.Form):
         acting_for: list[Patient] | None = None,
         facility: Facility | None = None,
         service: Service | None = None,
+        initial: dict[str, Any] | None = None,
+        preferred: list[str] | None = None,
     ) -> None:
         """``acting_for``: whom a patient may book for (omit on staff pages); ``facility``: the reception desk's
-        facility, fixed; ``service``: a reschedule searches only for the booked service."""
-        initial = {"date_from": today, "date_to": today + dt.timedelta(days=DEFAULT_SEARCH_DAYS - 1)}
+        facility, fixed; ``service``: a reschedule searches only for the booked service; ``initial``: what an
+        unbound form preselects (the remembered city, a reschedule's facility and clinician); ``preferred``: the
+        specialty codes listed first (the patient's most used)."""
+        initial = {
+            "date_from": today,
+            "date_to": today + dt.timedelta(days=DEFAULT_SEARCH_DAYS - 1),
+            "visit_kind": IN_PERSON,
+            **(initial or {}),
+        }
         if data is not None and not data.get("date_from") and not data.get("date_to"):
             data = data.copy()
             data["date_from"] = initial["date_from"].isoformat()
             data["date_to"] = initial["date_to"].isoformat()
+        if data is not None and "visit_kind" not in data:
+            # Issue 14: a search that does not say (a link from a referral, an old bookmark) is for a visit in person.
+            data = data.copy()
+            data["visit_kind"] = IN_PERSON
         super().__init__(data, initial=initial)
         self.fixed_facility = facility
         self.fixed_service = service
-        self.fields["specialty"].queryset = network_selectors.specialties_with_active_clinicians()  # type: ignore[attr-defined]
+        specialties = network_selectors.specialties_with_active_clinicians()
+        self.fields["specialty"].queryset = specialties  # type: ignore[attr-defined]
+        self.fields["specialty"].widget.choices = [
+            ("", self.fields["specialty"].empty_label),  # type: ignore[attr-defined]
+            *specialty_choices(specialties, preferred=preferred),
+        ]
         self.fields["city"].queryset = network_selectors.city_list_for_search()  # type: ignore[attr-defined]
         self._offer_facilities()
         self.fields["language"].queryset = Language.objects.all()  # type: ignore[attr-defined]
@@ -224,8 +287,11 @@ class SlotSearchForm(CheckedInputMixin, forms.Form):
         self.fields["clinician"].queryset = self._clinicians()  # type: ignore[attr-defined]
 
     def _submitted_id(self, name: str) -> int | None:
-        """The id the request gives for ``name`` before validation (to build the pick lists), or ``None``."""
-        raw = self.data.get(name) if self.is_bound else None
+        """The id the request gives for ``name`` before validation (to build the pick lists) — or an unbound form's
+        initial one —, or ``None``."""
+        raw = self.data.get(name) if self.is_bound else self.initial.get(name)
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            raw = str(raw)
         if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 10:
             return int(raw)
         return None
@@ -255,20 +321,37 @@ class SlotSearchForm(CheckedInputMixin, forms.Form):
                 _("%(facility)s is not in the chosen city (%(city)s). Choose one of its facilities or change the city.")
                 % {"facility": facility.name, "city": city.name},
             )
+        if (
+            "specialty" in self.fields
+            and not self.fields["specialty"].disabled
+            and not (cleaned.get("specialty") or cleaned.get("clinician") or cleaned.get("service"))
+            and "specialty" not in self.errors
+        ):
+            self.add_error("specialty", _("Choose a doctor or a specialty."))
         return cleaned
+
+    def more_options_open(self) -> bool:
+        """Whether "More options" starts open: one of its fields has an error or a value the patient gave."""
+        for field in self.visible_fields():
+            if field.name in self.MAIN_FIELDS or field.name in ("date_from", "date_to"):
+                continue
+            if field.errors or (self.is_bound and self.data.get(field.name)):
+                return True
+        return any(self[name].errors for name in ("date_from", "date_to") if name in self.fields)
 
     def _clinicians(self) -> Any:
         """Clinicians of the chosen specialty (and facility): a pick list, not the whole network."""
-        code = self.data.get("specialty") if self.is_bound else None
+        code = self.data.get("specialty") if self.is_bound else self.initial.get("specialty")
         if self.fixed_service is not None and self.fixed_service.specialty is not None:
             code = self.fixed_service.specialty.code
         if not code:
             return Clinician.objects.none()
         clinicians = Clinician.objects.filter(is_active=True, specialties__code=code)
-        facility_id = self.fixed_facility.pk if self.fixed_facility else self.data.get("facility")
+        facility_id = self.fixed_facility.pk if self.fixed_facility else self._submitted_id("facility")
         if facility_id and ascii_digits(str(facility_id)) and len(str(facility_id)) <= 19:
             clinicians = clinicians.filter(facilities__id=facility_id)
-        return clinicians.distinct().order_by("last_name", "first_name")[:300]
+        # Not sliced: a sliced query set cannot validate the chosen clinician (every choice would be "not valid").
+        return Clinician.objects.filter(pk__in=clinicians.values("pk")).order_by("last_name", "first_name", "pk")
 
     def slot_query(self, *, page: int) -> SlotQuery:
         """The validated search question (raises ``ValidationFailed`` for what only the search can judge)."""
@@ -288,7 +371,8 @@ class SlotSearchForm(CheckedInputMixin, forms.Form):
             date_to=data["date_to"],
             time_of_day=data.get("time_of_day") or None,
             language=language.code if language else None,
-            mode=data.get("mode") or None,
+            mode=Mode.IN_PERSON if data.get("visit_kind") == IN_PERSON else None,
+            remote=data.get("visit_kind") == REMOTE,
             page=page,
             page_size=SEARCH_PAGE_SIZE,
         )

@@ -28,7 +28,7 @@ def search_internal_medicine(page: Any) -> None:
     if page.locator("#id_specialty").is_enabled():  # a reschedule keeps the booked service
         page.select_option("#id_specialty", "interna")
     page.locator("form[role=search] button[type=submit]").click()
-    page.locator("#results table.offers tbody a.button").first.wait_for()
+    page.locator("#results a.button.time").first.wait_for()
 
 
 def test_patient_books_reschedules_and_cancels_then_cancels_by_sms(page: Any, live_server: Any) -> None:
@@ -45,7 +45,7 @@ def test_patient_books_reschedules_and_cancels_then_cancels_by_sms(page: Any, li
     page.goto(live_server.url + reverse("portal:search"))
     search_internal_medicine(page)
     shot(page, "02-search-results")
-    page.locator("#results table.offers tbody a.button").first.click()
+    page.locator("#results a.button.time").first.click()
     page.locator("dl.summary").wait_for()
     shot(page, "03-confirm")
     page.locator("main form button[type=submit]").click()
@@ -64,9 +64,10 @@ def test_patient_books_reschedules_and_cancels_then_cancels_by_sms(page: Any, li
     row.locator(f"a[href='{reverse('portal:reschedule', args=[first.pk])}']").click()
     search_internal_medicine(page)
     shot(page, "06-reschedule-search")
-    page.locator("#results table.offers tbody a.button").nth(1).click()
-    page.locator("dl.summary").wait_for()
+    page.locator("#results a.button.time").nth(1).click()
+    page.locator("[data-testid=old-visit]").wait_for()  # issue 14: the old and the new date side by side
     page.locator("main form button[type=submit]").click()
+    page.locator("[data-testid=old-visit]").wait_for(state="detached")
     page.locator("dl.summary").wait_for()
     first.refresh_from_db()
     assert first.status == Appointment.Status.CANCELLED
@@ -85,7 +86,7 @@ def test_patient_books_reschedules_and_cancels_then_cancels_by_sms(page: Any, li
     # Another visit, cancelled by replying NIE to its confirmation SMS (CXL-1, CXL-2).
     page.goto(live_server.url + reverse("portal:search"))
     search_internal_medicine(page)
-    page.locator("#results table.offers tbody a.button").first.click()
+    page.locator("#results a.button.time").first.click()
     page.locator("main form button[type=submit]").click()
     page.locator("dl.summary").wait_for()
     other = Appointment.objects.get(patient=patient, status=Appointment.Status.BOOKED)
@@ -114,6 +115,7 @@ def test_choosing_a_city_fills_the_facility_select(page: Any, live_server: Any) 
     page.wait_for_url(live_server.url + reverse("portal:visits"))
 
     page.goto(live_server.url + reverse("portal:search"))
+    page.locator("details.more-options > summary").click()  # issue 14: the facility is one of "More options"
     options = page.locator("#id_facility option")
     assert options.count() == 1  # "— choose a city first —"
     page.select_option("#id_city", label="Warszawa")
@@ -126,7 +128,7 @@ def test_choosing_a_city_fills_the_facility_select(page: Any, live_server: Any) 
 
     page.select_option("#id_facility", label=world.other_centre.name)
     search_internal_medicine(page)
-    assert page.locator("#results table.offers tbody a.button").count() == 1  # the other centre's one slot
+    assert page.locator("#results a.button.time").count() == 1  # the other centre's one slot
     assert world.other_centre.name in page.locator("#results").inner_text()
 
     page.select_option("#id_city", label="Kraków")

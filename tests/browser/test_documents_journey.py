@@ -92,10 +92,10 @@ def test_patient_books_from_a_referral_on_a_phone(browser: Any, live_server: Any
 
         card.get_by_role("link", name="Umów").click()
         page.locator("#booking-with-referral").wait_for()
-        page.locator("#results table.offers tbody a.button").first.wait_for()
+        page.locator("#results a.button.time").first.wait_for()
         shot(page, "03-search-with-referral")
         no_sideways_scroll(page)
-        page.locator("#results table.offers tbody a.button").first.click()
+        page.locator("#results a.button.time").first.click()
         page.locator("dl.summary").wait_for()
         assert page.locator("#id_referral").input_value() == str(referral.pk)
         no_sideways_scroll(page)

@@ -188,3 +188,16 @@ def test_manage_py_check_refuses_a_short_secret() -> None:
     )
     assert result.returncode != 0
     assert "carenet.E005" in result.stderr
+
+
+def test_a_missing_base_stylesheet_is_warned_with_the_command_that_brings_it(tmp_path: Path) -> None:
+    """BEY-5: Pico CSS is installed from the npm registry, not committed; a checkout without it is told how."""
+    from carenet.core.checks import PAGE_BASE_STYLESHEET, page_base_stylesheet
+
+    with override_settings(STATICFILES_DIRS=[tmp_path]):
+        (warning,) = page_base_stylesheet()
+    assert warning.id == "carenet.W002" and "scripts/ensure-assets" in (warning.hint or "")
+    (tmp_path / PAGE_BASE_STYLESHEET).parent.mkdir(parents=True)
+    (tmp_path / PAGE_BASE_STYLESHEET).write_text("/* pico */")
+    with override_settings(STATICFILES_DIRS=[("prefix", tmp_path)]):
+        assert page_base_stylesheet() == []

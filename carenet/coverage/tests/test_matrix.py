@@ -938,3 +938,13 @@ def test_coverage_items_for_tier_is_one_query(django_assert_num_queries: object)
         Benefit.objects.filter(tiers__code="premium").annotate(n=Count("items")).values_list("code", "n")
     )
     assert len(items) == sum(per_benefit.values())
+
+
+@pytest.mark.django_db
+def test_sch2_the_matrix_gives_every_specialty_its_everyday_name() -> None:
+    """Issue 14: the search shows "internista (Choroby wewnętrzne)" — the reviewed file names what patients say."""
+    matrix_load()
+    internal = Specialty.objects.get(code="internal-medicine")
+    assert (internal.patient_name, internal.patient_name_en) == ("internista", "internist")
+    assert not Specialty.objects.filter(patient_name="").exists()
+    assert not Specialty.objects.filter(patient_name_en="").exists()

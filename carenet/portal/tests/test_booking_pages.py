@@ -133,13 +133,18 @@ def test_search_form_defaults_to_the_next_14_days(world: World) -> None:
     assert f'value="{(today + dt.timedelta(days=13)).isoformat()}"' in html
     assert 'aria-live="polite"' in html
     assert '<label for="id_specialty">' in html
+    assert "<details" in html and "More options" in html  # issue 14: fewer fields at once
 
 
 def test_search_shows_offers_with_coverage_price_and_preparation(world: World) -> None:
     response = patient_client(world).get(url("portal:search"), world.search_params())
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count("included in the package") == 4  # three slots at one centre, one at the other
+    # Issue 14: a card per clinician, place and service — the consultation at each centre and the paid exam —
+    # with the day's times as buttons.
+    assert html.count('class="slot-card"') == 3
+    assert html.count('class="button time"') == 5
+    assert html.count("included in the package") == 2
     assert "paid: 250.00 zł" in html
     assert "Na czczo, 6 godzin bez jedzenia." in html  # SCH-4
     assert "CareNet Centrum Mokotów" in html and "Ewa Lekarska" in html
@@ -154,16 +159,18 @@ def test_search_results_come_as_an_htmx_partial(world: World) -> None:
     assert "included in the package" in html
 
 
-def test_search_lists_partner_facilities_to_phone_and_paginates(world: World) -> None:
-    """NET-2 / PKG-2: partners the patient's contract allows are listed with their phone; others are not."""
+def test_search_lists_partner_facilities_to_phone_and_pages_by_day(world: World) -> None:
+    """NET-2 / PKG-2: partners the patient's contract allows are listed with their phone; others are not. Issue 14:
+    the results page by day, from the first day with free times to the next."""
     allowed = FacilityFactory(
         partner=True, city=world.centre.city, name="Przychodnia Partnerska Ochota", phone="+48 22 555 00 11"
     )
     FacilityFactory(partner=True, city=world.centre.city, name="Przychodnia Spoza Umowy")
     world.patient_a.enrolments.get().contract.partner_facilities.add(allowed)
+    later = world.day + dt.timedelta(days=3)
     for minute in range(0, 60, 6):
         make_slot(
-            starts_at=clock.at_warsaw(world.day, dt.time(16, minute)),
+            starts_at=clock.at_warsaw(later, dt.time(16, minute)),
             clinician=world.slots[0].clinician,
             facility=world.centre,
             specialty=world.slots[0].specialty,
@@ -174,9 +181,11 @@ def test_search_lists_partner_facilities_to_phone_and_paginates(world: World) ->
     first = client.get(url("portal:search"), params).content.decode()
     assert "Przychodnia Partnerska Ochota" in first and "+48 22 555 00 11" in first  # NET-2
     assert "Przychodnia Spoza Umowy" not in first  # PKG-2: not in the patient's contract
-    assert "page=2" in first
-    second = client.get(url("portal:search"), {**params, "page": 2}).content.decode()
-    assert "Page 2" in second and "page=1" in second
+    assert first.count('class="button time"') == 5  # the first day only
+    assert f"day={later.isoformat()}" in first  # the next day with free times
+    second = client.get(url("portal:search"), {**params, "day": later.isoformat()}).content.decode()
+    assert second.count('class="button time"') == 10
+    assert f"day={world.day.isoformat()}" in second and "16:54" in second
 
 
 def test_bad_search_input_is_a_form_error_not_a_500(world: World) -> None:
@@ -279,8 +288,15 @@ def test_reschedule_searches_the_same_service_and_takes_the_new_slot(world: Worl
     search = client.get(url("portal:reschedule", appointment.pk), world.search_params()).content.decode()
     assert url("portal:reschedule_confirm", appointment.pk, world.slots[1].pk) in search
     assert url("portal:reschedule_confirm", appointment.pk, world.paid_slot.pk) not in search  # another service
+    # Issue 14: opened without a search, it starts from the visit's own city, facility and clinician, searched.
+    kept = client.get(url("portal:reschedule", appointment.pk)).content.decode()
+    assert url("portal:reschedule_confirm", appointment.pk, world.slots[1].pk) in kept
+    assert url("portal:reschedule_confirm", appointment.pk, world.other_slot.pk) not in kept  # the other centre
+    assert f'<option value="{world.centre.pk}" selected>' in kept
     confirm = url("portal:reschedule_confirm", appointment.pk, world.slots[1].pk)
-    assert client.get(confirm).status_code == 200
+    side_by_side = client.get(confirm)
+    assert side_by_side.status_code == 200
+    assert 'data-testid="old-visit"' in side_by_side.content.decode()  # old and new side by side
     response = client.post(confirm)
     assert response.status_code == 302
     appointment.refresh_from_db()

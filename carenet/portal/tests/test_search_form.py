@@ -87,7 +87,7 @@ def test_sch2_a_facility_of_another_city_is_refused_and_nothing_is_searched(
         response = client.get(url("portal:search"), params)
         htmx = client.get(url("portal:search"), params, HTTP_HX_REQUEST="true")
     assert search.call_count == 0
-    assert response.status_code == 200 and response.context["result"] is None
+    assert response.status_code == 200 and response.context["results"] is None
     error = "CareNet Centrum Kazimierz is not in the chosen city (Warszawa)."
     assert error in response.content.decode()
     assert "included in the package" not in response.content.decode()
@@ -102,7 +102,7 @@ def test_sch2_a_facility_without_a_city_is_searched_anywhere(world: World) -> No
     params = world.search_params(facility=world.other_centre.pk)
     response = login(world.patient_a.user).get(url("portal:search"), params)
     html = response.content.decode()
-    assert response.context["result"] is not None
+    assert response.context["results"] is not None
     assert url("portal:book", world.other_slot.pk) in html
     assert url("portal:book", world.slots[0].pk) not in html  # the other centre's slots only
     assert f'<option value="{world.other_centre.pk}" selected>{world.other_centre.name}</option>' in html
@@ -151,11 +151,13 @@ def test_sch2_the_htmx_refresh_keeps_the_search_pages_access_rules(world: World)
 
 
 def test_sch2_a_reschedule_refreshes_the_facility_field_through_the_patients_search_page(world: World) -> None:
-    """SCH-2: "Zmień termin" uses the same form; its city select asks the patient's search page."""
+    """SCH-2: "Zmień termin" uses the same form; its city select asks the patient's search page. Issue 14: it opens
+    on the visit's city, so the facility select lists that city's facilities with the visit's one chosen."""
     appointment = booked(world.patient_a, world.slots[0])
     html = login(world.patient_a.user).get(url("portal:reschedule", appointment.pk)).content.decode()
     assert f'hx-get="{url("portal:search")}"' in html
-    assert "— choose a city first —" in facility_options(html)
+    options = facility_options(html)
+    assert f'<option value="{world.centre.pk}" selected>' in options and world.other_centre.name in options
 
 
 def test_sch2_the_call_centre_refreshes_through_its_own_console(world: World, krakow_centre: Facility) -> None:
