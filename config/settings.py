@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's widget templates, found by the form renderer below through TEMPLATES
     "django_htmx",
     "template_partials",
     "ninja",
@@ -143,6 +144,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# BEY-5: every form field rendered by one template (label, help, error and aria-describedby tied by ids).
+FORM_RENDERER = "carenet.web.renderers.CareNetFormRenderer"
 
 # --- Database -------------------------------------------------------------------------------------------------
 # SQLite by default (the demo and the fast tests), PostgreSQL through DATABASE_URL (production and CI).

@@ -54,7 +54,7 @@ from carenet.web.booking_flow import (
     remembered_city,
     search_context,
 )
-from carenet.web.forms import IN_PERSON, REMOTE, SlotSearchForm
+from carenet.web.forms import IN_PERSON, REMOTE, LoginForm, SlotSearchForm
 from carenet.web.reads import What, record_reads
 
 PAST_VISITS_PER_PAGE = 10
@@ -65,6 +65,7 @@ class PatientLoginView(auth_views.LoginView):
 
     template_name = "portal/login.html"
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
     def get_default_redirect_url(self) -> str:
         if actor_for_user(self.request.user).can(Action.PORTAL_USE):

@@ -42,7 +42,7 @@ from carenet.web.booking_flow import (
     price_to_accept,
     search_context,
 )
-from carenet.web.forms import SlotSearchForm
+from carenet.web.forms import LoginForm, SlotSearchForm
 from carenet.web.reads import What, record_reads
 
 View = Callable[..., HttpResponse]
@@ -53,6 +53,7 @@ PATIENTS_PER_PAGE = 20
 class StaffLoginView(auth_views.LoginView):
     template_name = "staff/login.html"
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
     def get_default_redirect_url(self) -> str:
         if actor_for_user(self.request.user).can(Action.PORTAL_USE):

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
@@ -23,6 +24,18 @@ from carenet.network import selectors as network_selectors
 from carenet.network.models import City, Clinician, Facility, Language, Service, Specialty
 from carenet.scheduling.models import Mode
 from carenet.scheduling.search import SlotQuery
+
+
+class LoginForm(AuthenticationForm):
+    """The portal's and the consoles' login, with the words the pages use; a failed login focuses its error summary
+    (BEY-5), not the login field, so the field is autofocused only on a fresh form."""
+
+    def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = _("Login")
+        self.fields["password"].label = _("Password")
+        if self.is_bound:
+            self.fields["username"].widget.attrs.pop("autofocus", None)
 
 
 class FacilityFilterForm(forms.Form):

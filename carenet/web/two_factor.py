@@ -27,6 +27,12 @@ class CodeForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # A form sent back with an error focuses its error summary (BEY-5), not the code field.
+            self.fields["code"].widget.attrs.pop("autofocus", None)
+
     def clean_code(self) -> str:
         code = two_factor.normalize_code(self.cleaned_data["code"])
         if code is None:

@@ -18,6 +18,7 @@ from carenet.api.tests.factories import FacilityFactory, make_slot
 from carenet.booking.models import Appointment, Channel
 from carenet.core import clock
 from carenet.portal.tests.booking_world import World, booked, build_world, url
+from tests.html_checks import broken_references
 
 pytestmark = pytest.mark.django_db
 
@@ -242,7 +243,9 @@ def test_a_taken_slot_is_a_form_error(world: World) -> None:
     response = patient_client(world).post(url("portal:book", world.slots[0].pk) + "?service=konsultacja-interna")
     assert response.status_code == 422
     assert Appointment.objects.count() == 1
-    assert 'class="errorlist"' in response.content.decode()
+    # BEY-5: the refusal opens the page's error summary, whose links reach the form.
+    html = response.content.decode()
+    assert "data-error-summary" in html and broken_references(html) == []
 
 
 def test_a_guardian_books_for_their_child(world: World) -> None:

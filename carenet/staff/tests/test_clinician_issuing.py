@@ -21,6 +21,7 @@ from carenet.network.models import Service
 from carenet.network.tests.factories import ServiceFactory
 from carenet.scheduling.models import Mode
 from tests.cast import Cast
+from tests.html_checks import broken_references
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,11 @@ def test_a_prescription_through_htmx_errors_next_to_the_field_then_issued_with_i
         refused = client.post(issue_url(cast.visit, "prescription"), body, HTTP_HX_REQUEST="true")
         assert refused.status_code == 200 and stored() == (0, 0, 0, 0)
         html = refused.content.decode()
-        assert 'id="clinical"' in html and "<html" not in html and 'class="error"' in html
+        assert 'id="clinical"' in html and "<html" not in html
+        # BEY-5: the error sits next to the field, tied to it, and the swapped form opens with its summary.
+        assert 'id="id_prescription-quantity_error"' in html and "data-error-summary" in html
+        assert 'aria-invalid="true"' in html
+        assert broken_references(html) == []
         assert refused.context["open_kind"] == "prescription"
         issued = client.post(
             issue_url(cast.visit, "prescription"), body | {"prescription-quantity": "2"}, HTTP_HX_REQUEST="true"
