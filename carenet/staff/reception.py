@@ -159,7 +159,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
         "name_error": name_error,
     }
     # The name filter asks by HTMX as the receptionist types: the list alone comes back (and its count, announced).
-    template = "staff/reception/day.html#results" if getattr(request, "htmx", False) else "staff/reception/day.html"
+    template = "staff/reception/day.html#filtered" if getattr(request, "htmx", False) else "staff/reception/day.html"
     return render(request, template, context)
 
 

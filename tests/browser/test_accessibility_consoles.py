@@ -104,7 +104,9 @@ fresh.must_change_password = False
 fresh.save()
 TOTPDevice.objects.filter(user=fresh).delete()
 reset(username="recepcja-nowa")
-asker = Patient.objects.filter(account_level=1, user__isnull=False).first()
+# Not a demo login's patient: the portal's own tour logs those in.
+asker = (Patient.objects.filter(account_level=1, user__isnull=False).exclude(user__username__in=["pacjent1",
+    "pacjent2", "rodzic"]).exclude(user__username__startswith="pakiet").order_by("-pk").first())
 if asker is not None and not IdentityRequest.objects.filter(patient=asker, status="open").exists():
     IdentityRequest.objects.create(patient=asker, message="Proszę o potwierdzenie tożsamości.",
         phone_time="po 16:00", created_at=now)
@@ -278,8 +280,15 @@ def test_reception_checks_a_patient_in_and_undoes_it(tour: Tour, demo: dict[str,
         tour.go("staff:reception", language)
         tour.check(f"the day list ({language})")
         page.fill("#id_name", demo["patient_name"])
-        page.wait_for_selector(f"#day-results #visit-{visit}")
+        # The count is written into the page's polite status line, which stays in place (so it is announced), and
+        # the receptionist keeps typing where they were.
+        page.wait_for_function(
+            "name => document.querySelector('#day-status[role=status]').textContent.includes(name)",
+            arg=demo["patient_name"],
+        )
         tour.settle()
+        assert page.locator(f"#day-results #visit-{visit}").count() == 1
+        assert page.evaluate("() => document.activeElement.id") == "id_name"
         tour.check(f"the day list filtered by name ({language})")
         row = page.locator(f"#visit-{visit}")
         row.locator("form[action*='/check_in/'] button").click()
@@ -290,6 +299,7 @@ def test_reception_checks_a_patient_in_and_undoes_it(tour: Tour, demo: dict[str,
         tour.check(f"after undoing the check-in ({language})")
         page.fill("#id_name", "Zzyzx")
         page.wait_for_selector("#day-results tbody tr:not([data-appointment])")
+        tour.settle()
         tour.check(f"the day list, nobody of that name ({language})")
         tour.go("staff:reception_entrance", language)
         tour.check(f"the entrance screen ({language})")
