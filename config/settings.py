@@ -378,6 +378,9 @@ CARENET_CHECKIN_ATTEMPTS_PER_HOUR = int(os.environ.get("CARENET_CHECKIN_ATTEMPTS
 CARENET_CHECKIN_WRONG_CODES_PER_ADDRESS_PER_HOUR = int(
     os.environ.get("CARENET_CHECKIN_WRONG_CODES_PER_ADDRESS_PER_HOUR", "10")
 )
+# CHK-2, issue 14: a check-in recorded by mistake at reception can be undone by the facility's receptionist for this
+# many minutes after it; then the action is gone and the server refuses it.
+CARENET_CHECK_IN_UNDO_MINUTES = int(os.environ.get("CARENET_CHECK_IN_UNDO_MINUTES", "10"))
 # CHK-4: the key of the 6-digit premises code shown at each facility's entrance. Derived from SECRET_KEY only in
 # debug (the demo); with DEBUG off it must be set on its own (carenet.E008, E009).
 CARENET_PREMISES_CODE_SECRET = os.environ.get("CARENET_PREMISES_CODE_SECRET", "")

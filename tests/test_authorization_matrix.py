@@ -175,6 +175,9 @@ MATRIX: dict[str, str] = {
     "staff:reception": "LFFFFFOOOFFFFO",
     "staff:reception_entrance": "LFFFFFOOFFFFFO",
     "staff:reception_act": "LFFFFFRNFFFFFR",
+    # Issue 14: undoing a wrong check-in — the facility's receptionist alone (Anna's visit is not checked in: the
+    # desk is told so on the day list; an administrator records arrivals but does not undo them).
+    "staff:reception_undo": "LFFFFFRNFFFFFF",
     # --- the clinician's console (CLN-5, CLN-6, TEL-1): Anna's visit tomorrow is clinician_with's; clinician_without
     # has never seen her. Acting on it tomorrow is too early (or not a phone consultation): back to the page.
     "staff:clinician_calls": "LFFFFFFFFOOFFF",
@@ -428,6 +431,7 @@ METHODS = {
     "portal:two_factor_disable": "post",
     "staff:identity_review": "post",
     "staff:reception_act": "post",
+    "staff:reception_undo": "post",
     "staff:clinician_call": "post",
     "staff:clinician_visit_close": "post",
     "staff:clinician_issue": "post",

@@ -27,6 +27,9 @@ def _name_part(word: str) -> str:
     return word[:1].upper() + word[1:].lower()
 
 
+PESEL_LENGTH = 11
+
+
 def patient_find(*, query: str, limit: int = 20, offset: int = 0) -> list[Patient]:
     """Patients matching a PESEL, a mobile number or a name, for the call-centre and reception consoles.
 
@@ -59,6 +62,15 @@ def patient_find(*, query: str, limit: int = 20, offset: int = 0) -> list[Patien
             )
     patients = Patient.objects.filter(condition).select_related("guardian").order_by("last_name", "first_name", "id")
     return list(patients[offset : offset + limit])
+
+
+def patient_with_pesel(query: str) -> tuple[bool, Patient | None]:
+    """Issue 14: whether ``query`` is a whole PESEL (11 digits, spaces allowed), and the patient who has it. The
+    consoles open that patient's page at once instead of listing them."""
+    digits = "".join(query.split())
+    if len(digits) != PESEL_LENGTH or not digits.isascii() or not digits.isdigit():
+        return False, None
+    return True, Patient.objects.filter(pesel=digits).first()
 
 
 def minors_q(*, today: dt.date, prefix: str = "") -> Q:

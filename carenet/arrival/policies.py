@@ -54,6 +54,9 @@ class ArrivalCode(StrEnum):
     NOT_LATE_YET = "not_late_yet"
     NOT_STARTED = "visit_not_started"
     NOT_AT_FACILITY = "not_at_facility"
+    NOT_CHECKED_IN = "not_checked_in"
+    UNDO_NOT_AT_RECEPTION = "check_in_not_at_reception"
+    UNDO_TOO_LATE = "undo_window_passed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,26 @@ def no_show_due(*, status: str, ends_at: dt.datetime, now: dt.datetime, in_perso
     Phone and video consultations are never confirmed on arrival (CHK-2 is about arriving), so they are never
     no-shows by this rule: the clinician records how a remote consultation went."""
     return in_person and status == "booked" and ends_at <= now
+
+
+def undo_check_in_until(checked_in_at: dt.datetime, *, window: dt.timedelta) -> dt.datetime:
+    """Issue 14: until when reception may undo a check-in recorded at ``checked_in_at`` (exclusive)."""
+    return checked_in_at + window
+
+
+def undo_check_in_refusal(
+    *, status: str, channel: str, checked_in_at: dt.datetime | None, now: dt.datetime, window: dt.timedelta
+) -> ArrivalCode | None:
+    """Issue 14 (CHK-2): why reception may not undo this check-in, or ``None``. Only a visit still checked in (not
+    completed by the clinician, not anything else), checked in at reception (the patient's own SMS or page
+    confirmation is theirs), and only within ``window`` of the check-in; then the action is gone."""
+    if status != "checked_in" or checked_in_at is None:
+        return ArrivalCode.NOT_CHECKED_IN
+    if channel != CheckInChannel.RECEPTION:
+        return ArrivalCode.UNDO_NOT_AT_RECEPTION
+    if now >= undo_check_in_until(checked_in_at, window=window) or now < checked_in_at:
+        return ArrivalCode.UNDO_TOO_LATE
+    return None
 
 
 # --- CHK-3: the check-in question -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from carenet.accounts.models import Patient, User
 from carenet.accounts.permissions import Action
@@ -132,13 +132,18 @@ def no_show_count_visible(*, actor: User, patient: Patient, now: dt.datetime, da
     )
 
 
-def reception_day_list(*, facility_id: int, day: dt.date) -> QuerySet[Appointment]:
+def reception_day_list(*, facility_id: int, day: dt.date, name: str = "") -> QuerySet[Appointment]:
     """CHK-2: a facility's visits on a Warsaw day (booked, checked in, done, refused, missed — not cancelled or
-    holds), by time; everything a row shows in one query."""
+    holds), by time; everything a row shows in one query. ``name`` (issue 14): only the patients whose first or
+    last name contains each of its words (reception finds the person standing at the desk)."""
     starts = clock.at_warsaw(day, dt.time.min)
     ends = clock.at_warsaw(day + dt.timedelta(days=1), dt.time.min)
+    by_name = Q()
+    for word in name.split()[:4]:
+        by_name &= Q(patient__last_name__icontains=word) | Q(patient__first_name__icontains=word)
     return (
         Appointment.objects.filter(
+            by_name,
             slot__facility_id=facility_id,
             slot__starts_at__gte=starts,
             slot__starts_at__lt=ends,

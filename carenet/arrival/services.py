@@ -30,7 +30,7 @@ from carenet.arrival import policies as checkin_policies
 from carenet.arrival import selectors
 from carenet.arrival.policies import ArrivalCode, CheckInChannel, VisitFacts
 from carenet.booking import errors
-from carenet.booking.models import Appointment, CheckInAttempt, NoShowBlockLift
+from carenet.booking.models import Appointment, CheckInAttempt, CheckInUndo, NoShowBlockLift
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from carenet.core.phones import InvalidPhoneNumber, normalize_phone
@@ -54,6 +54,9 @@ ARRIVAL_MESSAGES: dict[ArrivalCode, Promise] = {
     ArrivalCode.NOT_LATE_YET: _("'Refused: late' can be recorded only 10 or more minutes after the start."),
     ArrivalCode.NOT_STARTED: _("A no-show can be recorded only after the visit has started."),
     ArrivalCode.NOT_AT_FACILITY: _("This visit does not take place at a facility."),
+    ArrivalCode.NOT_CHECKED_IN: _("This visit is not checked in (any more): there is no check-in to undo."),
+    ArrivalCode.UNDO_NOT_AT_RECEPTION: _("The patient confirmed this arrival themself; reception cannot undo it."),
+    ArrivalCode.UNDO_TOO_LATE: _("A check-in can be undone only within a few minutes of it; that time has passed."),
 }
 
 
@@ -191,6 +194,54 @@ def appointment_mark_no_show(*, actor: User, appointment_id: int, now: dt.dateti
         if problem is not None:
             raise ArrivalRefused.of(problem)
         return _record(appointment, status=Status.NO_SHOW, outcome_recorded_at=now, outcome_recorded_by=actor)
+
+
+def undo_window() -> dt.timedelta:
+    """Issue 14: how long after a check-in reception may undo it (``CARENET_CHECK_IN_UNDO_MINUTES``)."""
+    return dt.timedelta(minutes=settings.CARENET_CHECK_IN_UNDO_MINUTES)
+
+
+def check_in_undo_refusal(appointment: Appointment, *, now: dt.datetime) -> ArrivalCode | None:
+    """Whether a check-in may be undone now (pages ask it to offer the action; :func:`appointment_check_in_undo`
+    asks it again under the row lock)."""
+    return checkin_policies.undo_check_in_refusal(
+        status=appointment.status,
+        channel=appointment.check_in_channel,
+        checked_in_at=appointment.checked_in_at,
+        now=now,
+        window=undo_window(),
+    )
+
+
+def appointment_check_in_undo(*, actor: User, appointment_id: int, now: dt.datetime | None = None) -> CheckInUndo:
+    """Issue 14 (CHK-2): reception undoes a wrong check-in within ``CARENET_CHECK_IN_UNDO_MINUTES``: the visit is
+    booked again, as before the check-in, and the undo is recorded (who, when, and the check-in it undid). Only a
+    receptionist of the visit's facility (another facility's desk does not see the visit: 404; other roles 403).
+
+    Concurrency: the row is locked and its status read again, so an undo racing the clinician completing the visit
+    (or a second undo, or the no-show sweep) ends in one consistent state — whichever came first wins and the other
+    is refused (or, the sweep, finds the visit checked in and leaves it)."""
+    now = now or clock.now()
+    with transaction.atomic():
+        appointment = _lock(appointment_id)
+        who = actor_for_user(actor)
+        if not (who.is_authenticated and who.reaches(Action.CHECK_IN_UNDO, facility_id=appointment.slot.facility_id)):
+            if who.can(Action.CHECK_IN_UNDO):
+                raise errors.appointment_not_found()
+            raise PermissionDenied(_("Only the facility's reception undoes a check-in."), code="forbidden")
+        problem = check_in_undo_refusal(appointment, now=now)
+        checked_in_at = appointment.checked_in_at
+        if problem is not None or checked_in_at is None:
+            raise ArrivalRefused.of(problem or ArrivalCode.NOT_CHECKED_IN)
+        undo = CheckInUndo.objects.create(
+            appointment=appointment,
+            undone_by=actor,
+            undone_at=now,
+            checked_in_at=checked_in_at,
+            checked_in_by_id=appointment.checked_in_by_id,
+        )
+        _record(appointment, status=Status.BOOKED, checked_in_at=None, checked_in_by=None, check_in_channel="")
+        return undo
 
 
 def no_shows_record(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:

@@ -199,6 +199,36 @@ class NoShowBlockLift(models.Model):
         return f"{self.patient} / {self.specialty} {self.lifted_at:%Y-%m-%d}"
 
 
+class CheckInUndo(models.Model):
+    """CHK-2, issue 14: reception undid a wrong check-in within ``CARENET_CHECK_IN_UNDO_MINUTES`` of it; the visit
+    went back to booked. Kept with who undid it and when, and the check-in it undid (who, when)."""
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="check_in_undos", verbose_name=_("visit")
+    )
+    undone_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("undone by")
+    )
+    undone_at = models.DateTimeField(_("undone at"))
+    checked_in_at = models.DateTimeField(_("checked in at"))
+    checked_in_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked in by"),
+    )
+
+    class Meta:
+        ordering = ["-undone_at"]
+        verbose_name = _("undone check-in")
+        verbose_name_plural = _("undone check-ins")
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} {self.undone_at:%Y-%m-%d %H:%M}"
+
+
 class CheckInAttempt(models.Model):
     """CHK-4: one try on the check-in page; counted per phone and per device over the last hour (rate limit), and —
     the tries with a wrong entrance code only — per client address."""
@@ -225,3 +255,4 @@ class CheckInAttempt(models.Model):
 
 
 audit(NoShowBlockLift)
+audit(CheckInUndo)

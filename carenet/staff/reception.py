@@ -30,7 +30,7 @@ from carenet.booking import selectors as booking_selectors
 from carenet.booking.models import Appointment
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
-from carenet.core.validation import ascii_digits, db_id_or_none
+from carenet.core.validation import ascii_digits, db_id_or_none, text_problem
 from carenet.network.models import Facility, Specialty
 from carenet.web.access import acting_user, forbidden, request_actor, staff_required
 from carenet.web.reads import What, record_reads
@@ -60,8 +60,9 @@ def _day(raw: str | None) -> dt.date:
         return clock.today()
 
 
-def _row(appointment: Appointment, *, now: dt.datetime, desk: bool) -> dict[str, Any]:
-    """What a row of the day list shows and which actions it offers (the rules decide; the page explains)."""
+def _row(appointment: Appointment, *, now: dt.datetime, desk: bool, undoer: bool = False) -> dict[str, Any]:
+    """What a row of the day list shows and which actions it offers (the rules decide; the page explains): an
+    action the rules refuse stays on the row, disabled, with the rule's reason in words (issue 14)."""
     facts = checkin_policies.VisitFacts(
         status=appointment.status, starts_at=appointment.slot.starts_at, ends_at=appointment.slot.ends_at, now=now
     )
@@ -73,14 +74,32 @@ def _row(appointment: Appointment, *, now: dt.datetime, desk: bool) -> dict[str,
     )
     refuse = checkin_policies.refuse_late_refusal(facts)
     no_show = checkin_policies.mark_no_show_refusal(facts)
+    undo = arrival.check_in_undo_refusal(appointment, now=now)
+    late_from = appointment.slot.starts_at + checkin_policies.LATE_AFTER
     return {
         "appointment": appointment,
         "desk": desk,
         "can_check_in": desk and check_in is None,
         "can_refuse_late": desk and refuse is None,
         "can_no_show": desk and no_show is None,
+        "check_in_reason": str(arrival.ARRIVAL_MESSAGES[check_in]) if check_in else "",
+        "refuse_late_reason": (
+            _("Possible from %(time)s (10 minutes after the start).")
+            % {"time": clock.local(late_from).strftime("%H:%M")}
+            if refuse is checkin_policies.ArrivalCode.NOT_LATE_YET
+            else str(arrival.ARRIVAL_MESSAGES[refuse])
+            if refuse
+            else ""
+        ),
+        "no_show_reason": str(arrival.ARRIVAL_MESSAGES[no_show]) if no_show else "",
+        "can_undo": undoer and undo is None,
+        "undo_until": (
+            checkin_policies.undo_check_in_until(appointment.checked_in_at, window=arrival.undo_window())
+            if appointment.checked_in_at
+            else None
+        ),
         "booked": appointment.status == Appointment.Status.BOOKED,
-        "late_from": appointment.slot.starts_at + checkin_policies.LATE_AFTER,
+        "late_from": late_from,
     }
 
 
@@ -93,23 +112,34 @@ def day_list(request: HttpRequest) -> HttpResponse:
     page = int(raw_page) if ascii_digits(raw_page) and 0 < int(raw_page[:6]) < 10_000 else 1
     now = clock.now()
     desk = request_actor(request).can(Action.ARRIVAL_RECORD)
+    undoer = request_actor(request).can(Action.CHECK_IN_UNDO)
+    name = " ".join(request.GET.get("q", "").split())[:80]
+    name_error = ""
+    if text_problem(name):
+        name, name_error = "", _("The text contains characters that cannot be searched.")
     rows: list[dict[str, Any]] = []
     has_next = False
     if facility is not None:
         start = (page - 1) * VISITS_PER_PAGE
         found = list(
-            arrival_selectors.reception_day_list(facility_id=facility.pk, day=day)[start : start + VISITS_PER_PAGE + 1]
+            arrival_selectors.reception_day_list(facility_id=facility.pk, day=day, name=name)[
+                start : start + VISITS_PER_PAGE + 1
+            ]
         )
         has_next = len(found) > VISITS_PER_PAGE
-        rows = [_row(appointment, now=now, desk=desk) for appointment in found[:VISITS_PER_PAGE]]
+        rows = [_row(appointment, now=now, desk=desk, undoer=undoer) for appointment in found[:VISITS_PER_PAGE]]
         record_reads(
             request, patient_ids=[row["appointment"].patient_id for row in rows], what=What.VISIT_LIST, reference=day
         )
     next_with_visits = None
-    if facility is not None and not rows and page == 1:
+    if facility is not None and not rows and page == 1 and not name:
         next_with_visits = arrival_selectors.reception_next_day_with_visits(facility_id=facility.pk, after=day)
     chooser = _chooser(request)
-    query = {"date": day.isoformat(), **({"facility": str(facility.pk)} if chooser and facility else {})}
+    query = {
+        "date": day.isoformat(),
+        **({"facility": str(facility.pk)} if chooser and facility else {}),
+        **({"q": name} if name else {}),
+    }
     context = {
         "facility": facility,
         "facilities": Facility.objects.filter(kind=Facility.Kind.OWN).order_by("name") if chooser else [],
@@ -125,8 +155,12 @@ def day_list(request: HttpRequest) -> HttpResponse:
         "facility_query": urlencode({"facility": str(facility.pk)}) if chooser and facility else "",
         "desk": desk,
         "next_with_visits": next_with_visits,
+        "name": name,
+        "name_error": name_error,
     }
-    return render(request, "staff/reception/day.html", context)
+    # The name filter asks by HTMX as the receptionist types: the list alone comes back (and its count, announced).
+    template = "staff/reception/day.html#filtered" if getattr(request, "htmx", False) else "staff/reception/day.html"
+    return render(request, template, context)
 
 
 def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
@@ -169,7 +203,8 @@ def act(request: HttpRequest, appointment_id: int, action: str) -> HttpResponse:
         error = str(refusal.message)
     if getattr(request, "htmx", False):
         fresh = _appointment(request, appointment.pk)
-        context = {"row": _row(fresh, now=clock.now(), desk=True), "note": note, "error": error}
+        undoer = request_actor(request).can(Action.CHECK_IN_UNDO)
+        context = {"row": _row(fresh, now=clock.now(), desk=True, undoer=undoer), "note": note, "error": error}
         return render(request, "staff/reception/day.html#row", context, status=422 if error else 200)
     if error:
         messages.error(request, error)
@@ -178,6 +213,36 @@ def act(request: HttpRequest, appointment_id: int, action: str) -> HttpResponse:
     query = {"date": clock.local(appointment.slot.starts_at).date().isoformat()}
     if _chooser(request):
         query["facility"] = str(appointment.slot.facility_id)
+    return redirect(reverse("staff:reception") + "?" + urlencode(query))
+
+
+@staff_required(Action.DAY_LIST_VIEW)
+@require_POST
+def undo_check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """Issue 14 (CHK-2): the facility's receptionist undoes a wrong check-in within a few minutes of it; the visit
+    is booked again and the undo recorded. HTMX gets the row back; a plain POST the day list with a message."""
+    if not request_actor(request).can(Action.CHECK_IN_UNDO):
+        return forbidden(request)
+    appointment = _appointment(request, appointment_id)
+    record_reads(request, patient_ids=[appointment.patient_id], what=What.VISIT, reference=appointment.pk)
+    note, error = "", ""
+    try:
+        arrival.appointment_check_in_undo(actor=acting_user(request), appointment_id=appointment.pk, now=clock.now())
+    except NotFound as missing:
+        raise Http404 from missing
+    except ApplicationError as refusal:
+        error = str(refusal.message)
+    else:
+        note = _("Check-in undone: %(patient)s is booked again.") % {"patient": appointment.patient.full_name}
+    if getattr(request, "htmx", False):
+        fresh = _appointment(request, appointment.pk)
+        context = {"row": _row(fresh, now=clock.now(), desk=True, undoer=True), "note": note, "error": error}
+        return render(request, "staff/reception/day.html#row", context, status=422 if error else 200)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, note)
+    query = {"date": clock.local(appointment.slot.starts_at).date().isoformat()}
     return redirect(reverse("staff:reception") + "?" + urlencode(query))
 
 

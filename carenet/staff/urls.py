@@ -39,6 +39,7 @@ urlpatterns = [
     path("identity-requests/<int:request_id>/", identity.review, name="identity_review"),
     path("reception/", reception.day_list, name="reception"),
     path("reception/entrance/", reception.entrance, name="reception_entrance"),
+    path("reception/<int:appointment_id>/undo-check-in/", reception.undo_check_in, name="reception_undo"),
     path("reception/<int:appointment_id>/<str:action>/", reception.act, name="reception_act"),
     path("patients/<int:patient_id>/no-shows/", reception.patient_no_shows, name="patient_no_shows"),
     # The clinician's console (CLN-5, CLN-6, TEL-1; issue 11); their day list is the dashboard.

@@ -98,6 +98,16 @@ def patients(request: HttpRequest) -> HttpResponse:
     has_next = False
     if query and text_problem(query):
         error = _("The text contains characters that cannot be searched.")
+    elif query and (pesel := account_selectors.patient_with_pesel(query))[0]:
+        # Issue 14: a whole PESEL opens the patient's page (a read, recorded); one that matches nobody says so.
+        person = pesel[1]
+        if person is not None:
+            record_reads(request, patient_ids=[person.pk], what=What.PATIENT_SEARCH)
+            target = reverse("staff:patient", args=[person.pk])
+            if getattr(request, "htmx", False):
+                return HttpResponse(status=204, headers={"HX-Redirect": target})
+            return redirect(target)
+        error = _("No patient has the PESEL %(pesel)s.") % {"pesel": "".join(query.split())}
     elif query:
         try:
             found = account_selectors.patient_find(

@@ -11,9 +11,10 @@ import pytest
 
 from carenet.arrival import services as arrival
 from carenet.arrival.services import ArrivalRefused
-from carenet.booking.models import Appointment, CheckInAttempt
+from carenet.booking.models import Appointment, CheckInAttempt, CheckInUndo
 from carenet.booking.tests.factories import NOW, AppointmentFactory, World, build_world
 from carenet.core.testing import run_in_threads
+from carenet.encounters.services import visit_complete
 from carenet.messaging.models import OutboundMessage
 
 Status = Appointment.Status
@@ -168,3 +169,49 @@ def test_sqlite_wrong_codes_per_address_limit_holds_under_concurrency(
 def test_postgres_wrong_codes_per_address_limit_holds_under_concurrency(settings: Any) -> None:
     settings.CARENET_CHECKIN_WRONG_CODES_PER_ADDRESS_PER_HOUR = 3
     _address_limit(12)
+
+
+# --- Issue 14: undoing a check-in while the clinician completes the visit ---------------------------------------
+
+
+def _undo_versus_complete() -> None:
+    from tests.cast import build_cast
+
+    cast = build_cast()
+    visit = cast.visit
+    now = visit.slot.starts_at - dt.timedelta(minutes=5)
+    Appointment.objects.filter(pk=visit.pk).update(
+        status=Status.CHECKED_IN,
+        checked_in_at=now - dt.timedelta(minutes=2),
+        checked_in_by=cast.users["receptionist_here"],
+        check_in_channel="reception",
+    )
+
+    def client(number: int) -> None:
+        if number == 0:
+            arrival.appointment_check_in_undo(actor=cast.users["receptionist_here"], appointment_id=visit.pk, now=now)
+        else:
+            visit_complete(actor=cast.users["clinician_with"], appointment_id=visit.pk, now=now)
+
+    errors = run_in_threads(2, client)
+    final = Appointment.objects.get(pk=visit.pk)
+    undone = CheckInUndo.objects.filter(appointment=visit).count()
+    # One consistent state: the clinician completed the visit, and either the undo came first (recorded, the
+    # check-in gone) or it came second and was refused (the check-in kept).
+    assert final.status == Status.COMPLETED
+    if undone:
+        assert errors == [] and final.checked_in_at is None and final.check_in_channel == ""
+    else:
+        assert len(errors) == 1 and isinstance(errors[0], ArrivalRefused) and errors[0].code == "not_checked_in"
+        assert final.checked_in_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_undo_versus_the_clinician_completing(sqlite_file_database: object) -> None:
+    _undo_versus_complete()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgres_undo_versus_the_clinician_completing() -> None:
+    _undo_versus_complete()

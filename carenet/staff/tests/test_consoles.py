@@ -103,8 +103,10 @@ def test_patient_find_pages(world: World) -> None:
 
 def test_console_finds_a_patient(world: World) -> None:
     client = as_staff(world, "call_centre")
-    response = client.post(url("staff:patients"), {"q": world.patient_a.pesel})
-    assert url("staff:patient", world.patient_a.pk) in response.content.decode()
+    response = client.post(url("staff:patients"), {"q": world.patient_a.pesel})  # a whole PESEL opens the patient
+    assert response.status_code == 302 and response["Location"] == url("staff:patient", world.patient_a.pk)
+    listed = client.post(url("staff:patients"), {"q": world.patient_a.pesel[:8]})
+    assert url("staff:patient", world.patient_a.pk) in listed.content.decode()
     assert "Type at least 3 characters." in client.post(url("staff:patients"), {"q": "ab"}).content.decode()
     partial = client.post(url("staff:patients"), {"q": "Nowak"}, HTTP_HX_REQUEST="true").content.decode()
     assert partial.lstrip().startswith('<section id="results"')

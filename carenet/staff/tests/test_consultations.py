@@ -259,7 +259,9 @@ def test_a_booked_video_visit_shows_join_on_the_day_list_in_its_window_and_opens
         client = client_of(doctor)
         page = client.get(reverse("staff:dashboard"), day).content.decode()
         join = reverse("staff:consultation_join", args=[visit.pk])
-        assert f'id="join-{visit.pk}"' in page and f'action="{join}"' in page and "Dołącz do wideowizyty" in page
+        assert (
+            f'id="join-{visit.pk}"' in page and f'action="{join}"' in page and "Dołącz do wideokonsultacji" in page
+        )  # the portal's word
         answer = client.post(join)
         room = Consultation.objects.get(appointment=visit)
         assert room.kind == Consultation.Kind.BOOKED and room.status == Consultation.Status.IN_PROGRESS

@@ -169,7 +169,8 @@ def test_refused_late_is_disabled_and_refused_before_10_minutes(world: World, ti
     client = client_for(world, "receptionist")
     time_machine.move_to(START + dt.timedelta(minutes=5), tick=False)
     html = client.get(url("staff:reception")).content.decode()
-    assert f'aria-describedby="late-{visit.pk}"' in html  # disabled, with the explanation
+    assert f'disabled aria-describedby="why-late-{visit.pk}"' in html  # disabled, with the explanation
+    assert "Possible from 10:10 (10 minutes after the start)." in html
     response = client.post(act_url(visit, "refuse_late"), HTTP_HX_REQUEST="true")
     assert response.status_code == 422
     visit.refresh_from_db()
