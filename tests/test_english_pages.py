@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -322,3 +323,32 @@ def test_a_polish_page_still_speaks_polish(role: str, cast: Cast) -> None:
         assert "<html" not in html or '<html lang="pl"' in html, name
         text = visible_text(html, "pl")
         assert polish_left(text, [], []), f"{name} shows no Polish at all"
+
+
+@pytest.mark.parametrize(
+    ("role", "name", "results"),
+    [
+        ("patient", "portal:visits", False),
+        ("patient", "portal:search", True),
+        ("patient", "portal:consultations", False),
+        ("receptionist_here", "staff:reception", False),
+        ("receptionist_here", "staff:patient", False),
+        ("clinician_with", "staff:clinician_visit", False),
+    ],
+)
+def test_english_names_cost_no_query(role: str, name: str, results: bool, cast: Cast) -> None:
+    """The English names come with the rows already read: a page in English asks the database no more than in
+    Polish (no query per row)."""
+    give_the_catalogue_english_names(cast)
+    client = cast.client(role)
+    query = search_query(cast) if results else query_for(name, cast)
+    counts = {}
+    for language in ("pl", "en"):
+        with translation.override(language):
+            url = reverse(name, kwargs=kwargs_for(name, cast))
+        client.get(url, query)  # warm: sessions, caches
+        with CaptureQueriesContext(connection) as queries:
+            answer = client.get(url, query)
+        assert answer.status_code == 200, (language, answer.status_code)
+        counts[language] = len(queries)
+    assert counts["en"] == counts["pl"], counts

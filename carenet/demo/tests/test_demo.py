@@ -20,7 +20,7 @@ from carenet.accounts.models import IdentityConfirmation, Patient, PatientRead, 
 from carenet.booking.models import Appointment
 from carenet.coverage.models import Enrolment, RosterEntry, Tier
 from carenet.demo import identity
-from carenet.network.models import City, Clinician, Facility, FacilityPrice, Specialty
+from carenet.network.models import City, Clinician, Facility, FacilityPrice, Language, Service, Specialty
 from carenet.scheduling import policies
 from carenet.scheduling.models import Schedule, Slot
 from carenet.scheduling.selectors import schedule_recurrence
@@ -156,6 +156,12 @@ def test_small_demo_is_consistent_deterministic_and_refuses_a_full_database() ->
     assert Patient.objects.count() == 300
     assert_consistent(TODAY)
     assert_logins_work()
+    # BEY-5: what a reader sees of the catalogue has its English name too
+    assert not Language.objects.filter(name_en="").exists()
+    assert not Tier.objects.filter(name_en="").exists()
+    assert not Specialty.objects.filter(name_en="").exists() and not Service.objects.filter(name_en="").exists()
+    assert not Facility.objects.exclude(scope="").filter(scope_en="").exists()
+    assert not Service.objects.exclude(preparation="").filter(preparation_en="").exists()
 
     with pytest.raises(CommandError, match="--reset"):
         run("--small", "--today", TODAY.isoformat())
