@@ -9,7 +9,7 @@ import pytest
 
 from carenet.accounts.models import PatientRead
 from carenet.portal.tests.booking_world import World, build_world, url
-from carenet.staff.tests.test_reception import NOW, client_for
+from carenet.staff.tests.test_reception import NOW, client_for, today_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +44,19 @@ def test_eleven_digits_of_nobody_still_name_the_pesel(world: World) -> None:
     assert response.status_code == 200
     assert "No patient has the PESEL 48000000000." in response.content.decode()
     assert not PatientRead.objects.exists()
+
+
+# --- The reception day list opened on a date at the calendar's edge ----------------------------------------------
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "0001-01-01"])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_date_at_the_calendars_edge_opens_todays_list_not_an_error(world: World, date: str, htmx: bool) -> None:
+    """``?date=9999-12-31`` (the name filter's HTMX request too) ended in a server error: the list's next day left
+    the calendar. Such a date is taken as today, as on the clinician's day list (CHK-2, issue 14)."""
+    visit = today_visit(world)
+    client = client_for(world, "receptionist")
+    extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = client.get(url("staff:reception"), {"date": date, "q": visit.patient.last_name}, **extra)
+    assert response.status_code == 200
+    assert url("staff:reception_act", visit.pk, "check_in") in response.content.decode()  # today's row
