@@ -54,10 +54,13 @@ def _facility_for(request: HttpRequest, raw: str | None) -> Facility | None:
 
 
 def _day(raw: str | None) -> dt.date:
+    """The day asked for (``YYYY-MM-DD``, years 2000–2100, as the clinician's day list), or today in Warsaw: a
+    year 9999 or year 1 would leave the calendar for the next or the previous day."""
     try:
-        return dt.date.fromisoformat(raw) if raw else clock.today()
+        day = dt.date.fromisoformat(raw) if raw else clock.today()
     except ValueError:
         return clock.today()
+    return day if 2000 <= day.year <= 2100 else clock.today()
 
 
 def _row(appointment: Appointment, *, now: dt.datetime, desk: bool, undoer: bool = False) -> dict[str, Any]:

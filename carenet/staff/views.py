@@ -98,17 +98,17 @@ def patients(request: HttpRequest) -> HttpResponse:
     has_next = False
     if query and text_problem(query):
         error = _("The text contains characters that cannot be searched.")
-    elif query and (pesel := account_selectors.patient_with_pesel(query))[0]:
-        # Issue 14: a whole PESEL opens the patient's page (a read, recorded); one that matches nobody says so.
+    elif query and (pesel := account_selectors.patient_with_pesel(query))[0] and pesel[1] is not None:
+        # Issue 14: a whole PESEL opens the patient's page (a read, recorded).
         person = pesel[1]
-        if person is not None:
-            record_reads(request, patient_ids=[person.pk], what=What.PATIENT_SEARCH)
-            target = reverse("staff:patient", args=[person.pk])
-            if getattr(request, "htmx", False):
-                return HttpResponse(status=204, headers={"HX-Redirect": target})
-            return redirect(target)
-        error = _("No patient has the PESEL %(pesel)s.") % {"pesel": "".join(query.split())}
+        record_reads(request, patient_ids=[person.pk], what=What.PATIENT_SEARCH)
+        target = reverse("staff:patient", args=[person.pk])
+        if getattr(request, "htmx", False):
+            return HttpResponse(status=204, headers={"HX-Redirect": target})
+        return redirect(target)
     elif query:
+        # Eleven digits that are nobody's PESEL may still be a mobile number written with its country code
+        # ("48 601 234 567"): the ordinary search answers; only when it finds nobody either is the PESEL named.
         try:
             found = account_selectors.patient_find(
                 query=query, limit=PATIENTS_PER_PAGE + 1, offset=(page - 1) * PATIENTS_PER_PAGE
@@ -117,6 +117,8 @@ def patients(request: HttpRequest) -> HttpResponse:
             error = str(refusal.message)
         has_next = len(found) > PATIENTS_PER_PAGE
         found = found[:PATIENTS_PER_PAGE]
+        if not found and error is None and page == 1 and account_selectors.patient_with_pesel(query)[0]:
+            error = _("No patient has the PESEL %(pesel)s.") % {"pesel": "".join(query.split())}
         record_reads(request, patient_ids=[person.pk for person in found], what=What.PATIENT_SEARCH)
     context = {
         "query": query,

@@ -423,6 +423,10 @@ def offer_for_slot(*, patient: Patient | None, slot_id: int, service_code: str) 
     except NotFound as error:
         raise Http404 from error
     service = portal_selectors.service_by_code(service_code)
+    if service is not None and (slot.schedule is None or service not in slot.schedule.services.all()):
+        # A service the slot's schedule does not offer (an edited link, a reschedule to another kind of slot) would
+        # show a price and coverage the booking then refuses: no such offer (SCH-2, BKG-3).
+        raise Http404
     offer = offers_for(patient=patient, slots=[slot], now=clock.now(), service=service)[0]
     if offer.service is None:
         raise Http404
