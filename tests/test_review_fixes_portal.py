@@ -1,0 +1,45 @@
+"""Review of issue 14 (patient portal on a phone, bilingual, accessible): problems found and fixed, each proved here."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client, RequestFactory
+from django.utils import translation
+from django.views.defaults import server_error
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("address", "language", "heading"),
+    [("/en/no-such-page/", "en", "Page not found"), ("/no-such-page/", "pl", "Nie znaleziono strony")],
+)
+def test_a_missing_page_is_in_the_design_and_the_page_language(address: str, language: str, heading: str) -> None:
+    # BEY-5, issue 14: Django's bare English "Not Found" page had no header, menu, footer or landmarks, and was in
+    # English on Polish pages.
+    response = Client().get(address)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert f'<html lang="{language}"' in html
+    assert f"<h1>{heading}</h1>" in html
+    assert 'class="site-header"' in html and '<main id="main"' in html and 'class="site-footer"' in html
+    assert html.count("<h1") == 1
+
+
+@pytest.mark.parametrize(("language", "heading"), [("en", "Something went wrong"), ("pl", "Coś poszło nie tak")])
+def test_the_server_error_page_is_in_the_design_and_the_page_language(language: str, heading: str) -> None:
+    # Django renders 500.html without a request or context processors: the page stands alone and needs no database.
+    with translation.override(language):
+        response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert f'<html lang="{language}"' in html and f"<h1>{heading}</h1>" in html
+    assert "pico.min.css" in html and '<main id="main"' in html and "112" in html
+
+
+def test_a_refused_form_without_its_csrf_token_is_in_the_design_and_english() -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/en/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert '<html lang="en"' in html and 'class="site-header"' in html
