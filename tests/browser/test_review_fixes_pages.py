@@ -5,8 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
-from tests.browser.accessibility import check_page
+from carenet.accounts.tests.factories import PatientFactory, UserFactory
+from tests.browser.accessibility import (
+    DESKTOP,
+    NARROW_PHONE,
+    PHONE,
+    assert_accessible,
+    check_page,
+    sideways_overflow,
+    widest_elements,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,3 +43,28 @@ def test_an_expired_form_gets_a_page_in_the_design_and_english(page: Any, live_s
     assert page.locator("h1").inner_text() == "The form has expired"
     assert page.locator("html").get_attribute("lang") == "en"
     check_page(page, "403 CSRF failure (en)")
+
+
+LONG_EMAIL_LOGIN = "maximiliana.wierzbickaszczepanska@przychodniamedycznaexample.pl"
+
+
+def test_a_long_e_mail_login_in_the_menu_does_not_widen_the_page(page: Any, live_server: Any) -> None:
+    # Registration accepts an e-mail as the login; "Log out (<login>)" in the menu made the phone page ~1000 px wide.
+    user = UserFactory(username=LONG_EMAIL_LOGIN)
+    PatientFactory(user=user, first_name="Maximiliana", last_name="Wierzbicka-Szczepańska", email=LONG_EMAIL_LOGIN)
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    for path in ("/", "/en/"):
+        page.goto(live_server.url + path)
+        check_page(page, f"home of a patient with a long login {path}")
+        for size in (PHONE, NARROW_PHONE):
+            page.set_viewport_size(size)
+            page.get_by_role("button", name="Menu").click()
+            assert page.get_by_role("button", name=f"({LONG_EMAIL_LOGIN})").is_visible()
+            assert sideways_overflow(page) == 0, widest_elements(page)
+            assert_accessible(page, f"the menu open at {size['width']} px {path}")
+            page.keyboard.press("Escape")
+        page.set_viewport_size(DESKTOP)
