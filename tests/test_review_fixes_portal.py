@@ -6,6 +6,10 @@ import pytest
 from django.test import Client, RequestFactory
 from django.utils import translation
 from django.views.defaults import server_error
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from carenet.accounts import two_factor
+from carenet.accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +47,15 @@ def test_a_refused_form_without_its_csrf_token_is_in_the_design_and_english() ->
     assert response.status_code == 403
     html = response.content.decode()
     assert '<html lang="en"' in html and 'class="site-header"' in html
+
+
+@pytest.mark.parametrize(("language", "name"), [("en", "QR code for the authenticator app"), ("pl", "Kod QR dla")])
+def test_the_authenticator_qr_code_scales_and_is_named_in_the_page_language(language: str, name: str) -> None:
+    # A fixed-size code (width="…" height="…") of a long login stuck out of a 320 px phone; "otpauth" was its name.
+    user = UserFactory(username="maximiliana.wierzbickaszczepanska@przychodniamedycznaexample.pl")
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    with translation.override(language):
+        svg = two_factor.qr_svg(device)
+    opening = svg[: svg.index(">")]
+    assert 'role="img"' in opening and "viewBox=" in opening and "width=" not in opening
+    assert f"<title>{name}" in svg

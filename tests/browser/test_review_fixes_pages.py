@@ -6,8 +6,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
+from django.utils import translation
 
 from carenet.accounts.tests.factories import PatientFactory, UserFactory
+from carenet.portal.tests.booking_world import build_world
 from tests.browser.accessibility import (
     DESKTOP,
     NARROW_PHONE,
@@ -68,3 +71,26 @@ def test_a_long_e_mail_login_in_the_menu_does_not_widen_the_page(page: Any, live
             assert_accessible(page, f"the menu open at {size['width']} px {path}")
             page.keyboard.press("Escape")
         page.set_viewport_size(DESKTOP)
+
+
+def test_the_two_step_login_qr_code_of_a_long_login_fits_a_phone(page: Any, live_server: Any) -> None:
+    # The QR code grows with the login in its otpauth:// address; at a fixed 5 px per module it stuck out at 320 px.
+    world = build_world()
+    user = world.patient_a.user
+    user.username = LONG_EMAIL_LOGIN
+    user.save()
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    with translation.override("en"):
+        path = reverse("portal:two_factor_enable")
+    response = page.goto(live_server.url + path)
+    assert response is not None and response.status == 200
+    qr = page.get_by_role("img", name="QR code for the authenticator app")
+    assert qr.is_visible()
+    check_page(page, "two-step login set-up with a long login (en)")
+    page.set_viewport_size(NARROW_PHONE)
+    box = qr.bounding_box()
+    assert box is not None and box["width"] > 200 and box["x"] + box["width"] <= NARROW_PHONE["width"]
