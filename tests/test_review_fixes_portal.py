@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from carenet.accounts import two_factor
 from carenet.accounts.tests.factories import UserFactory
+from carenet.portal.tests.booking_world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +60,19 @@ def test_the_authenticator_qr_code_scales_and_is_named_in_the_page_language(lang
     opening = svg[: svg.index(">")]
     assert 'role="img"' in opening and "viewBox=" in opening and "width=" not in opening
     assert f"<title>{name}" in svg
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_refused_search_does_not_also_say_choose_a_specialty(htmx: bool) -> None:
+    # SCH-2: a search with a specialty but impossible dates said its errors AND "Choose a doctor or a specialty and
+    # press Search." — the second contradicted the first (and was announced with the swapped results).
+    world = build_world()
+    client = Client()
+    client.force_login(world.patient_a.user)
+    params = world.search_params(date_from="9999-12-20", date_to="9999-12-30")
+    headers = {"HX-Request": "true"} if htmx else {}
+    html = client.get("/en/find-a-visit/", params, headers=headers).content.decode()
+    assert "Enter a date between" in html
+    assert "Choose a doctor or a specialty and press Search." not in html
+    # The hint stays on the page before any search.
+    assert "Choose a doctor or a specialty and press Search." in client.get("/en/find-a-visit/").content.decode()
