@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -94,3 +95,32 @@ def test_the_two_step_login_qr_code_of_a_long_login_fits_a_phone(page: Any, live
     page.set_viewport_size(NARROW_PHONE)
     box = qr.bounding_box()
     assert box is not None and box["width"] > 200 and box["x"] + box["width"] <= NARROW_PHONE["width"]
+
+
+def test_a_clinicians_times_link_sets_the_forms_clinician_and_keeps_the_focus(page: Any, live_server: Any) -> None:
+    # SCH-2: the card's clinician link filtered the HTMX results but left the form at "any clinician": the next
+    # search (another date) silently dropped the filter the page showed.
+    world = build_world()
+    client = Client()
+    client.force_login(world.patient_a.user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    query = "&".join(f"{key}={value}" for key, value in world.search_params().items())
+    page.goto(f"{live_server.url}/en/find-a-visit/?{query}")
+    card = page.locator(".slot-card").first
+    clinician_id = card.get_attribute("data-clinician")
+    link = card.locator("h3 a")
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.search.includes('clinician=')")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'results-heading'")
+    assert page.locator("select[name=clinician]").input_value() == clinician_id
+    check_page(page, "results of one clinician (en)")
+    later = (world.day + dt.timedelta(days=5)).isoformat()
+    page.locator("details.more-options summary").click()
+    page.fill("input[name=date_to]", later)
+    page.locator("form.search-form button[type=submit]").click()
+    page.wait_for_function(f"() => location.search.includes('date_to={later}')")
+    assert f"clinician={clinician_id}" in page.url
+    assert {card.get_attribute("data-clinician") for card in page.locator(".slot-card").all()} == {clinician_id}
