@@ -293,6 +293,8 @@ CONTENT_SECURITY_POLICY = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("CARENET_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A refused form gets a page in the design and the page's language, not Django's technical one (BEY-5, issue 14).
+CSRF_FAILURE_VIEW = "carenet.web.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Behind a TLS-terminating proxy in production: HTTPS only, remembered by browsers for a year.
 SECURE_SSL_REDIRECT = env_bool("CARENET_SSL_REDIRECT", not DEBUG)

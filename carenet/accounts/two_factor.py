@@ -29,6 +29,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -134,8 +135,11 @@ def secret_grouped(device: TOTPDevice) -> str:
 
 
 def qr_svg(device: TOTPDevice) -> str:
-    """The otpauth:// URI as an inline SVG QR code (no external request, allowed by the CSP)."""
-    return str(segno.make(device.config_url, error="m").svg_inline(scale=5, light="#fff", title="otpauth"))
+    """The otpauth:// URI as an inline SVG QR code (no external request, allowed by the CSP). It scales with its box
+    (a viewBox, no fixed size: a long login makes a bigger code, which must still fit a 320 px phone) and is named
+    by the page (templates/accounts/_authenticator_setup.html) in its language (BEY-5, issue 14)."""
+    code = segno.make(device.config_url, error="m")
+    return str(code.svg_inline(scale=5, light="#fff", title=_("QR code for the authenticator app"), omitsize=True))
 
 
 # --- State changes --------------------------------------------------------------------------------------------
