@@ -447,7 +447,7 @@ def consultation_token(request: HttpRequest, consultation_id: int) -> HttpRespon
 @require_POST
 @level_two_required(Feature.ONLINE_CONSULTATIONS)
 def visit_room(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    """SCH-3: "Dołącz do wideokonsultacji" — the room of a booked video visit, from 15 minutes before it starts
+    """SCH-3: "Wejdź do pokoju wizyty online" — the room of a booked video visit, from 15 minutes before it starts
     until the end of its day."""
     try:
         room = services.room_for_visit(actor=acting_user(request), appointment_id=appointment_id)

@@ -49,7 +49,7 @@ urlpatterns = [
         attachments.detach,
         name="visit_file_detach",
     ),
-    # SCH-3: "Dołącz do wideokonsultacji" — the room of a booked video visit.
+    # SCH-3: "Wejdź do pokoju wizyty online" — the room of a booked video visit.
     path(_("my-visits/<int:appointment_id>/room/"), consultations.visit_room, name="visit_room"),
     path(_("my-visits/<int:appointment_id>/reschedule/"), visits.reschedule, name="reschedule"),
     path(

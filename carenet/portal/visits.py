@@ -193,7 +193,7 @@ def visits(request: HttpRequest) -> HttpResponse:
     rows = [(appointment, can_cancel(appointment, channel=Channel.PORTAL, now=now)) for appointment in planned]
     context = {
         "planned": rows,
-        # SCH-3: the booked video visits whose room is open now ("Dołącz do wideokonsultacji").
+        # SCH-3: the booked video visits whose room is open now ("Wejdź do pokoju wizyty online").
         "joinable": {appointment.pk for appointment in planned if room_open_for(appointment, now=now)},
         "past_page": past_page,
         "family": family,
@@ -208,7 +208,7 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 def room_open_for(appointment: Appointment, *, now: dt.datetime) -> bool:
     """SCH-3: whether a booked video visit's room is open now (from 15 minutes before it until the end of its
-    day) — the visit list then offers "Dołącz do wideokonsultacji"."""
+    day) — the visit list then offers "Wejdź do pokoju wizyty online"."""
     slot = appointment.slot
     facts = consultation_policies.RoomFacts(
         mode=slot.mode,

@@ -1,8 +1,8 @@
 """The clinician's online consultations on a small phone (TEL-2, SCH-3, issue 13): at 320 px a clinician opens
 "Konsultacje online" from the menu (not on duty: said so, no button to take anyone), then on the day list joins a
-booked video visit that began five minutes ago ("Dołącz do wideowizyty"), is in its room waiting for the patient,
-writes in the chat (stored and acknowledged), and ends it: the patient never came. Nothing scrolls sideways; the
-Content-Security-Policy refuses nothing (the page fixture checks it). Screenshots go to test-artifacts/."""
+booked video visit that began five minutes ago ("Wejdź do pokoju wizyty online"), is in its room waiting for the
+patient, writes in the chat (stored and acknowledged), and ends it: the patient never came. Nothing scrolls sideways;
+the Content-Security-Policy refuses nothing (the page fixture checks it). Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def test_a_clinician_joins_a_booked_video_visit_from_the_day_list_on_a_small_pho
     card.wait_for()
     no_sideways_scroll(page)
     shot(page, "2-day")
-    card.get_by_role("button", name="Dołącz do wideowizyty").click()
+    card.get_by_role("button", name="Wejdź do pokoju wizyty online").click()
     room = Consultation.objects.get(appointment=visit)
     assert room.kind == Consultation.Kind.BOOKED and room.status == Consultation.Status.IN_PROGRESS
     page.wait_for_url(f"**{reverse('staff:consultation_room', args=[room.pk])}")
@@ -105,7 +105,7 @@ def test_the_room_asks_for_a_fresh_token_when_it_reconnects_after_the_old_one_ex
         page.locator("main form button[type=submit]").click()
         page.wait_for_url(server.url + reverse("staff:dashboard"))
         page.goto(server.url + reverse("staff:dashboard") + "?date=" + clock.local(starts).date().isoformat())
-        page.get_by_role("button", name="Dołącz do wideowizyty").click()
+        page.get_by_role("button", name="Wejdź do pokoju wizyty online").click()
         room = Consultation.objects.get(appointment=visit)
         token_url = reverse("staff:consultation_token", args=[room.pk])
         page.wait_for_url(f"**{reverse('staff:consultation_room', args=[room.pk])}")

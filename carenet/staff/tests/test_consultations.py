@@ -260,7 +260,7 @@ def test_a_booked_video_visit_shows_join_on_the_day_list_in_its_window_and_opens
         page = client.get(reverse("staff:dashboard"), day).content.decode()
         join = reverse("staff:consultation_join", args=[visit.pk])
         assert (
-            f'id="join-{visit.pk}"' in page and f'action="{join}"' in page and "Dołącz do wideokonsultacji" in page
+            f'id="join-{visit.pk}"' in page and f'action="{join}"' in page and "Wejdź do pokoju wizyty online" in page
         )  # the portal's word
         answer = client.post(join)
         room = Consultation.objects.get(appointment=visit)
