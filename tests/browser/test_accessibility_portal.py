@@ -150,11 +150,11 @@ def visit_link_of_mode(page: Any, site: DemoSite, mode: str) -> str:
     """The address of the first visit of that mode in "Moje wizyty", paging through the history when the planned
     visits and its first page have none (the consoles' tour may have added visits for the same patient)."""
     for number in range(1, 8):
-        site.go(page, url("portal:visits") + f"?page={number}")
+        site.go(page, url("portal:visits", "en") + f"?page={number}")
         link = page.locator(f"li[data-mode={mode}] h3 a").first
         if link.count():
             return str(link.get_attribute("href"))
-        if not page.locator("main .pagination a", has_text="Następna").count():
+        if not page.locator("main .pagination a", has_text="Next").count():
             break
     raise AssertionError(f"no {mode} visit in pacjent2's visits")
 
