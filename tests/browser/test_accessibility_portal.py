@@ -63,7 +63,8 @@ NOT_PAGES = {
     "portal:file_download",
     # The room socket's token endpoint (JSON for the room's script).
     "portal:consultation_token",
-    # Booking pages of i14-book, checked in its own tests (the logged-out home is in test_accessibility_public).
+    # The booking pages: checked step by step in tests/browser/test_three_screens_journey.py (the logged-out home in
+    # test_accessibility_public.py).
     "portal:home",
     "portal:search",
     "portal:book",
