@@ -246,7 +246,7 @@ def offers_bookability(
             age_fits=decision.age_fits,
             bookable_without_payment=decision.bookable_without_payment,
             price_to_pay=decision.price_to_pay,
-            limit_exhausted=decision.left == 0 and decision.limit_pool is None and decision.limit is not None,
+            limit_exhausted=decision.limit_exhausted,
             limit=decision.limit,
             requires_referral=decision.requires_referral,
             referral_valid=bool(referral_ids),

@@ -134,6 +134,12 @@ class CoverageDecision:
             and self.kind in {CoverageKind.COVERED, CoverageKind.WITHIN_LIMIT, CoverageKind.ONCE_A_YEAR}
         )
 
+    @property
+    def limit_exhausted(self) -> bool:
+        """PKG-5: the annual limit this service falls under is used up (the decision fell through to a lesser rule,
+        ``left == 0`` with no pool to use): what the booking refuses and the search hides, from one reading."""
+        return self.left == 0 and self.limit_pool is None and self.limit is not None
+
 
 @dataclass(frozen=True, slots=True)
 class _PoolState:

@@ -204,6 +204,12 @@ def act(request: HttpRequest, appointment_id: int, action: str) -> HttpResponse:
             note = _("Recorded a no-show for %(patient)s.") % {"patient": appointment.patient.full_name}
     except ApplicationError as refusal:
         error = str(refusal.message)
+    return _desk_answer(request, appointment, note=note, error=error)
+
+
+def _desk_answer(request: HttpRequest, appointment: Appointment, *, note: str, error: str) -> HttpResponse:
+    """What the desk sees after an action on a visit (recorded or refused): HTMX gets the updated row with the note
+    or the refusal (422), a plain POST goes back to the visit's day list with a message."""
     if getattr(request, "htmx", False):
         fresh = _appointment(request, appointment.pk)
         undoer = request_actor(request).can(Action.CHECK_IN_UNDO)
@@ -237,16 +243,7 @@ def undo_check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
         error = str(refusal.message)
     else:
         note = _("Check-in undone: %(patient)s is booked again.") % {"patient": appointment.patient.full_name}
-    if getattr(request, "htmx", False):
-        fresh = _appointment(request, appointment.pk)
-        context = {"row": _row(fresh, now=clock.now(), desk=True, undoer=True), "note": note, "error": error}
-        return render(request, "staff/reception/day.html#row", context, status=422 if error else 200)
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, note)
-    query = {"date": clock.local(appointment.slot.starts_at).date().isoformat()}
-    return redirect(reverse("staff:reception") + "?" + urlencode(query))
+    return _desk_answer(request, appointment, note=note, error=error)
 
 
 @staff_required(Action.ENTRANCE_SCREEN)
