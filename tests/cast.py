@@ -6,7 +6,8 @@ Anna (``patient``) has a guardian-free adult account at level II, an upcoming vi
 a visit of her own; ``other_patient`` has a visit at Mokotów; ``level_one`` waits for an identity review;
 ``lapsed`` had a package that ended. Reception works at Mokotów (``receptionist_here``) and at Wola
 (``receptionist_elsewhere``); ``clinician_without`` has never seen Anna; ``partner_staff`` works at a partner
-facility; ``admin`` was made by ``createsuperuser``. Anna has asked a question about her past visit (``question``,
+facility; ``employer_contact`` keeps the roster of the contract Anna is enrolled under (PKG-8); ``admin`` was made
+by ``createsuperuser``. Anna has asked a question about her past visit (``question``,
 CLN-4).
 
 :func:`with_renewals` adds, for the suites that need them (CLN-2: the matrix, the renewals' tests): two drugs
@@ -76,6 +77,7 @@ ROLES = (
     "coordinator",
     "partner_staff",
     "admin",
+    "employer_contact",
 )
 PATIENT_ROLES = ("patient", "other_patient", "guardian", "level_one", "lapsed")
 STAFF_ROLES = tuple(role for role in ROLES if role not in PATIENT_ROLES and role != "anonymous")
@@ -268,6 +270,10 @@ def build_cast() -> Cast:
         "coordinator": staff_user(username="koordynator", role=User.Role.COORDINATOR, is_staff=True),
         "partner_staff": staff_user(username="partner", role=User.Role.PARTNER_STAFF, facility=partner),
         "admin": User.objects.create_superuser("admin", "admin@carenet.example", "correct-horse-battery"),
+        # PKG-8: the contact of the employer whose contract Anna is enrolled under (the roster, nothing medical).
+        "employer_contact": staff_user(
+            username="kadry", role=User.Role.EMPLOYER_CONTACT, contract=patient.enrolments.get().contract
+        ),
     }
     clinician_with.user = users["clinician_with"]
     clinician_with.save(update_fields=["user"])

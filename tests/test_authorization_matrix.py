@@ -70,45 +70,45 @@ SKIPPED_PATTERNS = {"^media/(?P<path>.*)$"}
 HEADER = " ".join(f"{index}={role}" for index, role in enumerate(ROLES))
 #             0 anonymous · 1 patient · 2 other_patient · 3 guardian · 4 level_one · 5 lapsed ·
 #             6 receptionist_here · 7 receptionist_elsewhere · 8 call_centre · 9 clinician_with ·
-#             10 clinician_without · 11 coordinator · 12 partner_staff · 13 admin
-PATIENT_PAGE = "LOOOOFFFFFFFFF"
-LEVEL_TWO_PAGE = "LOOOFFFFFFFFFF"
-ANNAS_VISIT = "LONNNFFFFFFFFF"
-PUBLIC = "OOOOOOOOOOOOOO"
-LOGIN_PAGE = "ORRRRRRRRRRRRR"
-STAFF_PAGE = "LFFFFFOOOOOOOO"
-API_DOCUMENTS = "AONNNFFFFONFFF"
-OWN_FILE_PAGE = "LONNFFFFFFFFFF"
-API_OWN_FILES = "AONNFFFFFFFFFF"
+#             10 clinician_without · 11 coordinator · 12 partner_staff · 13 admin · 14 employer_contact
+PATIENT_PAGE = "LOOOOFFFFFFFFFF"
+LEVEL_TWO_PAGE = "LOOOFFFFFFFFFFF"
+ANNAS_VISIT = "LONNNFFFFFFFFFF"
+PUBLIC = "OOOOOOOOOOOOOOO"
+LOGIN_PAGE = "ORRRRRRRRRRRRRR"
+STAFF_PAGE = "LFFFFFOOOOOOOOO"
+API_DOCUMENTS = "AONNNFFFFONFFFF"
+OWN_FILE_PAGE = "LONNFFFFFFFFFFF"
+API_OWN_FILES = "AONNFFFFFFFFFFF"
 
 MATRIX: dict[str, str] = {
     # --- public pages and documents
     "portal:home": PUBLIC,
     "portal:facilities": PUBLIC,
-    "portal:register": "ORRRRRRRRRRRRR",
+    "portal:register": "ORRRRRRRRRRRRRR",
     "portal:checkin": PUBLIC,
-    "set_language": "RRRRRRRRRRRRRR",
+    "set_language": "RRRRRRRRRRRRRRR",
     "api:health": PUBLIC,
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
-    "api:api-root": "NNNNNNNNNNNNNN",
+    "api:api-root": "NNNNNNNNNNNNNNN",
     # --- logging in and out
     "portal:login": LOGIN_PAGE,
     "staff:login": LOGIN_PAGE,
-    "portal:logout": "RRRRRRRRRRRRRR",
-    "staff:logout": "RRRRRRRRRRRRRR",
-    "portal:login_code": "LRRRRRRRRRRRRR",
-    "staff:two_factor": "LRRRRRRRRRRRRR",
-    "staff:two_factor_enrol": "LRRRRRRRRRRRRR",
-    "portal:first_password": "LLLLLLLLLLLLLL",
-    "portal:set_password": "LRRRRRRRRRRRRR",
-    "api:token_create": "IIIIIIIIIIIIII",
-    "api:token_delete": "AAAAAAAAAAAAAA",
+    "portal:logout": "RRRRRRRRRRRRRRR",
+    "staff:logout": "RRRRRRRRRRRRRRR",
+    "portal:login_code": "LRRRRRRRRRRRRRR",
+    "staff:two_factor": "LRRRRRRRRRRRRRR",
+    "staff:two_factor_enrol": "LRRRRRRRRRRRRRR",
+    "portal:first_password": "LLLLLLLLLLLLLLL",
+    "portal:set_password": "LRRRRRRRRRRRRRR",
+    "api:token_create": "IIIIIIIIIIIIIII",
+    "api:token_delete": "AAAAAAAAAAAAAAA",
     # --- the patient's pages (ACC-3, ACC-4, ACC-7)
     "portal:account": PATIENT_PAGE,
-    "portal:password_change": "LBBBBFFFFFFFFF",
+    "portal:password_change": "LBBBBFFFFFFFFFF",
     "portal:two_factor_enable": PATIENT_PAGE,
-    "portal:two_factor_disable": "LRRRRFFFFFFFFF",
+    "portal:two_factor_disable": "LRRRRFFFFFFFFFF",
     "portal:search": PATIENT_PAGE,
     "portal:book": PATIENT_PAGE,
     "portal:visits": PATIENT_PAGE,
@@ -117,9 +117,9 @@ MATRIX: dict[str, str] = {
     "portal:reschedule": ANNAS_VISIT,
     "portal:reschedule_confirm": ANNAS_VISIT,
     "portal:identity": PATIENT_PAGE,
-    "portal:identity_request": "LIIIIFFFFFFFFF",
-    "portal:identity_bank_start": "LRRRRFFFFFFFFF",
-    "portal:identity_bank_callback": "LRRRRFFFFFFFFF",
+    "portal:identity_request": "LIIIIFFFFFFFFFF",
+    "portal:identity_bank_start": "LRRRRFFFFFFFFFF",
+    "portal:identity_bank_callback": "LRRRRFFFFFFFFFF",
     "portal:ecard": LEVEL_TWO_PAGE,
     "portal:reads_of_my_data": LEVEL_TWO_PAGE,
     "portal:ecard_pdf": LEVEL_TWO_PAGE,
@@ -133,15 +133,15 @@ MATRIX: dict[str, str] = {
     "portal:renewal_order": LEVEL_TWO_PAGE,  # CLN-2, ACC-4
     # CLN-3: "Wyniki" — Anna's result is hers alone (a guardian of another family, another patient: 404)
     "portal:results": LEVEL_TWO_PAGE,
-    "portal:result": "LONNFFFFFFFFFF",
-    "portal:result_pdf": "LONNFFFFFFFFFF",
-    "portal:analyte_history": "LONNFFFFFFFFFF",  # another patient has no value of Anna's analyte: 404
+    "portal:result": "LONNFFFFFFFFFFF",
+    "portal:result_pdf": "LONNFFFFFFFFFFF",
+    "portal:analyte_history": "LONNFFFFFFFFFFF",  # another patient has no value of Anna's analyte: 404
     # CLN-3: who may collect Anna's results (Piotr's family is not hers: 404, as if it did not exist)
     "portal:collection_authorisations": LEVEL_TWO_PAGE,
-    "portal:collection_authorisation_revoke": "LONNFFFFFFFFFF",
+    "portal:collection_authorisation_revoke": "LONNFFFFFFFFFFF",
     # TEL-3: attaching Anna's files to her visit tomorrow (and taking one off): back to the visit page
-    "portal:visit_files": "LRNNFFFFFFFFFF",
-    "portal:visit_file_detach": "LRNNFFFFFFFFFF",
+    "portal:visit_files": "LRNNFFFFFFFFFFF",
+    "portal:visit_file_detach": "LRNNFFFFFFFFFFF",
     # FIL-1, FIL-2: "Twoje pliki" — the page is each patient's own; Anna's file only hers (others: 404)
     "portal:files": LEVEL_TWO_PAGE,
     "portal:file_download": OWN_FILE_PAGE,
@@ -151,80 +151,80 @@ MATRIX: dict[str, str] = {
     "portal:consultations": LEVEL_TWO_PAGE,
     "portal:consultation_start": LEVEL_TWO_PAGE,
     "portal:consultation": OWN_FILE_PAGE,
-    "portal:consultation_leave": "LRNNFFFFFFFFFF",
-    "portal:consultation_files": "LRNNFFFFFFFFFF",
-    "portal:consultation_file_detach": "LRNNFFFFFFFFFF",
-    "portal:consultation_survey": "LINNFFFFFFFFFF",  # the matrix posts forms as raw text: no rating, 422 inside
+    "portal:consultation_leave": "LRNNFFFFFFFFFFF",
+    "portal:consultation_files": "LRNNFFFFFFFFFFF",
+    "portal:consultation_file_detach": "LRNNFFFFFFFFFFF",
+    "portal:consultation_survey": "LINNFFFFFFFFFFF",  # the matrix posts forms as raw text: no rating, 422 inside
     "portal:consultation_token": OWN_FILE_PAGE,
-    "portal:visit_room": "LRNNFFFFFFFFFF",
+    "portal:visit_room": "LRNNFFFFFFFFFFF",
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
-    "staff:patients": "LFFFFFOOOFFFFO",
-    "staff:patient": "LFFFFFOOOONFFO",
-    "staff:patient_search": "LFFFFFOOOFFFFO",
-    "staff:book": "LFFFFFONOFFFFO",  # the free slot is at Mokotów: another desk's slot does not exist for Wola
-    "staff:cancel": "LFFFFFONOFFFFO",
-    "staff:patient_no_shows": "LFFFFFOOOFFFFO",
-    "staff:ecard_verify": "LFFFFFOOOFFFOO",
-    "staff:identity_confirm_phone": "LFFFFFFFOFFFFO",
-    "staff:identity_confirm_in_person": "LFFFFFOOFFFFFO",
-    "staff:password_reset": "LFFFFFOOOFFFFO",
-    "staff:identity_queue": "LFFFFFFFOFFFFO",
-    "staff:identity_review": "LFFFFFFFRFFFFR",
-    "staff:reception": "LFFFFFOOOFFFFO",
-    "staff:reception_entrance": "LFFFFFOOFFFFFO",
-    "staff:reception_act": "LFFFFFRNFFFFFR",
+    "staff:patients": "LFFFFFOOOFFFFOF",
+    "staff:patient": "LFFFFFOOOONFFOF",
+    "staff:patient_search": "LFFFFFOOOFFFFOF",
+    "staff:book": "LFFFFFONOFFFFOF",  # the free slot is at Mokotów: another desk's slot does not exist for Wola
+    "staff:cancel": "LFFFFFONOFFFFOF",
+    "staff:patient_no_shows": "LFFFFFOOOFFFFOF",
+    "staff:ecard_verify": "LFFFFFOOOFFFOOF",
+    "staff:identity_confirm_phone": "LFFFFFFFOFFFFOF",
+    "staff:identity_confirm_in_person": "LFFFFFOOFFFFFOF",
+    "staff:password_reset": "LFFFFFOOOFFFFOF",
+    "staff:identity_queue": "LFFFFFFFOFFFFOF",
+    "staff:identity_review": "LFFFFFFFRFFFFRF",
+    "staff:reception": "LFFFFFOOOFFFFOF",
+    "staff:reception_entrance": "LFFFFFOOFFFFFOF",
+    "staff:reception_act": "LFFFFFRNFFFFFRF",
     # Issue 14: undoing a wrong check-in — the facility's receptionist alone (Anna's visit is not checked in: the
     # desk is told so on the day list; an administrator records arrivals but does not undo them).
-    "staff:reception_undo": "LFFFFFRNFFFFFF",
+    "staff:reception_undo": "LFFFFFRNFFFFFFF",
     # --- the clinician's console (CLN-5, CLN-6, TEL-1): Anna's visit tomorrow is clinician_with's; clinician_without
     # has never seen her. Acting on it tomorrow is too early (or not a phone consultation): back to the page.
-    "staff:clinician_calls": "LFFFFFFFFOOFFF",
-    "staff:clinician_visit": "LFFFFFFFFONFFF",
-    "staff:clinician_call": "LFFFFFFFFRNFFF",
-    "staff:clinician_visit_close": "LFFFFFFFFRNFFF",
-    "staff:clinician_issue": "LFFFFFFFFINFFF",  # CLN-5: too early tomorrow morning — refused, nothing stored
-    "staff:clinician_drugs": "LFFFFFFFFOOFFF",
+    "staff:clinician_calls": "LFFFFFFFFOOFFFF",
+    "staff:clinician_visit": "LFFFFFFFFONFFFF",
+    "staff:clinician_call": "LFFFFFFFFRNFFFF",
+    "staff:clinician_visit_close": "LFFFFFFFFRNFFFF",
+    "staff:clinician_issue": "LFFFFFFFFINFFFF",  # CLN-5: too early tomorrow morning — refused, nothing stored
+    "staff:clinician_drugs": "LFFFFFFFFOOFFFF",
     # TEL-2, SCH-3: online consultations — the queue's counts for clinicians, coordinators and admins; taking the next
     # patient (nobody waits, or not on duty: back to the console with a message). Anna's consultation is
     # clinician_with's (clinician_without: 404); it has ended: its room shows the transcript, gives no socket token
     # and ends no more. Her visit tomorrow is not a video visit: "Join" goes back to the visit page.
-    "staff:consultations": "LFFFFFFFFOOOFO",
-    "staff:consultation_take_next": "LFFFFFFFFRRFFF",
-    "staff:consultation_room": "LFFFFFFFFONFFF",
-    "staff:consultation_token": "LFFFFFFFFNNFFF",
-    "staff:consultation_end": "LFFFFFFFFRNFFF",
-    "staff:consultation_join": "LFFFFFFFFRNFFF",
+    "staff:consultations": "LFFFFFFFFOOOFOF",
+    "staff:consultation_take_next": "LFFFFFFFFRRFFFF",
+    "staff:consultation_room": "LFFFFFFFFONFFFF",
+    "staff:consultation_token": "LFFFFFFFFNNFFFF",
+    "staff:consultation_end": "LFFFFFFFFRNFFFF",
+    "staff:consultation_join": "LFFFFFFFFRNFFFF",
     # FIL-1, CLN-6: Anna's file, for a clinician with a visit with her only
-    "staff:patient_file": "LFFFFFFFFONFFF",
+    "staff:patient_file": "LFFFFFFFFONFFFF",
     # CLN-4: Anna's question is about her visit with a psychiatrist at Wola: not in either cast clinician's inbox.
-    "staff:questions": "LFFFFFFFFOOFFF",
-    "staff:question_answer": "LFFFFFFFFNNFFF",
+    "staff:questions": "LFFFFFFFFOOFFFF",
+    "staff:question_answer": "LFFFFFFFFNNFFFF",
     # CLN-2: the call centre and reception order for any patient; a clinician decides only their queue's requests.
-    "staff:renewal_order": "LFFFFFOOOFFFFO",
-    "staff:renewals": "LFFFFFFFFOOFFF",
-    "staff:renewal_issue": "LFFFFFFFFINFFF",  # the matrix posts forms as raw text: no dose, 422 inside
-    "staff:renewal_decline": "LFFFFFFFFINFFF",
+    "staff:renewal_order": "LFFFFFOOOFFFFOF",
+    "staff:renewals": "LFFFFFFFFOOFFFF",
+    "staff:renewal_issue": "LFFFFFFFFINFFFF",  # the matrix posts forms as raw text: no dose, 422 inside
+    "staff:renewal_decline": "LFFFFFFFFINFFFF",
     # CLN-3, CLN-6: the clinician's results — clinician_with ordered Anna's; clinician_without never saw her.
-    "staff:results": "LFFFFFFFFOOFFF",
-    "staff:result": "LFFFFFFFFONFFF",
-    "staff:result_pdf": "LFFFFFFFFONFFF",
+    "staff:results": "LFFFFFFFFOOFFFF",
+    "staff:result": "LFFFFFFFFONFFFF",
+    "staff:result_pdf": "LFFFFFFFFONFFFF",
     # CLN-3: authorisations to collect results and the hand-over at the desk: reception (any centre's desk) and admin
-    "staff:collection": "LFFFFFOOFFFFFO",
-    "staff:collection_revoke": "LFFFFFOOFFFFFO",
-    "staff:collection_check": "LFFFFFOOFFFFFO",
-    "staff:collection_result_pdf": "LFFFFFOOFFFFFO",
+    "staff:collection": "LFFFFFOOFFFFFOF",
+    "staff:collection_revoke": "LFFFFFOOFFFFFOF",
+    "staff:collection_check": "LFFFFFOOFFFFFOF",
+    "staff:collection_result_pdf": "LFFFFFOOFFFFFOF",
     # --- the JSON API (session-authenticated here; bearer tokens have their own tests)
-    "api:slot_list": "AONNNFOOOFFFFO",
-    "api:appointment_list": "AONNNFOOOFFFFO",
-    "api:appointment_detail": "AONNNFONOONNNO",
-    "api:appointment_book": "AONNNFOFOFFFFO",
-    "api:appointment_hold": "AONNNFOFOFFFFO",
-    "api:appointment_confirm": "ACNNNFFNFFFFFC",
-    "api:appointment_reschedule": "AONNNFONOFFFFO",
-    "api:appointment_cancel": "AONNNFONOFFFFO",
-    "api:ecard_verify_endpoint": "AFFFFFOOOFFFOO",
+    "api:slot_list": "AONNNFOOOFFFFOF",
+    "api:appointment_list": "AONNNFOOOFFFFOF",
+    "api:appointment_detail": "AONNNFONOONNNON",
+    "api:appointment_book": "AONNNFOFOFFFFOF",
+    "api:appointment_hold": "AONNNFOFOFFFFOF",
+    "api:appointment_confirm": "ACNNNFFNFFFFFCF",
+    "api:appointment_reschedule": "AONNNFONOFFFFOF",
+    "api:appointment_cancel": "AONNNFONOFFFFOF",
+    "api:ecard_verify_endpoint": "AFFFFFOOOFFFOOF",
     # Anna's documents: herself, and a clinician with a visit with her (CLN-6); other patients and the clinician
     # without a visit get 404, staff without MEDICAL_RECORD_VIEW 403, the lapsed patient 403 (ACC-7)
     "api:referral_list": API_DOCUMENTS,
@@ -235,17 +235,17 @@ MATRIX: dict[str, str] = {
     "api:result_detail": API_DOCUMENTS,
     "api:result_pdf": API_DOCUMENTS,
     "api:analyte_history": API_DOCUMENTS,
-    "api:question_list": "AOOOFFFFFFFFFF",
-    "api:question_ask": "ACNNFFFFFFFFFF",  # Anna's past visit already has her open question: 409
-    "api:renewal_list": "AONNNFOOOFFFFO",
-    "api:renewal_drugs": "AONNNFOOOFFFFO",
-    "api:renewal_order": "AONNNFOOOFFFFO",
-    "api:collection_authorisation_list": "AONNNFOOFFFFFO",
-    "api:collection_authorisation_revoke": "AONNNFOOFFFFFO",
+    "api:question_list": "AOOOFFFFFFFFFFF",
+    "api:question_ask": "ACNNFFFFFFFFFFF",  # Anna's past visit already has her open question: 409
+    "api:renewal_list": "AONNNFOOOFFFFOF",
+    "api:renewal_drugs": "AONNNFOOOFFFFOF",
+    "api:renewal_order": "AONNNFOOOFFFFOF",
+    "api:collection_authorisation_list": "AONNNFOOFFFFFOF",
+    "api:collection_authorisation_revoke": "AONNNFOOFFFFFOF",
     # TEL-3: the files attached to Anna's visit — she and clinician_with read them; only she attaches and detaches
-    "api:visit_file_list": "AONNNFFFFONFFF",
-    "api:visit_file_attach": "AONNNFFFFFFFFF",
-    "api:visit_file_detach": "AONNNFFFFFFFFF",
+    "api:visit_file_list": "AONNNFFFFONFFFF",
+    "api:visit_file_attach": "AONNNFFFFFFFFFF",
+    "api:visit_file_detach": "AONNNFFFFFFFFFF",
     # FIL-1, FIL-2: a patient's files (Anna's list and file: hers only; level II; patients only)
     "api:file_list": API_OWN_FILES,
     "api:file_upload": API_OWN_FILES,
@@ -254,28 +254,28 @@ MATRIX: dict[str, str] = {
     "api:file_content": API_OWN_FILES,
     # TEL-2, FBK-1, SCH-3: online consultations for patients (level II); Anna's consultation is hers alone. Leaving it
     # after it ended is 409; her visit tomorrow has no room (not a video visit): 409.
-    "api:consultation_line_list": "AOOOFFFFFFFFFF",
-    "api:consultation_alternatives": "AOOOFFFFFFFFFF",
-    "api:consultation_list": "AOOOFFFFFFFFFF",
-    "api:consultation_start": "AONNFFFFFFFFFF",  # with Anna's file: nobody else's consultation may carry it
+    "api:consultation_line_list": "AOOOFFFFFFFFFFF",
+    "api:consultation_alternatives": "AOOOFFFFFFFFFFF",
+    "api:consultation_list": "AOOOFFFFFFFFFFF",
+    "api:consultation_start": "AONNFFFFFFFFFFF",  # with Anna's file: nobody else's consultation may carry it
     "api:consultation_detail": API_OWN_FILES,
-    "api:consultation_leave": "ACNNFFFFFFFFFF",
+    "api:consultation_leave": "ACNNFFFFFFFFFFF",
     "api:consultation_socket": API_OWN_FILES,
     "api:consultation_messages": API_OWN_FILES,
     "api:consultation_survey": API_OWN_FILES,
-    "api:visit_room_open": "ACNNFFFFFFFFFF",
+    "api:visit_room_open": "ACNNFFFFFFFFFFF",
     # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
-    "messaging:smsapi_inbound": "MMMMMMMMMMMMMM",
+    "messaging:smsapi_inbound": "MMMMMMMMMMMMMMM",
     "messaging:smsapi_report": PUBLIC,
     "dev:sms_inbox": PUBLIC,
-    "dev:sms_send_now": "RRRRRRRRRRRRRR",
+    "dev:sms_send_now": "RRRRRRRRRRRRRRR",
     "dev:sms_conversation": PUBLIC,
-    "testbank:root": "RRRRRRRRRRRRRR",
+    "testbank:root": "RRRRRRRRRRRRRRR",
     "testbank:discovery": PUBLIC,
     "testbank:jwks": PUBLIC,
-    "testbank:authorize": "BBBBBBBBBBBBBB",
-    "testbank:token": "MMMMMMMMMMMMMM",
-    "testbank:userinfo": "AAAAAAAAAAAAAA",
+    "testbank:authorize": "BBBBBBBBBBBBBBB",
+    "testbank:token": "MMMMMMMMMMMMMMM",
+    "testbank:userinfo": "AAAAAAAAAAAAAAA",
 }
 
 

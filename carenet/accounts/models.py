@@ -42,6 +42,7 @@ class User(AbstractUser):
         COORDINATOR = "coordinator", _("network coordinator")
         ADMIN = "admin", _("administrator")
         PARTNER_STAFF = "partner_staff", _("partner facility staff")
+        EMPLOYER_CONTACT = "employer_contact", _("employer or insurer contact")
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PATIENT)
     # The facility whose reception desk a receptionist works at; for partner-facility staff, their partner facility.
@@ -52,6 +53,15 @@ class User(AbstractUser):
         blank=True,
         related_name="staff",
         verbose_name=_("facility"),
+    )
+    # PKG-8: the contract (an employer's or insurer's programme) whose roster an employer or insurer contact keeps.
+    contract = models.ForeignKey(
+        "coverage.Contract",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("contract"),
     )
     must_change_password = models.BooleanField(_("must change password at next login"), default=False)
 

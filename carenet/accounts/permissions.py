@@ -11,6 +11,8 @@ visit records (BKG-1):
 * ``OWN`` — the patient themself and the children under 18 they are the guardian of;
 * ``FACILITY`` — what happens at the actor's own facility (a receptionist's desk);
 * ``RELATED`` — the patients a clinician has a relationship with: a visit with them (CLN-6);
+* ``CONTRACT`` — the people on the roster of the actor's own contract (an employer's or insurer's contact, PKG-8):
+  who is enrolled and until when, never anyone's medical data;
 * ``ANY`` — every patient.
 
 A patient's page is not a visit: a receptionist may open any patient's page to book at their desk or confirm an
@@ -35,6 +37,7 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     ADMIN = "admin"
     PARTNER_STAFF = "partner_staff"
+    EMPLOYER_CONTACT = "employer_contact"
 
 
 class Channel(StrEnum):
@@ -52,6 +55,7 @@ class Scope(StrEnum):
     OWN = "own"
     FACILITY = "facility"
     RELATED = "related"
+    CONTRACT = "contract"
     ANY = "any"
 
 
@@ -124,6 +128,36 @@ class Action(StrEnum):
     CONSULTATION_END = "consultation.end"
     CONSULTATION_QUEUE_VIEW = "consultation.queue_view"
     DUTY_MANAGE = "consultation.duty_manage"
+    # Running the network (issue 15). NET-3: a coordinator closes a facility or a clinician's schedule for a period
+    # (the booked visits cancelled, the patients told by SMS and offered alternatives) and follows how many rebooked;
+    # the call centre calls those who did not.
+    CLOSURE_MANAGE = "closure.manage"
+    CLOSURE_FOLLOW_UP = "closure.follow_up"
+    # BKG-7: where a patient's pregnancy is led (recorded by a clinician with a relationship, or a coordinator); a
+    # request for pregnancy care elsewhere filed by the patient or the call centre, resolved by coordinators.
+    PREGNANCY_CARE_RECORD = "pregnancy.care_record"
+    PREGNANCY_REQUEST_FILE = "pregnancy.request_file"
+    PREGNANCY_REQUEST_VIEW = "pregnancy.request_view"
+    PREGNANCY_REQUEST_RESOLVE = "pregnancy.request_resolve"
+    # FBK-1: "Oceń wizytę" and "Oceń nas"; the ratings and comments read by coordinators.
+    FEEDBACK_GIVE = "feedback.give"
+    FEEDBACK_VIEW = "feedback.view"
+    # FBK-2: complaints (reklamacje), FBK-3: insurance claims (roszczenia) — filed, followed, answered or decided.
+    COMPLAINT_FILE = "complaint.file"
+    COMPLAINT_VIEW = "complaint.view"
+    COMPLAINT_HANDLE = "complaint.handle"
+    CLAIM_FILE = "claim.file"
+    CLAIM_VIEW = "claim.view"
+    CLAIM_DECIDE = "claim.decide"
+    # BEY-4: the coordinators' dashboard (figures of the network, no patient).
+    DASHBOARD_VIEW = "dashboard.view"
+    # PKG-7: "Twój pakiet medyczny"; PKG-3, PKG-8: the roster of a contract, kept by its employer's or insurer's
+    # contact (upload, validation report, paid-through dates), never anyone's medical data.
+    PACKAGE_VIEW = "package.view"
+    ROSTER_VIEW = "roster.view"
+    ROSTER_UPLOAD = "roster.upload"
+    # ACC-8: "Twoje dane", "Twoje zgody" — the patient's contact data and consents.
+    CONTACT_DATA_EDIT = "contact_data.edit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +176,7 @@ _OWN = Grant(Scope.OWN)
 _ANY = Grant(Scope.ANY)
 _FACILITY = Grant(Scope.FACILITY)
 _RELATED = Grant(Scope.RELATED)
+_CONTRACT = Grant(Scope.CONTRACT)
 _PATIENT_CHANNELS = (Channel.PORTAL, Channel.MOBILE)
 #: The doors a patient acts through themself: the visit records the door (BKG-1).
 PATIENT_DOORS = frozenset(_PATIENT_CHANNELS)
@@ -180,6 +215,17 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.CONSULTATION_VIEW: _OWN,
         Action.CONSULTATION_JOIN: _OWN,
         Action.CONSULTATION_SURVEY: _OWN,
+        # Issue 15: rebooking a closed facility's visit goes through APPOINTMENT_BOOK; pregnancy-care requests,
+        # ratings, complaints and claims, the package and the contact data are the patient's own.
+        Action.PREGNANCY_REQUEST_FILE: Grant(Scope.OWN, _PATIENT_CHANNELS),
+        Action.PREGNANCY_REQUEST_VIEW: _OWN,
+        Action.FEEDBACK_GIVE: _OWN,
+        Action.COMPLAINT_FILE: Grant(Scope.OWN, _PATIENT_CHANNELS),
+        Action.COMPLAINT_VIEW: _OWN,
+        Action.CLAIM_FILE: Grant(Scope.OWN, _PATIENT_CHANNELS),
+        Action.CLAIM_VIEW: _OWN,
+        Action.PACKAGE_VIEW: _OWN,
+        Action.CONTACT_DATA_EDIT: _OWN,
     },
     Role.CALL_CENTRE: {
         Action.CONSOLE_OPEN: _ANY,
@@ -198,6 +244,14 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.ECARD_VERIFY: _ANY,
         # CLN-2: "Zamów receptę" by phone — only drugs a network clinician prescribed before.
         Action.RENEWAL_REQUEST: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
+        # NET-3: the patients of a closure who did not rebook within a day, to call; BKG-7, FBK-2: a pregnancy-care
+        # request or a complaint taken over the phone for the caller.
+        Action.CLOSURE_FOLLOW_UP: _ANY,
+        Action.PREGNANCY_REQUEST_FILE: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
+        Action.PREGNANCY_REQUEST_VIEW: _ANY,
+        Action.COMPLAINT_FILE: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
+        Action.COMPLAINT_VIEW: _ANY,
+        Action.PACKAGE_VIEW: _ANY,
     },
     Role.RECEPTIONIST: {
         Action.CONSOLE_OPEN: _FACILITY,
@@ -252,18 +306,41 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.CONSULTATION_VIEW: _RELATED,
         Action.CONSULTATION_JOIN: _RELATED,
         Action.CONSULTATION_END: _RELATED,
+        # BKG-7: the clinician leading a pregnancy records where it is led.
+        Action.PREGNANCY_CARE_RECORD: _RELATED,
     },
     Role.COORDINATOR: {
-        # Coordinators run the network (facilities, schedules, closures) in the back office; no patient data.
+        # Coordinators run the network (facilities, schedules, closures) in the back office and their console; no
+        # medical data — the pregnancy-care requests and complaints they resolve name the person and the phone.
         Action.CONSOLE_OPEN: _ANY,
         Action.BACK_OFFICE: _ANY,
         # TEL-2: the on-demand duties, and how long the queues are.
         Action.DUTY_MANAGE: _ANY,
         Action.CONSULTATION_QUEUE_VIEW: _ANY,
+        # Issue 15: closures (NET-3), pregnancy care (BKG-7), feedback, complaints and claims (FBK-1..3), the
+        # dashboard (BEY-4), the rosters of every contract (PKG-8).
+        Action.CLOSURE_MANAGE: _ANY,
+        Action.CLOSURE_FOLLOW_UP: _ANY,
+        Action.PREGNANCY_CARE_RECORD: _ANY,
+        Action.PREGNANCY_REQUEST_VIEW: _ANY,
+        Action.PREGNANCY_REQUEST_RESOLVE: _ANY,
+        Action.FEEDBACK_VIEW: _ANY,
+        Action.COMPLAINT_VIEW: _ANY,
+        Action.COMPLAINT_HANDLE: _ANY,
+        Action.CLAIM_VIEW: _ANY,
+        Action.CLAIM_DECIDE: _ANY,
+        Action.DASHBOARD_VIEW: _ANY,
+        Action.ROSTER_VIEW: _ANY,
     },
     Role.PARTNER_STAFF: {
         Action.CONSOLE_OPEN: _FACILITY,
         Action.ECARD_VERIFY: _ANY,
+    },
+    Role.EMPLOYER_CONTACT: {
+        # PKG-3, PKG-8: the roster of their own contract and the package scope their people have; nothing medical.
+        Action.CONSOLE_OPEN: _CONTRACT,
+        Action.ROSTER_VIEW: _CONTRACT,
+        Action.ROSTER_UPLOAD: _CONTRACT,
     },
     Role.ADMIN: {
         Action.CONSOLE_OPEN: _ANY,
@@ -296,6 +373,22 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.COLLECTION_AUTHORISATION_REVOKE: _ANY,
         Action.DUTY_MANAGE: _ANY,
         Action.CONSULTATION_QUEUE_VIEW: _ANY,
+        Action.CLOSURE_MANAGE: _ANY,
+        Action.CLOSURE_FOLLOW_UP: _ANY,
+        Action.PREGNANCY_CARE_RECORD: _ANY,
+        Action.PREGNANCY_REQUEST_FILE: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
+        Action.PREGNANCY_REQUEST_VIEW: _ANY,
+        Action.PREGNANCY_REQUEST_RESOLVE: _ANY,
+        Action.FEEDBACK_VIEW: _ANY,
+        Action.COMPLAINT_FILE: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
+        Action.COMPLAINT_VIEW: _ANY,
+        Action.COMPLAINT_HANDLE: _ANY,
+        Action.CLAIM_VIEW: _ANY,
+        Action.CLAIM_DECIDE: _ANY,
+        Action.DASHBOARD_VIEW: _ANY,
+        Action.PACKAGE_VIEW: _ANY,
+        Action.ROSTER_VIEW: _ANY,
+        Action.ROSTER_UPLOAD: _ANY,
     },
 }
 
@@ -307,6 +400,9 @@ CHANNEL_ACTIONS = frozenset(
         Action.PASSWORD_RESET,
         Action.RENEWAL_REQUEST,
         Action.CONSULTATION_START,
+        Action.PREGNANCY_REQUEST_FILE,
+        Action.COMPLAINT_FILE,
+        Action.CLAIM_FILE,
     }
 )
 
@@ -347,6 +443,7 @@ class Actor:
     children_ids: frozenset[int] = field(default_factory=frozenset)
     clinician_id: int | None = None
     level: int | None = None
+    contract_id: int | None = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -381,6 +478,8 @@ class Actor:
             return self.facility_id is not None
         if found.scope is Scope.RELATED:
             return self.clinician_id is not None
+        if found.scope is Scope.CONTRACT:
+            return self.contract_id is not None
         return True
 
     def scope(self, action: Action) -> Scope | None:
@@ -394,9 +493,10 @@ class Actor:
         patient_id: int | None = None,
         facility_id: int | None = None,
         related: bool = False,
+        contract_id: int | None = None,
     ) -> bool:
-        """Whether ``action`` reaches this patient / this facility's visit: ``related`` says the clinician has a
-        visit with the patient (the caller asks the database)."""
+        """Whether ``action`` reaches this patient / this facility's visit / this contract's roster: ``related``
+        says the clinician has a visit with the patient (the caller asks the database)."""
         scope = self.scope(action)
         if scope is None:
             return False
@@ -406,6 +506,8 @@ class Actor:
             return patient_id is not None and patient_id in self.family_ids
         if scope is Scope.FACILITY:
             return facility_id is not None and facility_id == self.facility_id
+        if scope is Scope.CONTRACT:
+            return contract_id is not None and contract_id == self.contract_id
         return related
 
     def channels(self, action: Action) -> tuple[Channel, ...]:

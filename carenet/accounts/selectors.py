@@ -153,6 +153,7 @@ def _actor_build(user: Any, *, today: dt.date) -> Actor:
         children_ids=frozenset(children),
         clinician_id=clinician_id,
         level=level,
+        contract_id=user.contract_id,  # reached only through CONTRACT grants (an employer or insurer contact)
     )
 
 

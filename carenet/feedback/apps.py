@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedbackConfig(AppConfig):
+    """Feedback (FBK-1): "Oceń wizytę" after a completed visit, "Oceń nas" at any time, and the survey invitations
+    sent to a random sample of completed visits."""
+
+    name = "carenet.feedback"
+    verbose_name = _("Feedback")

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InsightsConfig(AppConfig):
+    """The coordinators' dashboard (BEY-4): the network's figures over a period — waiting time to the first free
+    slot, no-shows, utilisation, cancellations, ratings, open complaints and requests — computed by the database."""
+
+    name = "carenet.insights"
+    verbose_name = _("Network figures")
