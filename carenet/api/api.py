@@ -17,6 +17,7 @@ from carenet.api.routers import (
     attachments,
     auth,
     collection,
+    complaints,
     consultations,
     documents,
     ecard,
@@ -99,6 +100,7 @@ api.add_router("", collection.router)
 api.add_router("", attachments.router)
 api.add_router("", files.router)
 api.add_router("", consultations.router)
+api.add_router("", complaints.router)
 
 
 class HealthOut(Out):
