@@ -16,7 +16,7 @@ from django.db import connection
 from carenet.accounts.selectors import actor_for_user
 from carenet.complaints import services
 from carenet.complaints.models import CaseCounter, Claim, ClaimAttachment, Complaint
-from carenet.complaints.tests.factories import ClaimFactory, ComplaintFactory
+from carenet.complaints.tests.factories import ComplaintFactory
 from carenet.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from carenet.core.testing import run_in_threads
 from carenet.files.tests.corpus import jpeg_with_exif, pdf
