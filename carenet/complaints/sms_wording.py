@@ -47,8 +47,14 @@ def claim_decided_subject(claim: Claim) -> str:
 
 def claim_decided_email(claim: Claim) -> str:
     with translation.override(settings.LANGUAGE_CODE):
-        outcome = gettext("accepted") if claim.status == Claim.Status.ACCEPTED else gettext("rejected")
-        return gettext(
-            "Good day,\n\nyour insurance claim %(case)s (%(subject)s) has been %(outcome)s. The decision and its "
-            "reasons are in the Patient Portal, under Insurance claims.\n\nCareNet"
-        ) % {"case": claim.case_number, "subject": claim.subject, "outcome": outcome}
+        if claim.status == Claim.Status.ACCEPTED:
+            text = gettext(
+                "Good day,\n\nyour insurance claim %(case)s (%(subject)s) has been accepted. The decision and its "
+                "reasons are in the Patient Portal, under Insurance claims.\n\nCareNet"
+            )
+        else:
+            text = gettext(
+                "Good day,\n\nyour insurance claim %(case)s (%(subject)s) has been rejected. The decision and its "
+                "reasons are in the Patient Portal, under Insurance claims.\n\nCareNet"
+            )
+        return text % {"case": claim.case_number, "subject": claim.subject}
