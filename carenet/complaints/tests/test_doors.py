@@ -261,3 +261,16 @@ def test_the_openapi_document_names_the_endpoints() -> None:
 
     paths = api.get_openapi_schema()["paths"]
     assert {"/api/v1/complaints", "/api/v1/complaints/{complaint_id}", "/api/v1/claims"} <= set(paths)
+
+
+def test_huge_ids_and_a_huge_body_are_refused_cleanly(cast: Cast) -> None:
+    huge = "99999999999999999999999"
+    assert cast.client("patient").get(f"/reklamacje/{huge}/").status_code == 404
+    assert cast.client("coordinator").get(f"/staff/complaints/{huge}/").status_code == 404
+    assert cast.client("coordinator").get(f"/staff/claims/documents/{huge}/").status_code == 404
+    client, auth = _api(cast)
+    assert client.get(f"/api/v1/claims/{huge}", **auth).status_code == 422
+    body = json.dumps({"subject": "Temat", "text": "x" * (10 * 1024 * 1024)})
+    answer = client.post("/api/v1/complaints", body, content_type="application/json", **auth)
+    assert answer.status_code == 413 and answer.json()["code"] == "payload_too_large"
+    assert not Complaint.objects.exists()
