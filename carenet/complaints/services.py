@@ -197,7 +197,7 @@ def complaint_take(*, actor: Actor, complaint_id: int, now: dt.datetime | None =
 def complaint_answer(*, actor: Actor, complaint_id: int, text: str, now: dt.datetime | None = None) -> Complaint:
     """FBK-2: the answer, once (a conditional UPDATE of the unanswered complaint: two answers at once cannot both
     win — 409 ``complaint_already_answered``). The patient gets an SMS and an e-mail that the answer is in the portal,
-    exactly once (outbox keys ``complaint-answered:complaint:<id>``)."""
+    exactly once (outbox keys ``complaint-answered:complaint:<id>:sms`` and ``…:email``)."""
     if not actor.can(Action.COMPLAINT_HANDLE) or actor.user_id is None:
         raise _role_refused()
     _check(policies.text_refusal(text, empty=CaseRefusal.ANSWER_EMPTY))
@@ -379,7 +379,7 @@ def claim_decide(
 ) -> Claim:
     """FBK-3: the decision — accepted or rejected, with its text the patient reads — once (a conditional UPDATE:
     409 ``claim_already_decided``). The patient gets an SMS and an e-mail that the decision is in the portal, exactly
-    once (outbox keys ``claim-decided:claim:<id>``)."""
+    once (outbox keys ``claim-decided:claim:<id>:sms`` and ``…:email``)."""
     if not actor.can(Action.CLAIM_DECIDE) or actor.user_id is None:
         raise _role_refused()
     _check(policies.text_refusal(decision, empty=CaseRefusal.ANSWER_EMPTY))
