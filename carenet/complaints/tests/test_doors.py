@@ -274,3 +274,20 @@ def test_huge_ids_and_a_huge_body_are_refused_cleanly(cast: Cast) -> None:
     answer = client.post("/api/v1/complaints", body, content_type="application/json", **auth)
     assert answer.status_code == 413 and answer.json()["code"] == "payload_too_large"
     assert not Complaint.objects.exists()
+
+
+def test_each_document_of_a_claim_has_the_file_limit_of_its_own(cast: Cast, settings: Any) -> None:
+    """FIL-1, FBK-3: the upload limit is per file (and at most CARENET_CLAIM_MAX_FILES files of one request are
+    taken in), so several documents just under the limit arrive whole."""
+    document = png_bytes(40, 40, (10, 200, 30))
+    settings.CARENET_FILE_MAX_BYTES = len(document) + 10
+    answer = cast.client("patient").post(
+        reverse("portal:claim_new"),
+        {
+            "subject": "Zwrot",
+            "description": "Opis",
+            "documents": [SimpleUploadedFile(f"f{number}.png", document) for number in range(3)],
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[-2000:]
+    assert Claim.objects.get().attachments.count() == 3
