@@ -18,6 +18,7 @@ from carenet.api.routers import (
     auth,
     collection,
     consultations,
+    contact,
     documents,
     ecard,
     files,
@@ -99,6 +100,7 @@ api.add_router("", collection.router)
 api.add_router("", attachments.router)
 api.add_router("", files.router)
 api.add_router("", consultations.router)
+api.add_router("", contact.router)
 
 
 class HealthOut(Out):
