@@ -25,7 +25,7 @@ from stdnum.pl import nip
 
 from carenet.accounts.models import ConsentKind, Patient, User
 from carenet.accounts.permissions import Action
-from carenet.accounts.selectors import actor_for_patient, actor_for_user, consent_refused_patient_ids
+from carenet.accounts.selectors import actor_for_patient, actor_for_user, consent_refused_patients
 from carenet.booking import errors, policies, selectors
 from carenet.booking.errors import BookingRefused, HoldExpired, NotHeld, SlotUnavailable
 from carenet.booking.models import Appointment, Channel
@@ -540,8 +540,8 @@ def reminders_enqueue(*, day: dt.date, now: dt.datetime | None = None) -> int:
     keys = {visit.pk: f"reminder:appointment:{visit.pk}" for visit in visits}
     done = set(OutboundMessage.objects.filter(key__in=keys.values()).values_list("key", flat=True))
     # ACC-8: a reminder is a notice: not for a patient (or a child whose guardian) withdrew the SMS-notices consent.
-    refused = consent_refused_patient_ids(
-        patient_ids={visit.patient_id for visit in visits}, kind=ConsentKind.SMS_NOTICES, today=day
+    refused = consent_refused_patients(
+        patients={visit.patient_id: visit.patient for visit in visits}.values(), kind=ConsentKind.SMS_NOTICES, today=day
     )
     items = []
     for visit in visits:
