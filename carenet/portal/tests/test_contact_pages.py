@@ -123,3 +123,18 @@ def test_english_pages(cast: Cast) -> None:
 def test_a_guardian_sees_that_the_choice_covers_the_children(cast: Cast) -> None:
     page = cast.client("guardian").get(reverse("portal:consents")).content.decode()
     assert 'id="children-note"' in page
+
+
+def test_the_call_centre_sees_the_consents_on_the_patient_page(cast: Cast) -> None:
+    """ACC-8: the consents in force on the staff patient page (a read of the patient page, recorded); a child's are
+    the guardian's."""
+    from carenet.accounts import contact
+    from carenet.accounts.models import PatientRead
+
+    contact.consents_set(patient=cast.guardian, by=None, decisions={"sms_notices": False})
+    client = cast.client("call_centre")
+    page = client.get(reverse("staff:patient", args=[cast.child.pk])).content.decode()
+    assert 'data-kind="sms_notices" data-granted="0"' in page and cast.guardian.full_name in page
+    assert PatientRead.objects.filter(patient=cast.child, what="patient_page").exists()
+    page = client.get(reverse("staff:patient", args=[cast.patient.pk])).content.decode()
+    assert 'data-kind="sms_notices" data-granted="1"' in page
