@@ -128,6 +128,16 @@ MATRIX: dict[str, str] = {
     "portal:identity_bank_callback": "LRRRRFFFFFFFFFF",
     "portal:ecard": LEVEL_TWO_PAGE,
     "portal:reads_of_my_data": LEVEL_TWO_PAGE,
+    # ACC-8: "Twoje dane", the code for a new number, "Twoje zgody" — the caller's own only; staff have no grant.
+    "portal:contact_data": PATIENT_PAGE,
+    "portal:contact_data_phone_confirm": PATIENT_PAGE,
+    "portal:consents": PATIENT_PAGE,
+    "api:contact_data": "AOOOOFFFFFFFFFF",
+    "api:contact_data_phone": "AOOOOFFFFFFFFFF",
+    "api:contact_data_phone_confirm": "ACCCCFFFFFFFFFF",  # no new number waiting for a code
+    "api:consents": "AOOOOFFFFFFFFFF",
+    "api:contact_data_update": "AOOOOFFFFFFFFFF",
+    "api:consents_update": "AOOOOFFFFFFFFFF",
     "portal:ecard_pdf": LEVEL_TWO_PAGE,
     # the patient's clinical documents (ACC-4, CLN-1, CLN-5): the "Leczenie" overview, then level II pages
     "portal:treatment": PATIENT_PAGE,
@@ -403,6 +413,15 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "staff:complaint_new": {"subject": "Odwołana wizyta", "text": "Pacjentka dzwoni: nikt jej nie uprzedził."},
         "staff:complaint_answer": {"text": "Przepraszamy, wyjaśniliśmy sprawę z placówką."},
         "staff:claim_decide": {"outcome": "accepted", "text": "Roszczenie uznane w całości."},
+        "portal:contact_data": {
+            "mobile": "600 700 800",
+            "email": "nowy@example.pl",
+            "street": "ul. Kwiatowa 5",
+            "postcode": "00-950",
+            "city": "Warszawa",
+        },
+        "portal:contact_data_phone_confirm": {"code": "123456"},
+        "portal:consents": {"email_notices": "on", "marketing": "on"},
     }
     api = {
         "api:slot_list": {},
@@ -429,6 +448,13 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         # The list shares its address with filing: a refused POST there is a refused complaint (FBK-2).
         "api:complaint_list": {"patient_id": cast.patient.pk, "subject": "Odwołana wizyta", "text": "Bez uprzedzenia."},
         "api:complaint_file": {"patient_id": cast.patient.pk, "subject": "Odwołana wizyta", "text": "Bez uprzedzenia."},
+        "api:contact_data": {"email": "nowy@example.pl"},
+        "api:contact_data_phone": {"mobile": "600 700 800"},
+        "api:contact_data_phone_confirm": {"code": "123456"},
+        # The reads share their addresses with the changes: a refused POST there changes nothing either.
+        "api:consents": {"sms_notices": False, "marketing": True},
+        "api:contact_data_update": {"email": "nowy@example.pl", "street": "", "postcode": "", "city": ""},
+        "api:consents_update": {"sms_notices": False, "marketing": True},
     }
     upload = {"description": "Zmiana na skórze", "file": SimpleUploadedFile("x.png", png_bytes())}
     multipart = {
@@ -532,6 +558,10 @@ METHODS = {
     "staff:claim_decide": "post",
     "api:complaint_file": "post",
     "api:claim_file": "post",
+    "api:contact_data_phone": "post",
+    "api:contact_data_phone_confirm": "post",
+    "api:contact_data_update": "patch",
+    "api:consents_update": "put",
 }
 
 

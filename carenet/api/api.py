@@ -19,6 +19,7 @@ from carenet.api.routers import (
     collection,
     complaints,
     consultations,
+    contact,
     documents,
     ecard,
     files,
@@ -101,6 +102,7 @@ api.add_router("", attachments.router)
 api.add_router("", files.router)
 api.add_router("", consultations.router)
 api.add_router("", complaints.router)
+api.add_router("", contact.router)
 
 
 class HealthOut(Out):
