@@ -478,6 +478,8 @@ def test_complaints_and_claims(page: Any, demo_site: DemoSite) -> None:
     for language in LANGUAGES:
         demo_site.go(page, "portal:claim_new", language)
         submit(page, "#claim-form button[type=submit]", f"submit a claim: nothing attached ({language})")
+
+
 def test_contact_data_and_consents(page: Any, demo_site: DemoSite) -> None:
     """ACC-8: pacjent2's "Twoje dane" and "Twoje zgody" with their histories, the code page with nothing waiting, a
     refused form, a new (foreign) number waiting for its code, and a wrong code."""
