@@ -4,6 +4,7 @@ from django.urls import path
 from carenet.staff import (
     account,
     clinician,
+    closures,
     collection,
     consultations,
     ecard,
@@ -76,4 +77,11 @@ urlpatterns = [
         collection.collection_result_pdf,
         name="collection_result_pdf",
     ),
+    # NET-3: closures with rebooking (the coordinator), and the call centre's list of moved patients to call.
+    path("closures/", closures.closures, name="closures"),
+    path("closures/new/", closures.closure_new, name="closure_new"),
+    path("closures/<int:closure_id>/", closures.closure, name="closure"),
+    path("closures/<int:closure_id>/reopen/", closures.closure_reopen, name="closure_reopen"),
+    path("closures/calls/", closures.closure_calls, name="closure_calls"),
+    path("closures/calls/<int:notice_id>/called/", closures.closure_called, name="closure_called"),
 ]
