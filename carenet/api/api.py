@@ -16,6 +16,7 @@ from carenet.api.routers import (
     appointments,
     attachments,
     auth,
+    closures,
     collection,
     consultations,
     documents,
@@ -99,6 +100,7 @@ api.add_router("", collection.router)
 api.add_router("", attachments.router)
 api.add_router("", files.router)
 api.add_router("", consultations.router)
+api.add_router("", closures.router)  # NET-3
 
 
 class HealthOut(Out):
