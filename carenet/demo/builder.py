@@ -17,6 +17,7 @@ from carenet.core import clock
 from carenet.demo import (
     catalogue,
     clinical,
+    closures,
     collection,
     consultations,
     files,
@@ -176,6 +177,7 @@ def build(
             step(results.send_demo_results(cast, demo_clinician, now))
             step(f"patients' files ({files.patient_files(now)})")
             step(consultations.demo_consultations(now))
+            step(closures.demo_closures(now))
             people.record_demo_reads(cast, now)
             step("reads of patients' data")
     report.counts = {

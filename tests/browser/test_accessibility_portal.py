@@ -459,6 +459,16 @@ def _fresh(secret: str) -> str:
     return totp(secret, steps_ahead=1)
 
 
+def test_a_patient_moved_by_a_closure_sees_the_alternatives(page: Any, demo_site: DemoSite) -> None:
+    """NET-3: pacjent2's visit was cancelled because the centre closed; "Moje wizyty" links to the alternatives
+    (nearest open centres and telemedicine, each one tap to rebook)."""
+    demo_site.login_patient(page, "pacjent2")
+    demo_site.go(page, "portal:visits")
+    notice = first_link(page, "portal:closure_alternatives")
+    visit(page, demo_site, "portal:closure_alternatives", "a visit cancelled by a closure", **notice)
+    assert page.locator("main form button[type=submit]").count(), "the alternatives offer times to book"
+
+
 def test_every_portal_page_was_checked() -> None:
     """A page of ``portal:`` (from the URL resolver) that no step above opened fails here, so a new page gets a
     step of its own (or a line in NOT_PAGES saying why not)."""
