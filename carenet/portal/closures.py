@@ -4,6 +4,7 @@ books through the booking service: every rule, the referral carried over)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -21,11 +22,16 @@ from carenet.core.validation import db_id_or_none
 from carenet.web.access import acting_user, patient_required
 from carenet.web.reads import What, record_reads
 
+#: How long "Moje wizyty" and the dashboard keep offering to rebook a visit a closure cancelled.
+NOTICE_SHOWN_FOR = dt.timedelta(days=30)
+
 
 def open_notices(*, family: list[Patient]) -> list[Any]:
-    """The family's visits cancelled by a closure and not rebooked yet ("Moje wizyty", the dashboard)."""
+    """The family's visits cancelled by a closure in the last month and not rebooked yet ("Moje wizyty", the
+    dashboard)."""
+    since = clock.now() - NOTICE_SHOWN_FOR
     notices = selectors.notices_for_patients(patient_ids=[person.pk for person in family])
-    return [notice for notice in notices if notice.rebooked_id is None]
+    return [notice for notice in notices if notice.rebooked_id is None and notice.created_at >= since]
 
 
 @patient_required
