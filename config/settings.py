@@ -460,6 +460,12 @@ CARENET_CONSULTATION_TOKEN_SECONDS = int(os.environ.get("CARENET_CONSULTATION_TO
 CARENET_NATIONAL_PLATFORM = os.environ.get("CARENET_NATIONAL_PLATFORM", "carenet.clinical.platform.LocalPlatform")
 CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED = env_bool("CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED", DEBUG)
 
+# --- Closures (NET-3) -------------------------------------------------------------------------------------------
+# The portal's address as a patient's phone opens it from an SMS (the link to a closed facility's alternatives).
+CARENET_PUBLIC_URL = os.environ.get("CARENET_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+# A moved patient who has not rebooked this many hours after the closure's SMS is on the call centre's list.
+CARENET_CLOSURE_CALL_AFTER_HOURS = int(os.environ.get("CARENET_CLOSURE_CALL_AFTER_HOURS", "24"))
+
 # --- Messaging (SMS-3, SMS-4) ---------------------------------------------------------------------------------
 # "local" stores messages for the developer inbox; "smsapi" talks to the Polish SMSAPI gateway.
 CARENET_SMS_BACKEND = os.environ.get("CARENET_SMS_BACKEND", "local")

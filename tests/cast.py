@@ -37,6 +37,7 @@ from carenet.accounts.tests.factories import PatientFactory, UserFactory
 from carenet.booking.models import Appointment, Channel
 from carenet.clinical.models import Drug
 from carenet.clinical.tests.factories import DrugFactory, PrescriptionFactory
+from carenet.closures.models import ClosureNotice
 from carenet.consultations.models import ChatMessage, Consultation, Duty, Line
 from carenet.core import clock
 from carenet.core.dates import latest_birth_date_of_age
@@ -44,7 +45,7 @@ from carenet.coverage.policies import luhn_check_digit
 from carenet.coverage.tests.factories import BenefitFactory, BenefitItemFactory, EnrolmentFactory, TierFactory
 from carenet.files.models import PatientFile
 from carenet.files.tests.factories import ConsultationFileFactory, PatientFileFactory
-from carenet.network.models import Clinician, Facility, Service
+from carenet.network.models import Clinician, Facility, FacilityClosure, Service
 from carenet.network.tests.factories import (
     CityFactory,
     ClinicianFactory,
@@ -115,6 +116,10 @@ class Cast:
     spare_file: PatientFile | None = None  # with_files: another file of Anna's, not attached
     line: Line | None = None  # with_consultation: internal medicine on demand, clinician_with on duty now
     consultation: Consultation | None = None  # with_consultation: Anna's, ended an hour ago (survey open)
+    # with_closure (NET-3): Wola closed for the psychiatrist from an hour ago for three days; Anna's visit with him
+    # the day after tomorrow was cancelled by it (not rebooked yet, no call yet).
+    closure: FacilityClosure | None = None
+    closure_notice: ClosureNotice | None = None
 
     def user(self, role: str) -> User | None:
         return self.users[role]
@@ -500,3 +505,35 @@ def remote_slot(cast: Cast, *, starts_at: dt.datetime, mode: str = Mode.VIDEO) -
         starts_at=starts_at,
         ends_at=starts_at + dt.timedelta(minutes=15),
     )
+
+
+def with_closure(cast: Cast) -> Cast:
+    """NET-3: Wola is closed for the psychiatrist (Anna's past visit was with him) from an hour ago for three days;
+    Anna's visit with him the day after tomorrow is cancelled by the closure, with its notice (written as the
+    closures service writes them; its behaviour is tested in ``carenet/closures``)."""
+    psychiatrist, service = cast.past_visit.slot.clinician, cast.past_visit.service
+    now = clock.now()
+    coordinator = cast.users["coordinator"]
+    closure = FacilityClosure.objects.create(
+        facility=cast.elsewhere,
+        clinician=psychiatrist,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(days=3),
+        reason="Kwarantanna lekarza",
+        created_by=coordinator,
+    )
+    starts_at = clock.at_warsaw(clock.today() + dt.timedelta(days=2), dt.time(9))
+    cancelled = _visit(
+        cast.patient,
+        _slot(clinician=psychiatrist, facility=cast.elsewhere, service=service, starts_at=starts_at),
+        service,
+        status=Appointment.Status.CANCELLED,
+        cancelled_at=now,
+        cancelled_by=coordinator,
+        cancel_channel=Channel.CLOSURE,
+    )
+    cast.closure = closure
+    cast.closure_notice = ClosureNotice.objects.create(
+        closure=closure, appointment=cancelled, patient=cast.patient, created_at=now
+    )
+    return cast

@@ -45,6 +45,7 @@ from tests.cast import (
     ROLES,
     Cast,
     build_cast,
+    with_closure,
     with_collection,
     with_consultation,
     with_files,
@@ -61,7 +62,7 @@ def cast(db: None) -> Cast:
     blood count ordered by clinician_with and a person she authorised to collect her results (CLN-3), and her two
     stored files, one attached to her visit tomorrow (FIL-1, TEL-3), and her online consultation with clinician_with,
     ended an hour ago, in the internal medicine line he is on duty for (TEL-2, FBK-1)."""
-    cast = with_consultation(with_files(with_collection(with_results(with_renewals(build_cast())))))
+    cast = with_closure(with_consultation(with_files(with_collection(with_results(with_renewals(build_cast()))))))
     cases_of(cast.patient, filed_at=clock.now() - dt.timedelta(days=2))  # FBK-2, FBK-3: Anna's complaint and claim
     return cast
 
@@ -229,6 +230,14 @@ MATRIX: dict[str, str] = {
     # CLN-3: authorisations to collect results and the hand-over at the desk: reception (any centre's desk) and admin
     "staff:collection": "LFFFFFOOFFFFFOF",
     "staff:collection_revoke": "LFFFFFOOFFFFFOF",
+    # NET-3: closures are the coordinator's (and the administrator's); the call list is the call centre's too.
+    "staff:closures": "LFFFFFFFFFFOFOF",
+    "staff:closure_new": "LFFFFFFFFFFOFOF",
+    "staff:closure": "LFFFFFFFFFFOFOF",
+    "staff:closure_reopen": "LFFFFFFFFFFRFRF",
+    "staff:closure_calls": "LFFFFFFFOFFOFOF",
+    "staff:closure_called": "LFFFFFFFRFFRFRF",
+    "portal:closure_alternatives": ANNAS_VISIT,
     "staff:collection_check": "LFFFFFOOFFFFFOF",
     "staff:collection_result_pdf": "LFFFFFOOFFFFFOF",
     # --- the JSON API (session-authenticated here; bearer tokens have their own tests)
@@ -305,6 +314,11 @@ MATRIX: dict[str, str] = {
     "api:claim_list": "AOOOOFFFFFFFFFF",
     "api:claim_file": "AONNNFFFFFFFFFF",
     "api:claim_detail": "AONNNFFFFFFFFFF",
+    # NET-3: a patient's visits cancelled by closures (patients only); the one-tap rebooking of Anna's, for her and
+    # whoever books for her: the call centre, an administrator; Wola's desk is refused Mokotów's slot (F), Mokotów's
+    # desk does not see a notice of Wola's closure (N).
+    "api:closure_notice_list": "AOOOOFFFFFFFFFF",
+    "api:closure_notice_rebook": "AONNNFNFOFFFFOF",
     # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
     "messaging:smsapi_inbound": "MMMMMMMMMMMMMMM",
     "messaging:smsapi_report": PUBLIC,
@@ -355,6 +369,8 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "authorisation_id": cast.collection_authorisation.pk if cast.collection_authorisation is not None else 0,
         "file_id": cast.file.pk if cast.file is not None else 0,
         "consultation_id": cast.consultation.pk if cast.consultation is not None else 0,
+        "closure_id": cast.closure.pk if cast.closure is not None else 0,
+        "notice_id": cast.closure_notice.pk if cast.closure_notice is not None else 0,
         "line_code": cast.line.code if cast.line is not None else "",
         "action": "check_in",
         "outcome": "complete",
@@ -422,6 +438,14 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         },
         "portal:contact_data_phone_confirm": {"code": "123456"},
         "portal:consents": {"email_notices": "on", "marketing": "on"},
+        "portal:closure_alternatives": {"slot": str(cast.free_slot.pk)},
+        "staff:closure_new": {
+            "facility": str(cast.here.pk),
+            "starts_at": "2099-01-01T08:00",
+            "ends_at": "2099-01-02T08:00",
+            "reason": "Kwarantanna",
+        },
+        "staff:closure_called": {"note": "Oddzwoni"},
     }
     api = {
         "api:slot_list": {},
@@ -455,6 +479,9 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "api:consents": {"sms_notices": False, "marketing": True},
         "api:contact_data_update": {"email": "nowy@example.pl", "street": "", "postcode": "", "city": ""},
         "api:consents_update": {"sms_notices": False, "marketing": True},
+        "api:closure_notice_rebook": {"slot_id": cast.free_slot.pk},
+        # The list's address takes only GET: a POST there is refused before anything is read.
+        "api:closure_notice_list": {"slot_id": cast.free_slot.pk},
     }
     upload = {"description": "Zmiana na skórze", "file": SimpleUploadedFile("x.png", png_bytes())}
     multipart = {
@@ -530,6 +557,9 @@ METHODS = {
     "api:appointment_confirm": "post",
     "api:appointment_reschedule": "post",
     "api:appointment_cancel": "post",
+    "api:closure_notice_rebook": "post",
+    "staff:closure_reopen": "post",
+    "staff:closure_called": "post",
     "staff:question_answer": "post",
     "api:question_ask": "post",
     "api:renewal_order": "post",

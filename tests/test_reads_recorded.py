@@ -97,3 +97,21 @@ def test_a_guardians_read_of_a_childs_online_consultations_is_recorded(cast: Cas
     assert reads() == []
     cast.client("guardian").get(reverse("portal:consultations"))
     assert reads() == [("piotr", cast.child.pk, "consultations", "portal")]
+
+
+def test_the_closure_pages_record_the_moved_patients_they_name(cast: Cast) -> None:
+    """NET-3: the coordinator's closure page and the call centre's list name the moved patients and their visits."""
+    import datetime as dt
+
+    from carenet.closures.models import ClosureNotice
+    from tests.cast import with_closure
+
+    with_closure(cast)
+    assert cast.closure is not None
+    cast.client("coordinator").get(reverse("staff:closure", args=[cast.closure.pk]))
+    ClosureNotice.objects.update(created_at=clock.now() - dt.timedelta(hours=25))  # not rebooked within a day
+    cast.client("call_centre").get(reverse("staff:closure_calls"))
+    assert reads() == [
+        ("koordynator", cast.patient.pk, "visit_list", "staff"),
+        ("infolinia", cast.patient.pk, "visit_list", "staff"),
+    ]

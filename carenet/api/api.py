@@ -16,6 +16,7 @@ from carenet.api.routers import (
     appointments,
     attachments,
     auth,
+    closures,
     collection,
     complaints,
     consultations,
@@ -103,6 +104,7 @@ api.add_router("", files.router)
 api.add_router("", consultations.router)
 api.add_router("", complaints.router)
 api.add_router("", contact.router)
+api.add_router("", closures.router)  # NET-3
 
 
 class HealthOut(Out):

@@ -20,6 +20,9 @@ class Channel(models.TextChoices):
     RECEPTION = "reception", _("reception")
     STAFF_CHAT = "staff_chat", _("staff chat")
     SMS = "sms", _("SMS")
+    # NET-3: visits cancelled by a coordinator's closure of their facility (never a booking channel: no role books
+    # through it).
+    CLOSURE = "closure", _("facility closure")
 
 
 class CheckInChannel(models.TextChoices):

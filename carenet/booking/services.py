@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Q
 from django.utils.translation import gettext
 from stdnum.pl import nip
 
@@ -40,7 +40,8 @@ from carenet.coverage.selectors import coverage_and_enrolment
 from carenet.messaging.models import Channel as MessageChannel
 from carenet.messaging.models import OutboundMessage
 from carenet.messaging.services import OutboxItem, outbox_enqueue, outbox_enqueue_many
-from carenet.network.models import Clinician, FacilityClosure, Service, Specialty
+from carenet.network.models import Clinician, Service, Specialty
+from carenet.network.selectors import closures_of_slot
 from carenet.scheduling.models import Mode, Slot
 
 Status = Appointment.Status
@@ -640,9 +641,7 @@ def _lock_patient(patient: Patient) -> None:
 
 def _lock_slots(*slot_ids: int) -> dict[int, Slot]:
     """Lock the slot rows in id order (the same order in every transaction, so two never wait on each other)."""
-    closures = FacilityClosure.objects.filter(
-        facility_id=OuterRef("facility_id"), starts_at__lt=OuterRef("ends_at"), ends_at__gt=OuterRef("starts_at")
-    )
+    closures = closures_of_slot()
     slots: dict[int, Slot] = {
         slot.pk: slot
         for slot in Slot.objects.select_for_update(of=("self",), no_key=True)
@@ -673,6 +672,13 @@ def _take(*, slot: Slot, now: dt.datetime) -> None:
         _expire(lapsed, slot_ids=[])
     if Appointment.objects.filter(slot=slot, status__in=Appointment.ACTIVE_STATUSES).exists():
         raise SlotUnavailable()
+    if not lapsed and slot.facility_id:
+        # NET-3: a closure takes its slots (not free, nobody's) in the transaction that closes them. A booking that
+        # waited for the slot's lock behind that transaction read the closures before it committed (the locking
+        # statement's snapshot); this fresh statement sees it, so the booking is refused as closed.
+        slot.facility_closure = closures_of_slot(  # type: ignore[attr-defined]
+            facility=slot.facility_id, clinician=slot.clinician_id, starts_at=slot.starts_at, ends_at=slot.ends_at
+        ).exists()
 
 
 def _expire(appointment_ids: list[int], *, slot_ids: list[int]) -> None:

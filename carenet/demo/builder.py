@@ -17,6 +17,7 @@ from carenet.core import clock
 from carenet.demo import (
     catalogue,
     clinical,
+    closures,
     collection,
     complaints,
     consultations,
@@ -180,6 +181,7 @@ def build(
             step(consultations.demo_consultations(now))
             step(complaints.demo_complaints(now))
             step(profile.demo_contact_data(now))
+            step(closures.demo_closures(now))
             people.record_demo_reads(cast, now)
             step("reads of patients' data")
     report.counts = {

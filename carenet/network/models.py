@@ -78,15 +78,38 @@ class Facility(models.Model):
 
 
 class FacilityClosure(models.Model):
-    """A period when a facility is closed (NET-3: security, quarantine of a doctor)."""
+    """A period when a facility — or one clinician's schedule there — is closed (NET-3: security, quarantine of a
+    doctor). A closure reopened early covers ``[starts_at, min(ends_at, reopened_at))``; ``ends_at`` keeps the
+    planned end."""
 
     facility = models.ForeignKey(
         Facility, on_delete=models.CASCADE, related_name="closures", verbose_name=_("facility")
+    )
+    # Empty: the whole facility; set: only this clinician's slots at the facility (their remote work goes on).
+    clinician = models.ForeignKey(
+        "network.Clinician",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="closures",
+        verbose_name=_("clinician"),
     )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     reason = models.CharField(_("reason"), max_length=200)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("closed by")
+    )
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reopened by"),
+    )
 
     class Meta:
         ordering = ["-starts_at"]
@@ -99,6 +122,7 @@ class FacilityClosure(models.Model):
                 violation_error_message=_("A closure must end after it starts."),
             )
         ]
+        indexes = [models.Index(fields=["facility", "starts_at"], name="closure_facility_start")]
 
     def __str__(self) -> str:
         return f"{self.facility}: {self.starts_at:%Y-%m-%d} – {self.ends_at:%Y-%m-%d}"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from carenet.network.models import City, Clinician, Facility, Specialty
+from carenet.network.models import City, Clinician, Facility, FacilityClosure, Specialty
 
 
 def city_list_with_facilities() -> QuerySet[City]:
@@ -58,3 +60,23 @@ def specialties_with_active_clinicians() -> QuerySet[Specialty]:
     specialty, not a ``DISTINCT`` over every clinician's specialties."""
     practised = Clinician.objects.filter(specialties=OuterRef("pk"), is_active=True)
     return Specialty.objects.filter(Exists(practised)).order_by("name")
+
+
+def closures_of_slot(
+    *, facility: Any = None, clinician: Any = None, starts_at: Any = None, ends_at: Any = None
+) -> QuerySet[FacilityClosure]:
+    """NET-3: the closures that cover a slot — of its facility as a whole, or of its clinician there — over its
+    time; a closure reopened early covers only until it was reopened. The arguments default to the outer slot's
+    columns (``OuterRef``), for ``Exists(...)`` in the search and in the statement that locks a slot to book it;
+    given values read one slot's closures now."""
+    facility = OuterRef("facility_id") if facility is None else facility
+    clinician = OuterRef("clinician_id") if clinician is None else clinician
+    starts_at = OuterRef("starts_at") if starts_at is None else starts_at
+    ends_at = OuterRef("ends_at") if ends_at is None else ends_at
+    return FacilityClosure.objects.filter(
+        Q(clinician__isnull=True) | Q(clinician_id=clinician),
+        Q(reopened_at__isnull=True) | Q(reopened_at__gt=starts_at),
+        facility_id=facility,
+        starts_at__lt=ends_at,
+        ends_at__gt=starts_at,
+    )

@@ -6,6 +6,7 @@ from carenet.portal import (
     account,
     arrival,
     attachments,
+    closures,
     collection,
     complaints,
     consultations,
@@ -63,6 +64,8 @@ urlpatterns = [
         visits.reschedule_confirm,
         name="reschedule_confirm",
     ),
+    # NET-3: a visit cancelled because its facility closed, and the alternatives to rebook with one tap.
+    path(_("closed-facility/<int:notice_id>/"), closures.closure_alternatives, name="closure_alternatives"),
     path(_("confirm-identity/"), identity.identity, name="identity"),
     path(_("confirm-identity/request/"), identity.identity_request, name="identity_request"),
     path(_("confirm-identity/bank/"), identity.bank_start, name="identity_bank_start"),

@@ -15,6 +15,7 @@ from carenet.booking.models import Channel
 from carenet.core import clock
 from carenet.core.http import HtmxHttpRequest
 from carenet.network import selectors as network_selectors
+from carenet.portal.closures import open_notices as closure_notices
 from carenet.portal.visits import room_open_for
 from carenet.scheduling.models import Mode
 from carenet.web import selectors
@@ -63,6 +64,7 @@ def dashboard_context(request: HttpRequest, *, patient: Patient) -> dict[str, An
         "can_change": next_visit is not None and can_cancel(next_visit, channel=Channel.PORTAL, now=now),
         "can_join": next_visit is not None and room_open_for(next_visit, now=now),
         "more_visits": sum(1 for _visit in upcoming) > 1,
+        "closure_notices": closure_notices(family=family),  # NET-3: cancelled because a facility closed
         "form": form,
     }
 

@@ -37,6 +37,7 @@ from carenet.core.http import HtmxHttpRequest
 from carenet.core.validation import db_id_or_none
 from carenet.portal import attachments
 from carenet.portal.arrival import no_shows_context as arrival_no_shows_context
+from carenet.portal.closures import open_notices as closure_notices
 from carenet.scheduling.models import Mode
 from carenet.web.access import acting_user, patient_required
 from carenet.web.booking_flow import (
@@ -199,6 +200,7 @@ def visits(request: HttpRequest) -> HttpResponse:
         "family": family,
         "whose": whose,
         "history_allowed": history_allowed,
+        "closure_notices": closure_notices(family=family),  # NET-3: cancelled because a facility closed
     }
     context |= arrival_no_shows_context(patients=family, now=now)  # BKG-5: no-show count and blocks
     # A guardian reading the children's visits is recorded (the patient's own reads are not).

@@ -19,13 +19,14 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from carenet.core.clock import WARSAW, at_warsaw, local
 from carenet.core.errors import ValidationFailed
-from carenet.network.models import Facility, FacilityClosure, Service, Specialty
+from carenet.network.models import Facility, Service, Specialty
+from carenet.network.selectors import closures_of_slot
 from carenet.scheduling.models import Mode, Schedule, Slot
 
 #: SCH-2: the longest date range one search may span (days, both ends included).
@@ -264,11 +265,8 @@ def _free_slots(
         )
     # NET-2: partner facilities are never bookable online; remote slots have no facility.
     slots = slots.filter(Q(facility__isnull=True) | Q(facility__kind=Facility.Kind.OWN, facility__is_active=True))
-    # NET-3: nothing inside a closure of its facility.
-    closed = FacilityClosure.objects.filter(
-        facility_id=OuterRef("facility_id"), starts_at__lt=OuterRef("ends_at"), ends_at__gt=OuterRef("starts_at")
-    )
-    slots = slots.exclude(Exists(closed))
+    # NET-3: nothing inside a closure of its facility (or of its clinician there).
+    slots = slots.exclude(Exists(closures_of_slot()))
     return slots.select_related("facility", "facility__city").order_by(*SORTS[query.sort])
 
 

@@ -4,6 +4,7 @@ from django.urls import path
 from carenet.staff import (
     account,
     clinician,
+    closures,
     collection,
     complaints,
     consultations,
@@ -89,4 +90,11 @@ urlpatterns = [
     path("claims/<int:claim_id>/review/", complaints.claim_review, name="claim_review"),
     path("claims/<int:claim_id>/decide/", complaints.claim_decide, name="claim_decide"),
     path("claims/documents/<int:attachment_id>/", complaints.claim_attachment, name="claim_attachment"),
+    # NET-3: closures with rebooking (the coordinator), and the call centre's list of moved patients to call.
+    path("closures/", closures.closures, name="closures"),
+    path("closures/new/", closures.closure_new, name="closure_new"),
+    path("closures/<int:closure_id>/", closures.closure, name="closure"),
+    path("closures/<int:closure_id>/reopen/", closures.closure_reopen, name="closure_reopen"),
+    path("closures/calls/", closures.closure_calls, name="closure_calls"),
+    path("closures/calls/<int:notice_id>/called/", closures.closure_called, name="closure_called"),
 ]

@@ -49,6 +49,8 @@ NOT_PAGES = {
     "staff:renewal_issue",
     "staff:renewal_decline",
     "staff:identity_review",
+    "staff:closure_reopen",
+    "staff:closure_called",
     # The room's media token: JSON for the room's script.
     "staff:consultation_token",
     # FBK-2, FBK-3: taking, answering, reviewing, deciding (back to the case's page, checked); a claim's document.
@@ -456,6 +458,28 @@ def test_the_call_centre_files_a_complaint_for_a_caller(tour: Tour, demo: dict[s
         tour.check(f"a complaint for the caller ({language})")
         tour.submit("#complaint-form")
         tour.check(f"a complaint for the caller: the subject missing ({language})")
+@pytest.mark.parametrize("username", ["koordynator", "infolinia"])
+def test_closures_and_the_calls_after_them(tour: Tour, username: str) -> None:
+    """NET-3: the coordinator's closures (list, one closure with its figures and moved visits, the form with its
+    errors); the call centre's list of moved patients who did not rebook within a day."""
+    page = tour.page
+    tour.login(username)
+    for language in LANGUAGES:
+        if username == "infolinia":
+            tour.go("staff:closure_calls", language)
+            tour.check(f"patients to call after a closure ({language})")
+            assert page.locator("main [data-notice]").count(), "the demo's closure has patients to call"
+            continue
+        tour.go("staff:closures", language)
+        tour.check(f"closures ({language})")
+        link = page.locator("main tr[data-closure] a").first
+        assert link.count(), "the demo has a closure"
+        link.click()
+        tour.check(f"a closure with its moved visits ({language})")
+        tour.go("staff:closure_new", language)
+        tour.check(f"close a facility ({language})")
+        tour.submit()
+        tour.check(f"close a facility: errors ({language})")
     tour.done()
 
 

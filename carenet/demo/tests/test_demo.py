@@ -226,7 +226,12 @@ def test_default_demo_meets_the_minimums() -> None:
 
 @pytest.mark.django_db
 def test_demo_slots_taken_by_active_appointments_are_not_free() -> None:
-    """BKG-2 / SCH-2: the search's free flag agrees with the appointments the demo wrote."""
+    """BKG-2 / SCH-2: the search's free flag agrees with the appointments the demo wrote — and NET-3: the demo's
+    closure took the future slots inside it (not free, nobody's: the clinic is closed)."""
+    from django.db.models import Exists
+
+    from carenet.closures.models import ClosureNotice
+    from carenet.network.selectors import closures_of_slot
     from carenet.scheduling.models import Slot
 
     call_command("seed_demo", "--small", stdout=StringIO())
@@ -234,7 +239,11 @@ def test_demo_slots_taken_by_active_appointments_are_not_free() -> None:
     assert active.exists()
     assert not Slot.objects.filter(is_free=True, pk__in=active.values("slot_id")).exists()
     assert Slot.objects.filter(is_free=True).exclude(pk__in=active.values("slot_id")).exists()
-    assert not Slot.objects.filter(is_free=False).exclude(pk__in=active.values("slot_id")).exists()
+    closed = Slot.objects.filter(Exists(closures_of_slot()))
+    moved = ClosureNotice.objects.values("appointment__slot_id")
+    assert closed.filter(pk__in=moved).exists() and not closed.filter(pk__in=moved, is_free=True).exists()
+    outside = Slot.objects.exclude(Exists(closures_of_slot()))
+    assert not outside.filter(is_free=False).exclude(pk__in=active.values("slot_id")).exists()
 
 
 @pytest.mark.django_db

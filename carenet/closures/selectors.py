@@ -1,0 +1,170 @@
+"""Reads of closures (NET-3): the coordinator's list and figures, the call centre's list, a patient's cancelled
+visits and their alternatives — the same service at the nearest open facilities and by telemedicine, earliest
+first. Counts are computed by the database (one aggregate per list), never by loading the notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Exists, Q, QuerySet
+
+from carenet.accounts.models import User
+from carenet.accounts.permissions import Action
+from carenet.accounts.selectors import actor_for_user
+from carenet.booking.models import Appointment
+from carenet.closures import errors
+from carenet.closures.models import ClosureNotice
+from carenet.closures.policies import Place, distance_km, nearest_first
+from carenet.network.models import Facility, FacilityClosure
+from carenet.network.selectors import closures_of_slot
+from carenet.scheduling.models import Mode, Slot
+
+#: How far ahead alternatives are looked for, how many facilities and how many times each.
+HORIZON = dt.timedelta(days=60)
+NEAREST_FACILITIES = 3
+TIMES_PER_FACILITY = 3
+REMOTE_TIMES = 5
+#: Facilities considered by distance before their times are read (a city's centres, the next city's …).
+FACILITY_CANDIDATES = 400
+
+_NOTICE_RELATED = (
+    "closure",
+    "closure__facility",
+    "closure__facility__city",
+    "closure__clinician",
+    "patient",
+    "patient__guardian",
+    "appointment",
+    "appointment__service",
+    "appointment__service__specialty",
+    "appointment__slot",
+    "appointment__slot__clinician",
+    "appointment__slot__facility",
+    "appointment__slot__facility__city",
+    "rebooked",
+    "rebooked__slot",
+    "rebooked__slot__facility",
+    "called_by",
+)
+
+
+def _with_progress(closures: QuerySet[FacilityClosure]) -> QuerySet[FacilityClosure]:
+    """The figures of the coordinator's page: visits moved, rebooked, still to call (not rebooked, not called)."""
+    return closures.annotate(
+        moved=Count("notices"),
+        rebooked=Count("notices", filter=Q(notices__rebooked__isnull=False)),
+        to_call=Count("notices", filter=Q(notices__rebooked__isnull=True, notices__called_at__isnull=True)),
+        called=Count("notices", filter=Q(notices__rebooked__isnull=True, notices__called_at__isnull=False)),
+    )
+
+
+def closure_list(*, limit: int = 100) -> list[FacilityClosure]:
+    closures = FacilityClosure.objects.select_related("facility", "facility__city", "clinician", "created_by")
+    return list(_with_progress(closures).order_by("-starts_at", "-pk")[:limit])
+
+
+def closure_detail(*, closure_id: int) -> FacilityClosure:
+    closures = FacilityClosure.objects.select_related(
+        "facility", "facility__city", "clinician", "created_by", "reopened_by"
+    )
+    closure = _with_progress(closures).filter(pk=closure_id).first()
+    if closure is None:
+        raise errors.closure_not_found()
+    return closure
+
+
+def closure_notices(*, closure_id: int, limit: int = 500) -> list[ClosureNotice]:
+    """The closure's moved visits, those still to call first, then by the time of the cancelled visit."""
+    notices = ClosureNotice.objects.filter(closure_id=closure_id).select_related(*_NOTICE_RELATED)
+    return list(notices.order_by("rebooked_id", "called_at", "appointment__slot__starts_at", "pk")[:limit])
+
+
+def call_list(*, now: dt.datetime, limit: int = 300) -> list[ClosureNotice]:
+    """NET-3: the moved patients who did not rebook within a day (``CARENET_CLOSURE_CALL_AFTER_HOURS``) — those not
+    called yet first, then those called (with the note), oldest first."""
+    due = now - dt.timedelta(hours=settings.CARENET_CLOSURE_CALL_AFTER_HOURS)
+    notices = ClosureNotice.objects.filter(rebooked__isnull=True, created_at__lte=due).select_related(*_NOTICE_RELATED)
+    return _uncalled_first(list(notices.order_by("created_at", "pk")[:limit]))
+
+
+def _uncalled_first(notices: list[ClosureNotice]) -> list[ClosureNotice]:
+    return [n for n in notices if n.called_at is None] + [n for n in notices if n.called_at is not None]
+
+
+def notice_for_follow_up(*, notice_id: int) -> ClosureNotice:
+    notice = ClosureNotice.objects.filter(pk=notice_id, rebooked__isnull=True).first()
+    if notice is None:
+        raise errors.notice_not_found()
+    return notice
+
+
+def access_notice(*, actor: User, notice_id: int) -> ClosureNotice:
+    """The cancelled visit if ``actor`` may book for its patient (the patient, a parent; the call centre);
+    otherwise :class:`NotFound`, as for one that does not exist."""
+    notice = ClosureNotice.objects.select_related(*_NOTICE_RELATED).filter(pk=notice_id).first()
+    if notice is None or not actor_for_user(actor).reaches(
+        Action.APPOINTMENT_BOOK, patient_id=notice.patient_id, facility_id=notice.closure.facility_id
+    ):
+        raise errors.notice_not_found()
+    return notice
+
+
+def notices_for_patients(*, patient_ids: list[int], limit: int = 50) -> list[ClosureNotice]:
+    """A patient's (and their children's) visits cancelled by closures, those not rebooked first, latest first."""
+    notices = ClosureNotice.objects.filter(patient_id__in=patient_ids).select_related(*_NOTICE_RELATED)
+    found = list(notices.order_by("-created_at", "-pk")[:limit])
+    return [n for n in found if n.rebooked_id is None] + [n for n in found if n.rebooked_id is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    slot: Slot
+    distance_km: float | None = None
+
+
+@dataclass(slots=True)
+class Alternatives:
+    """NET-3: in person at the nearest open facilities (nearest first, each earliest first), and by telemedicine."""
+
+    in_person: list[Alternative] = field(default_factory=list)
+    remote: list[Alternative] = field(default_factory=list)
+
+
+def _free_open(now: dt.datetime) -> QuerySet[Slot]:
+    return (
+        Slot.objects.filter(is_free=True, starts_at__gt=now, starts_at__lt=now + HORIZON, schedule__isnull=False)
+        .exclude(Exists(closures_of_slot()))
+        .select_related("facility", "facility__city", "clinician", "specialty", "room")
+    )
+
+
+def alternatives(*, notice: ClosureNotice, now: dt.datetime) -> Alternatives:
+    cancelled: Appointment = notice.appointment
+    service = cancelled.service
+    closed = notice.closure.facility
+    found = Alternatives()
+    in_person = _free_open(now).filter(
+        mode=Mode.IN_PERSON,
+        schedule__services=service,
+        facility__kind=Facility.Kind.OWN,
+        facility__is_active=True,
+    )
+    facility_ids = list(in_person.order_by().values_list("facility_id", flat=True).distinct()[:FACILITY_CANDIDATES])
+    if facility_ids:
+        origin = Place(closed.latitude or closed.city.latitude, closed.longitude or closed.city.longitude)
+        places = Facility.objects.filter(pk__in=facility_ids).select_related("city")
+        distances = {
+            place.pk: distance_km(
+                origin, Place(place.latitude or place.city.latitude, place.longitude or place.city.longitude)
+            )
+            for place in places
+        }
+        for facility_id in nearest_first(distances)[:NEAREST_FACILITIES]:
+            for slot in in_person.filter(facility_id=facility_id).order_by("starts_at", "pk")[:TIMES_PER_FACILITY]:
+                found.in_person.append(Alternative(slot=slot, distance_km=distances[facility_id]))
+    if service.specialty_id is not None:
+        remote = _free_open(now).filter(mode__in=[Mode.PHONE, Mode.VIDEO], specialty_id=service.specialty_id)
+        found.remote = [Alternative(slot=slot) for slot in remote.order_by("starts_at", "pk")[:REMOTE_TIMES]]
+    return found
