@@ -458,6 +458,8 @@ def test_the_call_centre_files_a_complaint_for_a_caller(tour: Tour, demo: dict[s
         tour.check(f"a complaint for the caller ({language})")
         tour.submit("#complaint-form")
         tour.check(f"a complaint for the caller: the subject missing ({language})")
+
+
 @pytest.mark.parametrize("username", ["koordynator", "infolinia"])
 def test_closures_and_the_calls_after_them(tour: Tour, username: str) -> None:
     """NET-3: the coordinator's closures (list, one closure with its figures and moved visits, the form with its

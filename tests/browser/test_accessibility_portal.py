@@ -502,6 +502,8 @@ def test_contact_data_and_consents(page: Any, demo_site: DemoSite) -> None:
     visit(page, demo_site, "portal:contact_data_phone_confirm", "the code page, a number waiting")
     page.fill("#id_code", "12")
     submit(page, "#phone-code-form button[type=submit]", "a wrong code (pl)")
+
+
 def test_a_patient_moved_by_a_closure_sees_the_alternatives(page: Any, demo_site: DemoSite) -> None:
     """NET-3: pacjent2's visit was cancelled because the centre closed; "Moje wizyty" links to the alternatives
     (nearest open centres and telemedicine, each one tap to rebook)."""
