@@ -32,6 +32,8 @@ CONSTRUCTOR_KWARGS: dict[str, dict[str, Any]] = {
         "occupational": True,
     },
     "carenet.portal.consultations.StartForm": {"file_choices": [(1, "wynik.pdf")]},
+    "carenet.portal.complaints.ComplaintForm": {"family": []},
+    "carenet.portal.complaints.ClaimForm": {"family": []},
 }
 
 

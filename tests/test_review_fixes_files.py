@@ -266,19 +266,24 @@ def test_an_object_stream_is_never_inflated_past_the_limit() -> None:
 # --- the doors ------------------------------------------------------------------------------------------------
 
 
-def test_no_request_writes_more_of_its_files_to_disk_than_the_largest_file_allowed(settings) -> None:  # type: ignore[no-untyped-def]
+def test_no_request_writes_more_of_its_files_to_disk_than_the_largest_files_allowed(settings) -> None:  # type: ignore[no-untyped-def]
     """Files of a form do not count against DATA_UPLOAD_MAX_MEMORY_SIZE: any page (the login page too, with just a
-    CSRF cookie) wrote a multipart file of any size to the server's temporary folder before a view could refuse it."""
+    CSRF cookie) wrote a multipart file of any size to the server's temporary folder before a view could refuse it.
+    A request passes on at most the largest file allowed of each of at most as many files as a form takes (an
+    insurance claim's documents, FBK-3); a file past the count arrives empty."""
     settings.CARENET_FILE_MAX_BYTES = 1000
+    settings.CARENET_CLAIM_MAX_FILES = 2
     request = RequestFactory().post(
         "/pl/logowanie/",
         {
             "first": SimpleUploadedFile("a.png", b"\x89PNG" + bytes(300_000)),
             "second": SimpleUploadedFile("b.png", bytes(300_000)),
+            "third": SimpleUploadedFile("c.png", bytes(300_000)),
         },
     )
     received = {name: upload.size for name, upload in request.FILES.items()}
-    assert received == {"first": 1001, "second": 0}  # one byte over the limit: "too large", as the service says
+    # One byte over the limit: "too large", as the service says; the third file is dropped unread.
+    assert received == {"first": 1001, "second": 1001, "third": 0}
 
 
 @pytest.mark.django_db
