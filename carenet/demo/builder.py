@@ -22,6 +22,7 @@ from carenet.demo import (
     files,
     network,
     people,
+    pregnancy,
     results,
     scale,
     timetable,
@@ -176,6 +177,7 @@ def build(
             step(results.send_demo_results(cast, demo_clinician, now))
             step(f"patients' files ({files.patient_files(now)})")
             step(consultations.demo_consultations(now))
+            step(pregnancy.demo_pregnancy(now))
             people.record_demo_reads(cast, now)
             step("reads of patients' data")
     report.counts = {
