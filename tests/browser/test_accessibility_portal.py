@@ -459,6 +459,17 @@ def _fresh(secret: str) -> str:
     return totp(secret, steps_ahead=1)
 
 
+def test_pregnancy_care_page(page: Any, demo_site: DemoSite) -> None:
+    """BKG-7: "Opieka w ciąży" — where the pregnancy is led, the request form, and the form sent wrong."""
+    demo_site.login_patient(page, "pacjent2")
+    visit(page, demo_site, "portal:pregnancy_request", "pregnancy care")
+    for language in LANGUAGES:
+        demo_site.go(page, "portal:pregnancy_request", language)
+        if page.locator("#id_phone").count():
+            page.fill("#id_phone", "12")
+            submit(page, "#pregnancy-request-form button[type=submit]", f"pregnancy care, sent wrong ({language})")
+
+
 def test_every_portal_page_was_checked() -> None:
     """A page of ``portal:`` (from the URL resolver) that no step above opened fails here, so a new page gets a
     step of its own (or a line in NOT_PAGES saying why not)."""
