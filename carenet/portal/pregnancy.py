@@ -27,7 +27,9 @@ def pregnancy_request(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     if not actor.can(Action.PREGNANCY_REQUEST_FILE):
         return forbidden(request)
-    form = PregnancyRequestForm(request.POST or None, initial=pregnancy_request_initial(me))
+    form = PregnancyRequestForm(
+        request.POST if request.method == "POST" else None, initial=pregnancy_request_initial(me)
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -52,7 +52,9 @@ def pregnancy_request_new(request: HttpRequest, patient_id: int) -> HttpResponse
         )
     except NotFound as error:
         raise Http404 from error
-    form = PregnancyRequestForm(request.POST or None, initial=pregnancy_request_initial(person))
+    form = PregnancyRequestForm(
+        request.POST if request.method == "POST" else None, initial=pregnancy_request_initial(person)
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -175,3 +175,15 @@ def test_api_refuses_bad_input_with_a_code(cast: Any, changes: dict[str, Any]) -
     )
     assert answer.status_code == 422 and answer.json()["code"]
     assert not PregnancyRequest.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["patient", "call_centre"])
+def test_an_empty_form_is_explained(cast: Any, role: str) -> None:
+    url = (
+        reverse("portal:pregnancy_request")
+        if role == "patient"
+        else reverse("staff:pregnancy_request_new", args=[cast.patient.pk])
+    )
+    answer = cast.client(role).post(url, {})
+    assert answer.status_code == 422 and "error-summary" in answer.content.decode()
+    assert not PregnancyRequest.objects.exists()
