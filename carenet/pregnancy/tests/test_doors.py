@@ -187,3 +187,12 @@ def test_an_empty_form_is_explained(cast: Any, role: str) -> None:
     answer = cast.client(role).post(url, {})
     assert answer.status_code == 422 and "error-summary" in answer.content.decode()
     assert not PregnancyRequest.objects.exists()
+
+
+def test_the_portal_search_hides_a_pregnancy_visit_elsewhere_and_points_to_the_request(waiting: Any) -> None:
+    day = clock.local(waiting.wola_slot.starts_at).date()
+    params = {"specialty": "ginekologia-ciaza", "date_from": day.isoformat(), "date_to": day.isoformat()}
+    html = waiting.client("patient").get(reverse("portal:search"), params).content.decode()
+    assert 'data-reason="pregnancy_care_elsewhere"' in html
+    assert reverse("portal:pregnancy_request") in html
+    assert reverse("portal:book", args=[waiting.wola_slot.pk]) not in html
