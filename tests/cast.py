@@ -17,6 +17,8 @@ first (``renewal``, waiting in his queue) and may order the second (``renewable_
 :func:`with_results` adds (CLN-3: the matrix, the results' tests) Anna's blood count that ``clinician_with`` ordered,
 done at Mokotów, with a haemoglobin below its range and a PDF report (``result``).
 :func:`with_files` adds two stored files of Anna's (FIL-1), the first attached to her visit tomorrow (TEL-3).
+:func:`with_pregnancy` adds where Anna's pregnancy is led (Mokotów) and her open request for pregnancy care elsewhere
+(BKG-7).
 :func:`with_consultation` adds an on-demand line of internal medicine with ``clinician_with`` on duty now, and Anna's
 online consultation with him that ended an hour ago (TEL-2, FBK-1).
 """
@@ -54,6 +56,7 @@ from carenet.network.tests.factories import (
     ServiceFactory,
     SpecialtyFactory,
 )
+from carenet.pregnancy.models import PregnancyCare, PregnancyRequest
 from carenet.questions.models import Question
 from carenet.questions.services import question_due_at
 from carenet.renewals.models import RenewalRequest
@@ -120,6 +123,8 @@ class Cast:
     # the day after tomorrow was cancelled by it (not rebooked yet, no call yet).
     closure: FacilityClosure | None = None
     closure_notice: ClosureNotice | None = None
+    pregnancy_care: PregnancyCare | None = None  # with_pregnancy: Anna's pregnancy led at Mokotów (BKG-7)
+    pregnancy_request: PregnancyRequest | None = None  # with_pregnancy: her open request for care elsewhere
 
     def user(self, role: str) -> User | None:
         return self.users[role]
@@ -483,6 +488,30 @@ def with_consultation(cast: Cast) -> Cast:
             sent_at=taken_at + dt.timedelta(minutes=seq),
         )
     cast.line, cast.consultation = line, consultation
+    return cast
+
+
+def with_pregnancy(cast: Cast) -> Cast:
+    """BKG-7: Anna's pregnancy is led at Mokotów (recorded by ``clinician_with``), and her request for pregnancy care
+    elsewhere — in person in Warsaw, because Mokotów cannot see her — waits in the coordinators' queue."""
+    cast.pregnancy_care = PregnancyCare.objects.create(
+        patient=cast.patient,
+        facility=cast.here,
+        clinician=cast.clinician_with,
+        started_on=clock.today() - dt.timedelta(days=70),
+        recorded_by=cast.users["clinician_with"],
+    )
+    cast.pregnancy_request = PregnancyRequest.objects.create(
+        patient=cast.patient,
+        name="Anna Nowak",
+        phone=cast.patient.mobile,
+        failed_facility=cast.here,
+        wanted_city=cast.here.city,
+        mode=PregnancyRequest.Mode.IN_PERSON,
+        note="Lekarz prowadzący na urlopie do końca miesiąca.",
+        channel=Channel.PORTAL,
+        filed_by=cast.patient.user,
+    )
     return cast
 
 

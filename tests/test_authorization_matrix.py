@@ -49,6 +49,7 @@ from tests.cast import (
     with_collection,
     with_consultation,
     with_files,
+    with_pregnancy,
     with_renewals,
     with_results,
 )
@@ -65,6 +66,9 @@ def cast(db: None) -> Cast:
     cast = with_closure(with_consultation(with_files(with_collection(with_results(with_renewals(build_cast()))))))
     cases_of(cast.patient, filed_at=clock.now() - dt.timedelta(days=2))  # FBK-2, FBK-3: Anna's complaint and claim
     return cast
+    ended an hour ago, in the internal medicine line he is on duty for (TEL-2, FBK-1); her pregnancy led at Mokotów and
+    her open request for pregnancy care elsewhere (BKG-7)."""
+    return with_pregnancy(with_consultation(with_files(with_collection(with_results(with_renewals(build_cast()))))))
 
 
 #: The back office is Django's admin, ~240 addresses of its own: every one without an argument is checked for every
@@ -174,6 +178,8 @@ MATRIX: dict[str, str] = {
     "portal:consultation_survey": "LINNFFFFFFFFFFF",  # the matrix posts forms as raw text: no rating, 422 inside
     "portal:consultation_token": OWN_FILE_PAGE,
     "portal:visit_room": "LRNNFFFFFFFFFFF",
+    # BKG-7: "Opieka w ciąży" — each patient's own page and request (the lapsed patient: no package, 403)
+    "portal:pregnancy_request": PATIENT_PAGE,
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
@@ -240,6 +246,20 @@ MATRIX: dict[str, str] = {
     "portal:closure_alternatives": ANNAS_VISIT,
     "staff:collection_check": "LFFFFFOOFFFFFOF",
     "staff:collection_result_pdf": "LFFFFFOOFFFFFOF",
+    # BKG-7: pregnancy care. The call centre files a request for the patient on the phone; the queue and a request
+    # are read by the call centre, coordinators and admins; only coordinators and admins resolve (the matrix posts
+    # forms as raw text: no slot chosen, 409; no reason, 422) and record where a pregnancy is led from a request (no
+    # facility, 422). A clinician with a visit with Anna records it from the visit (already recorded at Mokotów: back
+    # to the visit page; the visit page is the clinicians' alone: others 404) and ends it, as coordinators do;
+    # clinician_without never saw her (404).
+    "staff:pregnancy_request_new": "LFFFFFFFOFFFFOF",
+    "staff:pregnancy_requests": "LFFFFFFFOFFOFOF",
+    "staff:pregnancy_request": "LFFFFFFFOFFOFOF",
+    "staff:pregnancy_request_book": "LFFFFFFFFFFCFCF",
+    "staff:pregnancy_request_decline": "LFFFFFFFFFFIFIF",
+    "staff:pregnancy_request_care": "LFFFFFFFFNNIFIF",
+    "staff:pregnancy_care_visit": "LFFFFFFFFRNNFNF",
+    "staff:pregnancy_care_end": "LFFFFFFFFRNRFRF",
     # --- the JSON API (session-authenticated here; bearer tokens have their own tests)
     "api:slot_list": "AONNNFOOOFFFFOF",
     "api:appointment_list": "AONNNFOOOFFFFOF",
@@ -319,6 +339,10 @@ MATRIX: dict[str, str] = {
     # desk does not see a notice of Wola's closure (N).
     "api:closure_notice_list": "AOOOOFFFFFFFFFF",
     "api:closure_notice_rebook": "AONNNFNFOFFFFOF",
+    # BKG-7: Anna's pregnancy-care requests — hers, the call centre's and admins' (filing again while one is open: 409);
+    # coordinators read them in the console (API: 403 for filing, as reception)
+    "api:pregnancy_request_list": "AONNNFFFOFFOFOF",
+    "api:pregnancy_request_file": "ACNNNFFFCFFFFCF",
     # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
     "messaging:smsapi_inbound": "MMMMMMMMMMMMMMM",
     "messaging:smsapi_report": PUBLIC,
@@ -371,6 +395,8 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "consultation_id": cast.consultation.pk if cast.consultation is not None else 0,
         "closure_id": cast.closure.pk if cast.closure is not None else 0,
         "notice_id": cast.closure_notice.pk if cast.closure_notice is not None else 0,
+        "pregnancy_request_id": cast.pregnancy_request.pk if cast.pregnancy_request is not None else 0,
+        "care_id": cast.pregnancy_care.pk if cast.pregnancy_care is not None else 0,
         "line_code": cast.line.code if cast.line is not None else "",
         "action": "check_in",
         "outcome": "complete",
@@ -446,6 +472,11 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
             "reason": "Kwarantanna",
         },
         "staff:closure_called": {"note": "Oddzwoni"},
+        "staff:pregnancy_request_new": {"name": "Anna Nowak", "phone": "601234567", "mode": "in_person"},
+        "staff:pregnancy_request_book": {"slot": str(cast.free_slot.pk)},
+        "staff:pregnancy_request_decline": {"reason": "Brak terminów."},
+        "staff:pregnancy_request_care": {"facility": str(cast.elsewhere.pk)},
+        "portal:pregnancy_request": {"name": "Anna Nowak", "phone": "601234567", "mode": "in_person"},
     }
     api = {
         "api:slot_list": {},
@@ -482,6 +513,9 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "api:closure_notice_rebook": {"slot_id": cast.free_slot.pk},
         # The list's address takes only GET: a POST there is refused before anything is read.
         "api:closure_notice_list": {"slot_id": cast.free_slot.pk},
+        "api:pregnancy_request_file": _pregnancy_body(cast),
+        # The list shares its address with filing: a refused POST there is a refused request.
+        "api:pregnancy_request_list": _pregnancy_body(cast),
     }
     upload = {"description": "Zmiana na skórze", "file": SimpleUploadedFile("x.png", png_bytes())}
     multipart = {
@@ -507,6 +541,13 @@ def _claim_upload(cast: Cast) -> dict[str, Any]:
         "description": "Faktura za rezonans.",
         "documents": SimpleUploadedFile("faktura.png", png_bytes()),
         "patient_id": str(cast.patient.pk),
+def _pregnancy_body(cast: Cast) -> dict[str, Any]:
+    return {
+        "patient_id": cast.patient.pk,
+        "name": "Anna Nowak",
+        "phone": "601234567",
+        "wanted_city_id": cast.elsewhere.city_id,
+        "mode": "telemedicine",
     }
 
 
@@ -592,6 +633,12 @@ METHODS = {
     "api:contact_data_phone_confirm": "post",
     "api:contact_data_update": "patch",
     "api:consents_update": "put",
+    "staff:pregnancy_request_book": "post",
+    "staff:pregnancy_request_decline": "post",
+    "staff:pregnancy_request_care": "post",
+    "staff:pregnancy_care_visit": "post",
+    "staff:pregnancy_care_end": "post",
+    "api:pregnancy_request_file": "post",
 }
 
 
@@ -615,6 +662,7 @@ def query_for(name: str, cast: Cast) -> dict[str, Any]:
         if cast.collection_authorisation is not None
         else {},
         "api:file_list": {"patient_id": cast.patient.pk},
+        "api:pregnancy_request_list": {"patient_id": cast.patient.pk},
         "portal:consultation_start": {"line": "interna"},
     }.get(name, {})
 

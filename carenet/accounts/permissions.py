@@ -323,7 +323,9 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.CLOSURE_FOLLOW_UP: _ANY,
         Action.PREGNANCY_CARE_RECORD: _ANY,
         Action.PREGNANCY_REQUEST_VIEW: _ANY,
-        Action.PREGNANCY_REQUEST_RESOLVE: _ANY,
+        # BKG-7: resolving a request with a visit books it through the call-centre channel under this grant (not a
+        # general APPOINTMENT_BOOK: coordinators book nothing else).
+        Action.PREGNANCY_REQUEST_RESOLVE: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
         Action.FEEDBACK_VIEW: _ANY,
         Action.COMPLAINT_VIEW: _ANY,
         Action.COMPLAINT_HANDLE: _ANY,
@@ -378,7 +380,7 @@ PERMISSIONS: Mapping[Role, Mapping[Action, Grant]] = {
         Action.PREGNANCY_CARE_RECORD: _ANY,
         Action.PREGNANCY_REQUEST_FILE: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
         Action.PREGNANCY_REQUEST_VIEW: _ANY,
-        Action.PREGNANCY_REQUEST_RESOLVE: _ANY,
+        Action.PREGNANCY_REQUEST_RESOLVE: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
         Action.FEEDBACK_VIEW: _ANY,
         Action.COMPLAINT_FILE: Grant(Scope.ANY, (Channel.CALL_CENTRE,)),
         Action.COMPLAINT_VIEW: _ANY,
@@ -401,6 +403,7 @@ CHANNEL_ACTIONS = frozenset(
         Action.RENEWAL_REQUEST,
         Action.CONSULTATION_START,
         Action.PREGNANCY_REQUEST_FILE,
+        Action.PREGNANCY_REQUEST_RESOLVE,
         Action.COMPLAINT_FILE,
         Action.CLAIM_FILE,
     }

@@ -24,6 +24,7 @@ from carenet.api.routers import (
     documents,
     ecard,
     files,
+    pregnancy,
     questions,
     renewals,
     results,
@@ -105,6 +106,7 @@ api.add_router("", consultations.router)
 api.add_router("", complaints.router)
 api.add_router("", contact.router)
 api.add_router("", closures.router)  # NET-3
+api.add_router("", pregnancy.router)
 
 
 class HealthOut(Out):

@@ -28,6 +28,11 @@ REFUSAL_MESSAGES: dict[RefusalCode, Promise] = {
     ),
     RefusalCode.NO_ENTITLEMENT: _("The patient's package is not active on that day, so the visit cannot be booked."),
     RefusalCode.AGE_NOT_ALLOWED: _("This service is not available at the patient's age."),
+    RefusalCode.PREGNANCY_CARE_ELSEWHERE: _(
+        "Pregnancy visits are booked at the facility where your pregnancy is led, or by telemedicine. If that "
+        "facility cannot see you, file a request on the portal's page “Pregnancy care” "
+        "or call %(phone)s: our coordinators will arrange a visit."
+    ),
     RefusalCode.NO_SHOW_BLOCK: _(
         "After two missed visits in this specialty within 30 days, booking it is blocked until %(until)s."
     ),

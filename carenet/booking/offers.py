@@ -22,15 +22,16 @@ from carenet.accounts.models import Patient
 from carenet.booking.models import Appointment
 from carenet.booking.policies import BookingFacts, Refusal, Stage, level_one_cap_applies, refusal_for
 from carenet.booking.selectors import active_portal_bookings_count, no_show_times
-from carenet.booking.services import booking_limits
+from carenet.booking.services import booking_limits, slot_is_remote
 from carenet.clinical.models import Referral
 from carenet.clinical.policies import ReferralFacts, ReferralSource, referral_usable
 from carenet.core.clock import local
 from carenet.core.dates import age_on
 from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import CoverageDecision, CoverageKind, decide_coverage, enrolment_year, not_entitled
-from carenet.coverage.selectors import coverage_items_for_tier, limit_use_for, service_facts
+from carenet.coverage.selectors import coverage_items_for_tier, limit_use_for, pregnancy_service_ids, service_facts
 from carenet.network.models import FacilityPrice, Service
+from carenet.pregnancy.selectors import pregnancy_facility_ids
 from carenet.scheduling.models import Slot
 
 
@@ -196,9 +197,10 @@ def offers_bookability(
     or a closed facility) are left false; the service decides them again when the patient books.
 
     Queries, whatever the number of offers and clinicians: the valid referrals (one), the active portal bookings
-    (one, for a level I patient in the portal only) and the no-shows per distinct specialty on the page (one each;
-    a search names one specialty). ``rescheduling``: the visit being moved does not count towards the cap, and the
-    referral it used may be used again."""
+    (one, for a level I patient in the portal only), the no-shows per distinct specialty on the page (one each;
+    a search names one specialty), the pregnancy services (one) and, for a page with pregnancy services, where the
+    pregnancy is led on each of its days (BKG-7). ``rescheduling``: the visit being moved does not count towards the
+    cap, and the referral it used may be used again."""
     if not offers:
         return []
     limits = booking_limits()
@@ -215,6 +217,15 @@ def offers_bookability(
         for specialty_id in sorted({offer.slot.specialty_id for offer in offers if offer.service is not None})
     }
     referrals = _usable_referrals(patient=patient, today=today, rescheduling=rescheduling)
+    # BKG-7: the pregnancy services (one query) and where the pregnancy is led on each day of the page that shows
+    # one (one query per such day).
+    pregnancy_services = pregnancy_service_ids()
+    led_on: dict[dt.date, frozenset[int]] = {}
+    for offer in offers:
+        if offer.service is not None and offer.service.pk in pregnancy_services:
+            day = local(offer.slot.starts_at).date()
+            if day not in led_on:
+                led_on[day] = pregnancy_facility_ids(patient_id=patient.pk, day=day)
     answers = []
     for offer in offers:
         service, decision = offer.service, offer.coverage
@@ -254,6 +265,10 @@ def offers_bookability(
             occupational_data=True,  # typed on the confirmation step (BKG-6)
             price_accepted=True,  # accepted on the confirmation step (PKG-4)
             rehabilitation=service.kind == Service.Kind.REHABILITATION,
+            pregnancy_service=service.pk in pregnancy_services,
+            pregnancy_facility_ids=led_on.get(local(offer.slot.starts_at).date(), frozenset()),
+            slot_facility_id=offer.slot.facility_id,
+            remote=slot_is_remote(offer.slot),
             stage=Stage.BOOK,
             limits=limits,
         )

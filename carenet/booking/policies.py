@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from carenet.accounts import permissions
 from carenet.accounts.permissions import Action, Actor, Scope
+from carenet.pregnancy.policies import led_elsewhere
 
 #: BKG-1: the channels (one definition, in the permission table's module).
 Channel = permissions.Channel
@@ -48,6 +49,7 @@ class RefusalCode(StrEnum):
     APPOINTMENT_NOT_ACTIVE = "appointment_not_active"
     LEVEL_ONE_NOT_PORTAL = "level_one_not_portal"
     LEVEL_TWO_REQUIRED = "level_two_required"
+    PREGNANCY_CARE_ELSEWHERE = "pregnancy_care_elsewhere"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,12 @@ class BookingFacts:
     occupational_data: bool = False
     price_accepted: bool = False
     rehabilitation: bool = False
+    # BKG-7: the service is a pregnancy service, the facilities where the patient's pregnancy is led on the visit
+    # day (empty: nowhere), the slot's facility and whether the visit is remote (phone, video).
+    pregnancy_service: bool = False
+    pregnancy_facility_ids: frozenset[int] = frozenset()
+    slot_facility_id: int | None = None
+    remote: bool = False
     stage: Stage = Stage.BOOK
     limits: BookingLimits = field(default_factory=BookingLimits)
 
@@ -133,6 +141,8 @@ def refusal_for(facts: BookingFacts) -> Refusal | None:
     3. ``facility_closed`` — the facility is closed at the slot's time (NET-3);
     4. ``no_entitlement`` — no enrolment in force on the visit day (PKG-3, BKG-3);
     5. ``age_not_allowed`` — the patient's age on the visit day is outside the service's range (PKG-4);
+       ``pregnancy_care_elsewhere`` — a pregnancy service in person at a facility where the patient's pregnancy is
+       not led, while it is led at another (BKG-7; telemedicine is not restricted);
     6. ``no_show_block`` — two no-shows within 30 days in the slot's specialty block it for 30 days (BKG-5);
     7. ``level_one_cap`` — a level I account has 10 active portal bookings; portal and mobile only (ACC-3);
        ``level_two_required`` — a level I account books rehabilitation in the portal or the app (ACC-4);
@@ -155,6 +165,13 @@ def refusal_for(facts: BookingFacts) -> Refusal | None:
         return Refusal(RefusalCode.NO_ENTITLEMENT)
     if not facts.age_fits:
         return Refusal(RefusalCode.AGE_NOT_ALLOWED)
+    if led_elsewhere(
+        pregnancy_service=facts.pregnancy_service,
+        led_facility_ids=facts.pregnancy_facility_ids,
+        slot_facility_id=facts.slot_facility_id,
+        remote=facts.remote,
+    ):
+        return Refusal(RefusalCode.PREGNANCY_CARE_ELSEWHERE)
     limits = facts.limits
     blocked_until = no_show_block_until(
         facts.no_show_times, count=limits.no_show_count, window=limits.no_show_window, block=limits.no_show_block

@@ -36,15 +36,20 @@ from carenet.core import clock
 from carenet.core.errors import NotFound, ValidationFailed
 from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import CoverageDecision
-from carenet.coverage.selectors import coverage_and_enrolment
+from carenet.coverage.selectors import coverage_and_enrolment, pregnancy_service_ids
 from carenet.messaging.models import Channel as MessageChannel
 from carenet.messaging.models import OutboundMessage
 from carenet.messaging.services import OutboxItem, outbox_enqueue, outbox_enqueue_many
 from carenet.network.models import Clinician, Service, Specialty
 from carenet.network.selectors import closures_of_slot
+from carenet.network.models import Clinician, FacilityClosure, Service, Specialty
+from carenet.pregnancy.selectors import pregnancy_facility_ids
 from carenet.scheduling.models import Mode, Slot
 
 Status = Appointment.Status
+
+#: The actions a booking may be made under (:func:`appointment_book`).
+BOOKING_ACTIONS = frozenset({Action.APPOINTMENT_BOOK, Action.PREGNANCY_REQUEST_RESOLVE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,16 +96,23 @@ def appointment_book(
     referral_id: int | None = None,
     occupational: OccupationalReferral | None = None,
     now: dt.datetime | None = None,
+    action: Action = Action.APPOINTMENT_BOOK,
 ) -> Appointment:
     """BKG-1..6: book ``slot_id`` for ``patient``; refused with :class:`BookingRefused` (its code says why), lost
     to another booking with :class:`SlotUnavailable`. Records the channel and the acting person (BKG-1), uses the
-    referral (BKG-4, BKG-6) and writes the confirmation SMS to the outbox (SMS-1)."""
+    referral (BKG-4, BKG-6) and writes the confirmation SMS to the outbox (SMS-1).
+
+    ``action``: the table's action the actor books under — APPOINTMENT_BOOK, or PREGNANCY_REQUEST_RESOLVE when a
+    coordinator books the visit that resolves a pregnancy-care request (BKG-7, called by
+    :func:`carenet.pregnancy.services.pregnancy_request_book` only); every booking rule applies either way."""
+    if action not in BOOKING_ACTIONS:
+        raise ValueError(f"{action} does not book")
     now = now or clock.now()
     with transaction.atomic():
         _check_channel(channel)  # before any lock; the actor is checked against the locked slot
         _lock_patient(patient)
         slot = _lock_slots(slot_id)[slot_id]
-        _check_actor_for_slot(actor=actor, patient=patient, channel=channel, slot=slot)
+        _check_actor_for_slot(actor=actor, patient=patient, channel=channel, slot=slot, action=action)
         _take(slot=slot, now=now)
         service = _service_for(slot=slot, service_id=service_id)
         decision, enrolment = _coverage(patient=patient, service=service, slot=slot)
@@ -784,6 +796,8 @@ def _facts(
     occupational_data = (occupational is not None and occupational.complete) or (
         service.occupational and referral_valid
     )
+    pregnancy_service = service.pk in pregnancy_service_ids()  # BKG-7
+    today_of_visit = clock.local(slot.starts_at).date()
     no_shows = selectors.no_show_times(
         patient=patient,
         specialty_id=slot.specialty_id,
@@ -815,9 +829,20 @@ def _facts(
         occupational_data=occupational_data,
         rehabilitation=service.kind == Service.Kind.REHABILITATION,
         price_accepted=accept_price,
+        pregnancy_service=pregnancy_service,
+        pregnancy_facility_ids=(
+            pregnancy_facility_ids(patient_id=patient.pk, day=today_of_visit) if pregnancy_service else frozenset()
+        ),
+        slot_facility_id=slot.facility_id,
+        remote=slot_is_remote(slot),
         stage=stage,
         limits=limits,
     )
+
+
+def slot_is_remote(slot: Slot) -> bool:
+    """A phone or video visit, or one without a facility (BKG-7: telemedicine is not bound to a facility)."""
+    return slot.mode != Mode.IN_PERSON or slot.facility_id is None
 
 
 def _refuse_if_needed(facts: policies.BookingFacts) -> None:

@@ -106,6 +106,20 @@ def coverage_items_cache_clear() -> None:
         _items_by_tier.clear()
 
 
+#: BKG-7: the group of the coverage matrix's pregnancy-care benefit (seed row 30); its items name the pregnancy
+#: services — the one place that says which services a pregnancy is led with.
+PREGNANCY_BENEFIT_GROUP = "pregnancy"
+
+
+def pregnancy_service_ids() -> frozenset[int]:
+    """BKG-7: the catalogue services of the pregnancy-care benefit, whatever the tier (one query)."""
+    return frozenset(
+        BenefitItem.objects.filter(benefit__group=PREGNANCY_BENEFIT_GROUP, service__isnull=False).values_list(
+            "service_id", flat=True
+        )
+    )
+
+
 def enrolment_active_on(*, patient: Patient, day: dt.date) -> Enrolment | None:
     """PKG-3: the patient's enrolment in force on ``day`` — from its activation date through its last paid day.
 

@@ -25,6 +25,7 @@ from carenet.demo import (
     network,
     people,
     profile,
+    pregnancy,
     results,
     scale,
     timetable,
@@ -182,6 +183,7 @@ def build(
             step(complaints.demo_complaints(now))
             step(profile.demo_contact_data(now))
             step(closures.demo_closures(now))
+            step(pregnancy.demo_pregnancy(now))
             people.record_demo_reads(cast, now)
             step("reads of patients' data")
     report.counts = {

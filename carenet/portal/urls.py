@@ -15,6 +15,7 @@ from carenet.portal import (
     ecard,
     files,
     identity,
+    pregnancy,
     questions,
     reads,
     registration,
@@ -142,4 +143,6 @@ urlpatterns = [
         consultations.consultation_token,
         name="consultation_token",
     ),
+    # BKG-7: "Opieka w ciąży" — where the pregnancy is led and the request for pregnancy care elsewhere.
+    path(_("pregnancy-care/"), pregnancy.pregnancy_request, name="pregnancy_request"),
 ]

@@ -35,6 +35,7 @@ from carenet.files import attachments
 from carenet.scheduling.models import Mode
 from carenet.staff import clinical_forms
 from carenet.staff import files as staff_files
+from carenet.staff.pregnancy import patient_pregnancy_care
 from carenet.staff.results import recent_results_for_visit
 from carenet.web.access import acting_user, forbidden, request_actor, staff_required
 from carenet.web.reads import What, record_reads
@@ -254,6 +255,7 @@ def _render_visit(
         "pesel_tail": visit.patient.pesel[-4:],
     }
     context |= staff_files.visit_files_context(request, visit)  # FIL-1, TEL-3: "Pliki od pacjenta"
+    context["pregnancy_care"] = patient_pregnancy_care(visit.patient)  # BKG-7: where her pregnancy is led
     return render(request, "staff/clinician/visit.html", context, status=status)
 
 

@@ -11,6 +11,7 @@ from carenet.staff import (
     ecard,
     files,
     identity,
+    pregnancy,
     questions,
     reception,
     renewals,
@@ -97,4 +98,26 @@ urlpatterns = [
     path("closures/<int:closure_id>/reopen/", closures.closure_reopen, name="closure_reopen"),
     path("closures/calls/", closures.closure_calls, name="closure_calls"),
     path("closures/calls/<int:notice_id>/called/", closures.closure_called, name="closure_called"),
+    # BKG-7: pregnancy care — the call centre's request form, the coordinators' queue and its resolutions, where a
+    # pregnancy is led (recorded from a visit or a request, ended).
+    path("patients/<int:patient_id>/pregnancy-request/", pregnancy.pregnancy_request_new, name="pregnancy_request_new"),
+    path("pregnancy-requests/", pregnancy.pregnancy_requests, name="pregnancy_requests"),
+    path("pregnancy-requests/<int:pregnancy_request_id>/", pregnancy.pregnancy_request, name="pregnancy_request"),
+    path(
+        "pregnancy-requests/<int:pregnancy_request_id>/book/",
+        pregnancy.pregnancy_request_book,
+        name="pregnancy_request_book",
+    ),
+    path(
+        "pregnancy-requests/<int:pregnancy_request_id>/decline/",
+        pregnancy.pregnancy_request_decline,
+        name="pregnancy_request_decline",
+    ),
+    path(
+        "pregnancy-requests/<int:pregnancy_request_id>/care/",
+        pregnancy.pregnancy_request_care,
+        name="pregnancy_request_care",
+    ),
+    path("visits/<int:appointment_id>/pregnancy-care/", pregnancy.pregnancy_care_visit, name="pregnancy_care_visit"),
+    path("pregnancy-care/<int:care_id>/end/", pregnancy.pregnancy_care_end, name="pregnancy_care_end"),
 ]

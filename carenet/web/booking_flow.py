@@ -122,6 +122,9 @@ HIDDEN_REASONS: dict[str, Any] = {
     RefusalCode.LEVEL_ONE_CAP: gettext_lazy("a basic account has reached its number of active bookings"),
     RefusalCode.LEVEL_TWO_REQUIRED: gettext_lazy("they need a confirmed identity (level II)"),
     RefusalCode.LIMIT_USED: gettext_lazy("the annual limit is used up"),
+    RefusalCode.PREGNANCY_CARE_ELSEWHERE: gettext_lazy(
+        "pregnancy visits are booked at the facility where the pregnancy is led, or by telemedicine"
+    ),
 }
 
 

@@ -51,6 +51,13 @@ NOT_PAGES = {
     "staff:identity_review",
     "staff:closure_reopen",
     "staff:closure_called",
+    # BKG-7: resolving a pregnancy-care request and recording where a pregnancy is led answer with the request's or
+    # the visit's page, which the tour checks.
+    "staff:pregnancy_request_book",
+    "staff:pregnancy_request_decline",
+    "staff:pregnancy_request_care",
+    "staff:pregnancy_care_visit",
+    "staff:pregnancy_care_end",
     # The room's media token: JSON for the room's script.
     "staff:consultation_token",
     # FBK-2, FBK-3: taking, answering, reviewing, deciding (back to the case's page, checked); a claim's document.
@@ -482,6 +489,32 @@ def test_closures_and_the_calls_after_them(tour: Tour, username: str) -> None:
         tour.check(f"close a facility ({language})")
         tour.submit()
         tour.check(f"close a facility: errors ({language})")
+def test_pregnancy_care_in_the_consoles(tour: Tour, demo: dict[str, Any]) -> None:
+    """BKG-7: the call centre's request form (empty and sent wrong), the coordinators' queue (open, every status,
+    one city) and a request's page with the free times to resolve it."""
+    page = tour.page
+    tour.login("infolinia")
+    for language in LANGUAGES:
+        tour.go("staff:pregnancy_request_new", language, patient_id=demo["patient"])
+        tour.check(f"pregnancy care elsewhere, the call centre's form ({language})")
+        page.fill("#id_phone", "12")
+        tour.submit()
+        tour.check(f"pregnancy care elsewhere, sent wrong ({language})")
+    page.context.clear_cookies()
+    tour.login("koordynator")
+    for language in LANGUAGES:
+        tour.go("staff:pregnancy_requests", language)
+        tour.check(f"pregnancy-care requests, open ({language})")
+        link = page.locator("main a[href*='/pregnancy-requests/']")
+        assert link.count(), f"the demo's queue has open pregnancy-care requests ({language})"
+        link.first.click()
+        page.wait_for_load_state()
+        tour.check(f"a pregnancy-care request ({language})")
+        tour.go("staff:pregnancy_requests", language)
+        page.locator("#filter-status").select_option("all")
+        page.locator("#filter-city").select_option(index=1)
+        tour.submit("main form[role=search]")
+        tour.check(f"pregnancy-care requests, every status in one city ({language})")
     tour.done()
 
 

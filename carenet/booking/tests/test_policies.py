@@ -42,6 +42,12 @@ def facts(**changes: Any) -> BookingFacts:
 
 
 PAYING = {"bookable_without_payment": False, "price_to_pay": Decimal("180.00")}
+# BKG-7: a pregnancy visit in person at facility 7 while the pregnancy is led at facility 3.
+PREGNANCY_ELSEWHERE: dict[str, Any] = {
+    "pregnancy_service": True,
+    "pregnancy_facility_ids": frozenset({3}),
+    "slot_facility_id": 7,
+}
 
 # (what breaks, the code it gives) — one row per refusal code of BKG-3 and friends.
 REFUSALS: list[tuple[dict[str, Any], RefusalCode]] = [
@@ -56,6 +62,8 @@ REFUSALS: list[tuple[dict[str, Any], RefusalCode]] = [
     ({"facility_closed": True}, RefusalCode.FACILITY_CLOSED),
     ({"entitled": False}, RefusalCode.NO_ENTITLEMENT),
     ({"age_fits": False}, RefusalCode.AGE_NOT_ALLOWED),
+    (PREGNANCY_ELSEWHERE, RefusalCode.PREGNANCY_CARE_ELSEWHERE),  # BKG-7
+    ({**PREGNANCY_ELSEWHERE, "channel": "call_centre"}, RefusalCode.PREGNANCY_CARE_ELSEWHERE),
     ({"no_show_times": (NOW - 10 * DAY, NOW - 3 * DAY)}, RefusalCode.NO_SHOW_BLOCK),
     ({"patient_level": 1, "active_portal_bookings": 10}, RefusalCode.LEVEL_ONE_CAP),
     ({"patient_level": 1, "rehabilitation": True}, RefusalCode.LEVEL_TWO_REQUIRED),  # ACC-4
@@ -98,6 +106,12 @@ ACCEPTED: list[dict[str, Any]] = [
     {"no_show_times": (NOW - 50 * DAY, NOW - 5 * DAY)},  # 45 days apart: not within 30 days
     {"no_show_times": (NOW - 3 * DAY,)},  # one no-show does not block
     {"bookable_without_payment": False, "price_to_pay": Decimal("0.00")},  # nothing to pay, nothing to accept
+    # BKG-7: where the pregnancy is led; by telemedicine anywhere; other services anywhere; led nowhere.
+    {**PREGNANCY_ELSEWHERE, "slot_facility_id": 3},
+    {**PREGNANCY_ELSEWHERE, "pregnancy_facility_ids": frozenset({3, 7})},
+    {**PREGNANCY_ELSEWHERE, "remote": True},
+    {**PREGNANCY_ELSEWHERE, "pregnancy_service": False},
+    {**PREGNANCY_ELSEWHERE, "pregnancy_facility_ids": frozenset()},
 ]
 
 
@@ -112,6 +126,7 @@ DOCUMENTED_ORDER = [
     (RefusalCode.FACILITY_CLOSED, {"facility_closed": True}),
     (RefusalCode.NO_ENTITLEMENT, {"entitled": False}),
     (RefusalCode.AGE_NOT_ALLOWED, {"age_fits": False}),
+    (RefusalCode.PREGNANCY_CARE_ELSEWHERE, PREGNANCY_ELSEWHERE),
     (RefusalCode.NO_SHOW_BLOCK, {"no_show_times": (NOW - 10 * DAY, NOW - 3 * DAY)}),
     (RefusalCode.LEVEL_ONE_CAP, {"patient_level": 1, "active_portal_bookings": 10}),
     (RefusalCode.OCCUPATIONAL_REFERRAL_REQUIRED, {"occupational": True}),
@@ -132,6 +147,7 @@ def test_refusals_come_in_the_documented_order() -> None:
         RefusalCode.FACILITY_CLOSED: {"facility_closed": False},
         RefusalCode.NO_ENTITLEMENT: {"entitled": True},
         RefusalCode.AGE_NOT_ALLOWED: {"age_fits": True},
+        RefusalCode.PREGNANCY_CARE_ELSEWHERE: {"remote": True},
         RefusalCode.NO_SHOW_BLOCK: {"no_show_times": ()},
         RefusalCode.LEVEL_ONE_CAP: {"active_portal_bookings": 0},
         RefusalCode.OCCUPATIONAL_REFERRAL_REQUIRED: {"occupational": False},
