@@ -21,6 +21,7 @@ from carenet.api.routers import (
     documents,
     ecard,
     files,
+    package,
     questions,
     renewals,
     results,
@@ -99,6 +100,7 @@ api.add_router("", collection.router)
 api.add_router("", attachments.router)
 api.add_router("", files.router)
 api.add_router("", consultations.router)
+api.add_router("", package.router)
 
 
 class HealthOut(Out):

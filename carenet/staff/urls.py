@@ -13,6 +13,7 @@ from carenet.staff import (
     reception,
     renewals,
     results,
+    roster,
     two_factor,
     views,
 )
@@ -76,4 +77,9 @@ urlpatterns = [
         collection.collection_result_pdf,
         name="collection_result_pdf",
     ),
+    # PKG-3, PKG-8: the roster of a contract, kept by its employer's or insurer's contact.
+    path("roster/", roster.roster, name="roster"),
+    path("roster/export/", roster.roster_export, name="roster_export"),
+    path("roster/upload/", roster.roster_upload, name="roster_upload"),
+    path("roster/upload/<int:upload_id>/", roster.roster_upload_report, name="roster_upload_report"),
 ]
