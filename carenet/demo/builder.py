@@ -21,6 +21,7 @@ from carenet.demo import (
     consultations,
     files,
     network,
+    packages,
     people,
     results,
     scale,
@@ -176,6 +177,7 @@ def build(
             step(results.send_demo_results(cast, demo_clinician, now))
             step(f"patients' files ({files.patient_files(now)})")
             step(consultations.demo_consultations(now))
+            step(packages.demo_packages(now))
             people.record_demo_reads(cast, now)
             step("reads of patients' data")
     report.counts = {
