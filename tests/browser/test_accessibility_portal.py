@@ -459,6 +459,18 @@ def _fresh(secret: str) -> str:
     return totp(secret, steps_ahead=1)
 
 
+def test_the_package_of_a_patient_and_of_a_child(page: Any, demo_site: DemoSite) -> None:
+    """PKG-7: "Twój pakiet medyczny" of pacjent2, and rodzic switching to a child's package."""
+    demo_site.login_patient(page, "pacjent2")
+    visit(page, demo_site, "portal:package", "pacjent2's package")
+    page.context.clear_cookies()
+    demo_site.login_patient(page, "rodzic")
+    demo_site.go(page, "portal:package")
+    options = page.locator("#for option").evaluate_all("options => options.map(o => o.value)")
+    assert len(options) > 1, "rodzic acts for no child"
+    visit(page, demo_site, "portal:package", "a child's package", query=f"?for={options[-1]}")
+
+
 def test_every_portal_page_was_checked() -> None:
     """A page of ``portal:`` (from the URL resolver) that no step above opened fails here, so a new page gets a
     step of its own (or a line in NOT_PAGES saying why not)."""
