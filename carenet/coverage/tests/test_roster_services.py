@@ -221,3 +221,40 @@ def test_ten_thousand_lines_apply_in_batches_not_line_by_line(contract: Contract
     # One INSERT per batch of rows (about 80 rows on SQLite, 1,000 on PostgreSQL), a handful of reads: never one
     # query per line.
     assert len(captured.captured_queries) < 10_000 // 50
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_on_apply_at_once_apply_the_file_once(tier: Tier) -> None:
+    """The upload row is locked and marked applied in the same transaction: the second click gets "already
+    applied", the roster is written once and the activation e-mail is recorded once."""
+    import threading
+
+    from django.db import close_old_connections
+
+    contract = ContractFactory()
+    contract.tiers.add(tier)
+    PatientFactory(pesel=ANNA, user=None, email="anna@example.com")
+    actor, kept = upload(contract, f"{HEADER}\n{line('Anna', 'Nowak', ANNA)}\n{line('Jan', 'Kowalski', JAN)}\n")
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def click() -> None:
+        try:
+            start.wait()
+            roster_upload_apply(actor=actor, upload_id=kept.pk)
+            outcomes.append("applied")
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["applied", "conflict"]
+    assert RosterEntry.objects.filter(contract=contract).count() == 2
+    assert Enrolment.objects.filter(contract=contract).count() == 1
+    assert OutboundMessage.objects.filter(purpose=ACTIVATION_EMAIL_PURPOSE).count() == 1
