@@ -480,3 +480,26 @@ def roster_entries(*, contract_id: int, search: str = "") -> QuerySet[RosterEntr
     return (
         entries.select_related("tier").annotate(registered=Exists(registered)).order_by("last_name", "first_name", "id")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeRow:
+    """One benefit of a contract's packages and whether each of the contract's tiers includes it."""
+
+    title: str
+    included: tuple[bool, ...]
+
+
+def contract_package_scope(*, contract_id: int) -> tuple[list[Any], list[ScopeRow]]:
+    """PKG-8: the package scope the contract's people have — its tiers and, per benefit of any of them, which tiers
+    include it (the programme's table, no person in it). Three queries."""
+    from carenet.coverage.models import Benefit, Tier
+
+    tiers = list(Tier.objects.filter(contracts=contract_id).order_by("rank"))
+    links = set(Benefit.tiers.through.objects.filter(tier__in=tiers).values_list("benefit_id", "tier_id"))
+    benefits = Benefit.objects.filter(pk__in={benefit for benefit, _tier in links}).order_by("position", "code")
+    rows = [
+        ScopeRow(title=benefit.title, included=tuple((benefit.pk, tier.pk) in links for tier in tiers))
+        for benefit in benefits
+    ]
+    return tiers, rows

@@ -38,7 +38,7 @@ from carenet.coverage.roster import (
     roster_status,
     spreadsheet_safe,
 )
-from carenet.coverage.selectors import roster_entries
+from carenet.coverage.selectors import contract_package_scope, roster_entries
 from carenet.coverage.services import access_contract, roster_report_for, roster_upload_apply, roster_upload_check
 from carenet.web.access import request_actor, staff_required
 
@@ -112,6 +112,7 @@ def roster(request: HttpRequest) -> HttpResponse:
                 activation_date=entry.activation_date, paid_through=entry.paid_through, day=today
             )
     query: dict[str, str] = {"contract": str(contract.pk)} if contract is not None and choices else {}
+    scope_tiers, scope_rows = contract_package_scope(contract_id=contract.pk) if contract is not None else ([], [])
     return render(
         request,
         "staff/roster/roster.html",
@@ -123,6 +124,8 @@ def roster(request: HttpRequest) -> HttpResponse:
             "querystring": urlencode({**query, "q": search}),
             "contract_query": urlencode(query),
             "may_upload": contract is not None and actor.reaches(Action.ROSTER_UPLOAD, contract_id=contract.pk),
+            "scope_tiers": scope_tiers,
+            "scope_rows": scope_rows,
             "uploads": RosterUpload.objects.filter(contract=contract, applied_at__isnull=False)[:5] if contract else [],
         },
     )

@@ -90,6 +90,9 @@ def test_the_roster_shows_dates_and_accounts_but_no_full_pesel_and_nothing_medic
     assert "31.12.2026" in page
     assert response.context["page"].object_list[0].registered is True
     assert cast.visit.slot.clinician.last_name not in page and cast.here.name not in page
+    # PKG-8: the package scope their people have — the programme's table, per tier of the contract
+    tier = cast.patient.enrolments.get().tier
+    assert response.context["scope_rows"] and tier.benefits.first().title in page
 
 
 def test_another_contract_does_not_exist_for_the_contact(cast: Cast) -> None:
