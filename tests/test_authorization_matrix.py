@@ -144,6 +144,7 @@ MATRIX: dict[str, str] = {
     "api:contact_data_update": "AOOOOFFFFFFFFFF",
     "api:consents_update": "AOOOOFFFFFFFFFF",
     "portal:ecard_pdf": LEVEL_TWO_PAGE,
+    "portal:package": PATIENT_PAGE,  # PKG-7: "Twój pakiet medyczny" (level I too)
     # the patient's clinical documents (ACC-4, CLN-1, CLN-5): the "Leczenie" overview, then level II pages
     "portal:treatment": PATIENT_PAGE,
     "portal:referrals": LEVEL_TWO_PAGE,
@@ -260,6 +261,12 @@ MATRIX: dict[str, str] = {
     "staff:pregnancy_request_care": "LFFFFFFFFNNIFIF",
     "staff:pregnancy_care_visit": "LFFFFFFFFRNNFNF",
     "staff:pregnancy_care_end": "LFFFFFFFFRNRFRF",
+    # PKG-3, PKG-8: the roster of Anna's contract — its employer's contact (kadry), coordinators (read) and admins;
+    # nobody else. No upload is kept in the cast: a report of upload 0 does not exist.
+    "staff:roster": "LFFFFFFFFFFOFOO",
+    "staff:roster_export": "LFFFFFFFFFFOFOO",
+    "staff:roster_upload": "LFFFFFFFFFFFFOO",
+    "staff:roster_upload_report": "LFFFFFFFFFFFFNN",
     # --- the JSON API (session-authenticated here; bearer tokens have their own tests)
     "api:slot_list": "AONNNFOOOFFFFOF",
     "api:appointment_list": "AONNNFOOOFFFFOF",
@@ -270,6 +277,8 @@ MATRIX: dict[str, str] = {
     "api:appointment_reschedule": "AONNNFONOFFFFOF",
     "api:appointment_cancel": "AONNNFONOFFFFOF",
     "api:ecard_verify_endpoint": "AFFFFFOOOFFFOOF",
+    # PKG-7: Anna's package — herself, the call centre and admins; other patients' families 404, other roles 403
+    "api:package_detail": "AONNNFFFOFFFFOF",
     # Anna's documents: herself, and a clinician with a visit with her (CLN-6); other patients and the clinician
     # without a visit get 404, staff without MEDICAL_RECORD_VIEW 403, the lapsed patient 403 (ACC-7)
     "api:referral_list": API_DOCUMENTS,
@@ -403,6 +412,7 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "kind": "recommendation",
         "phone": cast.patient.mobile,
         "secret": settings.CARENET_SMS_WEBHOOK_SECRET,
+        "upload_id": 0,
     }
     converters = pattern.pattern.converters
     if {"complaint_id", "claim_id", "attachment_id"} & set(converters):  # FBK-2, FBK-3: Anna's cases
@@ -527,6 +537,16 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "api:claim_list": _claim_upload(cast),
         "api:claim_file": _claim_upload(cast),
         "portal:claim_new": _claim_upload(cast),
+        # PKG-8: a roster file adding a person to Anna's contract (checked and kept as an upload if allowed).
+        "staff:roster_upload": {
+            "file": SimpleUploadedFile(
+                "lista.csv",
+                b"first_name;last_name;pesel;tier;activation_date;paid_through;mobile\n"
+                + f"Jan;Nowy;44051401359;{cast.patient.enrolments.get().tier.code};2026-01-01;2026-12-31;"
+                "601234567\n".encode(),
+            ),
+            "mode": "changes",
+        },
     }
     if name in multipart:
         return multipart[name], MULTIPART_CONTENT
@@ -664,6 +684,9 @@ def query_for(name: str, cast: Cast) -> dict[str, Any]:
         "api:file_list": {"patient_id": cast.patient.pk},
         "api:pregnancy_request_list": {"patient_id": cast.patient.pk},
         "portal:consultation_start": {"line": "interna"},
+        "api:package_detail": {"patient_id": cast.patient.pk},
+        "staff:roster": {"contract": enrolment.contract_id},
+        "staff:roster_export": {"contract": enrolment.contract_id},
     }.get(name, {})
 
 

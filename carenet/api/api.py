@@ -25,6 +25,7 @@ from carenet.api.routers import (
     ecard,
     files,
     pregnancy,
+    package,
     questions,
     renewals,
     results,
@@ -107,6 +108,7 @@ api.add_router("", complaints.router)
 api.add_router("", contact.router)
 api.add_router("", closures.router)  # NET-3
 api.add_router("", pregnancy.router)
+api.add_router("", package.router)
 
 
 class HealthOut(Out):

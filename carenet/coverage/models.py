@@ -178,6 +178,9 @@ class RosterEntry(models.Model):
     )
     activation_date = models.DateField(_("activation date"))
     paid_through = models.DateField(_("paid through"))
+    # PKG-8: the day a full upload of the roster no longer named the person; they stay entitled through their last
+    # paid day and the row is kept (history is never deleted). Cleared when a later upload names them again.
+    left_on = models.DateField(_("left the roster on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("roster entry")
@@ -232,6 +235,40 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} – {self.tier} ({self.contract.code})"
+
+
+class RosterUpload(models.Model):
+    """PKG-8: a roster file an employer's or insurer's contact uploaded: checked (the preview), then applied once.
+
+    The file's text is kept, so the report can be shown again and what was applied stays on record."""
+
+    class Mode(models.TextChoices):
+        FULL = "full", _("the whole roster (people not in the file leave it)")
+        CHANGES = "changes", _("additions and changes only")
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="uploads", verbose_name=_("contract"))
+    uploaded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content = models.TextField(_("content"))
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.CHANGES)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    lines_total = models.PositiveIntegerField(_("lines"), default=0)
+    lines_invalid = models.PositiveIntegerField(_("invalid lines"), default=0)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    added = models.PositiveIntegerField(_("added"), default=0)
+    changed = models.PositiveIntegerField(_("changed"), default=0)
+    left = models.PositiveIntegerField(_("left"), default=0)
+    enrolled = models.PositiveIntegerField(_("new enrolments"), default=0)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("roster upload")
+        verbose_name_plural = _("roster uploads")
+
+    def __str__(self) -> str:
+        return f"{self.contract.code} {self.uploaded_at:%Y-%m-%d %H:%M}"
 
 
 # The back office's changes to these records are kept with who made them (django-auditlog).

@@ -10,14 +10,15 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from carenet.accounts.models import Patient
 from carenet.core.clock import at_warsaw
 from carenet.core.dates import age_on
-from carenet.coverage.models import BenefitItem, Enrolment
+from carenet.coverage.models import BenefitItem, Enrolment, RosterEntry
 from carenet.coverage.policies import (
     CoverageDecision,
     CoverageItem,
@@ -324,3 +325,195 @@ def ecard_verify(*, number: str, signature: str | None, day: dt.date) -> EcardCh
         valid_until=enrolment.paid_through,
         patient_id=enrolment.patient_id,
     )
+
+
+# --- "Twój pakiet medyczny" (PKG-7) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PackageItemLine:
+    """What a benefit covers under one rule, for the patient's age: "covered: cardiology, dermatology …"."""
+
+    rule: str
+    annual_limit: int | None
+    discount_percent: int | None
+    without_referral: bool
+    targets: tuple[str, ...]
+    other_services: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PackageBenefit:
+    code: str
+    group: str
+    title: str
+    text: str
+    scope_count: int | None
+    lines: tuple[PackageItemLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PackageLimit:
+    """PKG-5: one annual limit of the package in the current enrolment year."""
+
+    pool: str
+    benefit_title: str
+    targets: tuple[str, ...]
+    limit: int
+    used: int
+    once_a_year: bool
+
+    @property
+    def left(self) -> int:
+        return max(self.limit - self.used, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class PackageOverview:
+    """PKG-7: a patient's package — the enrolment, what it covers at their age, the limits used and left this
+    enrolment year, and the partner facilities their contract allows (NET-2: booked by phone or on the spot)."""
+
+    patient: Patient
+    enrolment: Enrolment
+    age: int
+    year_start: dt.date | None
+    year_end: dt.date | None
+    benefits: tuple[PackageBenefit, ...]
+    limits: tuple[PackageLimit, ...]
+    partners: tuple[Facility, ...]
+
+
+def _target_name(item: BenefitItem) -> str:
+    from carenet.core.catalogue import localized
+
+    if item.specialty is not None:
+        return localized(item.specialty)
+    if item.service is not None:
+        return localized(item.service)
+    return ""
+
+
+def package_overview(*, patient: Patient, day: dt.date) -> PackageOverview | None:
+    """PKG-7: the package the patient has on ``day`` (the one in force, else their latest) and what it covers for
+    their age on that day. A constant number of queries: the enrolment, the tier's benefits and items, the year's
+    use of every limit at once (one grouped query, PKG-5), the partner facilities."""
+    enrolment = ecard_for_patient(patient=patient, day=day)
+    if enrolment is None:
+        return None
+    enrolment = Enrolment.objects.select_related("tier", "contract").get(pk=enrolment.pk)
+    age = age_on(patient.birth_date, day)
+    items = (
+        BenefitItem.objects.filter(benefit__tiers=enrolment.tier_id)
+        .select_related("benefit", "service", "specialty")
+        .order_by("benefit__position", "benefit__code", "id")
+    )
+    by_benefit: dict[int, list[BenefitItem]] = {}
+    benefits: dict[int, Any] = {}
+    for item in items:
+        if (item.min_age is not None and age < item.min_age) or (item.max_age is not None and age >= item.max_age):
+            continue
+        by_benefit.setdefault(item.benefit_id, []).append(item)
+        benefits[item.benefit_id] = item.benefit
+    package_benefits: list[PackageBenefit] = []
+    pools: dict[str, tuple[BenefitItem, list[str]]] = {}
+    for benefit_id, benefit_items in by_benefit.items():
+        grouped: dict[tuple[Any, ...], list[BenefitItem]] = {}
+        for item in benefit_items:
+            key = (item.rule, item.annual_limit, item.discount_percent, item.without_referral, item.other_services)
+            grouped.setdefault(key, []).append(item)
+            if item.rule in (ItemRule.ANNUAL_LIMIT, ItemRule.ONCE_A_YEAR) and item.limit_pool:
+                pools.setdefault(item.limit_pool, (item, []))[1].append(_target_name(item))
+        lines = tuple(
+            PackageItemLine(
+                rule=rule,
+                annual_limit=limit,
+                discount_percent=percent,
+                without_referral=waived,
+                other_services=other,
+                targets=tuple(sorted({_target_name(item) for item in grouped_items if not item.other_services})),
+            )
+            for (rule, limit, percent, waived, other), grouped_items in grouped.items()
+        )
+        benefit = benefits[benefit_id]
+        package_benefits.append(
+            PackageBenefit(
+                code=benefit.code,
+                group=benefit.group,
+                title=benefit.title,
+                text=benefit.text,
+                scope_count=benefit.scope_count,
+                lines=lines,
+            )
+        )
+    year_start = year_end = None
+    use: dict[str, int] = {}
+    if enrolment.activated_on <= day:
+        year_start, year_end = enrolment_year(enrolment.activated_on, min(day, enrolment.paid_through))
+        use = limit_use_for(enrolment=enrolment, day=min(day, enrolment.paid_through))
+    limits = tuple(
+        PackageLimit(
+            pool=pool,
+            benefit_title=item.benefit.title,
+            targets=tuple(sorted(set(names))),
+            limit=item.annual_limit or 1,
+            used=use.get(pool, 0),
+            once_a_year=item.rule == ItemRule.ONCE_A_YEAR,
+        )
+        for pool, (item, names) in pools.items()
+    )
+    partners = tuple(
+        enrolment.contract.partner_facilities.filter(is_active=True)
+        .select_related("city")
+        .order_by("city__name", "name")
+    )
+    return PackageOverview(
+        patient=patient,
+        enrolment=enrolment,
+        age=age,
+        year_start=year_start,
+        year_end=(year_end - dt.timedelta(days=1)) if year_end else None,
+        benefits=tuple(package_benefits),
+        limits=limits,
+        partners=partners,
+    )
+
+
+# --- The roster of a contract (PKG-8) ----------------------------------------------------------------------------
+
+
+def roster_entries(*, contract_id: int, search: str = "") -> QuerySet[RosterEntry]:
+    """PKG-8: the people of a contract's roster, by last name — with whether each has a portal account
+    (``registered``) and nothing else about them: no visits, no medical data."""
+    from django.db.models import Exists, OuterRef
+
+    registered = Patient.objects.filter(pesel=OuterRef("pesel"), user__isnull=False)
+    entries = RosterEntry.objects.filter(contract_id=contract_id)
+    search = search.strip()
+    if search:
+        entries = entries.filter(last_name__icontains=search) | entries.filter(pesel__endswith=search)
+    return (
+        entries.select_related("tier").annotate(registered=Exists(registered)).order_by("last_name", "first_name", "id")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeRow:
+    """One benefit of a contract's packages and whether each of the contract's tiers includes it."""
+
+    title: str
+    included: tuple[bool, ...]
+
+
+def contract_package_scope(*, contract_id: int) -> tuple[list[Any], list[ScopeRow]]:
+    """PKG-8: the package scope the contract's people have — its tiers and, per benefit of any of them, which tiers
+    include it (the programme's table, no person in it). Three queries."""
+    from carenet.coverage.models import Benefit, Tier
+
+    tiers = list(Tier.objects.filter(contracts=contract_id).order_by("rank"))
+    links = set(Benefit.tiers.through.objects.filter(tier__in=tiers).values_list("benefit_id", "tier_id"))
+    benefits = Benefit.objects.filter(pk__in={benefit for benefit, _tier in links}).order_by("position", "code")
+    rows = [
+        ScopeRow(title=benefit.title, included=tuple((benefit.pk, tier.pk) in links for tier in tiers))
+        for benefit in benefits
+    ]
+    return tiers, rows

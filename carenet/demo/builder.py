@@ -23,6 +23,7 @@ from carenet.demo import (
     consultations,
     files,
     network,
+    packages,
     people,
     profile,
     pregnancy,
@@ -184,6 +185,7 @@ def build(
             step(profile.demo_contact_data(now))
             step(closures.demo_closures(now))
             step(pregnancy.demo_pregnancy(now))
+            step(packages.demo_packages(now))
             people.record_demo_reads(cast, now)
             step("reads of patients' data")
     report.counts = {

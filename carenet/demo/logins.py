@@ -16,7 +16,17 @@ def demo_logins() -> list[tuple[str, str, str, str]]:
     """(role, login, password, who) for the named demo accounts that exist in the database."""
     users = (
         User.objects.filter(
-            Q(username__in=("admin", "koordynator", "infolinia", *CLINICIAN_LOGINS, "partner", *NAMED_PATIENTS))
+            Q(
+                username__in=(
+                    "admin",
+                    "koordynator",
+                    "infolinia",
+                    *CLINICIAN_LOGINS,
+                    "partner",
+                    "kadry",
+                    *NAMED_PATIENTS,
+                )
+            )
             | Q(username__startswith="recepcja", role=User.Role.RECEPTIONIST)
             | Q(username__startswith="pakiet-", role=User.Role.PATIENT)
         )
@@ -38,6 +48,8 @@ def demo_logins() -> list[tuple[str, str, str, str]]:
             rows.append((4, "lekarz", user.username, PASSWORDS["clinician"], who))
         elif user.role == User.Role.PARTNER_STAFF:
             rows.append((5, "placówka partnerska", user.username, PASSWORDS["partner_staff"], str(user.facility or "")))
+        elif user.role == User.Role.EMPLOYER_CONTACT:  # PKG-8: the roster of the demo's biggest employer
+            rows.append((5, "kadry pracodawcy", user.username, PASSWORDS["employer_contact"], str(user.contract or "")))
         elif user.role == User.Role.PATIENT:
             patient = getattr(user, "patient", None)
             level = f"level {'II' if patient and patient.account_level == 2 else 'I'}"

@@ -31,6 +31,7 @@ PASSWORDS = {
     "clinician": "demo-lekarz-2026",
     "partner_staff": "demo-partner-2026",
     "patient": "demo-pacjent-2026",
+    "employer_contact": "demo-kadry-2026",
 }
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
 

@@ -16,6 +16,7 @@ from carenet.portal import (
     files,
     identity,
     pregnancy,
+    package,
     questions,
     reads,
     registration,
@@ -72,6 +73,7 @@ urlpatterns = [
     path(_("confirm-identity/bank/"), identity.bank_start, name="identity_bank_start"),
     path(_("confirm-identity/bank/return/"), identity.bank_callback, name="identity_bank_callback"),
     path(_("e-card/"), ecard.ecard, name="ecard"),
+    path(_("your-package/"), package.package, name="package"),  # PKG-7
     path(_("e-card/pdf/"), ecard.ecard_pdf, name="ecard_pdf"),
     path(_("check-in/"), arrival.checkin, name="checkin"),
     # ACC-4, CLN-1, CLN-3, CLN-5: "Leczenie" — the patient's clinical documents (level II).

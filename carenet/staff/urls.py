@@ -16,6 +16,7 @@ from carenet.staff import (
     reception,
     renewals,
     results,
+    roster,
     two_factor,
     views,
 )
@@ -120,4 +121,9 @@ urlpatterns = [
     ),
     path("visits/<int:appointment_id>/pregnancy-care/", pregnancy.pregnancy_care_visit, name="pregnancy_care_visit"),
     path("pregnancy-care/<int:care_id>/end/", pregnancy.pregnancy_care_end, name="pregnancy_care_end"),
+    # PKG-3, PKG-8: the roster of a contract, kept by its employer's or insurer's contact.
+    path("roster/", roster.roster, name="roster"),
+    path("roster/export/", roster.roster_export, name="roster_export"),
+    path("roster/upload/", roster.roster_upload, name="roster_upload"),
+    path("roster/upload/<int:upload_id>/", roster.roster_upload_report, name="roster_upload_report"),
 ]

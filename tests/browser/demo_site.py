@@ -38,6 +38,7 @@ PASSWORD_OF = {
     "pielegniarka": "clinician",
     "polozna": "clinician",
     "partner": "partner_staff",
+    "kadry": "employer_contact",
 }
 
 

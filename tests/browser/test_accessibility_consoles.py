@@ -70,6 +70,7 @@ NOT_PAGES = {
     "staff:result_pdf",
     "staff:collection_result_pdf",
     "staff:patient_file",
+    "staff:roster_export",  # PKG-8: the roster as CSV
     # Fragments loaded into a page by HTMX, checked inside it: the no-show blocks of the patient's page, the drug
     # choices of the prescription form.
     "staff:patient_no_shows",
@@ -515,6 +516,29 @@ def test_pregnancy_care_in_the_consoles(tour: Tour, demo: dict[str, Any]) -> Non
         page.locator("#filter-city").select_option(index=1)
         tour.submit("main form[role=search]")
         tour.check(f"pregnancy-care requests, every status in one city ({language})")
+def test_the_employer_keeps_the_roster(tour: Tour) -> None:
+    """PKG-8: kadry's roster, the upload form (sent empty, then with the demo's example file: the report with its
+    errors), the report kept from the demo's build, and a coordinator choosing a contract's roster."""
+    from carenet.demo.packages import EXAMPLE_FILE
+
+    page = tour.page
+    tour.login("kadry")
+    for language in LANGUAGES:
+        tour.go("staff:dashboard", language)
+        tour.check(f"kadry's dashboard ({language})")
+        tour.go("staff:roster", language)
+        tour.check(f"the roster ({language})")
+        tour.go("staff:roster_upload", language)
+        tour.check(f"the roster upload form ({language})")
+        tour.submit("main form.stack")
+        tour.check(f"the roster upload sent empty ({language})")
+        page.set_input_files("#id_file", str(EXAMPLE_FILE))
+        tour.submit("main form.stack")
+        tour.check(f"the report of the example roster file ({language})")
+        report = page.locator("form button[name=apply]").first.get_attribute("value")
+        assert report, "the report offers no Apply"
+        tour.go("staff:roster_upload_report", language, upload_id=int(report))
+        tour.check(f"the report again ({language})")
     tour.done()
 
 

@@ -521,6 +521,16 @@ def test_pregnancy_care_page(page: Any, demo_site: DemoSite) -> None:
         if page.locator("#id_phone").count():
             page.fill("#id_phone", "12")
             submit(page, "#pregnancy-request-form button[type=submit]", f"pregnancy care, sent wrong ({language})")
+def test_the_package_of_a_patient_and_of_a_child(page: Any, demo_site: DemoSite) -> None:
+    """PKG-7: "Twój pakiet medyczny" of pacjent2, and rodzic switching to a child's package."""
+    demo_site.login_patient(page, "pacjent2")
+    visit(page, demo_site, "portal:package", "pacjent2's package")
+    page.context.clear_cookies()
+    demo_site.login_patient(page, "rodzic")
+    demo_site.go(page, "portal:package")
+    options = page.locator("#for option").evaluate_all("options => options.map(o => o.value)")
+    assert len(options) > 1, "rodzic acts for no child"
+    visit(page, demo_site, "portal:package", "a child's package", query=f"?for={options[-1]}")
 
 
 def test_every_portal_page_was_checked() -> None:

@@ -82,14 +82,23 @@ def assert_consistent(today: dt.date) -> None:
             parsed = phonenumbers.parse(patient.mobile)
             assert phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
     # Children are linked to a guardian enrolled under the same contract.
-    contract_of = dict(Enrolment.objects.values_list("patient_id", "contract_id"))
+    # (A person may be enrolled under two contracts: the demo's roster upload enrols one who changes employer.)
+    contracts_of: dict[int, set[int]] = defaultdict(set)
+    for patient_id, contract_id in Enrolment.objects.values_list("patient_id", "contract_id"):
+        contracts_of[patient_id].add(contract_id)
     children = Patient.objects.filter(birth_date__gt=today.replace(year=today.year - 18))
     assert children.exists()
     for child in children:
         assert child.guardian_id is not None
-        assert contract_of[child.pk] == contract_of[child.guardian_id]
-    # Every patient has a roster entry and an enrolment; E-Karta numbers are unique and check-digited.
-    assert RosterEntry.objects.count() == Enrolment.objects.count() == Patient.objects.count()
+        assert contracts_of[child.pk] & contracts_of[child.guardian_id]
+    # Every patient has an enrolment, every enrolment its roster entry, and every roster entry of a person with a
+    # patient record its enrolment; the roster also names people who have not got one yet (PKG-8: the employer's
+    # upload). E-Karta numbers are unique and check-digited.
+    assert not Patient.objects.filter(enrolments__isnull=True).exists()
+    assert not Enrolment.objects.filter(roster_entry__isnull=True).exists()
+    known = RosterEntry.objects.filter(pesel__in=Patient.objects.values("pesel"))
+    assert known.count() == Enrolment.objects.count() >= Patient.objects.count()
+    assert not known.filter(enrolment__isnull=True).exists()
     assert all(identity.luhn_valid(n) for n in Enrolment.objects.values_list("ecard_number", flat=True))
     assert set(Enrolment.objects.values_list("tier__rank", flat=True)) == set(
         Tier.objects.values_list("rank", flat=True)
