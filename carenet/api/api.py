@@ -20,6 +20,7 @@ from carenet.api.routers import (
     consultations,
     documents,
     ecard,
+    feedback,
     files,
     questions,
     renewals,
@@ -99,6 +100,7 @@ api.add_router("", collection.router)
 api.add_router("", attachments.router)
 api.add_router("", files.router)
 api.add_router("", consultations.router)
+api.add_router("", feedback.router)
 
 
 class HealthOut(Out):
