@@ -68,6 +68,31 @@ def ratable_visits(*, patient_ids: Collection[int], now: dt.datetime) -> list[Ra
     return rows
 
 
+def ratable_among(*, visits: Collection[Appointment], now: dt.datetime) -> dict[int, dt.datetime]:
+    """FBK-1 for visits already read with their slots (a page of "Moje wizyty"): visit id → the last moment it may
+    be rated, for those that may be rated now. One query by primary key, whatever the number of visits."""
+    candidates = {visit.pk: visit for visit in visits}
+    if not candidates:
+        return {}
+    facts = Appointment.objects.filter(pk__in=sorted(candidates)).values_list(
+        "pk", "rating__id", "survey_invitation__sent_at", "consultation__id"
+    )
+    ratable = {}
+    for pk, rating_id, invited_at, consultation_id in facts:
+        visit = candidates[pk]
+        refusal = policies.visit_rating_refusal(
+            status=visit.status,
+            ends_at=visit.slot.ends_at,
+            invited_at=invited_at,
+            rated=rating_id is not None or consultation_id is not None,
+            now=now,
+            tz=clock.WARSAW,
+        )
+        if refusal is None:
+            ratable[pk] = policies.rate_until(ends_at=visit.slot.ends_at, invited_at=invited_at, tz=clock.WARSAW)
+    return ratable
+
+
 @dataclass
 class VisitRatingState:
     """One visit's rating as its page shows it: the rating given, or whether (and until when) it may be rated."""

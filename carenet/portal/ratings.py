@@ -81,7 +81,7 @@ def visit_rate(request: HttpRequest, appointment_id: int) -> HttpResponse:
         raise Http404 from missing
     record_reads(request, patient_ids=[visit.patient_id], what=What.VISIT, reference=visit.pk)
     actor = request_actor(request)
-    form = RatingForm(request.POST or None, score_label=_("How do you rate the visit?"))
+    form = RatingForm(request.POST if request.method == "POST" else None, score_label=_("How do you rate the visit?"))
     if request.method == "POST":
 
         def call(**values: Any) -> None:
@@ -100,7 +100,7 @@ def visit_rate(request: HttpRequest, appointment_id: int) -> HttpResponse:
 def rate_us(request: HttpRequest) -> HttpResponse:
     """ "Oceń nas": a rating of the network at any time, once in ``CARENET_RATE_US_DAYS`` days."""
     actor = request_actor(request)
-    form = RatingForm(request.POST or None, score_label=_("How do you rate CareNet?"))
+    form = RatingForm(request.POST if request.method == "POST" else None, score_label=_("How do you rate CareNet?"))
     if request.method == "POST":
 
         def call(**values: Any) -> None:

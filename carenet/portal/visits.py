@@ -201,9 +201,7 @@ def visits(request: HttpRequest) -> HttpResponse:
         "whose": whose,
         "history_allowed": history_allowed,
         # FBK-1: "Oceń wizytę" on the past visits that may still be rated (level II: history).
-        "ratable": {row.visit.pk for row in feedback_selectors.ratable_visits(patient_ids=[whose.pk], now=now)}
-        if history_allowed
-        else set(),
+        "ratable": feedback_selectors.ratable_among(visits=past_page.object_list, now=now),
     }
     context |= arrival_no_shows_context(patients=family, now=now)  # BKG-5: no-show count and blocks
     # A guardian reading the children's visits is recorded (the patient's own reads are not).
