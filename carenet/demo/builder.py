@@ -19,6 +19,7 @@ from carenet.demo import (
     clinical,
     collection,
     consultations,
+    feedback,
     files,
     network,
     people,
@@ -176,6 +177,7 @@ def build(
             step(results.send_demo_results(cast, demo_clinician, now))
             step(f"patients' files ({files.patient_files(now)})")
             step(consultations.demo_consultations(now))
+            step(feedback.demo_feedback(rng, now))
             people.record_demo_reads(cast, now)
             step("reads of patients' data")
     report.counts = {
