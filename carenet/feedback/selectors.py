@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Avg, Count, Q
@@ -189,7 +190,8 @@ def _average(row: dict[str, object], name: str = "", name_en: str = "") -> Avera
         name=name,
         name_en=name_en,
         count=int(count) if isinstance(count, int) else 0,
-        average=round(float(average), 2) if isinstance(average, int | float) else None,
+        # PostgreSQL answers AVG of integers as a Decimal, SQLite as a float.
+        average=round(float(average), 2) if isinstance(average, int | float | Decimal) else None,
     )
 
 
