@@ -329,6 +329,11 @@ TASKS = {
 CARENET_FIRST_PASSWORD_MINUTES = int(os.environ.get("CARENET_FIRST_PASSWORD_MINUTES", "10"))
 # At most this many first-password SMS go to one phone number within an hour.
 CARENET_FIRST_PASSWORD_SMS_PER_HOUR = int(os.environ.get("CARENET_FIRST_PASSWORD_SMS_PER_HOUR", "3"))
+# ACC-8: the code confirming a new mobile number works this many minutes and this many wrong tries; at most this
+# many codes per patient, and per new number, within an hour.
+CARENET_PHONE_CODE_MINUTES = int(os.environ.get("CARENET_PHONE_CODE_MINUTES", "10"))
+CARENET_PHONE_CODE_ATTEMPTS = int(os.environ.get("CARENET_PHONE_CODE_ATTEMPTS", "5"))
+CARENET_PHONE_CODE_SMS_PER_HOUR = int(os.environ.get("CARENET_PHONE_CODE_SMS_PER_HOUR", "3"))
 # CLN-6, issue 10: every read of patient data is recorded (who, whose, what, when, which door) and kept this many
 # days — five years by default — then purged hourly.
 CARENET_READ_RECORD_KEEP_DAYS = int(os.environ.get("CARENET_READ_RECORD_KEEP_DAYS", "1826"))

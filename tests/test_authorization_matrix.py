@@ -122,6 +122,16 @@ MATRIX: dict[str, str] = {
     "portal:identity_bank_callback": "LRRRRFFFFFFFFFF",
     "portal:ecard": LEVEL_TWO_PAGE,
     "portal:reads_of_my_data": LEVEL_TWO_PAGE,
+    # ACC-8: "Twoje dane", the code for a new number, "Twoje zgody" — the caller's own only; staff have no grant.
+    "portal:contact_data": PATIENT_PAGE,
+    "portal:contact_data_phone_confirm": PATIENT_PAGE,
+    "portal:consents": PATIENT_PAGE,
+    "api:contact_data": "AOOOOFFFFFFFFFF",
+    "api:contact_data_phone": "AOOOOFFFFFFFFFF",
+    "api:contact_data_phone_confirm": "ACCCCFFFFFFFFFF",  # no new number waiting for a code
+    "api:consents": "AOOOOFFFFFFFFFF",
+    "api:contact_data_update": "AOOOOFFFFFFFFFF",
+    "api:consents_update": "AOOOOFFFFFFFFFF",
     "portal:ecard_pdf": LEVEL_TWO_PAGE,
     # the patient's clinical documents (ACC-4, CLN-1, CLN-5): the "Leczenie" overview, then level II pages
     "portal:treatment": PATIENT_PAGE,
@@ -377,6 +387,15 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "portal:consultation_survey": {"rating": "4", "resolved": "yes", "comment": "Dziękuję."},
         "portal:visit_rate": {"score": "4", "comment": "Bardzo miła obsługa."},
         "portal:rate_us": {"score": "5", "comment": "Wygodny portal."},
+        "portal:contact_data": {
+            "mobile": "600 700 800",
+            "email": "nowy@example.pl",
+            "street": "ul. Kwiatowa 5",
+            "postcode": "00-950",
+            "city": "Warszawa",
+        },
+        "portal:contact_data_phone_confirm": {"code": "123456"},
+        "portal:consents": {"email_notices": "on", "marketing": "on"},
     }
     api = {
         "api:slot_list": {},
@@ -405,6 +424,13 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "api:ratable_visit_list": {"appointment_id": cast.past_visit.pk, "score": 4},
         "api:network_rate": {"score": 5, "comment": "Wygodny portal."},
         "api:network_rating_state": {"score": 5},
+        "api:contact_data": {"email": "nowy@example.pl"},
+        "api:contact_data_phone": {"mobile": "600 700 800"},
+        "api:contact_data_phone_confirm": {"code": "123456"},
+        # The reads share their addresses with the changes: a refused POST there changes nothing either.
+        "api:consents": {"sms_notices": False, "marketing": True},
+        "api:contact_data_update": {"email": "nowy@example.pl", "street": "", "postcode": "", "city": ""},
+        "api:consents_update": {"sms_notices": False, "marketing": True},
     }
     upload = {"description": "Zmiana na skórze", "file": SimpleUploadedFile("x.png", png_bytes())}
     multipart = {
@@ -491,6 +517,10 @@ METHODS = {
     "api:visit_room_open": "post",
     "api:visit_rate": "post",
     "api:network_rate": "post",
+    "api:contact_data_phone": "post",
+    "api:contact_data_phone_confirm": "post",
+    "api:contact_data_update": "patch",
+    "api:consents_update": "put",
 }
 
 

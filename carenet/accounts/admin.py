@@ -5,7 +5,16 @@ from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts.admin_reads import RecordsPatientReads
 from carenet.accounts.forms import PatientAdminForm
-from carenet.accounts.models import IdentityConfirmation, IdentityRequest, PasswordReset, Patient, PatientRead, User
+from carenet.accounts.models import (
+    Consent,
+    ContactChange,
+    IdentityConfirmation,
+    IdentityRequest,
+    PasswordReset,
+    Patient,
+    PatientRead,
+    User,
+)
 from carenet.accounts.permissions import Action
 from carenet.accounts.selectors import actor_for_user
 
@@ -101,6 +110,28 @@ class PasswordResetAdmin(RecordsPatientReads, ReadOnlyAdmin):
     search_fields = ["patient__pesel", "patient__last_name", "user__username"]
     list_select_related = ["patient", "reset_by"]
     date_hierarchy = "reset_at"
+
+
+@admin.register(ContactChange)
+class ContactChangeAdmin(RecordsPatientReads, ReadOnlyAdmin):
+    """ACC-8: every change of a patient's contact data (masked), who made it, when and through which door."""
+
+    list_display = ["at", "patient", "field", "old_value", "new_value", "by", "channel"]
+    list_filter = ["field", "channel"]
+    search_fields = ["=patient__pesel", "patient__last_name"]
+    list_select_related = ["patient", "by"]
+    date_hierarchy = "at"
+
+
+@admin.register(Consent)
+class ConsentAdmin(RecordsPatientReads, ReadOnlyAdmin):
+    """ACC-8: every consent given or withdrawn; the rows "in force" are the state the messages follow."""
+
+    list_display = ["at", "patient", "kind", "granted", "current", "by", "channel"]
+    list_filter = ["kind", "granted", "current", "channel"]
+    search_fields = ["=patient__pesel", "patient__last_name"]
+    list_select_related = ["patient", "by"]
+    date_hierarchy = "at"
 
 
 @admin.register(PatientRead)

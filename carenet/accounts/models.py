@@ -103,6 +103,10 @@ class Patient(models.Model):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     mobile = models.CharField(_("mobile phone"), max_length=16, blank=True, db_index=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    # ACC-8: the postal address the patient keeps on "Twoje dane" (all three or none).
+    street = models.CharField(_("street and number"), max_length=120, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
+    city = models.CharField(_("city"), max_length=60, blank=True)
     guardian = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children", verbose_name=_("guardian")
     )
@@ -117,6 +121,9 @@ class Patient(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(account_level__in=[1, 2]), name="patient_level_is_i_or_ii"),
             models.CheckConstraint(condition=~Q(guardian=models.F("id")), name="patient_not_own_guardian"),
+            # ACC-8: the SMS door finds a patient by their phone, so one mobile number belongs to one patient (a
+            # child without a number of their own is reached through the guardian's).
+            models.UniqueConstraint(fields=["mobile"], condition=~Q(mobile=""), name="patient_mobile_unique"),
         ]
 
     def __str__(self) -> str:
@@ -373,6 +380,117 @@ class LoginKnownAddress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_hash[:8]} @ {self.last_success_at:%Y-%m-%d %H:%M}"
+
+
+class ConsentKind(models.TextChoices):
+    """ACC-8: what a patient agrees to receive ("Twoje zgody")."""
+
+    SMS_NOTICES = "sms_notices", _("SMS notices (reminders, check-in questions, survey invitations)")
+    EMAIL_NOTICES = "email_notices", _("e-mail notices")
+    MARKETING = "marketing", _("marketing information")
+
+
+class ChangeChannel(models.TextChoices):
+    """ACC-8: the door a contact-data or consent change came through."""
+
+    PORTAL = "portal", _("patient portal")
+    API = "api", _("API (mobile app)")
+    CALL_CENTRE = "call_centre", _("call centre")
+    BACK_OFFICE = "back_office", _("back office")
+    DEMO = "demo", _("demo data")
+
+
+class Consent(models.Model):
+    """ACC-8: one decision about a consent — given or withdrawn — who made it, when and through which door.
+
+    Append-only history; the row with ``current`` set is the state in force (at most one per patient and kind, so the
+    state is one indexed read). No row: the default of :data:`carenet.accounts.policies.CONSENT_DEFAULTS`."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents", verbose_name=_("patient"))
+    kind = models.CharField(_("consent"), max_length=20, choices=ConsentKind.choices)
+    granted = models.BooleanField(_("given"))
+    at = models.DateTimeField(_("when"))
+    by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("changed by")
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=ChangeChannel.choices)
+    current = models.BooleanField(_("in force"), default=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("consent decision")
+        verbose_name_plural = _("consent decisions")
+        indexes = [models.Index(fields=["patient", "-at"], name="consent_patient_at")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "kind"], condition=Q(current=True), name="consent_one_current_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.kind}={self.granted} {self.at:%Y-%m-%d}"
+
+
+class ContactChange(models.Model):
+    """ACC-8: one change of a patient's contact data — which field, the old and new value (masked), who, when and
+    through which door. Append-only; the patient sees them under "Historia zmian", staff in the back office."""
+
+    class Field(models.TextChoices):
+        MOBILE = "mobile", _("mobile phone")
+        EMAIL = "email", _("e-mail")
+        ADDRESS = "address", _("postal address")
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="contact_changes", verbose_name=_("patient")
+    )
+    field = models.CharField(_("what changed"), max_length=10, choices=Field.choices)
+    old_value = models.CharField(_("before (masked)"), max_length=200, blank=True)
+    new_value = models.CharField(_("after (masked)"), max_length=200, blank=True)
+    at = models.DateTimeField(_("when"))
+    by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("changed by")
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=ChangeChannel.choices)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("contact data change")
+        verbose_name_plural = _("contact data changes")
+        indexes = [models.Index(fields=["patient", "-at"], name="contact_change_patient_at")]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.field} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PhoneChange(models.Model):
+    """ACC-8: a change of the mobile number waiting for the code sent by SMS to the new number. Only the code's
+    keyed hash is kept; it works for a few minutes and a few attempts. Until it is confirmed the old number stays in
+    use for every SMS."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="phone_changes", verbose_name=_("patient")
+    )
+    new_mobile = models.CharField(_("new mobile phone"), max_length=16, db_index=True)
+    code_hash = models.CharField(_("code (hash)"), max_length=64)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=ChangeChannel.choices)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("phone change")
+        verbose_name_plural = _("phone changes")
+        indexes = [models.Index(fields=["patient", "-created_at"], name="phone_change_patient_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(created_at__lte=F("expires_at")), name="phone_change_expires_after_creation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 # The back office's changes to these records are kept with who made them (django-auditlog).

@@ -4,6 +4,7 @@ ACC-7) and the first password (ACC-2). No Django imports."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from stdnum.pl import pesel as stdnum_pesel
 
 from carenet.accounts.permissions import Action, Actor
 from carenet.core.dates import age_on
-from carenet.core.phones import InvalidPhoneNumber, is_polish_mobile, normalize_phone
+from carenet.core.phones import InvalidPhoneNumber, is_polish_mobile, may_be_mobile, normalize_phone
 
 
 class PeselProblem(StrEnum):
@@ -301,3 +302,130 @@ def document_masked(number: str) -> str:
     """ACC-5: an identity document's number is kept only as its last four characters ("•••• 1234")."""
     compact = "".join(number.split()).upper()
     return f"•••• {compact[-4:]}" if compact else ""
+
+
+# --- Contact data and consents (ACC-8) --------------------------------------------------------------------------
+
+
+class ContactProblem(StrEnum):
+    POSTCODE = "postcode_invalid"
+    ADDRESS_INCOMPLETE = "address_incomplete"
+
+
+class InvalidContact(ValueError):
+    def __init__(self, problem: ContactProblem):
+        super().__init__(problem.value)
+        self.problem = problem
+
+
+_POSTCODE = re.compile(r"(\d{2})-?(\d{3})")
+
+
+def normalize_postcode(raw: str) -> str:
+    """ACC-8: a Polish postcode "NN-NNN" (typed with or without the dash)."""
+    match = _POSTCODE.fullmatch((raw or "").strip())
+    if match is None or not match.group(0).isascii():
+        raise InvalidContact(ContactProblem.POSTCODE)
+    return f"{match.group(1)}-{match.group(2)}"
+
+
+def address_parts(*, street: str, postcode: str, city: str) -> tuple[str, str, str]:
+    """ACC-8: the postal address — street, postcode, city — all three given or none (a blank address)."""
+    parts = (" ".join(street.split()), (postcode or "").strip(), " ".join(city.split()))
+    if not any(parts):
+        return "", "", ""
+    if not all(parts):
+        raise InvalidContact(ContactProblem.ADDRESS_INCOMPLETE)
+    return parts[0], normalize_postcode(parts[1]), parts[2]
+
+
+def normalize_contact_mobile(raw: str) -> str:
+    """ACC-8: the patient's own mobile in E.164: a Polish mobile (written nationally or with +48), or a foreign one
+    written with its country code (+49 …). Polish landlines and numbers of no known type are refused."""
+    try:
+        e164 = normalize_phone(raw)
+    except InvalidPhoneNumber as exc:
+        raise InvalidPhone(PhoneProblem.FORMAT) from exc
+    if e164.startswith("+48"):
+        if not is_polish_mobile(e164):
+            raise InvalidPhone(PhoneProblem.NOT_MOBILE)
+        return e164
+    if not may_be_mobile(e164):
+        raise InvalidPhone(PhoneProblem.NOT_MOBILE)
+    return e164
+
+
+def mask_phone(e164: str) -> str:
+    """ "+48 *** *** 200": enough for the owner to recognise their number, not enough to dial it."""
+    if not e164:
+        return ""
+    return f"{e164[:3]} *** *** {e164[-3:]}" if len(e164) > 6 else "***"
+
+
+def mask_email(email: str) -> str:
+    """ "a***@example.pl"."""
+    if not email:
+        return ""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def mask_address(*, street: str, postcode: str, city: str) -> str:
+    """ "ul. K***, 00-***, Warszawa": the city and the postcode's region, not where the patient lives."""
+    if not (street or postcode or city):
+        return ""
+    return f"{street[:4]}***, {postcode[:3]}***, {city}"
+
+
+class ConsentKind(StrEnum):
+    """The values of ``accounts.models.ConsentKind``."""
+
+    SMS_NOTICES = "sms_notices"
+    EMAIL_NOTICES = "email_notices"
+    MARKETING = "marketing"
+
+
+#: ACC-8: the state of a consent nobody decided about yet. Notices about the patient's own care (reminders, check-in
+#: questions, survey invitations) are part of the service they signed up for and go out until withdrawn;
+#: marketing needs an explicit "yes" (GDPR: consent is opt-in). Transactional messages — the first password, codes,
+#: booking confirmations and cancellations, a closure notice — are not notices and ignore consents.
+CONSENT_DEFAULTS: dict[ConsentKind, bool] = {
+    ConsentKind.SMS_NOTICES: True,
+    ConsentKind.EMAIL_NOTICES: True,
+    ConsentKind.MARKETING: False,
+}
+
+
+def consent_holder(*, patient_id: int, guardian_id: int | None, minor: bool) -> int:
+    """ACC-8: whose decision a patient's consents are: their own, or for a child under 18 with a guardian the
+    guardian's (the child's notices go to the guardian's phone, and the guardian decides for them)."""
+    return guardian_id if minor and guardian_id is not None else patient_id
+
+
+class PhoneCodeOutcome(StrEnum):
+    OK = "ok"
+    WRONG = "code_wrong"
+    EXPIRED = "code_expired"
+    TOO_MANY = "too_many_attempts"
+
+
+def phone_code_check(
+    *, matches: bool, attempts: int, max_attempts: int, expires_at: dt.datetime, now: dt.datetime
+) -> PhoneCodeOutcome:
+    """ACC-8: a code typed for a phone change: spent after ``max_attempts`` wrong tries or once expired, whatever
+    is typed; otherwise right or wrong."""
+    if attempts >= max_attempts:
+        return PhoneCodeOutcome.TOO_MANY
+    if now >= expires_at:
+        return PhoneCodeOutcome.EXPIRED
+    return PhoneCodeOutcome.OK if matches else PhoneCodeOutcome.WRONG
+
+
+def phone_code_sms_allowed(*, sent_at: Sequence[dt.datetime], now: dt.datetime, per_hour: int) -> bool:
+    """ACC-8: at most ``per_hour`` codes within the last hour (per patient, and per new number)."""
+    return sum(1 for moment in sent_at if now - moment < dt.timedelta(hours=1)) < per_hour
+
+
+def phone_code_generate(choice: Callable[[str], str]) -> str:
+    """Six digits (``secrets.choice`` in production)."""
+    return "".join(choice("0123456789") for _ in range(6))

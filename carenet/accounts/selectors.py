@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts import policies
-from carenet.accounts.models import IdentityConfirmation, IdentityRequest, PasswordReset, Patient, User
+from carenet.accounts.models import Consent, IdentityConfirmation, IdentityRequest, PasswordReset, Patient, User
 from carenet.accounts.permissions import ANONYMOUS, Action, Actor, Role, role_of
 from carenet.core import clock
 from carenet.core.dates import latest_birth_date_of_age
@@ -212,3 +213,46 @@ def identity_request_recent(*, limit: int = 20) -> list[IdentityRequest]:
 def password_resets_for(*, patient: Patient, limit: int = 10) -> list[PasswordReset]:
     """ACC-6: the patient's latest password resets with who did them."""
     return list(PasswordReset.objects.filter(patient=patient).select_related("reset_by")[:limit])
+
+
+# --- Consents (ACC-8) -------------------------------------------------------------------------------------------
+
+
+def consent_refused_patient_ids(*, patient_ids: Iterable[int], kind: str, today: dt.date | None = None) -> set[int]:
+    """ACC-8: THE check before a notice is made: of ``patient_ids``, those whose ``kind`` consent
+    (``accounts.models.ConsentKind``: ``sms_notices`` for reminders, check-in questions and survey invitations by
+    SMS; ``email_notices`` for notices by e-mail; ``marketing``) is not in force — withdrawn, or never given where
+    the default is "no". A child under 18 with a guardian follows the guardian's decision. Set-based: two queries
+    whatever the number of patients. Transactional messages (passwords, codes, booking confirmations,
+    cancellations, closure notices) do not ask."""
+    ids = set(patient_ids)
+    if not ids:
+        return set()
+    patients = Patient.objects.filter(pk__in=ids).order_by().only("pk", "guardian_id", "birth_date")
+    return consent_refused_patients(patients=patients, kind=kind, today=today)
+
+
+def consent_refused_patients(*, patients: Iterable[Patient], kind: str, today: dt.date | None = None) -> set[int]:
+    """:func:`consent_refused_patient_ids` for patients already read (the day's reminders): one query."""
+    day = today or clock.today()
+    adult_born_by = latest_birth_date_of_age(ADULT_AGE, day)
+    holder_of = {
+        patient.pk: policies.consent_holder(
+            patient_id=patient.pk, guardian_id=patient.guardian_id, minor=patient.birth_date > adult_born_by
+        )
+        for patient in patients
+    }
+    if not holder_of:
+        return set()
+    decided = dict(
+        Consent.objects.filter(patient_id__in=set(holder_of.values()), kind=kind, current=True).values_list(
+            "patient_id", "granted"
+        )
+    )
+    default = policies.CONSENT_DEFAULTS[policies.ConsentKind(kind)]
+    return {pk for pk, holder in holder_of.items() if not decided.get(holder, default)}
+
+
+def consent_in_force(*, patient: Patient, kind: str) -> bool:
+    """ACC-8: whether one patient's notice of ``kind`` may be made (see :func:`consent_refused_patient_ids`)."""
+    return patient.pk not in consent_refused_patient_ids(patient_ids=[patient.pk], kind=kind)

@@ -96,6 +96,9 @@ def patient_create(
                 user=user,
             )
     except IntegrityError as exc:
+        if mobile and not Patient.objects.filter(pesel=facts.pesel).exists():
+            # ACC-8: one mobile number belongs to one patient (patient_mobile_unique); whose is not said.
+            raise Conflict(_("This mobile number is already another patient's."), code="phone_taken") from exc
         raise Conflict(_("A patient with this PESEL number already exists."), code="pesel_taken") from exc
 
 
@@ -202,7 +205,11 @@ def patient_register(
             # The number matched the roster: the first password and every later SMS go to it (ACC-2).
             patient.user, patient.mobile = user, mobile
             patient.email = email or patient.email
-            patient.save(update_fields=["user", "mobile", "email"])
+            try:
+                with transaction.atomic():
+                    patient.save(update_fields=["user", "mobile", "email"])
+            except IntegrityError as exc:  # ACC-8: the roster's number is another patient's (patient_mobile_unique)
+                raise Conflict(NOT_ENROLLED_MESSAGE, code="phone_taken") from exc
         for entry in active:
             if not Enrolment.objects.filter(roster_entry=entry).exists():
                 Enrolment.objects.create(

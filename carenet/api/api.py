@@ -18,6 +18,7 @@ from carenet.api.routers import (
     auth,
     collection,
     consultations,
+    contact,
     documents,
     ecard,
     feedback,
@@ -101,6 +102,7 @@ api.add_router("", attachments.router)
 api.add_router("", files.router)
 api.add_router("", consultations.router)
 api.add_router("", feedback.router)
+api.add_router("", contact.router)
 
 
 class HealthOut(Out):

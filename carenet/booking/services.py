@@ -23,9 +23,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext
 from stdnum.pl import nip
 
-from carenet.accounts.models import Patient, User
+from carenet.accounts.models import ConsentKind, Patient, User
 from carenet.accounts.permissions import Action
-from carenet.accounts.selectors import actor_for_patient, actor_for_user
+from carenet.accounts.selectors import actor_for_patient, actor_for_user, consent_refused_patients
 from carenet.booking import errors, policies, selectors
 from carenet.booking.errors import BookingRefused, HoldExpired, NotHeld, SlotUnavailable
 from carenet.booking.models import Appointment, Channel
@@ -515,7 +515,8 @@ def holds_expire(*, now: dt.datetime | None = None) -> int:
 
 
 def reminders_enqueue(*, day: dt.date, now: dt.datetime | None = None) -> int:
-    """SMS-1: the reminder of every booked visit on ``day`` (Warsaw), with the room number if the slot has one,
+    """SMS-1: the reminder of every booked visit on ``day`` (Warsaw) — but not to patients without the SMS-notices
+    consent (ACC-8) — with the room number if the slot has one,
     otherwise "go to reception"; for a phone consultation "the clinician will call you". Sent from
     ``CARENET_REMINDER_HOUR`` of the day before (at once if that has passed). Keyed
     ``reminder:appointment:<id>``, so running it again sends nothing twice. Returns how many were new."""
@@ -538,10 +539,14 @@ def reminders_enqueue(*, day: dt.date, now: dt.datetime | None = None) -> int:
     )
     keys = {visit.pk: f"reminder:appointment:{visit.pk}" for visit in visits}
     done = set(OutboundMessage.objects.filter(key__in=keys.values()).values_list("key", flat=True))
+    # ACC-8: a reminder is a notice: not for a patient (or a child whose guardian) withdrew the SMS-notices consent.
+    refused = consent_refused_patients(
+        patients={visit.patient_id: visit.patient for visit in visits}.values(), kind=ConsentKind.SMS_NOTICES, today=day
+    )
     items = []
     for visit in visits:
         recipient = visit.patient.contact_mobile
-        if keys[visit.pk] in done or recipient is None:
+        if keys[visit.pk] in done or recipient is None or visit.patient_id in refused:
             continue
         items.append(
             OutboxItem(

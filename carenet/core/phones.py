@@ -50,3 +50,13 @@ def is_polish_mobile(e164: str) -> bool:
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     )
+
+
+def may_be_mobile(e164: str) -> bool:
+    """Whether an E.164 number of any country can receive an SMS: a mobile, or a number its plan does not tell from
+    a landline (ACC-8: a patient's foreign mobile)."""
+    number = phonenumbers.parse(e164, None)
+    return phonenumbers.number_type(number) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )

@@ -23,6 +23,7 @@ from carenet.demo import (
     files,
     network,
     people,
+    profile,
     results,
     scale,
     timetable,
@@ -178,6 +179,7 @@ def build(
             step(f"patients' files ({files.patient_files(now)})")
             step(consultations.demo_consultations(now))
             step(feedback.demo_feedback(rng, now))
+            step(profile.demo_contact_data(now))
             people.record_demo_reads(cast, now)
             step("reads of patients' data")
     report.counts = {

@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from carenet.accounts.models import Patient
+from carenet.accounts.models import ConsentKind, Patient
 from carenet.accounts.permissions import Action, Actor
 from carenet.accounts.policies import Feature, feature_allowed
-from carenet.accounts.selectors import LEVEL_TWO_REQUIRED_MESSAGE
+from carenet.accounts.selectors import LEVEL_TWO_REQUIRED_MESSAGE, consent_refused_patient_ids
 from carenet.booking.models import Appointment
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -177,21 +177,28 @@ def survey_candidates(*, day: dt.date, now: dt.datetime) -> list[tuple[int, int]
     return list(rows)
 
 
-def _invite_recipient(patient: Patient) -> tuple[str, str] | None:
-    """(channel, recipient): the patient's (or a child's guardian's) mobile, else their e-mail; ``None``: neither."""
+def _invite_recipient(patient: Patient, *, today: dt.date) -> tuple[str, str] | None:
+    """(channel, recipient): the patient's (or a child's guardian's) mobile when SMS notices are in their consents
+    (ACC-8), else their e-mail when e-mail notices are; ``None``: neither (the patient is not invited)."""
     mobile = patient.contact_mobile
-    if mobile:
+    if mobile and consent_in_force_on(patient=patient, kind=ConsentKind.SMS_NOTICES, today=today):
         return MessageChannel.SMS, mobile
     guardian = patient.guardian if patient.guardian_id else None
     email = patient.email or (guardian.email if guardian is not None else "")
-    if email:
+    if email and consent_in_force_on(patient=patient, kind=ConsentKind.EMAIL_NOTICES, today=today):
         return MessageChannel.EMAIL, email
     return None
 
 
+def consent_in_force_on(*, patient: Patient, kind: str, today: dt.date) -> bool:
+    """ACC-8: whether a notice of ``kind`` may go to the patient (a child follows the guardian's decision)."""
+    return patient.pk not in consent_refused_patient_ids(patient_ids=[patient.pk], kind=kind, today=today)
+
+
 def survey_invite(*, appointment_id: int, now: dt.datetime, patient_days: int) -> SurveyInvitation | None:
     """Invite one chosen visit's patient: in one transaction with the patient's row locked (two runs at once invite
-    a patient once), unless they were invited within ``patient_days`` days or have no mobile nor e-mail. The message
+    a patient once), unless they were invited within ``patient_days`` days, or have neither a mobile with the SMS
+    notices consent nor an e-mail with the e-mail notices consent (ACC-8). The message
     goes through the outbox with the key ``survey-invitation:appointment:<id>`` (exactly once, SMS-3), not before
     ``CARENET_SURVEY_SEND_HOUR`` o'clock."""
     with transaction.atomic():
@@ -202,7 +209,7 @@ def survey_invite(*, appointment_id: int, now: dt.datetime, patient_days: int) -
         last = SurveyInvitation.objects.filter(patient_id=patient.pk).aggregate(last=Max("sent_at"))["last"]
         if not policies.patient_may_be_invited(last_invited_at=last, patient_days=patient_days, now=now):
             return None
-        recipient = _invite_recipient(patient)
+        recipient = _invite_recipient(patient, today=clock.local(now).date())
         if recipient is None:
             return None
         channel, address = recipient

@@ -8,6 +8,7 @@ from carenet.portal import (
     attachments,
     collection,
     consultations,
+    contact,
     documents,
     ecard,
     files,
@@ -34,6 +35,10 @@ urlpatterns = [
     path(_("account/password/"), account.password_change, name="password_change"),
     path(_("account/two-step-login/"), account.two_factor_enable, name="two_factor_enable"),
     path(_("account/two-step-login/off/"), account.two_factor_disable, name="two_factor_disable"),
+    # ACC-8: "Twoje dane" (a new mobile confirmed by a code) and "Twoje zgody".
+    path(_("account/your-data/"), contact.contact_data, name="contact_data"),
+    path(_("account/your-data/phone-code/"), contact.contact_data_phone_confirm, name="contact_data_phone_confirm"),
+    path(_("account/consents/"), contact.consents, name="consents"),
     path(_("who-viewed-my-data/"), reads.reads_of_my_data, name="reads_of_my_data"),
     path(_("register/"), registration.register, name="register"),
     path(_("first-password/"), registration.first_password, name="first_password"),

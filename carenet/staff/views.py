@@ -15,15 +15,17 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from carenet.accounts import contact
 from carenet.accounts import selectors as account_selectors
 from carenet.accounts.models import Patient
 from carenet.accounts.permissions import Action, Scope
-from carenet.accounts.selectors import actor_for_user
+from carenet.accounts.selectors import ADULT_AGE, actor_for_user
 from carenet.booking import selectors as booking_selectors
 from carenet.booking import services as booking_services
 from carenet.booking.models import Appointment, Channel
 from carenet.booking.offers import Offer
 from carenet.core import clock
+from carenet.core.dates import age_on
 from carenet.core.errors import ApplicationError, NotFound, ValidationFailed
 from carenet.core.http import HtmxHttpRequest
 from carenet.core.validation import ascii_digits, text_problem
@@ -167,6 +169,9 @@ def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
         "past": past,
         "facility": facility,
     }
+    # ACC-8: the consents in force (a child follows the guardian's), so the call centre can say why no reminder came.
+    holder = person.guardian if person.guardian_id and age_on(person.birth_date, clock.today()) < ADULT_AGE else None
+    context |= {"consents": contact.consent_states(patient=holder or person), "consent_holder": holder}
     return render(request, "staff/patient.html", context)
 
 

@@ -481,6 +481,30 @@ def test_a_patient_rates_a_visit_and_the_network(page: Any, demo_site: DemoSite)
         assert page.locator("#rated-recently").count(), FRESH
 
 
+def test_contact_data_and_consents(page: Any, demo_site: DemoSite) -> None:
+    """ACC-8: pacjent2's "Twoje dane" and "Twoje zgody" with their histories, the code page with nothing waiting, a
+    refused form, a new (foreign) number waiting for its code, and a wrong code."""
+    demo_site.login_patient(page, "pacjent2")
+    visit(page, demo_site, "portal:contact_data", "your data with its history")
+    assert page.locator("#contact-history tbody tr[data-field]").count() >= 3, FRESH
+    visit(page, demo_site, "portal:consents", "your consents with their history")
+    assert page.locator("#consent-history tbody tr[data-kind]").count() >= 4, FRESH
+    visit(page, demo_site, "portal:contact_data_phone_confirm", "the code page, nothing waiting")
+    for language in LANGUAGES:
+        demo_site.go(page, "portal:contact_data", language)
+        page.fill("#id_postcode", "0095")
+        page.fill("#id_email", "nie-adres")
+        submit(page, "#contact-form button[type=submit]", f"your data, refused ({language})")
+        assert page.locator(".error-summary, [role=alert]").count(), "the refusal says why"
+    demo_site.go(page, "portal:contact_data", "en")
+    page.fill("#id_mobile", f"+49 1512 {int(time.time()) % 10_000_000:07d}")
+    submit(page, "#contact-form button[type=submit]", "a new number: the code was sent (en)")
+    assert view_name(page.url, "en") == "portal:contact_data_phone_confirm", FRESH
+    visit(page, demo_site, "portal:contact_data_phone_confirm", "the code page, a number waiting")
+    page.fill("#id_code", "12")
+    submit(page, "#phone-code-form button[type=submit]", "a wrong code (pl)")
+
+
 def test_every_portal_page_was_checked() -> None:
     """A page of ``portal:`` (from the URL resolver) that no step above opened fails here, so a new page gets a
     step of its own (or a line in NOT_PAGES saying why not)."""

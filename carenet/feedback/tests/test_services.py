@@ -237,6 +237,28 @@ def test_by_e_mail_without_a_mobile_and_nobody_without_either(cast: Cast) -> Non
     assert not SurveyInvitation.objects.filter(appointment=silent).exists()
 
 
+def test_the_patients_consents_are_respected(cast: Cast) -> None:
+    """ACC-8: no SMS to a patient who withdrew SMS notices (an e-mail instead when that consent stands), nothing to
+    one who withdrew both."""
+    from carenet.accounts.models import ChangeChannel, Consent, ConsentKind
+
+    day = clock.today() - dt.timedelta(days=1)
+    by_mail = PatientFactory(mobile="+48600123001", email="ewa@example.com")
+    nothing = PatientFactory(mobile="+48600123002", email="jan@example.com")
+    for patient, kinds in ((by_mail, [ConsentKind.SMS_NOTICES]), (nothing, list(ConsentKind))):
+        for kind in kinds:
+            Consent.objects.create(
+                patient=patient, kind=kind, granted=False, at=clock.now(), channel=ChangeChannel.PORTAL
+            )
+    mailed = visit_of(cast, by_mail, at(day, 8))
+    silent = visit_of(cast, nothing, at(day, 9))
+    survey_invite_sample(rate=1, seed="ziarno")
+    message = OutboundMessage.objects.get(purpose="survey-invitation")
+    assert (message.channel, message.recipient) == ("email", "ewa@example.com")
+    assert SurveyInvitation.objects.get().appointment_id == mailed.pk
+    assert not SurveyInvitation.objects.filter(appointment=silent).exists()
+
+
 def test_rated_cancelled_and_online_visits_are_not_invited(cast: Cast) -> None:
     day = clock.today() - dt.timedelta(days=1)
     rated = visit_of(cast, cast.patient, at(day, 8))
