@@ -23,9 +23,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from carenet.accounts.models import Patient, User
+from carenet.accounts.models import ConsentKind, Patient, User
 from carenet.accounts.permissions import Action
-from carenet.accounts.selectors import actor_for_user
+from carenet.accounts.selectors import actor_for_user, consent_refused_patients
 from carenet.arrival import policies as checkin_policies
 from carenet.arrival import selectors
 from carenet.arrival.policies import ArrivalCode, CheckInChannel, VisitFacts
@@ -299,7 +299,8 @@ def checkin_question_text(appointment: Appointment) -> str:
 
 
 def checkin_questions_enqueue(*, now: dt.datetime | None = None) -> int:
-    """CHK-3: ask every eligible visit starting within 15 minutes (and not started) to confirm by replying TAK.
+    """CHK-3: ask every eligible visit starting within 15 minutes (and not started) to confirm by replying TAK —
+    unless its patient withdrew the SMS-notices consent (ACC-8: they check in at reception or on the page).
     Exactly once per visit even when two runs overlap: a conditional UPDATE of ``checkin_asked_at`` picks the run
     that sends, and the keyed outbox row could not be written twice anyway. Returns how many were asked."""
     now = now or clock.now()
@@ -318,7 +319,14 @@ def checkin_questions_enqueue(*, now: dt.datetime | None = None) -> int:
         .order_by("slot__starts_at", "id")
     )
     asked = 0
-    for appointment in candidates:
+    due = list(candidates)
+    # ACC-8: the question is a notice: not for a patient who withdrew the SMS-notices consent (one query).
+    refused = consent_refused_patients(
+        patients={visit.patient_id: visit.patient for visit in due}.values(), kind=ConsentKind.SMS_NOTICES
+    )
+    for appointment in due:
+        if appointment.patient_id in refused:
+            continue
         if not checkin_policies.question_due(appointment.slot.starts_at, now):
             continue
         if not checkin_policies.checkin_question_eligible(_question_facts(appointment)):

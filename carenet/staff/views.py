@@ -162,7 +162,7 @@ def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
         )
         for appointment in upcoming
     ]
-    context = {
+    context: dict[str, object] = {
         "patient": person,
         "enrolment": enrolment_active_on(patient=person, day=clock.today()),
         "upcoming": rows,
