@@ -432,6 +432,14 @@ CARENET_FILE_MAX_STORED = int(os.environ.get("CARENET_FILE_MAX_STORED", "5"))
 CARENET_FILE_KEEP_MONTHS = int(os.environ.get("CARENET_FILE_KEEP_MONTHS", "3"))
 CARENET_FILE_SWEEP_SECONDS = int(os.environ.get("CARENET_FILE_SWEEP_SECONDS", "3600"))
 
+# FBK-2: a complaint (reklamacja) is answered within 30 days of its filing — the statutory time of Polish law for
+# complaints to insurers and other financial-market entities (art. 6 ust. 1 ustawy z 5 sierpnia 2015 r. o
+# rozpatrywaniu reklamacji przez podmioty rynku finansowego i o Rzeczniku Finansowym, Dz.U. 2015 poz. 1348), which
+# the network applies to every complaint about its care and packages. Shown to the patient as "we answer by".
+CARENET_COMPLAINT_ANSWER_DAYS = int(os.environ.get("CARENET_COMPLAINT_ANSWER_DAYS", "30"))
+# FBK-3: an insurance claim carries at most this many documents (each a JPG/PNG/PDF of at most CARENET_FILE_MAX_BYTES).
+CARENET_CLAIM_MAX_FILES = int(os.environ.get("CARENET_CLAIM_MAX_FILES", "5"))
+
 # --- Online consultations (TEL-2, TEL-3) ------------------------------------------------------------------------
 # The WebSockets of the consultation rooms go through Django Channels' channel layer. Redis (CARENET_REDIS_URL,
 # e.g. redis://127.0.0.1:6379/0) lets every server process reach every socket — production, and `make test`, which

@@ -18,6 +18,7 @@ they were.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
@@ -34,6 +35,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from carenet.accounts.models import IdentityRequest, Patient, User
 from carenet.booking.models import Appointment
+from carenet.complaints.models import Claim, Complaint
+from carenet.complaints.tests.factories import cases_of
+from carenet.core import clock
 from carenet.files.tests.factories import png_bytes
 from carenet.scheduling.models import Slot
 from tests.cast import (
@@ -57,7 +61,9 @@ def cast(db: None) -> Cast:
     blood count ordered by clinician_with and a person she authorised to collect her results (CLN-3), and her two
     stored files, one attached to her visit tomorrow (FIL-1, TEL-3), and her online consultation with clinician_with,
     ended an hour ago, in the internal medicine line he is on duty for (TEL-2, FBK-1)."""
-    return with_consultation(with_files(with_collection(with_results(with_renewals(build_cast())))))
+    cast = with_consultation(with_files(with_collection(with_results(with_renewals(build_cast())))))
+    cases_of(cast.patient, filed_at=clock.now() - dt.timedelta(days=2))  # FBK-2, FBK-3: Anna's complaint and claim
+    return cast
 
 
 #: The back office is Django's admin, ~240 addresses of its own: every one without an argument is checked for every
@@ -287,6 +293,31 @@ MATRIX: dict[str, str] = {
     "api:visit_rate": "AONNFFFFFFFFFFF",
     "api:network_rating_state": "AOOOOFFFFFFFFFF",
     "api:network_rate": "AOOOOFFFFFFFFFF",
+    # FBK-2, FBK-3: complaints and claims — each patient's own pages and API (Anna's case: hers alone); the call
+    # centre files complaints for callers and reads them; coordinators and admins handle complaints and decide claims.
+    "portal:complaints": PATIENT_PAGE,
+    "portal:complaint_new": PATIENT_PAGE,
+    "portal:complaint": ANNAS_VISIT,
+    "portal:claims": PATIENT_PAGE,
+    "portal:claim_new": PATIENT_PAGE,
+    "portal:claim": ANNAS_VISIT,
+    "portal:claim_attachment": ANNAS_VISIT,
+    "staff:complaint_new": "LFFFFFFFOFFFFOF",
+    "staff:complaints": "LFFFFFFFOFFOFOF",
+    "staff:complaint": "LFFFFFFFOFFOFOF",
+    "staff:complaint_take": "LFFFFFFFFFFRFRF",
+    "staff:complaint_answer": "LFFFFFFFFFFIFIF",  # the matrix posts forms as raw text: no answer, 422 inside
+    "staff:claims": "LFFFFFFFFFFOFOF",
+    "staff:claim": "LFFFFFFFFFFOFOF",
+    "staff:claim_review": "LFFFFFFFFFFRFRF",
+    "staff:claim_decide": "LFFFFFFFFFFIFIF",  # the matrix posts forms as raw text: no decision, 422 inside
+    "staff:claim_attachment": "LFFFFFFFFFFOFOF",
+    "api:complaint_list": "AOOOOFFFFFFFFFF",
+    "api:complaint_file": "AONNNFFFFFFFFFF",
+    "api:complaint_detail": "AONNNFFFFFFFFFF",
+    "api:claim_list": "AOOOOFFFFFFFFFF",
+    "api:claim_file": "AONNNFFFFFFFFFF",
+    "api:claim_detail": "AONNNFFFFFFFFFF",
     # --- the SMS gateway's webhooks (a shared secret, no login) and the development-only doors
     "messaging:smsapi_inbound": "MMMMMMMMMMMMMMM",
     "messaging:smsapi_report": PUBLIC,
@@ -344,7 +375,13 @@ def kwargs_for(name: str, cast: Cast) -> dict[str, Any]:
         "phone": cast.patient.mobile,
         "secret": settings.CARENET_SMS_WEBHOOK_SECRET,
     }
-    return {key: values[key] for key in pattern.pattern.converters}
+    converters = pattern.pattern.converters
+    if {"complaint_id", "claim_id", "attachment_id"} & set(converters):  # FBK-2, FBK-3: Anna's cases
+        claim = Claim.objects.filter(patient=cast.patient).first()
+        values["complaint_id"] = Complaint.objects.filter(patient=cast.patient).values_list("pk", flat=True).first()
+        values["claim_id"] = claim.pk if claim is not None else 0
+        values["attachment_id"] = claim.attachments.values_list("pk", flat=True).first() if claim is not None else 0
+    return {key: values[key] for key in converters}
 
 
 #: A body that would change something if the role were allowed: used to prove a refusal changes nothing.
@@ -387,6 +424,10 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "portal:consultation_survey": {"rating": "4", "resolved": "yes", "comment": "Dziękuję."},
         "portal:visit_rate": {"score": "4", "comment": "Bardzo miła obsługa."},
         "portal:rate_us": {"score": "5", "comment": "Wygodny portal."},
+        "portal:complaint_new": {"subject": "Odwołana wizyta", "text": "Nikt mnie nie uprzedził."},
+        "staff:complaint_new": {"subject": "Odwołana wizyta", "text": "Pacjentka dzwoni: nikt jej nie uprzedził."},
+        "staff:complaint_answer": {"text": "Przepraszamy, wyjaśniliśmy sprawę z placówką."},
+        "staff:claim_decide": {"outcome": "accepted", "text": "Roszczenie uznane w całości."},
         "portal:contact_data": {
             "mobile": "600 700 800",
             "email": "nowy@example.pl",
@@ -424,6 +465,9 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "api:ratable_visit_list": {"appointment_id": cast.past_visit.pk, "score": 4},
         "api:network_rate": {"score": 5, "comment": "Wygodny portal."},
         "api:network_rating_state": {"score": 5},
+        # The list shares its address with filing: a refused POST there is a refused complaint (FBK-2).
+        "api:complaint_list": {"patient_id": cast.patient.pk, "subject": "Odwołana wizyta", "text": "Bez uprzedzenia."},
+        "api:complaint_file": {"patient_id": cast.patient.pk, "subject": "Odwołana wizyta", "text": "Bez uprzedzenia."},
         "api:contact_data": {"email": "nowy@example.pl"},
         "api:contact_data_phone": {"mobile": "600 700 800"},
         "api:contact_data_phone_confirm": {"code": "123456"},
@@ -438,12 +482,25 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "api:file_list": {**upload, "accept_terms": "true", "patient_id": str(cast.patient.pk)},
         "api:file_upload": {**upload, "accept_terms": "true", "patient_id": str(cast.patient.pk)},
         "portal:files": {**upload, "accept_terms": "on"},
+        # FBK-3: a claim with one document (the list shares its address with submitting).
+        "api:claim_list": _claim_upload(cast),
+        "api:claim_file": _claim_upload(cast),
+        "portal:claim_new": _claim_upload(cast),
     }
     if name in multipart:
         return multipart[name], MULTIPART_CONTENT
     if name in api:
         return json.dumps(api[name]), "application/json"
     return form.get(name, {}), "application/x-www-form-urlencoded"
+
+
+def _claim_upload(cast: Cast) -> dict[str, Any]:
+    return {
+        "subject": "Zwrot kosztów",
+        "description": "Faktura za rezonans.",
+        "documents": SimpleUploadedFile("faktura.png", png_bytes()),
+        "patient_id": str(cast.patient.pk),
+    }
 
 
 def fingerprint() -> str:
@@ -517,6 +574,12 @@ METHODS = {
     "api:visit_room_open": "post",
     "api:visit_rate": "post",
     "api:network_rate": "post",
+    "staff:complaint_take": "post",
+    "staff:complaint_answer": "post",
+    "staff:claim_review": "post",
+    "staff:claim_decide": "post",
+    "api:complaint_file": "post",
+    "api:claim_file": "post",
     "api:contact_data_phone": "post",
     "api:contact_data_phone_confirm": "post",
     "api:contact_data_update": "patch",

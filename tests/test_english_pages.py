@@ -25,6 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from carenet.complaints.tests.factories import cases_of
 from carenet.consultations.models import Line
 from carenet.core import clock
 from carenet.coverage.models import Contract, Tier
@@ -162,7 +163,9 @@ def _data_values() -> tuple[list[str], list[str]]:
 @pytest.fixture
 def cast(db: None) -> Cast:
     """The authorization matrix's cast: every page of every role has something to show."""
-    return with_consultation(with_files(with_collection(with_results(with_renewals(build_cast())))))
+    cast = with_consultation(with_files(with_collection(with_results(with_renewals(build_cast())))))
+    cases_of(cast.patient, filed_at=clock.now() - dt.timedelta(days=2))  # FBK-2, FBK-3: Anna's complaint and claim
+    return cast
 
 
 def give_the_catalogue_english_names(cast: Cast) -> None:

@@ -5,6 +5,7 @@ token) and in the API. A page that loses them fails here."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import translation
 
+from carenet.complaints.tests.factories import cases_of
+from carenet.core import clock
 from tests.cast import Cast, build_cast, with_collection, with_consultation, with_files, with_renewals, with_results
 from tests.test_authorization_matrix import MATRIX, METHODS, kwargs_for, query_for
 
@@ -33,7 +36,10 @@ PORTAL_PAGES = sorted(name for name in MATRIX if name.startswith("portal:"))
 
 @pytest.fixture
 def cast(db: None) -> Cast:
-    return with_consultation(with_files(with_collection(with_results(with_renewals(build_cast())))))
+    """The authorization matrix's cast (every page has something to show), with Anna's complaint and claim."""
+    cast = with_consultation(with_files(with_collection(with_results(with_renewals(build_cast())))))
+    cases_of(cast.patient, filed_at=clock.now() - dt.timedelta(days=2))
+    return cast
 
 
 def missing(html: str) -> list[str]:

@@ -17,6 +17,7 @@ from carenet.api.routers import (
     attachments,
     auth,
     collection,
+    complaints,
     consultations,
     contact,
     documents,
@@ -102,6 +103,7 @@ api.add_router("", attachments.router)
 api.add_router("", files.router)
 api.add_router("", consultations.router)
 api.add_router("", feedback.router)
+api.add_router("", complaints.router)
 api.add_router("", contact.router)
 
 

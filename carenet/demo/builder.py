@@ -18,6 +18,7 @@ from carenet.demo import (
     catalogue,
     clinical,
     collection,
+    complaints,
     consultations,
     feedback,
     files,
@@ -179,6 +180,7 @@ def build(
             step(f"patients' files ({files.patient_files(now)})")
             step(consultations.demo_consultations(now))
             step(feedback.demo_feedback(rng, now))
+            step(complaints.demo_complaints(now))
             step(profile.demo_contact_data(now))
             people.record_demo_reads(cast, now)
             step("reads of patients' data")

@@ -7,6 +7,7 @@ from carenet.portal import (
     arrival,
     attachments,
     collection,
+    complaints,
     consultations,
     contact,
     documents,
@@ -101,6 +102,18 @@ urlpatterns = [
     path(_("account/files/"), files.files, name="files"),
     path(_("account/files/<int:file_id>/"), files.file_download, name="file_download"),
     path(_("account/files/<int:file_id>/delete/"), files.file_delete, name="file_delete"),
+    # FBK-2, FBK-3: "Reklamacje" and "Roszczenia" — complaints and insurance claims, tracked to an answer or decision.
+    path(_("complaints/"), complaints.complaints, name="complaints"),
+    path(_("complaints/new/"), complaints.complaint_new, name="complaint_new"),
+    path(_("complaints/<int:complaint_id>/"), complaints.complaint, name="complaint"),
+    path(_("insurance-claims/"), complaints.claims, name="claims"),
+    path(_("insurance-claims/new/"), complaints.claim_new, name="claim_new"),
+    path(_("insurance-claims/<int:claim_id>/"), complaints.claim, name="claim"),
+    path(
+        _("insurance-claims/documents/<int:attachment_id>/"),
+        complaints.claim_attachment,
+        name="claim_attachment",
+    ),
     # TEL-2, TEL-3, FBK-1: "Konsultacje online" — on-demand consultations (level II).
     path(_("online-consultations/"), consultations.consultations, name="consultations"),
     path(_("online-consultations/start/"), consultations.consultation_start, name="consultation_start"),

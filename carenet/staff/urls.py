@@ -5,6 +5,7 @@ from carenet.staff import (
     account,
     clinician,
     collection,
+    complaints,
     consultations,
     ecard,
     files,
@@ -79,4 +80,16 @@ urlpatterns = [
         collection.collection_result_pdf,
         name="collection_result_pdf",
     ),
+    # FBK-2, FBK-3: complaints (filed for a caller, the queue, taking and answering) and insurance claims (the
+    # queue, the review, the decision, the documents).
+    path("patients/<int:patient_id>/complaint/", complaints.complaint_new, name="complaint_new"),
+    path("complaints/", complaints.complaints, name="complaints"),
+    path("complaints/<int:complaint_id>/", complaints.complaint, name="complaint"),
+    path("complaints/<int:complaint_id>/take/", complaints.complaint_take, name="complaint_take"),
+    path("complaints/<int:complaint_id>/answer/", complaints.complaint_answer, name="complaint_answer"),
+    path("claims/", complaints.claims, name="claims"),
+    path("claims/<int:claim_id>/", complaints.claim, name="claim"),
+    path("claims/<int:claim_id>/review/", complaints.claim_review, name="claim_review"),
+    path("claims/<int:claim_id>/decide/", complaints.claim_decide, name="claim_decide"),
+    path("claims/documents/<int:attachment_id>/", complaints.claim_attachment, name="claim_attachment"),
 ]

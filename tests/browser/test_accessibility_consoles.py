@@ -25,7 +25,7 @@ from django.utils import translation
 
 from carenet.demo.people import PASSWORDS
 from tests.browser.accessibility import check_page
-from tests.browser.demo_site import PASSWORD_OF, DemoSite, demo_environment, totp_code
+from tests.browser.demo_site import PASSWORD_OF, DemoSite, demo_environment, totp_code, url
 from tests.live_server import ROOT
 
 pytestmark = [pytest.mark.browser]
@@ -51,6 +51,12 @@ NOT_PAGES = {
     "staff:identity_review",
     # The room's media token: JSON for the room's script.
     "staff:consultation_token",
+    # FBK-2, FBK-3: taking, answering, reviewing, deciding (back to the case's page, checked); a claim's document.
+    "staff:complaint_take",
+    "staff:complaint_answer",
+    "staff:claim_review",
+    "staff:claim_decide",
+    "staff:claim_attachment",
     # Downloads (PDF, the patient's stored file).
     "staff:result_pdf",
     "staff:collection_result_pdf",
@@ -421,6 +427,51 @@ def test_the_coordinator_reads_the_ratings(tour: Tour) -> None:
     page.fill("#id_until", "2026-03-01")
     tour.submit("main form.filter-row")
     tour.check("the ratings, a period refused (pl)")
+    tour.done()
+
+
+def test_the_coordinator_handles_complaints_and_claims(tour: Tour) -> None:
+    """FBK-2, FBK-3: koordynator's complaints queue (open first, overdue marked, filtered), an open complaint with
+    its answer form and its errors, an answered one; the claims queue, an undecided claim and a decided one."""
+    page = tour.page
+    tour.login("koordynator")
+    for language in LANGUAGES:
+        tour.go("staff:complaints", language)
+        tour.check(f"the complaints queue ({language})")
+        assert page.locator("[data-urgency=overdue]").count(), "the demo has an overdue complaint"
+        page.select_option("#urgency", "overdue")
+        tour.submit("main form.filter-row")
+        tour.check(f"the complaints queue, overdue only ({language})")
+        tour.go("staff:complaints", language)
+        page.locator("#complaints-queue tbody tr a").first.click()
+        page.wait_for_load_state()
+        tour.check(f"an open complaint ({language})")
+        tour.submit("#answer-form")
+        tour.check(f"an open complaint: the answer missing ({language})")
+        tour.go(f"{url('staff:complaints', language)}?status=answered")
+        page.locator("#complaints-queue tbody tr a").first.click()
+        page.wait_for_load_state()
+        tour.check(f"an answered complaint ({language})")
+        tour.go("staff:claims", language)
+        tour.check(f"the claims queue ({language})")
+        page.locator("#claims-queue tbody tr a").first.click()
+        page.wait_for_load_state()
+        tour.check(f"an undecided claim ({language})")
+        tour.go(f"{url('staff:claims', language)}?status=all")
+        page.locator("#claims-queue tr[data-status=rejected] a").first.click()
+        page.wait_for_load_state()
+        tour.check(f"a decided claim ({language})")
+    tour.done()
+
+
+def test_the_call_centre_files_a_complaint_for_a_caller(tour: Tour, demo: dict[str, Any]) -> None:
+    """FBK-2: infolinia opens the form from the caller's page; an empty form explains what is missing."""
+    tour.login("infolinia")
+    for language in LANGUAGES:
+        tour.go("staff:complaint_new", language, patient_id=demo["patient"])
+        tour.check(f"a complaint for the caller ({language})")
+        tour.submit("#complaint-form")
+        tour.check(f"a complaint for the caller: the subject missing ({language})")
     tour.done()
 
 

@@ -59,6 +59,7 @@ NOT_PAGES = {
     "portal:consultation_survey",
     # File and PDF downloads: not HTML.
     "portal:ecard_pdf",
+    "portal:claim_attachment",
     "portal:result_pdf",
     "portal:file_download",
     # The room socket's token endpoint (JSON for the room's script).
@@ -479,6 +480,26 @@ def test_a_patient_rates_a_visit_and_the_network(page: Any, demo_site: DemoSite)
         page.locator("#id_score_4").check()
         submit(page, "#rate-us-form button[type=submit]", "rate us: thanks (en)")
         assert page.locator("#rated-recently").count(), FRESH
+
+
+def test_complaints_and_claims(page: Any, demo_site: DemoSite) -> None:
+    """FBK-2, FBK-3: pacjent2's complaints (answered, being handled) and claims (accepted, submitted), the forms and
+    their errors."""
+    demo_site.login_patient(page, "pacjent2")
+    visit(page, demo_site, "portal:complaints", "complaints")
+    for kwargs in links_to(page, "portal:complaint")[:2]:
+        visit(page, demo_site, "portal:complaint", "a complaint", **kwargs)
+    visit(page, demo_site, "portal:complaint_new", "file a complaint")
+    for language in LANGUAGES:
+        demo_site.go(page, "portal:complaint_new", language)
+        submit(page, "#complaint-form button[type=submit]", f"file a complaint: nothing written ({language})")
+    visit(page, demo_site, "portal:claims", "insurance claims")
+    for kwargs in links_to(page, "portal:claim")[:2]:
+        visit(page, demo_site, "portal:claim", "a claim", **kwargs)
+    visit(page, demo_site, "portal:claim_new", "submit a claim")
+    for language in LANGUAGES:
+        demo_site.go(page, "portal:claim_new", language)
+        submit(page, "#claim-form button[type=submit]", f"submit a claim: nothing attached ({language})")
 
 
 def test_contact_data_and_consents(page: Any, demo_site: DemoSite) -> None:

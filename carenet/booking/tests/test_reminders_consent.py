@@ -37,3 +37,19 @@ def test_reminders_skip_patients_without_the_sms_consent(world: World) -> None:
     contact.consents_set(patient=withdrawn, by=withdrawn.user, decisions={"sms_notices": True}, now=NOW)
     assert reminders_enqueue(day=dt.date(2026, 3, 3), now=NOW) == 2
     assert reminders_enqueue(day=dt.date(2026, 3, 3), now=NOW) == 0
+
+
+def test_a_new_number_waiting_for_its_code_gets_no_messages(world: World) -> None:
+    """ACC-8: until the code is typed in, every SMS goes to the number in use."""
+    old = world.patient.mobile
+    contact.phone_change_request(patient=world.patient, new_mobile="600 111 222", now=NOW)
+    appointment_book(
+        actor=world.patient.user, patient=world.patient, slot_id=world.slot().pk, channel="portal", now=NOW
+    )
+    reminders_enqueue(day=dt.date(2026, 3, 3), now=NOW)
+    recipients = set(
+        OutboundMessage.objects.filter(purpose__in=["booking-confirmation", "reminder"]).values_list(
+            "recipient", flat=True
+        )
+    )
+    assert recipients == {old}
