@@ -405,6 +405,20 @@ CARENET_NO_SHOW_SWEEP_SECONDS = int(os.environ.get("CARENET_NO_SHOW_SWEEP_SECOND
 # skipped); past it, it is routed to the facility's clinicians of the visit's specialty (checked this often, seconds).
 CARENET_QUESTION_SERVICE_WORKING_DAYS = int(os.environ.get("CARENET_QUESTION_SERVICE_WORKING_DAYS", "2"))
 CARENET_QUESTION_ROUTING_SECONDS = int(os.environ.get("CARENET_QUESTION_ROUTING_SECONDS", "300"))
+# FBK-1: "Oceń nas" — one rating of the network per patient in this many days; the survey invitations — the share of
+# the visits completed the day before that is invited (0–1), never the same patient twice in this many days, the
+# hour (Warsaw) before which no invitation is sent, how often the sampling runs (seconds). The sample is a pure
+# function of the visit's id and this seed (derived from SECRET_KEY unless set): a rerun picks the same visits.
+CARENET_RATE_US_DAYS = int(os.environ.get("CARENET_RATE_US_DAYS", "30"))
+CARENET_SURVEY_SAMPLE_RATE = float(os.environ.get("CARENET_SURVEY_SAMPLE_RATE", "0.1"))
+CARENET_SURVEY_PATIENT_DAYS = int(os.environ.get("CARENET_SURVEY_PATIENT_DAYS", "90"))
+CARENET_SURVEY_SEND_HOUR = int(os.environ.get("CARENET_SURVEY_SEND_HOUR", "10"))
+CARENET_SURVEY_SECONDS = int(os.environ.get("CARENET_SURVEY_SECONDS", "3600"))
+# Where the links in messages lead (the survey invitation's link to the visit's rating page).
+CARENET_SITE_URL = os.environ.get("CARENET_SITE_URL", "http://localhost:8000").rstrip("/")
+CARENET_SURVEY_SEED = (
+    os.environ.get("CARENET_SURVEY_SEED", "") or hashlib.sha256(f"carenet-survey:{SECRET_KEY}".encode()).hexdigest()
+)
 
 # --- Results from laboratories (CLN-3) -------------------------------------------------------------------------
 # The MLLP listener (manage.py results_listen) that receives HL7 v2.5 ORU^R01 messages: address and port.
@@ -504,6 +518,9 @@ EMAIL_PORT = int(os.environ.get("CARENET_EMAIL_PORT", "25"))
 # Phone numbers shown wherever a patient may need them (FBK-4).
 CARENET_CALL_CENTRE_PHONE = os.environ.get("CARENET_CALL_CENTRE_PHONE", "+48 22 100 20 30")
 CARENET_URGENT_HELP_PHONE = os.environ.get("CARENET_URGENT_HELP_PHONE", "+48 22 100 99 99")
+# FBK-4: when the call centre answers (shown with its number; the urgent-help line answers 24/7).
+CARENET_CALL_CENTRE_WEEKDAY_HOURS = os.environ.get("CARENET_CALL_CENTRE_WEEKDAY_HOURS", "07:00-20:00")
+CARENET_CALL_CENTRE_SATURDAY_HOURS = os.environ.get("CARENET_CALL_CENTRE_SATURDAY_HOURS", "08:00-16:00")
 
 LOGGING = {
     "version": 1,

@@ -181,6 +181,10 @@ MATRIX: dict[str, str] = {
     "portal:visit_room": "LRNNFFFFFFFFFFF",
     # BKG-7: "Opieka w ciąży" — each patient's own page and request (the lapsed patient: no package, 403)
     "portal:pregnancy_request": PATIENT_PAGE,
+    # FBK-1: "Oceń wizytę" — Anna's visit tomorrow is hers alone (level II: a rated visit is history); "Oceń nas"
+    # for every patient whose package is in force.
+    "portal:visit_rate": "LONNFFFFFFFFFFF",
+    "portal:rate_us": PATIENT_PAGE,
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
@@ -224,6 +228,8 @@ MATRIX: dict[str, str] = {
     "staff:patient_file": "LFFFFFFFFONFFFF",
     # CLN-4: Anna's question is about her visit with a psychiatrist at Wola: not in either cast clinician's inbox.
     "staff:questions": "LFFFFFFFFOOFFFF",
+    # FBK-1: the ratings, anonymous, for coordinators and admins (FEEDBACK_VIEW)
+    "staff:ratings": "LFFFFFFFFFFOFOF",
     "staff:question_answer": "LFFFFFFFFNNFFFF",
     # CLN-2: the call centre and reception order for any patient; a clinician decides only their queue's requests.
     "staff:renewal_order": "LFFFFFOOOFFFFOF",
@@ -318,6 +324,13 @@ MATRIX: dict[str, str] = {
     "api:consultation_messages": API_OWN_FILES,
     "api:consultation_survey": API_OWN_FILES,
     "api:visit_room_open": "ACNNFFFFFFFFFFF",
+    # FBK-4: the help numbers, for anyone; FBK-1: rating Anna's visit of a week ago (hers alone, level II) and the
+    # network (any patient whose package is in force)
+    "api:help_contacts": PUBLIC,
+    "api:ratable_visit_list": "AOOOFFFFFFFFFFF",
+    "api:visit_rate": "AONNFFFFFFFFFFF",
+    "api:network_rating_state": "AOOOOFFFFFFFFFF",
+    "api:network_rate": "AOOOOFFFFFFFFFF",
     # FBK-2, FBK-3: complaints and claims — each patient's own pages and API (Anna's case: hers alone); the call
     # centre files complaints for callers and reads them; coordinators and admins handle complaints and decide claims.
     "portal:complaints": PATIENT_PAGE,
@@ -461,6 +474,8 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         "portal:consultation_start": {"line": "interna", "mode": "chat", "attach": str(spare_file)},
         "portal:consultation_files": {"file": str(spare_file)},
         "portal:consultation_survey": {"rating": "4", "resolved": "yes", "comment": "Dziękuję."},
+        "portal:visit_rate": {"score": "4", "comment": "Bardzo miła obsługa."},
+        "portal:rate_us": {"score": "5", "comment": "Wygodny portal."},
         "portal:complaint_new": {"subject": "Odwołana wizyta", "text": "Nikt mnie nie uprzedził."},
         "staff:complaint_new": {"subject": "Odwołana wizyta", "text": "Pacjentka dzwoni: nikt jej nie uprzedził."},
         "staff:complaint_answer": {"text": "Przepraszamy, wyjaśniliśmy sprawę z placówką."},
@@ -510,6 +525,11 @@ def post_body(name: str, cast: Cast) -> tuple[Any, str]:
         # The list shares its address with starting: a refused POST there is a refused start.
         "api:consultation_list": {"line_code": "interna", "mode": "chat"},
         "api:consultation_survey": {"rating": 4, "resolved": "yes"},
+        "api:visit_rate": {"appointment_id": cast.past_visit.pk, "score": 4, "comment": "Bardzo miła obsługa."},
+        # The list shares its address with rating: a refused POST there is a refused rating.
+        "api:ratable_visit_list": {"appointment_id": cast.past_visit.pk, "score": 4},
+        "api:network_rate": {"score": 5, "comment": "Wygodny portal."},
+        "api:network_rating_state": {"score": 5},
         # The list shares its address with filing: a refused POST there is a refused complaint (FBK-2).
         "api:complaint_list": {"patient_id": cast.patient.pk, "subject": "Odwołana wizyta", "text": "Bez uprzedzenia."},
         "api:complaint_file": {"patient_id": cast.patient.pk, "subject": "Odwołana wizyta", "text": "Bez uprzedzenia."},
@@ -643,6 +663,8 @@ METHODS = {
     "api:consultation_socket": "post",
     "api:consultation_survey": "post",
     "api:visit_room_open": "post",
+    "api:visit_rate": "post",
+    "api:network_rate": "post",
     "staff:complaint_take": "post",
     "staff:complaint_answer": "post",
     "staff:claim_review": "post",

@@ -23,6 +23,7 @@ from carenet.api.routers import (
     contact,
     documents,
     ecard,
+    feedback,
     files,
     pregnancy,
     package,
@@ -104,6 +105,7 @@ api.add_router("", collection.router)
 api.add_router("", attachments.router)
 api.add_router("", files.router)
 api.add_router("", consultations.router)
+api.add_router("", feedback.router)
 api.add_router("", complaints.router)
 api.add_router("", contact.router)
 api.add_router("", closures.router)  # NET-3

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Min, Q, QuerySet, Window
+from django.db.models import Avg, Count, F, Min, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
@@ -466,3 +466,72 @@ def survey_state(consultation: Consultation, *, actor: Actor, now: dt.datetime) 
         now=now,
     ) and actor.reaches(Action.CONSULTATION_SURVEY, patient_id=consultation.patient_id)
     return SurveyState(answer=answer, open=may_answer)
+
+
+# --- The survey's answers for coordinators (FBK-1, issue 15) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurveyLine:
+    """One on-demand line's survey answers over a period: how many, the mean rating, how many said resolved."""
+
+    name: str
+    name_en: str
+    count: int
+    average: float | None
+    resolved: int
+
+
+@dataclass(frozen=True)
+class SurveyComment:
+    """A survey comment as coordinators read it: the day, the rating, the line — never who wrote it."""
+
+    day: dt.date
+    rating: int
+    resolved: str
+    text: str
+    name: str
+    name_en: str
+
+
+def survey_summary(
+    *, since: dt.date, until: dt.date, comments: int = 20
+) -> tuple[list[SurveyLine], list[SurveyComment]]:
+    """FBK-1: the answers to the survey after online consultations between ``since`` and ``until`` (Warsaw days,
+    inclusive) per line (GROUP BY in the database) and the latest ``comments`` comments, without names."""
+    answers = SurveyAnswer.objects.filter(
+        answered_at__gte=clock.at_warsaw(since, dt.time.min),
+        answered_at__lt=clock.at_warsaw(until + dt.timedelta(days=1), dt.time.min),
+    )
+    lines = [
+        SurveyLine(
+            name=row["consultation__line__name"] or "",
+            name_en=row["consultation__line__name_en"] or "",
+            count=row["count"],
+            average=round(float(row["average"]), 2) if row["average"] is not None else None,
+            resolved=row["resolved_count"],
+        )
+        for row in answers.values("consultation__line__name", "consultation__line__name_en")
+        .annotate(
+            count=Count("pk"),
+            average=Avg("rating"),
+            resolved_count=Count("pk", filter=Q(resolved=SurveyAnswer.Resolved.YES)),
+        )
+        .order_by("consultation__line__name")
+    ]
+    latest = [
+        SurveyComment(
+            day=clock.local(row["answered_at"]).date(),
+            rating=row["rating"],
+            resolved=row["resolved"],
+            text=row["comment"],
+            name=row["consultation__line__name"] or "",
+            name_en=row["consultation__line__name_en"] or "",
+        )
+        for row in answers.exclude(comment="")
+        .order_by("-answered_at", "-pk")
+        .values(
+            "answered_at", "rating", "resolved", "comment", "consultation__line__name", "consultation__line__name_en"
+        )[:comments]
+    ]
+    return lines, latest

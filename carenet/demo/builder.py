@@ -21,6 +21,7 @@ from carenet.demo import (
     collection,
     complaints,
     consultations,
+    feedback,
     files,
     network,
     packages,
@@ -181,6 +182,7 @@ def build(
             step(results.send_demo_results(cast, demo_clinician, now))
             step(f"patients' files ({files.patient_files(now)})")
             step(consultations.demo_consultations(now))
+            step(feedback.demo_feedback(rng, now))
             step(complaints.demo_complaints(now))
             step(profile.demo_contact_data(now))
             step(closures.demo_closures(now))

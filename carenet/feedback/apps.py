@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +9,11 @@ class FeedbackConfig(AppConfig):
 
     name = "carenet.feedback"
     verbose_name = _("Feedback")
+
+    def ready(self) -> None:
+        from carenet.core import periodic
+        from carenet.feedback.tasks import invite_survey_sample
+
+        periodic.register(
+            "invite-survey-sample", every_seconds=settings.CARENET_SURVEY_SECONDS, task=invite_survey_sample
+        )

@@ -57,3 +57,31 @@ class NetworkRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient_id}: {self.score}"
+
+
+class SurveyInvitation(models.Model):
+    """SMS-1, FBK-1: a visit of the random sample whose patient was invited to rate it — by SMS, or by e-mail when
+    there is no mobile to write to. One per visit; a patient is not invited again within
+    ``CARENET_SURVEY_PATIENT_DAYS`` days (the rows by patient and time say when they last were)."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("e-mail")
+
+    appointment = models.OneToOneField(
+        "booking.Appointment", on_delete=models.CASCADE, related_name="survey_invitation", verbose_name=_("visit")
+    )
+    patient = models.ForeignKey(
+        "accounts.Patient", on_delete=models.CASCADE, related_name="+", verbose_name=_("patient")
+    )
+    channel = models.CharField(_("sent by"), max_length=5, choices=Channel.choices)
+    sent_at = models.DateTimeField(_("invited at"))
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+        indexes = [models.Index(fields=["patient", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id}: {self.channel}"

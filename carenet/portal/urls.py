@@ -18,6 +18,7 @@ from carenet.portal import (
     pregnancy,
     package,
     questions,
+    ratings,
     reads,
     registration,
     renewals,
@@ -51,6 +52,9 @@ urlpatterns = [
     path(_("my-visits/"), visits.visits, name="visits"),
     path(_("my-visits/<int:appointment_id>/"), visits.visit, name="visit"),
     path(_("my-visits/<int:appointment_id>/cancel/"), visits.cancel, name="cancel"),
+    # FBK-1: "Oceń wizytę" (7 days after a completed visit, once) and "Oceń nas" (at any time).
+    path(_("my-visits/<int:appointment_id>/rate/"), ratings.visit_rate, name="visit_rate"),
+    path(_("rate-us/"), ratings.rate_us, name="rate_us"),
     # TEL-3: files attached to a visit before it starts.
     path(_("my-visits/<int:appointment_id>/files/"), attachments.attach, name="visit_files"),
     path(

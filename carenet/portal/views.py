@@ -9,11 +9,13 @@ from django.shortcuts import render
 from carenet.accounts import selectors as account_selectors
 from carenet.accounts.models import Patient
 from carenet.accounts.permissions import Action
+from carenet.accounts.policies import Feature
 from carenet.accounts.selectors import actor_patient
 from carenet.booking import selectors as booking_selectors
 from carenet.booking.models import Channel
 from carenet.core import clock
 from carenet.core.http import HtmxHttpRequest
+from carenet.feedback import selectors as feedback_selectors
 from carenet.network import selectors as network_selectors
 from carenet.portal.closures import open_notices as closure_notices
 from carenet.portal.visits import room_open_for
@@ -66,6 +68,10 @@ def dashboard_context(request: HttpRequest, *, patient: Patient) -> dict[str, An
         "more_visits": sum(1 for _visit in upcoming) > 1,
         "closure_notices": closure_notices(family=family),  # NET-3: cancelled because a facility closed
         "form": form,
+        # FBK-1: the family's visits that may be rated now ("Oceń wizytę"; level II — past visits are history).
+        "to_rate": feedback_selectors.ratable_visits(patient_ids=[person.pk for person in family], now=now)[:3]
+        if account_selectors.patient_may_use(patient=patient, feature=Feature.VISIT_HISTORY)
+        else [],
     }
 
 

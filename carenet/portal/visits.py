@@ -35,6 +35,7 @@ from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound
 from carenet.core.http import HtmxHttpRequest
 from carenet.core.validation import db_id_or_none
+from carenet.feedback import selectors as feedback_selectors
 from carenet.portal import attachments
 from carenet.portal.arrival import no_shows_context as arrival_no_shows_context
 from carenet.portal.closures import open_notices as closure_notices
@@ -201,6 +202,8 @@ def visits(request: HttpRequest) -> HttpResponse:
         "whose": whose,
         "history_allowed": history_allowed,
         "closure_notices": closure_notices(family=family),  # NET-3: cancelled because a facility closed
+        # FBK-1: "Oceń wizytę" on the past visits that may still be rated (level II: history).
+        "ratable": feedback_selectors.ratable_among(visits=past_page.object_list, now=now),
     }
     context |= arrival_no_shows_context(patients=family, now=now)  # BKG-5: no-show count and blocks
     # A guardian reading the children's visits is recorded (the patient's own reads are not).
@@ -263,7 +266,9 @@ def visit(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """One visit: the booking confirmation with preparation instructions (SCH-4)."""
     appointment = _access(request, appointment_id)
     cancellable = can_cancel(appointment, channel=Channel.PORTAL, now=clock.now())
-    context = {"appointment": appointment, "can_cancel": cancellable}
+    context: dict[str, Any] = {"appointment": appointment, "can_cancel": cancellable}
+    # FBK-1: "Oceń wizytę" for 7 days after the visit, or the rating given.
+    context["rating"] = feedback_selectors.visit_rating_state(visit=appointment, now=clock.now())
     context |= attachments.visit_files_context(request, appointment)  # TEL-3: "Pliki dla lekarza"
     return render(request, "portal/visit.html", context)
 

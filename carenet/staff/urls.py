@@ -13,6 +13,7 @@ from carenet.staff import (
     identity,
     pregnancy,
     questions,
+    ratings,
     reception,
     renewals,
     results,
@@ -31,6 +32,8 @@ urlpatterns = [
     path("login/authenticator/", two_factor.enrol, name="two_factor_enrol"),
     path("password/", account.password_change, name="password_change"),
     path("patients/", views.patients, name="patients"),
+    # FBK-1: the ratings, the comments and the online consultations' survey, for coordinators.
+    path("ratings/", ratings.ratings, name="ratings"),
     path("patients/<int:patient_id>/", views.patient, name="patient"),
     path("patients/<int:patient_id>/find-a-visit/", views.patient_search, name="patient_search"),
     path("patients/<int:patient_id>/book/<int:slot_id>/", views.book, name="book"),

@@ -424,6 +424,22 @@ def test_coordinator_and_partner_staff_consoles(tour: Tour, username: str) -> No
     tour.done()
 
 
+def test_the_coordinator_reads_the_ratings(tour: Tour) -> None:
+    """FBK-1: koordynator's ratings page on the demo's ratings — averages per facility and specialty, the latest
+    comments, the consultation survey — and a period refused (the end before the start)."""
+    page = tour.page
+    tour.login("koordynator")
+    for language in LANGUAGES:
+        tour.go("staff:ratings", language)
+        assert page.locator("#by-facility tbody tr").count() > 1, "the demo's ratings are on the page"
+        tour.check(f"the ratings ({language})")
+    page.fill("#id_since", "2026-03-10")
+    page.fill("#id_until", "2026-03-01")
+    tour.submit("main form.filter-row")
+    tour.check("the ratings, a period refused (pl)")
+    tour.done()
+
+
 def test_the_coordinator_handles_complaints_and_claims(tour: Tour) -> None:
     """FBK-2, FBK-3: koordynator's complaints queue (open first, overdue marked, filtered), an open complaint with
     its answer form and its errors, an answered one; the claims queue, an undecided claim and a decided one."""

@@ -460,6 +460,28 @@ def _fresh(secret: str) -> str:
     return totp(secret, steps_ahead=1)
 
 
+def test_a_patient_rates_a_visit_and_the_network(page: Any, demo_site: DemoSite) -> None:
+    """FBK-1: pacjent2 finds "Oceń wizytę" on the dashboard (the demo's visit of two days ago), meets the form, its
+    errors and the thanks; "Oceń nas" the same way."""
+    demo_site.login_patient(page, "pacjent2")
+    demo_site.go(page, "portal:home")
+    to_rate = links_to(page, "portal:visit_rate")
+    assert to_rate, "the demo leaves pacjent2 a visit to rate"
+    visit(page, demo_site, "portal:visit_rate", "rate a visit: the form", **to_rate[0])
+    if page.locator("#rating-form").count():
+        submit(page, "#rating-form button[type=submit]", "rate a visit: sent empty (en)")
+        page.locator("#id_score_3").check()
+        page.fill("#id_comment", "Wszystko jasno wyjaśnione.")
+        submit(page, "#rating-form button[type=submit]", "rate a visit: thanks (en)")
+        assert page.locator("#rating-given").count(), "the rating is shown after sending"
+    visit(page, demo_site, "portal:rate_us", "rate us: the form")
+    if page.locator("#rate-us-form").count():
+        submit(page, "#rate-us-form button[type=submit]", "rate us: sent empty (en)")
+        page.locator("#id_score_4").check()
+        submit(page, "#rate-us-form button[type=submit]", "rate us: thanks (en)")
+        assert page.locator("#rated-recently").count(), FRESH
+
+
 def test_complaints_and_claims(page: Any, demo_site: DemoSite) -> None:
     """FBK-2, FBK-3: pacjent2's complaints (answered, being handled) and claims (accepted, submitted), the forms and
     their errors."""
