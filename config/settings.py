@@ -414,8 +414,6 @@ CARENET_SURVEY_SAMPLE_RATE = float(os.environ.get("CARENET_SURVEY_SAMPLE_RATE", 
 CARENET_SURVEY_PATIENT_DAYS = int(os.environ.get("CARENET_SURVEY_PATIENT_DAYS", "90"))
 CARENET_SURVEY_SEND_HOUR = int(os.environ.get("CARENET_SURVEY_SEND_HOUR", "10"))
 CARENET_SURVEY_SECONDS = int(os.environ.get("CARENET_SURVEY_SECONDS", "3600"))
-# Where the links in messages lead (the survey invitation's link to the visit's rating page).
-CARENET_SITE_URL = os.environ.get("CARENET_SITE_URL", "http://localhost:8000").rstrip("/")
 CARENET_SURVEY_SEED = (
     os.environ.get("CARENET_SURVEY_SEED", "") or hashlib.sha256(f"carenet-survey:{SECRET_KEY}".encode()).hexdigest()
 )
@@ -475,7 +473,8 @@ CARENET_NATIONAL_PLATFORM = os.environ.get("CARENET_NATIONAL_PLATFORM", "carenet
 CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED = env_bool("CARENET_NATIONAL_PLATFORM_LOCAL_ALLOWED", DEBUG)
 
 # --- Closures (NET-3) -------------------------------------------------------------------------------------------
-# The portal's address as a patient's phone opens it from an SMS (the link to a closed facility's alternatives).
+# The portal's address as a patient's phone opens it from a message: the links of SMS and e-mail (a closed
+# facility's alternatives, NET-3; the survey invitation's rating page, FBK-1).
 CARENET_PUBLIC_URL = os.environ.get("CARENET_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 # A moved patient who has not rebooked this many hours after the closure's SMS is on the call centre's list.
 CARENET_CLOSURE_CALL_AFTER_HOURS = int(os.environ.get("CARENET_CLOSURE_CALL_AFTER_HOURS", "24"))

@@ -62,13 +62,12 @@ def cast(db: None) -> Cast:
     """The role cast, with Anna's earlier prescriptions and a renewal waiting in clinician_with's queue (CLN-2), her
     blood count ordered by clinician_with and a person she authorised to collect her results (CLN-3), and her two
     stored files, one attached to her visit tomorrow (FIL-1, TEL-3), and her online consultation with clinician_with,
-    ended an hour ago, in the internal medicine line he is on duty for (TEL-2, FBK-1)."""
-    cast = with_closure(with_consultation(with_files(with_collection(with_results(with_renewals(build_cast()))))))
-    cases_of(cast.patient, filed_at=clock.now() - dt.timedelta(days=2))  # FBK-2, FBK-3: Anna's complaint and claim
-    return cast
     ended an hour ago, in the internal medicine line he is on duty for (TEL-2, FBK-1); her pregnancy led at Mokotów and
-    her open request for pregnancy care elsewhere (BKG-7)."""
-    return with_pregnancy(with_consultation(with_files(with_collection(with_results(with_renewals(build_cast()))))))
+    her open request for pregnancy care elsewhere (BKG-7); her complaint and claim (FBK-2, FBK-3); her visit cancelled
+    by a closure of Wola for the psychiatrist (NET-3)."""
+    cast = with_pregnancy(with_consultation(with_files(with_collection(with_results(with_renewals(build_cast()))))))
+    cases_of(cast.patient, filed_at=clock.now() - dt.timedelta(days=2))
+    return with_closure(cast)
 
 
 #: The back office is Django's admin, ~240 addresses of its own: every one without an argument is checked for every
@@ -581,6 +580,9 @@ def _claim_upload(cast: Cast) -> dict[str, Any]:
         "description": "Faktura za rezonans.",
         "documents": SimpleUploadedFile("faktura.png", png_bytes()),
         "patient_id": str(cast.patient.pk),
+    }
+
+
 def _pregnancy_body(cast: Cast) -> dict[str, Any]:
     return {
         "patient_id": cast.patient.pk,

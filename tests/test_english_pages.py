@@ -34,9 +34,11 @@ from tests.cast import (
     ROLES,
     Cast,
     build_cast,
+    with_closure,
     with_collection,
     with_consultation,
     with_files,
+    with_pregnancy,
     with_renewals,
     with_results,
 )
@@ -163,9 +165,9 @@ def _data_values() -> tuple[list[str], list[str]]:
 @pytest.fixture
 def cast(db: None) -> Cast:
     """The authorization matrix's cast: every page of every role has something to show."""
-    cast = with_consultation(with_files(with_collection(with_results(with_renewals(build_cast())))))
+    cast = with_pregnancy(with_consultation(with_files(with_collection(with_results(with_renewals(build_cast()))))))
     cases_of(cast.patient, filed_at=clock.now() - dt.timedelta(days=2))  # FBK-2, FBK-3: Anna's complaint and claim
-    return cast
+    return with_closure(cast)
 
 
 def give_the_catalogue_english_names(cast: Cast) -> None:

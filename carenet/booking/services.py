@@ -42,7 +42,6 @@ from carenet.messaging.models import OutboundMessage
 from carenet.messaging.services import OutboxItem, outbox_enqueue, outbox_enqueue_many
 from carenet.network.models import Clinician, Service, Specialty
 from carenet.network.selectors import closures_of_slot
-from carenet.network.models import Clinician, FacilityClosure, Service, Specialty
 from carenet.pregnancy.selectors import pregnancy_facility_ids
 from carenet.scheduling.models import Mode, Slot
 

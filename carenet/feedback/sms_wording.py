@@ -28,7 +28,7 @@ class InvitationText:
 def rating_link(appointment_id: int) -> str:
     """The visit's rating page in the portal (the patient logs in first when they are not)."""
     with translation.override(settings.LANGUAGE_CODE):
-        return settings.CARENET_SITE_URL + reverse("portal:visit_rate", args=[appointment_id])
+        return settings.CARENET_PUBLIC_URL + reverse("portal:visit_rate", args=[appointment_id])
 
 
 def invitation(*, visit: Appointment, patient: Patient) -> InvitationText:

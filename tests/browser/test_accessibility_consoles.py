@@ -506,6 +506,8 @@ def test_closures_and_the_calls_after_them(tour: Tour, username: str) -> None:
         tour.check(f"close a facility ({language})")
         tour.submit()
         tour.check(f"close a facility: errors ({language})")
+
+
 def test_pregnancy_care_in_the_consoles(tour: Tour, demo: dict[str, Any]) -> None:
     """BKG-7: the call centre's request form (empty and sent wrong), the coordinators' queue (open, every status,
     one city) and a request's page with the free times to resolve it."""
@@ -532,6 +534,8 @@ def test_pregnancy_care_in_the_consoles(tour: Tour, demo: dict[str, Any]) -> Non
         page.locator("#filter-city").select_option(index=1)
         tour.submit("main form[role=search]")
         tour.check(f"pregnancy-care requests, every status in one city ({language})")
+
+
 def test_the_employer_keeps_the_roster(tour: Tour) -> None:
     """PKG-8: kadry's roster, the upload form (sent empty, then with the demo's example file: the report with its
     errors), the report kept from the demo's build, and a coordinator choosing a contract's roster."""

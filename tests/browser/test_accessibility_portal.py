@@ -534,6 +534,8 @@ def test_a_patient_moved_by_a_closure_sees_the_alternatives(page: Any, demo_site
     notice = first_link(page, "portal:closure_alternatives")
     visit(page, demo_site, "portal:closure_alternatives", "a visit cancelled by a closure", **notice)
     assert page.locator("main form button[type=submit]").count(), "the alternatives offer times to book"
+
+
 def test_pregnancy_care_page(page: Any, demo_site: DemoSite) -> None:
     """BKG-7: "Opieka w ciąży" — where the pregnancy is led, the request form, and the form sent wrong."""
     demo_site.login_patient(page, "pacjent2")
@@ -543,6 +545,8 @@ def test_pregnancy_care_page(page: Any, demo_site: DemoSite) -> None:
         if page.locator("#id_phone").count():
             page.fill("#id_phone", "12")
             submit(page, "#pregnancy-request-form button[type=submit]", f"pregnancy care, sent wrong ({language})")
+
+
 def test_the_package_of_a_patient_and_of_a_child(page: Any, demo_site: DemoSite) -> None:
     """PKG-7: "Twój pakiet medyczny" of pacjent2, and rodzic switching to a child's package."""
     demo_site.login_patient(page, "pacjent2")

@@ -202,7 +202,7 @@ def test_the_sample_is_predictable_and_a_rerun_invites_nobody_twice(cast: Cast) 
 def test_the_sms_links_to_the_visits_rating_page_and_waits_for_the_morning(cast: Cast, time_machine: Any) -> None:
     (visit,) = yesterday_visits(cast, 1)
     time_machine.move_to(at(clock.today(), 1), tick=False)
-    with override_settings(CARENET_SITE_URL="https://carenet.example", CARENET_SURVEY_SEND_HOUR=10):
+    with override_settings(CARENET_PUBLIC_URL="https://carenet.example", CARENET_SURVEY_SEND_HOUR=10):
         survey_invite_sample(rate=1, seed="ziarno")
     message = OutboundMessage.objects.get(purpose="survey-invitation")
     assert message.channel == "sms" and message.recipient == "+48600000000"
