@@ -33,7 +33,7 @@ NIP = "5260250995"
 def _prescribe(**overrides: object) -> Prescription:
     arguments: dict[str, object] = {
         "clinician": ClinicianFactory(),
-        "patient": PatientFactory(mobile="+48600100200"),
+        "patient": PatientFactory(),  # a mobile of its own: one number belongs to one patient (ACC-8)
         "facility": FacilityFactory(),
         "drug": DrugFactory(),
         "dose": "1 tabletka 2 razy dziennie",
@@ -54,7 +54,7 @@ def test_a_prescription_gets_a_44_digit_key_a_4_digit_code_30_days_and_one_sms()
     assert prescription.issued_at == NOW
     sms = OutboundMessage.objects.get()
     assert sms.key == f"{PRESCRIPTION_ISSUED}:prescription:{prescription.pk}"
-    assert (sms.channel, sms.recipient, sms.patient_id) == ("sms", "+48600100200", prescription.patient_id)
+    assert (sms.channel, sms.recipient, sms.patient_id) == ("sms", prescription.patient.mobile, prescription.patient_id)
     assert prescription.access_code in sms.body
     assert "e-recept" in sms.body  # Polish, whatever the request's language
     assert prescription.drug.name not in sms.body  # no medical detail on a lock screen
