@@ -142,9 +142,14 @@ class OpenCases:
 
 
 def _slot_filter(filters: Filters, prefix: str = "") -> Q:
+    """The slots of the chosen city, specialty and facility. A city is also given as its facilities: the same slots
+    (a slot's city is its facility's), but it lets the database walk the index of slots by facility and start
+    (``slot_facility_day``) instead of reading every slot of the period; with a specialty too, the index
+    ``slot_specialty_city_start`` reads just that specialty's slots in the city (B8)."""
     q = Q()
     if filters.city_id is not None:
         q &= Q(**{f"{prefix}city_id": filters.city_id})
+        q &= Q(**{f"{prefix}facility_id__in": Facility.objects.filter(city_id=filters.city_id).values("pk")})
     if filters.specialty_id is not None:
         q &= Q(**{f"{prefix}specialty_id": filters.specialty_id})
     if filters.facility_id is not None:
@@ -236,7 +241,13 @@ def waiting_booked(*, filters: Filters) -> list[WaitingBooked]:
     start, end = filters.period.bounds()
     rows = (
         Appointment.objects.filter(
-            _slot_filter(filters, "slot__"), created_at__gte=start, created_at__lt=end, status__in=BOOKING_STATUSES
+            _slot_filter(filters, "slot__"),
+            created_at__gte=start,
+            created_at__lt=end,
+            status__in=BOOKING_STATUSES,
+            # A visit is never booked after it started (BKG-3): the bound lets a city's or facility's slots be read
+            # by their index from the period's start on.
+            slot__starts_at__gte=start,
         )
         .order_by()
         .values(
