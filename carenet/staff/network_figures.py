@@ -202,7 +202,10 @@ def _days(value: float | None) -> str:
 
 
 def _number(value: float | int) -> str:
-    text = f"{value:g}" if isinstance(value, float) else str(value)
+    # Floats with one decimal at least (a rate of 9.0 reads as in the table), two at most (an average rating).
+    text = str(value) if isinstance(value, int) else f"{value:.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, float) and "." not in text:
+        text += ".0"
     return text.replace(".", ",") if (get_language() or "").startswith("pl") else text
 
 

@@ -69,9 +69,9 @@ def test_the_coordinator_sees_every_figure_as_a_chart_with_its_table(world: Figu
     assert "Okres: 1.03.2026 – 10.03.2026 (10 dni)." in page
     # Utilisation: 2 of 4 slots (completed, no-show; the cancelled one and a free one are not); no-shows 1 of 2.
     assert '<th scope="row">Kardiologia</th><td data-label="Oferowane terminy">4</td>' in page
-    assert "50 %" in page and "Kardiologia · Warszawa" in page and "3 dni" in page
+    assert "50,0 %" in page and "Kardiologia · Warszawa" in page and "3,0 dni" in page
     english = coordinator.get(_url("staff:dashboard_network", "en"), PERIOD).content.decode()
-    assert "Network figures" in english and "Cardiology · Warszawa" in english and "3 days" in english
+    assert "Network figures" in english and "Cardiology · Warszawa" in english and "3.0 days" in english
     assert "1 of 3 bookings cancelled (33.3 %)." in english
 
 
@@ -119,14 +119,14 @@ def test_csv_for_a_spreadsheet(world: FiguresWorld, coordinator: Client) -> None
     text = answer.content.decode("utf-8")
     assert text.startswith("\ufeff")
     assert text[1:].splitlines() == ["Specjalność;Oferowane terminy;Zarezerwowane terminy;Wykorzystanie (%)",
-                                     "Kardiologia;4;2;50"]  # fmt: skip
+                                     "Kardiologia;4;2;50,0"]  # fmt: skip
     with translation.override("en"):
         english = coordinator.get(
             _url("staff:dashboard_network_csv", "en"), {**PERIOD, "figure": "no_shows"}
         ).content.decode("utf-8")
-    assert english[1:].splitlines() == ["Specialty;Visits due;No-shows;No-show rate (%)", "Cardiology;2;1;50"]
+    assert english[1:].splitlines() == ["Specialty;Visits due;No-shows;No-show rate (%)", "Cardiology;2;1;50.0"]
     waits = coordinator.get(_url("staff:dashboard_network_csv"), {**PERIOD, "figure": "waiting_booked"})
-    assert waits.content.decode("utf-8")[1:].splitlines()[1] == "Kardiologia;Warszawa;3;2"
+    assert waits.content.decode("utf-8")[1:].splitlines()[1] == "Kardiologia;Warszawa;3;2,0"
     unknown = coordinator.get(_url("staff:dashboard_network_csv"), {**PERIOD, "figure": "patients"})
     assert unknown.status_code == 400
 
