@@ -17,17 +17,20 @@ specialty and a facility. What "in the period" means is said per figure:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Avg, Count, F, Min, Q, QuerySet
+from django.db.models import Count, F, FloatField, Func, Min, Q, QuerySet, Sum
 from django.utils.dateparse import parse_datetime
 
 from carenet.booking.models import Appointment
 from carenet.complaints.models import Claim, Complaint
+from carenet.core import clock
 from carenet.feedback.models import VisitRating
-from carenet.insights.policies import Period, days_between, rate
+from carenet.insights.models import DailyFigures, RolledDay
+from carenet.insights.policies import WARSAW, Period, days_between, rate
 from carenet.network.models import City, Facility, Specialty
 from carenet.pregnancy.models import PregnancyRequest
 from carenet.scheduling.models import Schedule, Slot
@@ -157,11 +160,99 @@ def _slot_filter(filters: Filters, prefix: str = "") -> Q:
     return q
 
 
-def _visits_in_period(filters: Filters) -> QuerySet[Appointment]:
-    start, end = filters.period.bounds()
-    return Appointment.objects.filter(
-        _slot_filter(filters, "slot__"), slot__starts_at__gte=start, slot__starts_at__lt=end
-    ).order_by()
+class WaitSeconds(Func):
+    """Seconds from the second instant to the first, as a float, on PostgreSQL and SQLite alike."""
+
+    arity = 2
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM (%(expressions)s))",
+                           arg_joiner=" - ", **extra)  # fmt: skip
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="((julianday(%(expressions)s)) * 86400.0)",
+                           arg_joiner=") - julianday(", **extra)  # fmt: skip
+
+
+_SPECIALTY_PATHS = {"specialty_name": "specialty__name", "specialty_name_en": "specialty__name_en"}
+_SPECIALTY = {key: F(path) for key, path in _SPECIALTY_PATHS.items()}
+_SPECIALTY_OF_SLOT = {key: F(f"slot__{path}") for key, path in _SPECIALTY_PATHS.items()}
+Ranges = list[tuple[dt.datetime, dt.datetime]]
+
+
+def runs_of_days(first: dt.date, last: dt.date, keep: Callable[[dt.date], bool]) -> list[tuple[dt.date, dt.date]]:
+    """The runs of consecutive days from ``first`` to ``last`` that ``keep`` keeps, as (first, last) pairs."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    day = first
+    while day <= last:
+        if keep(day):
+            if runs and runs[-1][1] == day - dt.timedelta(days=1):
+                runs[-1] = (runs[-1][0], day)
+            else:
+                runs.append((day, day))
+        day += dt.timedelta(days=1)
+    return runs
+
+
+def _split(period: Period, today: dt.date | None, rollup: bool) -> tuple[tuple[dt.date, dt.date] | None, Ranges]:
+    """Where a period's figures come from: the whole past days the daily roll-up holds (read from it: one small
+    query of the rolled days), and the instants of every other day — today, the days ahead, a past day not rolled
+    up yet — computed live. ``rollup=False``: everything live (the reference the roll-up is tested against)."""
+    if not rollup:
+        return None, [period.bounds()]
+    today = today or clock.today()
+    last_past = min(period.last_day, today - dt.timedelta(days=1))
+    rolled = set(
+        RolledDay.objects.filter(day__gte=period.first_day, day__lte=last_past).values_list("day", flat=True)
+    ) if last_past >= period.first_day else set()  # fmt: skip
+    live = [
+        Period(a, b).bounds() for a, b in runs_of_days(period.first_day, period.last_day, lambda d: d not in rolled)
+    ]
+    return ((period.first_day, last_past) if rolled else None), live
+
+
+def _ranges(field: str, ranges: Ranges) -> Q:
+    q = Q()
+    for start, end in ranges:
+        q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return q
+
+
+def _visits(filters: Filters, ranges: Ranges) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(_slot_filter(filters, "slot__"), _ranges("slot__starts_at", ranges)).order_by()
+
+
+def _rolled(filters: Filters, days: tuple[dt.date, dt.date], **nonzero: int) -> QuerySet[DailyFigures]:
+    """The roll-up's rows of the chosen place and specialty over ``days`` (only rolled days have rows) that carry
+    the figure (``nonzero``: its count above 0, so a place without it gives no row, as live)."""
+    q = Q(day__gte=days[0], day__lte=days[1], **nonzero)
+    if filters.city_id is not None:
+        q &= Q(city_id=filters.city_id)
+    if filters.specialty_id is not None:
+        q &= Q(specialty_id=filters.specialty_id)
+    if filters.facility_id is not None:
+        q &= Q(facility_id=filters.facility_id)
+    return DailyFigures.objects.filter(q).order_by()
+
+
+def _summed(parts: list[QuerySet[Any]], keys: list[str], sums: list[str]) -> list[dict[str, Any]]:
+    """The grouped rows of ``parts`` (the live and the rolled-up part, each ``.values(*keys).annotate(*sums)`` in
+    that order) summed per key in the database: ``SELECT keys, SUM(..) FROM (a UNION ALL b) GROUP BY keys``."""
+    quote = connection.ops.quote_name
+    sqls: list[str] = []
+    params: list[Any] = []
+    for part in parts:
+        sql, part_params = part.query.sql_with_params()
+        sqls.append(sql)
+        params.extend(part_params)
+    key_list = ", ".join(quote(k) for k in keys)
+    sum_list = ", ".join(f"SUM({quote(s)}) AS {quote(s)}" for s in sums)
+    sql = f"SELECT {key_list}, {sum_list} FROM ({' UNION ALL '.join(sqls)}) u GROUP BY {key_list}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _name(row: dict[str, Any], prefix: str = "specialty") -> Name:
@@ -235,118 +326,158 @@ def waiting_now(*, filters: Filters, now: dt.datetime) -> list[WaitingNow]:
     return result
 
 
-def waiting_booked(*, filters: Filters) -> list[WaitingBooked]:
+def waiting_booked(*, filters: Filters, today: dt.date | None = None, rollup: bool = True) -> list[WaitingBooked]:
     """The AVERAGE days between making a booking and its visit, for the bookings made in the period, per specialty ×
     city (phone and video: no city), longest first."""
-    start, end = filters.period.bounds()
-    rows = (
-        Appointment.objects.filter(
-            _slot_filter(filters, "slot__"),
-            created_at__gte=start,
-            created_at__lt=end,
-            status__in=BOOKING_STATUSES,
-            # A visit is never booked after it started (BKG-3): the bound lets a city's or facility's slots be read
-            # by their index from the period's start on.
-            slot__starts_at__gte=start,
+    start, _end = filters.period.bounds()
+    keys = {"specialty_name": "specialty__name", "specialty_name_en": "specialty__name_en", "city_name": "city__name"}
+    rolled, live = _split(filters.period, today, rollup)
+    parts: list[QuerySet[Any]] = []
+    if live:
+        parts.append(
+            Appointment.objects.filter(
+                _slot_filter(filters, "slot__"),
+                _ranges("created_at", live),
+                status__in=BOOKING_STATUSES,
+                # A visit is never booked after it started (BKG-3): the bound lets a city's or facility's slots be
+                # read by their index from the period's start on.
+                slot__starts_at__gte=start,
+            )
+            .order_by()
+            .values(**{key: F(f"slot__{path}") for key, path in keys.items()})
+            .annotate(n_made=Count("id"), n_wait_seconds=Sum(WaitSeconds("slot__starts_at", "created_at")))
         )
-        .order_by()
-        .values(
-            specialty_name=F("slot__specialty__name"),
-            specialty_name_en=F("slot__specialty__name_en"),
-            city_name=F("slot__city__name"),
+    if rolled:
+        parts.append(
+            _rolled(filters, rolled, made__gt=0)
+            .values(**{key: F(path) for key, path in keys.items()})
+            .annotate(n_made=Sum("made"), n_wait_seconds=Sum("wait_seconds"))
         )
-        .annotate(bookings=Count("id"), wait=Avg(F("slot__starts_at") - F("created_at")))
-        .order_by("-wait", "specialty_name", "city_name")
-    )
-    return [
+    rows = _summed(parts, list(keys), ["n_made", "n_wait_seconds"])
+    result = [
         WaitingBooked(
             specialty=_name(row),
             city=row["city_name"],
-            bookings=row["bookings"],
-            average_days=max(0.0, round(_duration(row["wait"]).total_seconds() / 86400, 1)),
+            bookings=int(row["n_made"]),
+            average_days=max(0.0, round(float(row["n_wait_seconds"] or 0) / int(row["n_made"]) / 86400, 1)),
         )
         for row in rows
     ]
-
-
-def _duration(value: Any) -> dt.timedelta:
-    if isinstance(value, dt.timedelta):
-        return value
-    return dt.timedelta(microseconds=float(value or 0))
-
-
-def no_shows(*, filters: Filters, now: dt.datetime) -> list[NoShows]:
-    """No-shows among the visits of the period that should have happened (started before ``now``, not cancelled),
-    per specialty, highest rate first."""
-    rows = (
-        _visits_in_period(filters)
-        .filter(slot__starts_at__lt=now, status__in=DUE_STATUSES)
-        .values(specialty_name=F("slot__specialty__name"), specialty_name_en=F("slot__specialty__name_en"))
-        .annotate(due=Count("id"), missed=Count("id", filter=Q(status=Status.NO_SHOW)))
-        .order_by("specialty_name")
-    )
-    result = [NoShows(_name(row), row["due"], row["missed"], rate(row["missed"], row["due"])) for row in rows]
-    result.sort(key=lambda r: (-(r.rate or 0.0), r.specialty.name))
+    result.sort(key=lambda r: (-r.average_days, r.specialty.name, r.city or ""))
     return result
 
 
-def utilisation(*, filters: Filters) -> list[Utilisation]:
-    """Booked slots among the slots offered in the period (from schedules: the on-demand consultations' slots are
-    never offered), per specialty, highest first. A slot counts as booked while it is taken (booked, checked in,
-    completed, a no-show); a cancelled booking frees it."""
-    start, end = filters.period.bounds()
-    rows = (
-        Slot.objects.filter(_slot_filter(filters), starts_at__gte=start, starts_at__lt=end, schedule__isnull=False)
-        .order_by()
-        .values(specialty_name=F("specialty__name"), specialty_name_en=F("specialty__name_en"))
-        .annotate(offered=Count("id"), booked=Count("id", filter=Q(is_free=False)))
-        .order_by("specialty_name")
-    )
+def no_shows(*, filters: Filters, now: dt.datetime, rollup: bool = True) -> list[NoShows]:
+    """No-shows among the visits of the period that should have happened (started before ``now``, not cancelled),
+    per specialty, highest rate first."""
+    rolled, live = _split(filters.period, now.astimezone(WARSAW).date(), rollup)
+    parts: list[QuerySet[Any]] = []
+    if live:
+        parts.append(
+            _visits(filters, live)
+            .filter(slot__starts_at__lt=now, status__in=DUE_STATUSES)
+            .values(**_SPECIALTY_OF_SLOT)
+            .annotate(n_due=Count("id"), n_no_shows=Count("id", filter=Q(status=Status.NO_SHOW)))
+        )
+    if rolled:
+        parts.append(
+            _rolled(filters, rolled, due__gt=0)
+            .values(**_SPECIALTY)
+            .annotate(n_due=Sum("due"), n_no_shows=Sum("no_shows"))
+        )
+    rows = _summed(parts, list(_SPECIALTY), ["n_due", "n_no_shows"])
     result = [
-        Utilisation(_name(row), row["offered"], row["booked"], rate(row["booked"], row["offered"])) for row in rows
+        NoShows(_name(row), int(row["n_due"]), int(row["n_no_shows"]), rate(int(row["n_no_shows"]), int(row["n_due"])))
+        for row in rows
     ]
     result.sort(key=lambda r: (-(r.rate or 0.0), r.specialty.name))
     return result
 
 
-def cancellations(*, filters: Filters) -> CancellationSummary:
-    """Cancelled bookings among the bookings of the period's visits, by the channel of the cancellation."""
-    rows = list(
-        _visits_in_period(filters)
-        .filter(status__in=BOOKING_STATUSES)
-        .values("cancel_channel")
-        .annotate(bookings=Count("id"), cancelled=Count("id", filter=Q(status=Status.CANCELLED)))
-        .order_by("cancel_channel")
-    )
-    bookings = sum(row["bookings"] for row in rows)
-    by_channel = [
-        Cancellations(row["cancel_channel"], row["cancelled"], rate(row["cancelled"], bookings))
+def utilisation(*, filters: Filters, today: dt.date | None = None, rollup: bool = True) -> list[Utilisation]:
+    """Booked slots among the slots offered in the period (from schedules: the on-demand consultations' slots are
+    never offered), per specialty, highest first. A slot counts as booked while it is taken (booked, checked in,
+    completed, a no-show); a cancelled booking frees it."""
+    rolled, live = _split(filters.period, today, rollup)
+    parts: list[QuerySet[Any]] = []
+    if live:
+        parts.append(
+            Slot.objects.filter(_slot_filter(filters), _ranges("starts_at", live), schedule__isnull=False)
+            .order_by()
+            .values(**_SPECIALTY)
+            .annotate(n_offered=Count("id"), n_booked=Count("id", filter=Q(is_free=False)))
+        )
+    if rolled:
+        parts.append(
+            _rolled(filters, rolled, offered__gt=0)
+            .values(**_SPECIALTY)
+            .annotate(n_offered=Sum("offered"), n_booked=Sum("booked"))
+        )
+    rows = _summed(parts, list(_SPECIALTY), ["n_offered", "n_booked"])
+    result = [
+        Utilisation(
+            _name(row), int(row["n_offered"]), int(row["n_booked"]), rate(int(row["n_booked"]), int(row["n_offered"]))
+        )
         for row in rows
-        if row["cancelled"]
+    ]
+    result.sort(key=lambda r: (-(r.rate or 0.0), r.specialty.name))
+    return result
+
+
+def cancellations(*, filters: Filters, today: dt.date | None = None, rollup: bool = True) -> CancellationSummary:
+    """Cancelled bookings among the bookings of the period's visits, by the channel of the cancellation."""
+    rolled, live = _split(filters.period, today, rollup)
+    parts: list[QuerySet[Any]] = []
+    if live:
+        parts.append(
+            _visits(filters, live)
+            .filter(status__in=BOOKING_STATUSES)
+            .values(via=F("cancel_channel"))
+            .annotate(n_bookings=Count("id"), n_cancelled=Count("id", filter=Q(status=Status.CANCELLED)))
+        )
+    if rolled:
+        parts.append(
+            _rolled(filters, rolled, bookings__gt=0)
+            .values(via=F("channel"))
+            .annotate(n_bookings=Sum("bookings"), n_cancelled=Sum("cancelled"))
+        )
+    rows = _summed(parts, ["via"], ["n_bookings", "n_cancelled"])
+    bookings = sum(int(row["n_bookings"]) for row in rows)
+    by_channel = [
+        Cancellations(row["via"], int(row["n_cancelled"]), rate(int(row["n_cancelled"]), bookings))
+        for row in rows
+        if row["n_cancelled"]
     ]
     by_channel.sort(key=lambda r: (-r.cancelled, r.channel))
     cancelled = sum(r.cancelled for r in by_channel)
     return CancellationSummary(bookings, cancelled, rate(cancelled, bookings), by_channel)
 
 
-def ratings(*, filters: Filters) -> RatingSummary:
+def ratings(*, filters: Filters, today: dt.date | None = None, rollup: bool = True) -> RatingSummary:
     """The visit ratings (1–5) given in the period: count and average per specialty of the visit, lowest first."""
-    start, end = filters.period.bounds()
-    rows = list(
-        VisitRating.objects.filter(
-            _slot_filter(filters, "appointment__slot__"), created_at__gte=start, created_at__lt=end
+    rolled, live = _split(filters.period, today, rollup)
+    parts: list[QuerySet[Any]] = []
+    if live:
+        parts.append(
+            VisitRating.objects.filter(_slot_filter(filters, "appointment__slot__"), _ranges("created_at", live))
+            .order_by()
+            .values(**{key: F(f"appointment__slot__{path}") for key, path in _SPECIALTY_PATHS.items()})
+            .annotate(n_ratings=Count("id"), n_rating_sum=Sum("score"))
         )
-        .order_by()
-        .values(
-            specialty_name=F("appointment__slot__specialty__name"),
-            specialty_name_en=F("appointment__slot__specialty__name_en"),
+    if rolled:
+        parts.append(
+            _rolled(filters, rolled, ratings__gt=0)
+            .values(**_SPECIALTY)
+            .annotate(n_ratings=Sum("ratings"), n_rating_sum=Sum("rating_sum"))
         )
-        .annotate(count=Count("id"), average=Avg("score"))
-        .order_by("average", "specialty_name")
-    )
-    by_specialty = [Ratings(_name(row), row["count"], round(float(row["average"]), 2)) for row in rows]
-    count = sum(row["count"] for row in rows)
-    total = sum(float(row["average"]) * row["count"] for row in rows)
+    rows = _summed(parts, list(_SPECIALTY), ["n_ratings", "n_rating_sum"])
+    by_specialty = [
+        Ratings(_name(row), int(row["n_ratings"]), round(int(row["n_rating_sum"]) / int(row["n_ratings"]), 2))
+        for row in rows
+    ]
+    by_specialty.sort(key=lambda r: (r.average, r.specialty.name))
+    count = sum(int(row["n_ratings"]) for row in rows)
+    total = sum(int(row["n_rating_sum"]) for row in rows)
     return RatingSummary(count, round(total / count, 2) if count else None, by_specialty)
 
 
