@@ -39,6 +39,10 @@ COLUMNS = (
 )
 
 
+#: The key of the transaction-level advisory lock that serialises roll-ups on PostgreSQL (SQLite writes one at a time).
+ROLL_UP_LOCK = 0x4245_5934  # "BEY4"
+
+
 class RollUpError(ValueError):
     """A day that is not over yet cannot be rolled up (code ``not_over``)."""
 
@@ -117,6 +121,9 @@ def roll_up(first_day: dt.date, last_day: dt.date, *, now: dt.datetime) -> int:
     table = quote(DailyFigures._meta.db_table)
     written = 0
     with transaction.atomic():
+        if connection.vendor == "postgresql":  # two roll-ups at once (the task, the command) take turns
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLL_UP_LOCK])
         DailyFigures.objects.filter(day__gte=first_day, day__lte=last_day).delete()
         with connection.cursor() as cursor:
             for family in _families(start, end):
