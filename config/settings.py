@@ -401,6 +401,11 @@ if not CARENET_PREMISES_CODE_SECRET and DEBUG:
 # CHK-3, CHK-5: how often the check-in questions and the no-show sweep run (seconds).
 CARENET_CHECKIN_QUESTION_SECONDS = int(os.environ.get("CARENET_CHECKIN_QUESTION_SECONDS", "60"))
 CARENET_NO_SHOW_SWEEP_SECONDS = int(os.environ.get("CARENET_NO_SHOW_SWEEP_SECONDS", "300"))
+# BEY-4: the dashboard's daily roll-up runs this often (seconds); each run rolls up yesterday, re-rolls this many days
+# back to yesterday (late no-shows, cancellations, ratings) and any day never rolled back to the backfill limit (days).
+CARENET_INSIGHTS_ROLLUP_SECONDS = int(os.environ.get("CARENET_INSIGHTS_ROLLUP_SECONDS", "3600"))
+CARENET_INSIGHTS_REROLL_DAYS = int(os.environ.get("CARENET_INSIGHTS_REROLL_DAYS", "7"))
+CARENET_INSIGHTS_BACKFILL_DAYS = int(os.environ.get("CARENET_INSIGHTS_BACKFILL_DAYS", "400"))
 # CLN-4: a question to the doctor is answered within this many working days (weekends and Polish public holidays
 # skipped); past it, it is routed to the facility's clinicians of the visit's specialty (checked this often, seconds).
 CARENET_QUESTION_SERVICE_WORKING_DAYS = int(os.environ.get("CARENET_QUESTION_SERVICE_WORKING_DAYS", "2"))

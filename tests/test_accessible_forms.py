@@ -177,6 +177,7 @@ BLANK_PAGES: list[tuple[str, str, str]] = [
     ("receptionist_here", "staff:collection", "patient"),
     ("receptionist_here", "staff:collection_check", "patient"),
     ("clinician_with", "staff:clinician_visit", "visit"),
+    ("coordinator", "staff:dashboard_network", ""),
 ]
 
 

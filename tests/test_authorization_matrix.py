@@ -187,6 +187,10 @@ MATRIX: dict[str, str] = {
     # --- the consoles
     "staff:dashboard": STAFF_PAGE,
     "staff:password_change": STAFF_PAGE,
+    # BEY-4: the network's figures and their CSV — coordinators and administrators (no patient data); the CSV
+    # without ``figure=`` does not know which table to give: 400.
+    "staff:dashboard_network": "LFFFFFFFFFFOFOF",
+    "staff:dashboard_network_csv": "LFFFFFFFFFFBFBF",
     "staff:patients": "LFFFFFOOOFFFFOF",
     "staff:patient": "LFFFFFOOOONFFOF",
     "staff:patient_search": "LFFFFFOOOFFFFOF",

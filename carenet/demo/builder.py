@@ -33,6 +33,7 @@ from carenet.demo import (
     timetable,
 )
 from carenet.demo.sql import mark_taken_slots
+from carenet.insights import services as insights_services
 from carenet.network.models import Clinician, Facility
 from carenet.scheduling.models import Schedule, Slot
 
@@ -190,6 +191,7 @@ def build(
             step(packages.demo_packages(now))
             people.record_demo_reads(cast, now)
             step("reads of patients' data")
+        step(f"daily figures of the dashboard ({insights_services.roll_up_due(now=now):,} rows)")
     report.counts = {
         "cities": len(net.cities),
         "own facilities": len(net.own),

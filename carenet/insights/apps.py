@@ -8,3 +8,13 @@ class InsightsConfig(AppConfig):
 
     name = "carenet.insights"
     verbose_name = _("Network figures")
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from carenet.core import periodic
+        from carenet.insights.tasks import roll_up_figures
+
+        periodic.register(
+            "roll-up-figures", every_seconds=settings.CARENET_INSIGHTS_ROLLUP_SECONDS, task=roll_up_figures
+        )

@@ -12,6 +12,7 @@ from carenet.staff import (
     files,
     identity,
     pregnancy,
+    network_figures,
     questions,
     ratings,
     reception,
@@ -26,6 +27,9 @@ app_name = "staff"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    # BEY-4: the coordinators' dashboard of the network's figures, and each figure's table as CSV.
+    path("network/", network_figures.network_figures, name="dashboard_network"),
+    path("network/figures.csv", network_figures.network_figures_csv, name="dashboard_network_csv"),
     path("login/", views.StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/code/", two_factor.verify, name="two_factor"),

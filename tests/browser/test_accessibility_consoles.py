@@ -71,6 +71,8 @@ NOT_PAGES = {
     "staff:collection_result_pdf",
     "staff:patient_file",
     "staff:roster_export",  # PKG-8: the roster as CSV
+    # BEY-4: a figure of the network's dashboard as CSV (its links are on the checked page).
+    "staff:dashboard_network_csv",
     # Fragments loaded into a page by HTMX, checked inside it: the no-show blocks of the patient's page, the drug
     # choices of the prescription form.
     "staff:patient_no_shows",
@@ -559,6 +561,26 @@ def test_the_employer_keeps_the_roster(tour: Tour) -> None:
         assert report, "the report offers no Apply"
         tour.go("staff:roster_upload_report", language, upload_id=int(report))
         tour.check(f"the report again ({language})")
+def test_the_coordinator_reads_the_network_figures(tour: Tour) -> None:
+    """BEY-4: the coordinators' dashboard as it opens (the last 30 days), filtered to a city and the last 90 days,
+    and with a period that ends before it starts (the error summary), in Polish and in English."""
+    page = tour.page
+    tour.login("koordynator")
+    for language in LANGUAGES:
+        tour.go("staff:dashboard_network", language)
+        tour.check(f"network figures ({language})")
+        assert page.locator("#figure-no_shows svg[role=img]").count(), "no no-show chart on the demo network"
+        page.select_option("#id_period", "90")
+        page.select_option("#id_city", index=1)
+        tour.submit("main form#figures-filter")
+        tour.check(f"network figures of a city, 90 days ({language})")
+        assert page.locator("#id_facility option").count() > 1, "the city's facilities are not offered"
+        page.select_option("#id_period", "dates")
+        page.fill("#id_first_day", "2026-03-10")
+        page.fill("#id_last_day", "2026-03-01")
+        tour.submit("main form#figures-filter")
+        tour.check(f"network figures, a period that ends before it starts ({language})")
+        assert page.locator(".error-summary").count(), "no error summary for a wrong period"
     tour.done()
 
 

@@ -1,0 +1,69 @@
+"""The daily roll-up of the dashboard's period figures (BEY-4, PERF): for each Warsaw day that is over, the counts
+each figure sums — per specialty × city × facility (and the channel of a cancellation) — so that a network-wide
+period reads a few thousand rows per day instead of every slot and booking of it.
+
+Rows are written set-based by :func:`carenet.insights.services.roll_up` (delete + ``INSERT … SELECT … GROUP BY`` of
+whole days in one transaction) in four families: the slots of the day (offered, booked), the visits of the day (due,
+no-shows, bookings, cancelled — by the channel of the cancellation), the bookings made that day (count and total wait
+in seconds, by the visit's specialty and place) and the ratings given that day. A row carries one family's counts;
+the others are 0. :class:`RolledDay` says which days the roll-up holds: the others are computed live.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DailyFigures(models.Model):
+    day = models.DateField(_("day"))
+    specialty = models.ForeignKey(
+        "network.Specialty", on_delete=models.CASCADE, related_name="+", verbose_name=_("specialty")
+    )
+    city = models.ForeignKey(
+        "network.City", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("city")
+    )
+    facility = models.ForeignKey(
+        "network.Facility",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("facility"),
+    )
+    channel = models.CharField(_("cancelled through"), max_length=12, blank=True, default="")
+    offered = models.IntegerField(default=0)
+    booked = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    no_shows = models.IntegerField(default=0)
+    bookings = models.IntegerField(default=0)
+    cancelled = models.IntegerField(default=0)
+    made = models.IntegerField(default=0)
+    wait_seconds = models.FloatField(default=0.0)
+    ratings = models.IntegerField(default=0)
+    rating_sum = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily figures")
+        verbose_name_plural = _("daily figures")
+        indexes = [
+            models.Index(fields=["day", "specialty"], name="daily_figures_day"),
+            models.Index(fields=["specialty", "city", "day"], name="daily_figures_place"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.specialty_id} {self.city_id} {self.facility_id} {self.channel}"
+
+
+class RolledDay(models.Model):
+    """A Warsaw day whose figures are in :class:`DailyFigures` (and when they were last rolled up)."""
+
+    day = models.DateField(_("day"), primary_key=True)
+    rolled_at = models.DateTimeField(_("rolled up at"))
+
+    class Meta:
+        verbose_name = _("rolled-up day")
+        verbose_name_plural = _("rolled-up days")
+
+    def __str__(self) -> str:
+        return str(self.day)

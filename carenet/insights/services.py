@@ -1,0 +1,159 @@
+"""Writing the daily roll-up of the dashboard's figures (BEY-4, PERF): see :mod:`carenet.insights.models`.
+
+:func:`roll_up` rewrites whole Warsaw days that are over — delete, then one ``INSERT … SELECT … GROUP BY`` per family
+of figures, and the days marked rolled — in one transaction, so rolling a day twice gives the same rows (idempotent)
+and a reader sees either the old or the new figures of a day. :func:`roll_up_due` (the periodic task) rolls
+yesterday, re-rolls the last ``CARENET_INSIGHTS_REROLL_DAYS`` days (a no-show recorded the next morning, a late
+cancellation, a rating given days after the visit) and any day back to ``CARENET_INSIGHTS_BACKFILL_DAYS`` days that
+was never rolled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+
+from carenet.booking.models import Appointment
+from carenet.feedback.models import VisitRating
+from carenet.insights.models import DailyFigures, RolledDay
+from carenet.insights.policies import WARSAW, Period
+from carenet.insights.selectors import BOOKING_STATUSES, DUE_STATUSES, Status, WaitSeconds, runs_of_days
+from carenet.scheduling.models import Slot
+
+COLUMNS = (
+    "offered",
+    "booked",
+    "due",
+    "no_shows",
+    "bookings",
+    "cancelled",
+    "made",
+    "wait_seconds",
+    "ratings",
+    "rating_sum",
+)
+
+
+#: The key of the transaction-level advisory lock that serialises roll-ups on PostgreSQL (SQLite writes one at a time).
+ROLL_UP_LOCK = 0x4245_5934  # "BEY4"
+
+
+class RollUpError(ValueError):
+    """A day that is not over yet cannot be rolled up (code ``not_over``)."""
+
+    code = "not_over"
+
+
+def _day(field: str) -> TruncDate:
+    return TruncDate(field, tzinfo=WARSAW)
+
+
+def _families(start: dt.datetime, end: dt.datetime) -> list[QuerySet[Any]]:
+    """One grouped SELECT per family; each selects ``k_day, k_specialty, k_city, k_facility, k_channel`` and some
+    of :data:`COLUMNS` by name."""
+    slots = (
+        Slot.objects.filter(starts_at__gte=start, starts_at__lt=end, schedule__isnull=False)
+        .order_by()
+        .values(
+            k_day=_day("starts_at"), k_specialty=F("specialty_id"), k_city=F("city_id"), k_facility=F("facility_id")
+        )
+        .annotate(offered=Count("id"), booked=Count("id", filter=Q(is_free=False)))
+    )
+    visits = (
+        Appointment.objects.filter(slot__starts_at__gte=start, slot__starts_at__lt=end, status__in=BOOKING_STATUSES)
+        .order_by()
+        .values(
+            k_day=_day("slot__starts_at"),
+            k_specialty=F("slot__specialty_id"),
+            k_city=F("slot__city_id"),
+            k_facility=F("slot__facility_id"),
+            k_channel=F("cancel_channel"),
+        )
+        .annotate(
+            due=Count("id", filter=Q(status__in=DUE_STATUSES)),
+            no_shows=Count("id", filter=Q(status=Status.NO_SHOW)),
+            bookings=Count("id"),
+            cancelled=Count("id", filter=Q(status=Status.CANCELLED)),
+        )
+    )
+    # Bookings made that day, for visits from that day on (BKG-3: a visit is never booked after it started).
+    made = (
+        Appointment.objects.filter(created_at__gte=start, created_at__lt=end, status__in=BOOKING_STATUSES)
+        .order_by()
+        .alias(made_day=_day("created_at"), visit_day=_day("slot__starts_at"))
+        .filter(visit_day__gte=F("made_day"))
+        .values(
+            k_day=_day("created_at"),
+            k_specialty=F("slot__specialty_id"),
+            k_city=F("slot__city_id"),
+            k_facility=F("slot__facility_id"),
+        )
+        .annotate(made=Count("id"), wait_seconds=Sum(WaitSeconds("slot__starts_at", "created_at")))
+    )
+    rated = (
+        VisitRating.objects.filter(created_at__gte=start, created_at__lt=end)
+        .order_by()
+        .values(
+            k_day=_day("created_at"),
+            k_specialty=F("appointment__slot__specialty_id"),
+            k_city=F("appointment__slot__city_id"),
+            k_facility=F("appointment__slot__facility_id"),
+        )
+        .annotate(ratings=Count("id"), rating_sum=Sum("score"))
+    )
+    return [slots, visits, made, rated]
+
+
+def roll_up(first_day: dt.date, last_day: dt.date, *, now: dt.datetime) -> int:
+    """Rewrite the roll-up of the days ``first_day`` … ``last_day`` (all over by ``now``); the rows written."""
+    today = now.astimezone(WARSAW).date()
+    if last_day >= today:
+        raise RollUpError(f"{last_day} is not over yet")
+    if last_day < first_day:
+        return 0
+    start, end = Period(first_day, last_day).bounds()
+    quote = connection.ops.quote_name
+    table = quote(DailyFigures._meta.db_table)
+    written = 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":  # two roll-ups at once (the task, the command) take turns
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLL_UP_LOCK])
+        DailyFigures.objects.filter(day__gte=first_day, day__lte=last_day).delete()
+        with connection.cursor() as cursor:
+            for family in _families(start, end):
+                inner, params = family.query.sql_with_params()
+                names = set(family.query.annotation_select)
+                channel = "u.k_channel" if "k_channel" in names else "''"
+                values = ", ".join(f"u.{c}" if c in names else ("0.0" if c == "wait_seconds" else "0") for c in COLUMNS)
+                sql = f"""
+                    INSERT INTO {table} (day, specialty_id, city_id, facility_id, channel, {", ".join(COLUMNS)})
+                    SELECT u.k_day, u.k_specialty, u.k_city, u.k_facility, {channel}, {values} FROM ({inner}) u
+                """  # noqa: S608 - identifiers from _meta and constants, values as parameters
+                cursor.execute(sql, params)
+                written += max(cursor.rowcount, 0)
+        days = [first_day + dt.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+        RolledDay.objects.filter(day__in=days).delete()
+        RolledDay.objects.bulk_create([RolledDay(day=day, rolled_at=now) for day in days])
+    return written
+
+
+def days_due(*, now: dt.datetime) -> list[tuple[dt.date, dt.date]]:
+    """The runs of days the periodic roll-up rewrites: the last ``CARENET_INSIGHTS_REROLL_DAYS`` days up to
+    yesterday, and every day never rolled back to ``CARENET_INSIGHTS_BACKFILL_DAYS`` days ago."""
+    yesterday = now.astimezone(WARSAW).date() - dt.timedelta(days=1)
+    reroll_from = yesterday - dt.timedelta(days=max(settings.CARENET_INSIGHTS_REROLL_DAYS, 1) - 1)
+    earliest = yesterday - dt.timedelta(days=settings.CARENET_INSIGHTS_BACKFILL_DAYS - 1)
+    rolled = set(RolledDay.objects.filter(day__gte=earliest, day__lt=reroll_from).values_list("day", flat=True))
+    missing = runs_of_days(earliest, reroll_from - dt.timedelta(days=1), lambda day: day not in rolled)
+    return [*missing, (max(reroll_from, earliest), yesterday)] if yesterday >= earliest else missing
+
+
+def roll_up_due(*, now: dt.datetime) -> int:
+    """The periodic roll-up (see :func:`days_due`); the rows written."""
+    return sum(roll_up(first, last, now=now) for first, last in days_due(now=now))
