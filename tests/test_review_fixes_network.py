@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
 from django.test import Client
+from django.urls import reverse
 
 from carenet.accounts.models import Consent, Patient
 from carenet.api.auth import token_issue
 from carenet.core import clock
+from carenet.coverage.models import RosterEntry, RosterUpload
 from tests.cast import Cast
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +52,46 @@ def test_consents_still_take_a_json_boolean(cast: Cast) -> None:
     )
     assert response.status_code == 200
     assert Consent.objects.filter(patient=cast.patient, kind="marketing").exists()
+
+
+# --- the employer's roster (PKG-8) -------------------------------------------------------------------------------
+
+
+def _roster_upload(cast: Cast, *lines: str) -> HttpResponse:
+    from carenet.coverage.tests.test_roster import HEADER
+
+    enrolment = cast.patient.enrolments.get()
+    enrolment.contract.tiers.add(enrolment.tier)
+    content = (HEADER + "\n" + "\n".join(lines) + "\n").encode()
+    return cast.client("employer_contact").post(
+        reverse("staff:roster_upload"),
+        {"file": SimpleUploadedFile("lista.csv", content), "mode": "changes"},
+    )
+
+
+def _line(cast: Cast, first: str, last: str) -> str:
+    from carenet.coverage.tests.test_roster import JAN
+
+    tier = cast.patient.enrolments.get().tier.code
+    return f"{first};{last};{JAN};{tier};2026-01-01;2027-01-31;601234567;;"
+
+
+def test_a_roster_file_with_an_unclosed_quote_is_refused_in_words_not_a_server_error(cast: Cast) -> None:
+    """A stray quotation mark makes Python's csv reader take the rest of a big file as one field, past its field
+    limit (128 kB): ``csv.Error`` was not caught and the upload answered 500. Now it is the file's problem, in words."""
+    response = _roster_upload(cast, _line(cast, "Jan", "Kowalski"), '"' + "Nowak;" * 30_000)
+    assert response.status_code == 422
+    assert "CSV" in response.content.decode()
+    assert not RosterUpload.objects.exists()
+
+
+@pytest.mark.parametrize("first", ['=HYPERLINK("http://example.com/x";"Jan")', "+Jan", "-Jan", "@SUM(A:A)"])
+def test_a_roster_name_a_spreadsheet_would_run_as_a_formula_is_an_invalid_line(cast: Cast, first: str) -> None:
+    """CSV injection at the source: a name cell starting with = + - @ was a valid line, applied to the roster (and
+    from there to a patient's record). It is listed as invalid now and never applied."""
+    response = _roster_upload(cast, _line(cast, first, "Kowalski"))
+    assert response.status_code == 200
+    upload = RosterUpload.objects.get()
+    assert upload.lines_invalid == 1
+    cast.client("employer_contact").post(reverse("staff:roster_upload"), {"apply": upload.pk})
+    assert not RosterEntry.objects.filter(first_name__startswith=first[0]).exists()
