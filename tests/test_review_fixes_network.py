@@ -4,6 +4,7 @@ of the new pages and endpoints — each reproduced against the role cast."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,9 +13,11 @@ from django.test import Client
 from django.urls import reverse
 
 from carenet.accounts.models import Consent, Patient
+from carenet.accounts.tests.factories import PatientFactory
 from carenet.api.auth import token_issue
 from carenet.core import clock
 from carenet.coverage.models import RosterEntry, RosterUpload
+from carenet.messaging.models import OutboundMessage
 from tests.cast import Cast
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +98,47 @@ def test_a_roster_name_a_spreadsheet_would_run_as_a_formula_is_an_invalid_line(c
     assert upload.lines_invalid == 1
     cast.client("employer_contact").post(reverse("staff:roster_upload"), {"apply": upload.pk})
     assert not RosterEntry.objects.filter(first_name__startswith=first[0]).exists()
+
+
+# --- "Twoje dane" (ACC-8) ----------------------------------------------------------------------------------------
+
+
+def test_asking_whether_numbers_are_patients_is_held_by_the_hourly_limit(cast: Cast, settings: Any) -> None:
+    """ACC-8: "409 phone_taken" tells that a number is another patient's. It was answered before the hourly limit
+    and never counted by it (no code was sent), so a patient could ask about numbers without end. Now each such
+    request counts, and past the limit every number — taken or not — answers ``too_many_sms``."""
+    settings.CARENET_PHONE_CODE_SMS_PER_HOUR = 3
+    patients = [PatientFactory(mobile=f"+4860070090{digit}") for digit in range(5)]
+    client = _api(cast)
+    codes = []
+    for person in patients:
+        response = client.post(
+            "/api/v1/me/contact-data/phone",
+            data=json.dumps({"mobile": person.mobile}),
+            content_type="application/json",
+        )
+        codes.append(response.json()["code"])
+    assert codes == ["phone_taken"] * 3 + ["too_many_sms"] * 2
+    assert not OutboundMessage.objects.filter(purpose="phone-change-code").exists()
+
+
+def test_a_refused_number_does_not_spoil_the_code_waiting_for_another(cast: Cast) -> None:
+    """The counted refusal never becomes the change a code is checked against."""
+    client = _api(cast)
+    sent = client.post(
+        "/api/v1/me/contact-data/phone", data=json.dumps({"mobile": "600700950"}), content_type="application/json"
+    )
+    assert sent.status_code == 202
+    taken = PatientFactory(mobile="+48600700951")
+    refused = client.post(
+        "/api/v1/me/contact-data/phone", data=json.dumps({"mobile": taken.mobile}), content_type="application/json"
+    )
+    assert refused.json()["code"] == "phone_taken"
+    message = OutboundMessage.objects.get(purpose="phone-change-code")
+    assert message.secret_start is not None and message.secret_length is not None
+    code = message.body[message.secret_start : message.secret_start + message.secret_length]
+    confirmed = client.post(
+        "/api/v1/me/contact-data/phone/confirm", data=json.dumps({"code": code}), content_type="application/json"
+    )
+    assert confirmed.status_code == 200
+    assert Patient.objects.get(pk=cast.patient.pk).mobile == "+48600700950"
