@@ -142,3 +142,19 @@ def test_a_refused_number_does_not_spoil_the_code_waiting_for_another(cast: Cast
     )
     assert confirmed.status_code == 200
     assert Patient.objects.get(pk=cast.patient.pk).mobile == "+48600700950"
+
+
+def test_a_roster_saved_as_excel_unicode_text_is_told_to_be_saved_as_csv_utf8(cast: Cast) -> None:
+    """Excel's "Unicode text" is UTF-16: its every other byte is NUL, and the contact was told the file "is not a
+    text (CSV) file" instead of how to save it. Now it is the encoding's message, and nothing is kept."""
+    from carenet.coverage.tests.test_roster import HEADER
+
+    enrolment = cast.patient.enrolments.get()
+    content = (HEADER + "\n" + _line(cast, "Jan", "Kowalski") + "\n").encode("utf-16")
+    response = cast.client("employer_contact").post(
+        reverse("staff:roster_upload"), {"file": SimpleUploadedFile("lista.csv", content), "mode": "changes"}
+    )
+    assert response.status_code == 422
+    [error] = response.context["form"].errors["file"]
+    assert "UTF-8" in error and "NUL" not in error
+    assert not RosterUpload.objects.filter(contract=enrolment.contract).exists()

@@ -155,6 +155,8 @@ def roster_text_decode(raw: bytes) -> tuple[str, bool]:
         raise RosterFileError(FileProblem.TOO_BIG)
     if not raw.strip():
         raise RosterFileError(FileProblem.EMPTY)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 (Excel's "Unicode text"): every other byte is NUL
+        raise RosterFileError(FileProblem.NOT_UTF8)
     if b"\x00" in raw:
         raise RosterFileError(FileProblem.NUL)
     had_bom = raw.startswith(b"\xef\xbb\xbf")
