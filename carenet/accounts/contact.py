@@ -255,8 +255,6 @@ def phone_change_request(
         locked = Patient.objects.select_for_update().get(pk=patient.pk)
         if mobile == locked.mobile:
             raise ValidationFailed(_("This is already your number."), code="phone_unchanged")
-        if _number_taken(mobile=mobile, patient=locked):
-            raise Conflict(PHONE_TAKEN_MESSAGE, code="phone_taken")
         hour_ago = now - dt.timedelta(hours=1)
         per_hour = settings.CARENET_PHONE_CODE_SMS_PER_HOUR
         for sent in (
@@ -270,32 +268,49 @@ def phone_change_request(
                     _("We have already sent several codes in the last hour. Please try again later."),
                     code="too_many_sms",
                 )
-        PhoneChange.objects.filter(patient=locked, confirmed_at__isnull=True, expires_at__gt=now).update(expires_at=now)
-        code = policies.phone_code_generate(secrets.choice)
-        minutes = settings.CARENET_PHONE_CODE_MINUTES
-        change = PhoneChange.objects.create(
-            patient=locked,
-            new_mobile=mobile,
-            code_hash=_code_hash(patient_id=locked.pk, mobile=mobile, code=code),
-            created_at=now,
-            expires_at=now + dt.timedelta(minutes=minutes),
-            channel=channel,
-        )
-        with translation.override(settings.LANGUAGE_CODE):
-            body = gettext(
-                "CareNet: your code to confirm this phone number is %(code)s. It works for %(minutes)s minutes. If "
-                "you did not ask for it, ignore this message."
-            ) % {"code": code, "minutes": minutes}
-        outbox_enqueue(
-            key=f"phone-change:{change.pk}",
-            purpose="phone-change-code",
-            channel="sms",
-            recipient=mobile,
-            body=body,
-            patient=locked,
-            secret=code,
-            secret_expires_at=change.expires_at,
-        )
+        # After the limit, and counted by it: otherwise "is this number a patient's?" could be asked without end (a
+        # taken number sent no code, so it never counted). The attempt is kept as a change that never works — no
+        # code, expired at once.
+        if _number_taken(mobile=mobile, patient=locked):
+            PhoneChange.objects.create(
+                patient=locked, new_mobile=mobile, code_hash="", created_at=now, expires_at=now, channel=channel
+            )
+            change = None
+        else:
+            change = _phone_code_send(patient=locked, mobile=mobile, channel=channel, now=now)
+    if change is None:  # raised after the block: the attempt that never works stays, counted by the limit
+        raise Conflict(PHONE_TAKEN_MESSAGE, code="phone_taken")
+    return change
+
+
+def _phone_code_send(*, patient: Patient, mobile: str, channel: str, now: dt.datetime) -> PhoneChange:
+    """Earlier codes stop working; a new code's change, and its SMS in the outbox (inside the caller's transaction)."""
+    PhoneChange.objects.filter(patient=patient, confirmed_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+    code = policies.phone_code_generate(secrets.choice)
+    minutes = settings.CARENET_PHONE_CODE_MINUTES
+    change = PhoneChange.objects.create(
+        patient=patient,
+        new_mobile=mobile,
+        code_hash=_code_hash(patient_id=patient.pk, mobile=mobile, code=code),
+        created_at=now,
+        expires_at=now + dt.timedelta(minutes=minutes),
+        channel=channel,
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        body = gettext(
+            "CareNet: your code to confirm this phone number is %(code)s. It works for %(minutes)s minutes. If "
+            "you did not ask for it, ignore this message."
+        ) % {"code": code, "minutes": minutes}
+    outbox_enqueue(
+        key=f"phone-change:{change.pk}",
+        purpose="phone-change-code",
+        channel="sms",
+        recipient=mobile,
+        body=body,
+        patient=patient,
+        secret=code,
+        secret_expires_at=change.expires_at,
+    )
     return change
 
 
@@ -314,6 +329,7 @@ def phone_change_confirm(
         change = (
             PhoneChange.objects.select_for_update()
             .filter(patient=patient, confirmed_at__isnull=True)
+            .exclude(code_hash="")  # a refused request for another patient's number: counted, never a code
             .order_by("-created_at", "-id")
             .first()
         )

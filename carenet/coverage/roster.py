@@ -61,6 +61,7 @@ class FileProblem(StrEnum):
     TOO_MANY_LINES = "roster_too_many_lines"
     NOT_UTF8 = "roster_not_utf8"
     NUL = "roster_nul"
+    NOT_CSV = "roster_not_csv"
     MISSING_COLUMNS = "roster_missing_columns"
     UNKNOWN_COLUMNS = "roster_unknown_columns"
 
@@ -72,6 +73,7 @@ class LineProblem(StrEnum):
     NAME_MISSING = "name_missing"
     NAME_TOO_LONG = "name_too_long"
     NAME_CHARACTERS = "name_characters"
+    NAME_FORMULA = "name_formula"
     PESEL_FORMAT = "pesel_format"
     PESEL_CHECKSUM = "pesel_checksum"
     PESEL_BIRTH_DATE = "pesel_birth_date"
@@ -153,6 +155,8 @@ def roster_text_decode(raw: bytes) -> tuple[str, bool]:
         raise RosterFileError(FileProblem.TOO_BIG)
     if not raw.strip():
         raise RosterFileError(FileProblem.EMPTY)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 (Excel's "Unicode text"): every other byte is NUL
+        raise RosterFileError(FileProblem.NOT_UTF8)
     if b"\x00" in raw:
         raise RosterFileError(FileProblem.NUL)
     had_bom = raw.startswith(b"\xef\xbb\xbf")
@@ -194,6 +198,8 @@ def _name_problems(value: str, maximum: int) -> list[LineProblem]:
         return [LineProblem.NAME_TOO_LONG]
     if text_problem(value) is not None or any(char.isdigit() for char in value):
         return [LineProblem.NAME_CHARACTERS]
+    if value.startswith(_FORMULA_START):  # a spreadsheet would run it (CSV injection): no name starts so
+        return [LineProblem.NAME_FORMULA]
     return []
 
 
@@ -229,7 +235,10 @@ def roster_file_read(
     text, had_bom = roster_text_decode(raw)
     first_line = text.splitlines()[0] if text.splitlines() else ""
     delimiter = _delimiter(first_line)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:  # e.g. an unclosed quotation mark swallowing the rest of the file past the field limit
+        raise RosterFileError(FileProblem.NOT_CSV) from exc
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise RosterFileError(FileProblem.EMPTY)

@@ -102,6 +102,9 @@ def file_problem_text(error: RosterFileError) -> str:
         % {"count": MAX_LINES},
         FileProblem.NOT_UTF8: _("The file is not in UTF-8. In Excel choose “Save as” → “CSV UTF-8 (comma delimited)”."),
         FileProblem.NUL: _("The file contains a NUL character: it is not a text (CSV) file."),
+        FileProblem.NOT_CSV: _(
+            "The file cannot be read as CSV: a quotation mark is not closed or a field is too long."
+        ),
         FileProblem.MISSING_COLUMNS: _("The header line lacks the columns: %(columns)s.") % {"columns": error.detail},
         FileProblem.UNKNOWN_COLUMNS: _("The header line has unknown or repeated columns: %(columns)s.")
         % {"columns": error.detail},

@@ -53,6 +53,7 @@ def problem_text(problem: LineProblem) -> str:
         LineProblem.NAME_MISSING: _("first or last name missing"),
         LineProblem.NAME_TOO_LONG: _("name too long"),
         LineProblem.NAME_CHARACTERS: _("the name contains digits or control characters"),
+        LineProblem.NAME_FORMULA: _("the name starts with =, +, -, @ or a tab (a spreadsheet formula)"),
         LineProblem.PESEL_FORMAT: _("PESEL must be 11 digits"),
         LineProblem.PESEL_CHECKSUM: _("PESEL check digit is wrong"),
         LineProblem.PESEL_BIRTH_DATE: _("PESEL encodes no valid birth date"),

@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import BaseModel, StrictBool
 
 from carenet.accounts import contact
 from carenet.accounts.models import ChangeChannel, Patient, User
@@ -49,7 +50,10 @@ class ContactDataOut(Out):
     history: list[ContactChangeOut] = Field(..., description="Latest first.")
 
 
-class ContactDataIn(Schema):
+class ContactDataIn(BaseModel):
+    """Plain pydantic, not a ninja ``Schema``: a ``Schema`` reads any JSON value by its attributes, so ``[]``, ``"x"``
+    or ``5`` passed as "nothing to change" with 200; only a JSON object is a change (422 otherwise)."""
+
     email: Text | None = Field(None, max_length=254, description="Omitted: unchanged; empty: removed.")
     street: Text | None = Field(None, max_length=120)
     postcode: Text | None = Field(None, max_length=10, description="00-000.")
@@ -82,10 +86,15 @@ class ConsentsOut(Out):
     history: list[ConsentDecisionOut] = Field(..., description="Latest first.")
 
 
-class ConsentsIn(Schema):
-    sms_notices: bool | None = Field(None, description="Reminders, check-in questions, survey invitations by SMS.")
-    email_notices: bool | None = None
-    marketing: bool | None = None
+class ConsentsIn(BaseModel):
+    """A JSON object of JSON booleans only (``"yes"``, ``1`` or ``[]`` are not a decision: 422), see
+    :class:`ContactDataIn`."""
+
+    sms_notices: StrictBool | None = Field(
+        None, description="Reminders, check-in questions, survey invitations by SMS."
+    )
+    email_notices: StrictBool | None = None
+    marketing: StrictBool | None = None
 
 
 def _me(request: HttpRequest) -> tuple[User, Patient]:
