@@ -1,0 +1,178 @@
+"""Review of issue 15 (running the network): defects found in the network's operations, each proved here.
+
+Races use real transactions (``transaction=True``) on a file SQLite database and on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection, transaction
+
+from carenet.accounts.models import User
+from carenet.arrival.services import appointment_check_in
+from carenet.booking.models import Appointment
+from carenet.booking.services import appointment_book
+from carenet.booking.tests.conftest import sqlite_file_database  # noqa: F401  (a fixture)
+from carenet.booking.tests.factories import NOW, UserFactory, build_world
+from carenet.clinical.services import referral_issue
+from carenet.closures.models import ClosureNotice
+from carenet.closures.services import ClosureDone, closure_create, closure_rebook
+from carenet.core.clock import at_warsaw
+from carenet.coverage.selectors import coverage_items_cache_clear
+from carenet.messaging.models import OutboundMessage
+from carenet.network.tests.factories import FacilityFactory
+
+Status = Appointment.Status
+DAY = dt.date(2026, 3, 3)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_coverage_cache() -> Iterator[None]:
+    coverage_items_cache_clear()
+    yield
+    coverage_items_cache_clear()
+
+
+def _coordinator(username: str = "koordynator") -> User:
+    return UserFactory(username=username, role=User.Role.COORDINATOR, is_staff=True)
+
+
+def _wait_until_blocked(started: threading.Event) -> None:
+    """Until the other thread's statement waits for a row lock (PostgreSQL), or a moment (SQLite queues writers at
+    BEGIN, so there is nothing to wait for)."""
+    started.wait(10)
+    if connection.vendor != "postgresql":
+        time.sleep(0.3)
+        return
+    for _ in range(200):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.05)
+
+
+def _closure_racing_a_check_in() -> None:
+    """NET-3, CHK-2: reception checks a patient in (its transaction not yet committed) while a coordinator closes
+    the facility. The visit the patient arrived for is not cancelled — and so its patient must get no notice and
+    no closure SMS ("your visit was cancelled") about it, nor be counted as moved."""
+    world = build_world()
+    coordinator = _coordinator()
+    visit = appointment_book(
+        actor=world.operator,
+        patient=world.patient,
+        slot_id=world.slot(starts_at=at_warsaw(DAY, dt.time(10))).pk,
+        channel="call_centre",
+        now=NOW,
+    )
+    arrived_at = at_warsaw(DAY, dt.time(9, 50))
+    checked_in = threading.Event()
+    closing = threading.Event()
+    done: list[ClosureDone] = []
+    failures: list[BaseException] = []
+
+    def reception() -> None:
+        try:
+            with transaction.atomic():
+                appointment_check_in(
+                    appointment_id=visit.pk, channel="reception", actor=world.receptionist, now=arrived_at
+                )
+                checked_in.set()
+                _wait_until_blocked(closing)
+        except BaseException as error:  # noqa: BLE001 - asserted below
+            failures.append(error)
+            checked_in.set()
+        finally:
+            connection.close()
+
+    def coordinator_closes() -> None:
+        try:
+            checked_in.wait(10)
+            closing.set()
+            done.append(
+                closure_create(
+                    actor=coordinator,
+                    facility_id=world.facility.pk,
+                    starts_at=at_warsaw(DAY, dt.time(9)),
+                    ends_at=at_warsaw(DAY, dt.time(18)),
+                    reason="Awaria zasilania",
+                    now=arrived_at,
+                )
+            )
+        except BaseException as error:  # noqa: BLE001 - asserted below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=reception), threading.Thread(target=coordinator_closes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    visit.refresh_from_db()
+    assert visit.status == Status.CHECKED_IN
+    assert not ClosureNotice.objects.filter(appointment=visit).exists()
+    assert not OutboundMessage.objects.filter(purpose="closure").exists()
+    assert (done[0].cancelled, done[0].patients, done[0].messages) == (0, 0, 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgres_a_visit_checked_in_while_the_facility_closes_gets_no_closure_notice() -> None:
+    _closure_racing_a_check_in()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_a_visit_checked_in_while_the_facility_closes_gets_no_closure_notice(
+    sqlite_file_database: object,  # noqa: F811
+) -> None:
+    _closure_racing_a_check_in()
+
+
+@pytest.mark.django_db
+def test_rebooking_after_a_closure_keeps_a_referral_that_expired_meanwhile() -> None:
+    """NET-3, BKG-4: the lab visit held a referral valid until the day the network cancelled it. Two days later the
+    patient rebooks from the alternatives: the referral carries over (it was valid for the visit the network
+    cancelled) instead of the rebooking being refused as "referral required"."""
+    world = build_world()
+    referral = referral_issue(
+        clinician=world.clinician, patient=world.patient, service=world.lab, valid_until=NOW.date(), now=NOW
+    )
+    lab = appointment_book(
+        actor=world.patient.user,
+        patient=world.patient,
+        slot_id=world.slot(services=[world.lab]).pk,
+        service_id=world.lab.pk,
+        referral_id=referral.pk,
+        channel="portal",
+        now=NOW,
+    )
+    closure_create(
+        actor=_coordinator(),
+        facility_id=world.facility.pk,
+        starts_at=at_warsaw(DAY, dt.time(0)),
+        ends_at=at_warsaw(DAY + dt.timedelta(days=1), dt.time(0)),
+        reason="Kwarantanna lekarza",
+        now=NOW,
+    )
+    notice = ClosureNotice.objects.get(appointment=lab)
+    elsewhere = FacilityFactory(city=world.facility.city, name="CareNet Centrum Medyczne Wola")
+    slot = world.slot(
+        facility=elsewhere, room=None, services=[world.lab], starts_at=at_warsaw(DAY + dt.timedelta(days=3), dt.time(9))
+    )
+    two_days_later = NOW + dt.timedelta(days=2)
+    new = closure_rebook(
+        actor=world.patient.user, notice_id=notice.pk, slot_id=slot.pk, channel="portal", now=two_days_later
+    )
+    assert new.status == Status.BOOKED and new.service == world.lab
+    referral.refresh_from_db()
+    assert referral.used_by == new
+    notice.refresh_from_db()
+    assert notice.rebooked == new
