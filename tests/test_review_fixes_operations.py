@@ -20,6 +20,7 @@ from carenet.booking.tests.conftest import sqlite_file_database  # noqa: F401  (
 from carenet.booking.tests.factories import NOW, UserFactory, build_world
 from carenet.clinical.services import referral_issue
 from carenet.closures.models import ClosureNotice
+from carenet.closures.selectors import call_list
 from carenet.closures.services import ClosureDone, closure_create, closure_rebook
 from carenet.core.clock import at_warsaw
 from carenet.coverage.selectors import coverage_items_cache_clear
@@ -176,3 +177,38 @@ def test_rebooking_after_a_closure_keeps_a_referral_that_expired_meanwhile() -> 
     assert referral.used_by == new
     notice.refresh_from_db()
     assert notice.rebooked == new
+
+
+@pytest.mark.django_db
+def test_a_moved_patient_no_sms_reached_is_on_the_call_list_at_once() -> None:
+    """NET-3: a patient with no mobile (nor a guardian's) gets no closure SMS: the call centre is their only way of
+    hearing that tomorrow's visit is cancelled, so they are on its list at once — not a day later, when the visit is
+    past. So is a patient whose SMS failed. A patient the SMS went to appears after the day, as before."""
+    world = build_world()
+    no_phone = world.enrol(mobile="")
+    failed = world.enrol()
+    texted = world.enrol()
+    visits = {
+        patient.pk: appointment_book(
+            actor=world.operator, patient=patient, slot_id=world.slot().pk, channel="call_centre", now=NOW
+        )
+        for patient in (no_phone, failed, texted)
+    }
+    assert no_phone.contact_mobile is None
+    done = closure_create(
+        actor=_coordinator(),
+        facility_id=world.facility.pk,
+        starts_at=at_warsaw(DAY, dt.time(0)),
+        ends_at=at_warsaw(DAY + dt.timedelta(days=1), dt.time(0)),
+        reason="Awaria zasilania",
+        now=NOW,
+    )
+    assert done.messages == 2
+    OutboundMessage.objects.filter(purpose="closure", patient=failed).update(status=OutboundMessage.Status.FAILED)
+    hour_later = NOW + dt.timedelta(hours=1)
+    assert [notice.appointment_id for notice in call_list(now=hour_later)] == [
+        visits[no_phone.pk].pk,
+        visits[failed.pk].pk,
+    ]
+    day_later = NOW + dt.timedelta(hours=25)
+    assert {notice.appointment_id for notice in call_list(now=day_later)} == {visit.pk for visit in visits.values()}
