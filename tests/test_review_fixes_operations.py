@@ -212,3 +212,37 @@ def test_a_moved_patient_no_sms_reached_is_on_the_call_list_at_once() -> None:
     ]
     day_later = NOW + dt.timedelta(hours=25)
     assert {notice.appointment_id for notice in call_list(now=day_later)} == {visit.pk for visit in visits.values()}
+
+
+@pytest.mark.django_db
+def test_a_clinicians_closure_sms_does_not_say_the_facility_is_closed_and_names_several_visits_in_the_plural() -> None:
+    """NET-3, SMS-1: when only one clinician's schedule is closed, the facility is open for everybody else — the SMS
+    says the clinician does not see patients there, not "placówka … jest zamknięta" (a patient believing it would
+    cancel their other visits there). A patient with three visits inside one closure gets one SMS naming them, in
+    the plural ("Odwołaliśmy Twoje wizyty"); one visit, the singular."""
+    world = build_world()
+    three = [
+        appointment_book(
+            actor=world.operator, patient=world.patient, slot_id=world.slot().pk, channel="call_centre", now=NOW
+        )
+        for _ in range(3)
+    ]
+    other = world.enrol()
+    appointment_book(actor=world.operator, patient=other, slot_id=world.slot().pk, channel="call_centre", now=NOW)
+    closure_create(
+        actor=_coordinator(),
+        facility_id=world.facility.pk,
+        clinician_id=world.clinician.pk,
+        starts_at=at_warsaw(DAY, dt.time(0)),
+        ends_at=at_warsaw(DAY + dt.timedelta(days=1), dt.time(0)),
+        reason="Kwarantanna lekarza",
+        now=NOW,
+    )
+    assert all(visit.closure_notice for visit in three)
+    several = OutboundMessage.objects.get(purpose="closure", patient=world.patient).body
+    one = OutboundMessage.objects.get(purpose="closure", patient=other).body
+    for body in (several, one):
+        assert "zamknięta" not in body
+        assert str(world.clinician) in body and world.facility.name in body
+    assert "Odwołaliśmy Twoje wizyty:" in several and several.count("Konsultacja internisty") == 3
+    assert "Odwołaliśmy Twoją wizytę:" in one

@@ -170,6 +170,8 @@ def _messages(
     for visit in visits:
         by_patient[visit.patient_id].append(visit)
     place = f"{facility.name}, {facility.address}"
+    # Only the clinician's schedule closed: the facility is open for everybody else (SMS-1 says so).
+    clinician = str(Clinician.objects.get(pk=closure.clinician_id)) if closure.clinician_id is not None else ""
     items = []
     for patient_id, theirs in by_patient.items():
         recipient = theirs[0].patient.contact_mobile
@@ -185,6 +187,7 @@ def _messages(
                     place=place,
                     visits=[(visit.service.name, visit.slot.starts_at) for visit in theirs],
                     link=portal_link(notice_of[theirs[0].pk]),
+                    clinician=clinician,
                 ),
                 patient_id=patient_id,
             )
