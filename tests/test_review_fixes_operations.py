@@ -21,7 +21,7 @@ from carenet.booking.tests.factories import NOW, UserFactory, build_world
 from carenet.clinical.services import referral_issue
 from carenet.closures.models import ClosureNotice
 from carenet.closures.selectors import call_list
-from carenet.closures.services import ClosureDone, closure_create, closure_rebook
+from carenet.closures.services import ClosureDone, closure_call_record, closure_create, closure_rebook
 from carenet.core.clock import at_warsaw
 from carenet.coverage.selectors import coverage_items_cache_clear
 from carenet.messaging.models import OutboundMessage
@@ -246,3 +246,28 @@ def test_a_clinicians_closure_sms_does_not_say_the_facility_is_closed_and_names_
         assert str(world.clinician) in body and world.facility.name in body
     assert "Odwołaliśmy Twoje wizyty:" in several and several.count("Konsultacja internisty") == 3
     assert "Odwołaliśmy Twoją wizytę:" in one
+
+
+@pytest.mark.django_db
+def test_the_call_list_keeps_those_still_to_call_when_the_called_fill_its_page() -> None:
+    """NET-3: a closure of thousands of visits; the list shows a page of ``limit`` notices. Once the call centre has
+    called a page's worth of patients (who stay on the list, not having rebooked), the next ones still to call must
+    come first — not be cut off behind the called ones."""
+    world = build_world()
+    patients = [world.enrol() for _ in range(3)]
+    for patient in patients:
+        appointment_book(actor=world.operator, patient=patient, slot_id=world.slot().pk, channel="call_centre", now=NOW)
+    closure_create(
+        actor=_coordinator(),
+        facility_id=world.facility.pk,
+        starts_at=at_warsaw(DAY, dt.time(0)),
+        ends_at=at_warsaw(DAY + dt.timedelta(days=1), dt.time(0)),
+        reason="Awaria zasilania",
+        now=NOW,
+    )
+    day_later = NOW + dt.timedelta(hours=25)
+    first, second = call_list(now=day_later, limit=2)
+    for notice in (first, second):
+        closure_call_record(actor=world.operator, notice_id=notice.pk, note="Nie odbiera", now=day_later)
+    (still_to_call,) = call_list(now=day_later, limit=1)
+    assert still_to_call.called_at is None and still_to_call.patient_id == patients[2].pk

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, CharField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
 from carenet.accounts.models import User
@@ -107,11 +107,10 @@ def call_list(*, now: dt.datetime, limit: int = 300) -> list[ClosureNotice]:
     notices = ClosureNotice.objects.filter(
         Q(created_at__lte=due) | ~_closure_sms_on_its_way(), rebooked__isnull=True
     ).select_related(*_NOTICE_RELATED)
-    return _uncalled_first(list(notices.order_by("created_at", "pk")[:limit]))
-
-
-def _uncalled_first(notices: list[ClosureNotice]) -> list[ClosureNotice]:
-    return [n for n in notices if n.called_at is None] + [n for n in notices if n.called_at is not None]
+    # Those still to call first in the database's order, so that called patients (they stay on the list until they
+    # rebook) never push them off the page.
+    still_to_call = ExpressionWrapper(Q(called_at__isnull=True), output_field=BooleanField())
+    return list(notices.order_by(still_to_call.desc(), "created_at", "pk")[:limit])
 
 
 def notice_for_follow_up(*, notice_id: int) -> ClosureNotice:
