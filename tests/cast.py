@@ -40,6 +40,8 @@ from carenet.booking.models import Appointment, Channel
 from carenet.clinical.models import Drug
 from carenet.clinical.tests.factories import DrugFactory, PrescriptionFactory
 from carenet.closures.models import ClosureNotice
+from carenet.closures.services import portal_link
+from carenet.closures.sms_wording import closure_text
 from carenet.consultations.models import ChatMessage, Consultation, Duty, Line
 from carenet.core import clock
 from carenet.core.dates import latest_birth_date_of_age
@@ -47,6 +49,7 @@ from carenet.coverage.policies import luhn_check_digit
 from carenet.coverage.tests.factories import BenefitFactory, BenefitItemFactory, EnrolmentFactory, TierFactory
 from carenet.files.models import PatientFile
 from carenet.files.tests.factories import ConsultationFileFactory, PatientFileFactory
+from carenet.messaging.services import outbox_enqueue
 from carenet.network.models import Clinician, Facility, FacilityClosure, Service
 from carenet.network.tests.factories import (
     CityFactory,
@@ -538,8 +541,8 @@ def remote_slot(cast: Cast, *, starts_at: dt.datetime, mode: str = Mode.VIDEO) -
 
 def with_closure(cast: Cast) -> Cast:
     """NET-3: Wola is closed for the psychiatrist (Anna's past visit was with him) from an hour ago for three days;
-    Anna's visit with him the day after tomorrow is cancelled by the closure, with its notice (written as the
-    closures service writes them; its behaviour is tested in ``carenet/closures``)."""
+    Anna's visit with him the day after tomorrow is cancelled by the closure, with its notice and its SMS (written as
+    the closures service writes them; its behaviour is tested in ``carenet/closures``)."""
     psychiatrist, service = cast.past_visit.slot.clinician, cast.past_visit.service
     now = clock.now()
     coordinator = cast.users["coordinator"]
@@ -564,5 +567,17 @@ def with_closure(cast: Cast) -> Cast:
     cast.closure = closure
     cast.closure_notice = ClosureNotice.objects.create(
         closure=closure, appointment=cancelled, patient=cast.patient, created_at=now
+    )
+    outbox_enqueue(
+        key=f"closure:{closure.pk}:patient:{cast.patient.pk}",
+        purpose="closure",
+        channel="sms",
+        recipient=cast.patient.mobile,
+        body=closure_text(
+            place=f"{cast.elsewhere.name}, {cast.elsewhere.address}",
+            visits=[(service.name, starts_at)],
+            link=portal_link(cast.closure_notice.pk),
+        ),
+        patient=cast.patient,
     )
     return cast

@@ -96,6 +96,7 @@ def appointment_book(
     occupational: OccupationalReferral | None = None,
     now: dt.datetime | None = None,
     action: Action = Action.APPOINTMENT_BOOK,
+    referral_valid_on: dt.date | None = None,
 ) -> Appointment:
     """BKG-1..6: book ``slot_id`` for ``patient``; refused with :class:`BookingRefused` (its code says why), lost
     to another booking with :class:`SlotUnavailable`. Records the channel and the acting person (BKG-1), uses the
@@ -103,7 +104,10 @@ def appointment_book(
 
     ``action``: the table's action the actor books under — APPOINTMENT_BOOK, or PREGNANCY_REQUEST_RESOLVE when a
     coordinator books the visit that resolves a pregnancy-care request (BKG-7, called by
-    :func:`carenet.pregnancy.services.pregnancy_request_book` only); every booking rule applies either way."""
+    :func:`carenet.pregnancy.services.pregnancy_request_book` only); every booking rule applies either way.
+
+    ``referral_valid_on``: the day the referral's validity is judged on instead of today — the rebooking of a visit
+    the network cancelled (NET-3) keeps the referral that visit held even when it has expired since."""
     if action not in BOOKING_ACTIONS:
         raise ValueError(f"{action} does not book")
     now = now or clock.now()
@@ -128,6 +132,7 @@ def appointment_book(
             accept_price=accept_price,
             referral=referral,
             occupational=occupational,
+            referral_valid_on=referral_valid_on,
         )
         _refuse_if_needed(facts)
         appointment = _insert(
@@ -770,6 +775,7 @@ def _facts(
     occupational: OccupationalReferral | None = None,
     exclude_ids: tuple[int, ...] = (),
     for_appointment_id: int | None = None,
+    referral_valid_on: dt.date | None = None,
 ) -> policies.BookingFacts:
     limits = booking_limits()
     today = clock.local(now).date()
@@ -786,7 +792,7 @@ def _facts(
             ),
             patient_id=patient.pk,
             service_id=service.pk,
-            today=today,
+            today=referral_valid_on or today,
             source=ReferralSource.EMPLOYER if service.occupational else ReferralSource.NETWORK,
             for_appointment_id=for_appointment_id,
         )

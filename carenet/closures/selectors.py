@@ -8,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, Q, QuerySet
+from django.db.models import BooleanField, CharField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 
 from carenet.accounts.models import User
 from carenet.accounts.permissions import Action
@@ -17,6 +18,7 @@ from carenet.booking.models import Appointment
 from carenet.closures import errors
 from carenet.closures.models import ClosureNotice
 from carenet.closures.policies import Place, distance_km, nearest_first
+from carenet.messaging.models import OutboundMessage
 from carenet.network.models import Facility, FacilityClosure
 from carenet.network.selectors import closures_of_slot
 from carenet.scheduling.models import Mode, Slot
@@ -81,16 +83,34 @@ def closure_notices(*, closure_id: int, limit: int = 500) -> list[ClosureNotice]
     return list(notices.order_by("rebooked_id", "called_at", "appointment__slot__starts_at", "pk")[:limit])
 
 
+def _closure_sms_on_its_way() -> Exists:
+    """The notice's patient has the closure's SMS (keyed ``closure:<closure>:patient:<patient>``), not failed."""
+    key = Concat(
+        Value("closure:"),
+        Cast(OuterRef("closure_id"), CharField()),
+        Value(":patient:"),
+        Cast(OuterRef("patient_id"), CharField()),
+        output_field=CharField(),
+    )
+    return Exists(
+        OutboundMessage.objects.filter(key=key).exclude(
+            status__in=(OutboundMessage.Status.FAILED, OutboundMessage.Status.UNDELIVERED)
+        )
+    )
+
+
 def call_list(*, now: dt.datetime, limit: int = 300) -> list[ClosureNotice]:
-    """NET-3: the moved patients who did not rebook within a day (``CARENET_CLOSURE_CALL_AFTER_HOURS``) — those not
-    called yet first, then those called (with the note), oldest first."""
+    """NET-3: the moved patients who did not rebook within a day (``CARENET_CLOSURE_CALL_AFTER_HOURS``) — and, at
+    once, those no SMS reached (no mobile, nor a guardian's; the message failed): the call is their only notice —
+    those not called yet first, then those called (with the note), oldest first."""
     due = now - dt.timedelta(hours=settings.CARENET_CLOSURE_CALL_AFTER_HOURS)
-    notices = ClosureNotice.objects.filter(rebooked__isnull=True, created_at__lte=due).select_related(*_NOTICE_RELATED)
-    return _uncalled_first(list(notices.order_by("created_at", "pk")[:limit]))
-
-
-def _uncalled_first(notices: list[ClosureNotice]) -> list[ClosureNotice]:
-    return [n for n in notices if n.called_at is None] + [n for n in notices if n.called_at is not None]
+    notices = ClosureNotice.objects.filter(
+        Q(created_at__lte=due) | ~_closure_sms_on_its_way(), rebooked__isnull=True
+    ).select_related(*_NOTICE_RELATED)
+    # Those still to call first in the database's order, so that called patients (they stay on the list until they
+    # rebook) never push them off the page.
+    still_to_call = ExpressionWrapper(Q(called_at__isnull=True), output_field=BooleanField())
+    return list(notices.order_by(still_to_call.desc(), "created_at", "pk")[:limit])
 
 
 def notice_for_follow_up(*, notice_id: int) -> ClosureNotice:

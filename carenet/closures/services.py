@@ -117,10 +117,15 @@ def closure_create(
         # Lock the slots in id order (as bookings do: no deadlock), then take them: not free, for nobody.
         list(slots.select_for_update(of=("self",), no_key=True).order_by("pk").values_list("pk", flat=True))
         slots.filter(is_free=True).update(is_free=False)
-        visits = list(
+        # Lock the visits (in id order) before reading them: a check-in, a TAK or a reschedule committing meanwhile
+        # takes its visit out of the set (PostgreSQL re-reads a row it waited for), so a patient whose visit was
+        # not cancelled gets no notice, no SMS and is not counted as moved.
+        visits = sorted(
             Appointment.objects.filter(slot__in=slots, status=Status.BOOKED, slot__starts_at__gte=now)
             .select_related("patient", "patient__guardian", "service", "slot")
-            .order_by("slot__starts_at", "pk")
+            .select_for_update(of=("self",))
+            .order_by("pk"),
+            key=lambda visit: (visit.slot.starts_at, visit.pk),
         )
         visit_ids = [visit.pk for visit in visits]
         # A hold being confirmed inside the closure lapses (its confirmation then answers "expired").
@@ -165,6 +170,8 @@ def _messages(
     for visit in visits:
         by_patient[visit.patient_id].append(visit)
     place = f"{facility.name}, {facility.address}"
+    # Only the clinician's schedule closed: the facility is open for everybody else (SMS-1 says so).
+    clinician = str(Clinician.objects.get(pk=closure.clinician_id)) if closure.clinician_id is not None else ""
     items = []
     for patient_id, theirs in by_patient.items():
         recipient = theirs[0].patient.contact_mobile
@@ -180,6 +187,7 @@ def _messages(
                     place=place,
                     visits=[(visit.service.name, visit.slot.starts_at) for visit in theirs],
                     link=portal_link(notice_of[theirs[0].pk]),
+                    clinician=clinician,
                 ),
                 patient_id=patient_id,
             )
@@ -222,8 +230,9 @@ def closure_rebook(
 ) -> Appointment:
     """One tap from the alternatives: book ``slot_id`` for the cancelled visit's patient through the booking
     service (every rule of BKG-3), with the cancelled visit's service where the slot offers it and its referral
-    (BKG-4). The annual-limit unit the cancelled visit used came back with the cancellation (PKG-5), so the new
-    visit takes it. Refused (typed errors) when the slot is taken, the visit already rebooked, or a rule says no."""
+    (BKG-4), valid for it even when it has expired since the closure. The annual-limit unit the cancelled visit
+    used came back with the cancellation (PKG-5), so the new visit takes it. Refused (typed errors) when the slot is
+    taken, the visit already rebooked, or a rule says no."""
     from carenet.closures.selectors import access_notice
 
     now = now or clock.now()
@@ -245,6 +254,8 @@ def closure_rebook(
             channel=channel,
             referral_id=referral_id,
             now=now,
+            # BKG-4: the referral carries over — judged on the day the network cancelled the visit it held.
+            referral_valid_on=clock.local(notice.created_at).date() if referral_id is not None else None,
         )
         notice.rebooked = new
         notice.rebooked_at = now
