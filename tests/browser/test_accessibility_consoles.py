@@ -561,6 +561,8 @@ def test_the_employer_keeps_the_roster(tour: Tour) -> None:
         assert report, "the report offers no Apply"
         tour.go("staff:roster_upload_report", language, upload_id=int(report))
         tour.check(f"the report again ({language})")
+
+
 def test_the_coordinator_reads_the_network_figures(tour: Tour) -> None:
     """BEY-4: the coordinators' dashboard as it opens (the last 30 days), filtered to a city and the last 90 days,
     and with a period that ends before it starts (the error summary), in Polish and in English."""
