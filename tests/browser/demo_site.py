@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,11 +75,21 @@ def build_demo_database(env: dict[str, str], tour_dir: Path = TOUR_DIR) -> None:
         )
 
 
+#: The time step of the last code given out per login: a device takes each step's code once (a replayed code is
+#: refused), so a second login of the same person within one step waits for the next.
+_LAST_STEP: dict[str, int] = {}
+
+
 def totp_code(username: str) -> str:
-    """The current two-step code of a demo staff login (its secret is derived from the login, carenet.demo.totp)."""
+    """The current two-step code of a demo staff login (its secret is derived from the login, carenet.demo.totp),
+    never the code of a time step this run already used for that login."""
     from django_otp.oath import TOTP
 
-    return f"{TOTP(bytes.fromhex(demo_totp_key(username))).token():06d}"
+    totp = TOTP(bytes.fromhex(demo_totp_key(username)))
+    while totp.t() <= _LAST_STEP.get(username, -1):
+        time.sleep(0.5)
+    _LAST_STEP[username] = totp.t()
+    return f"{totp.token():06d}"
 
 
 def url(name: str, language: str = "pl", **kwargs: Any) -> str:

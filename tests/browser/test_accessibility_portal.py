@@ -189,9 +189,14 @@ def unregistered_roster_entry() -> tuple[str, str, str, str]:
     connection = sqlite3.connect(f"file:{TOUR_DIR / 'demo.sqlite3'}?mode=ro", uri=True)
     try:
         row = connection.execute(
+            # Entitled today (ACC-7), still on the roster, and with a mobile no other patient has (ACC-8).
             """SELECT r.first_name, r.last_name, r.pesel, r.mobile FROM coverage_rosterentry r
-               WHERE r.mobile != '' AND r.pesel NOT IN (
-                   SELECT p.pesel FROM accounts_patient p WHERE p.user_id IS NOT NULL)
+               WHERE r.mobile != '' AND r.left_on IS NULL
+                 AND r.activation_date <= date('now') AND r.paid_through >= date('now')
+                 AND r.pesel NOT IN (SELECT p.pesel FROM accounts_patient p WHERE p.user_id IS NOT NULL)
+                 AND NOT EXISTS (
+                   SELECT 1 FROM accounts_patient p WHERE p.mobile != '' AND p.pesel != r.pesel
+                     AND substr(p.mobile, -9) = substr(replace(r.mobile, ' ', ''), -9))
                ORDER BY r.id DESC LIMIT 1"""
         ).fetchone()
     finally:
