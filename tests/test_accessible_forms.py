@@ -34,6 +34,7 @@ CONSTRUCTOR_KWARGS: dict[str, dict[str, Any]] = {
     "carenet.portal.consultations.StartForm": {"file_choices": [(1, "wynik.pdf")]},
     "carenet.portal.complaints.ComplaintForm": {"family": []},
     "carenet.portal.complaints.ClaimForm": {"family": []},
+    "carenet.staff.network_figures.NetworkFiguresForm": {"today": dt.date(2026, 12, 4)},
 }
 
 
