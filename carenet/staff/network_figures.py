@@ -1,7 +1,7 @@
 """The coordinators' dashboard (BEY-4): the network's figures over a chosen period, filtered by city, specialty and
-facility — each as a bar chart (inline SVG drawn here, an image to assistive technology, with a title and a description) with its
-numbers in a table beside it, and each table as CSV. The figures come from :mod:`carenet.insights.selectors` (one
-query each); nothing here names a patient."""
+facility — each as a bar chart (inline SVG drawn here, an image to assistive technology, with a title and a
+description) with its numbers in a table beside it, and each table as CSV. The figures come from
+:mod:`carenet.insights.selectors` (one query each); nothing here names a patient."""
 
 from __future__ import annotations
 
