@@ -253,6 +253,7 @@ def consent_refused_patients(*, patients: Iterable[Patient], kind: str, today: d
     return {pk for pk, holder in holder_of.items() if not decided.get(holder, default)}
 
 
-def consent_in_force(*, patient: Patient, kind: str) -> bool:
-    """ACC-8: whether one patient's notice of ``kind`` may be made (see :func:`consent_refused_patient_ids`)."""
-    return patient.pk not in consent_refused_patient_ids(patient_ids=[patient.pk], kind=kind)
+def consent_in_force(*, patient: Patient, kind: str, today: dt.date | None = None) -> bool:
+    """ACC-8: whether one patient's notice of ``kind`` may be made on ``today`` (a child's age decides whose
+    consent counts; see :func:`consent_refused_patient_ids`)."""
+    return patient.pk not in consent_refused_patient_ids(patient_ids=[patient.pk], kind=kind, today=today)

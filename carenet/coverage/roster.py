@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from carenet.accounts.policies import InvalidPesel, InvalidPhone, normalize_mobile, parse_pesel
+from carenet.core.spreadsheets import FORMULA_START
 from carenet.core.validation import date_in_range, text_problem
 
 COLUMNS = (
@@ -50,7 +51,6 @@ LAST_NAME_MAX = 80
 EMAIL_MAX = 254
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: Cells a spreadsheet would run as a formula when the roster is opened from an export (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class FileProblem(StrEnum):
@@ -198,7 +198,7 @@ def _name_problems(value: str, maximum: int) -> list[LineProblem]:
         return [LineProblem.NAME_TOO_LONG]
     if text_problem(value) is not None or any(char.isdigit() for char in value):
         return [LineProblem.NAME_CHARACTERS]
-    if value.startswith(_FORMULA_START):  # a spreadsheet would run it (CSV injection): no name starts so
+    if value.startswith(FORMULA_START):  # a spreadsheet would run it (CSV injection): no name starts so
         return [LineProblem.NAME_FORMULA]
     return []
 
@@ -358,11 +358,6 @@ def _with(line: RosterLine, problem: LineProblem, *, duplicate_of: tuple[int, ..
 def pesel_masked(pesel: str) -> str:
     """PKG-8: a PESEL as the roster shows it — the last four digits only (enough to tell two namesakes apart)."""
     return "•" * max(len(pesel) - 4, 0) + pesel[-4:]
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A cell for a CSV export: a value a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
 
 
 class RosterStatus(StrEnum):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from carenet.accounts.models import ConsentKind, Patient
 from carenet.accounts.permissions import Action, Actor
 from carenet.accounts.policies import Feature, feature_allowed
-from carenet.accounts.selectors import LEVEL_TWO_REQUIRED_MESSAGE, consent_refused_patient_ids
+from carenet.accounts.selectors import LEVEL_TWO_REQUIRED_MESSAGE, consent_in_force
 from carenet.booking.models import Appointment
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -181,18 +181,13 @@ def _invite_recipient(patient: Patient, *, today: dt.date) -> tuple[str, str] | 
     """(channel, recipient): the patient's (or a child's guardian's) mobile when SMS notices are in their consents
     (ACC-8), else their e-mail when e-mail notices are; ``None``: neither (the patient is not invited)."""
     mobile = patient.contact_mobile
-    if mobile and consent_in_force_on(patient=patient, kind=ConsentKind.SMS_NOTICES, today=today):
+    if mobile and consent_in_force(patient=patient, kind=ConsentKind.SMS_NOTICES, today=today):
         return MessageChannel.SMS, mobile
     guardian = patient.guardian if patient.guardian_id else None
     email = patient.email or (guardian.email if guardian is not None else "")
-    if email and consent_in_force_on(patient=patient, kind=ConsentKind.EMAIL_NOTICES, today=today):
+    if email and consent_in_force(patient=patient, kind=ConsentKind.EMAIL_NOTICES, today=today):
         return MessageChannel.EMAIL, email
     return None
-
-
-def consent_in_force_on(*, patient: Patient, kind: str, today: dt.date) -> bool:
-    """ACC-8: whether a notice of ``kind`` may go to the patient (a child follows the guardian's decision)."""
-    return patient.pk not in consent_refused_patient_ids(patient_ids=[patient.pk], kind=kind, today=today)
 
 
 def survey_invite(*, appointment_id: int, now: dt.datetime, patient_days: int) -> SurveyInvitation | None:

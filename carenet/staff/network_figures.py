@@ -24,6 +24,7 @@ from carenet.accounts.permissions import Action
 from carenet.booking.models import Channel
 from carenet.core import clock
 from carenet.core.catalogue import localized
+from carenet.core.spreadsheets import spreadsheet_safe
 from carenet.core.validation import ascii_digits
 from carenet.insights import policies, selectors
 from carenet.insights.selectors import Filters, Name
@@ -404,7 +405,10 @@ def network_figures_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow(figure.headers)
     for row in figure.rows:
         writer.writerow(
-            ["" if cell is None else _number(cell) if isinstance(cell, int | float) else cell for cell in row]
+            [
+                "" if cell is None else _number(cell) if isinstance(cell, int | float) else spreadsheet_safe(str(cell))
+                for cell in row
+            ]
         )
     period = filters.period
     name = f"carenet-{key}-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}.csv"

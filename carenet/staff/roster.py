@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from carenet.accounts.permissions import Action, Actor, Scope
 from carenet.core import clock
 from carenet.core.errors import ApplicationError, NotFound, ValidationFailed
+from carenet.core.spreadsheets import spreadsheet_safe
 from carenet.core.validation import db_id_or_none, text_problem
 from carenet.coverage.models import Contract, RosterUpload
 from carenet.coverage.roster import (
@@ -36,7 +37,6 @@ from carenet.coverage.roster import (
     RosterReport,
     pesel_masked,
     roster_status,
-    spreadsheet_safe,
 )
 from carenet.coverage.selectors import contract_package_scope, roster_entries
 from carenet.coverage.services import access_contract, roster_report_for, roster_upload_apply, roster_upload_check

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from carenet.core.spreadsheets import spreadsheet_safe
 from carenet.coverage.roster import (
     MAX_FILE_BYTES,
     FileProblem,
@@ -16,7 +17,6 @@ from carenet.coverage.roster import (
     pesel_masked,
     roster_file_read,
     roster_status,
-    spreadsheet_safe,
 )
 
 TODAY = dt.date(2026, 12, 5)

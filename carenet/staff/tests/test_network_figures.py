@@ -149,3 +149,13 @@ def test_the_page_asks_as_many_queries_for_a_long_history(world: FiguresWorld, c
     with CaptureQueriesContext(connection) as long:
         assert coordinator.get(url, PERIOD).status_code == 200
     assert len(short) == len(long)
+
+
+def test_a_name_a_spreadsheet_would_run_is_written_as_text(world: FiguresWorld, coordinator: Client) -> None:
+    """BEY-4: a specialty named in the back office like a formula (CSV injection) reaches the CSV as inert text, as
+    the roster's export does (PKG-8)."""
+    specialty = world.cardiology
+    specialty.name = "=1+1 Kardiologia"
+    specialty.save(update_fields=["name"])
+    answer = coordinator.get(_url("staff:dashboard_network_csv"), {**PERIOD, "figure": "utilisation"})
+    assert answer.content.decode("utf-8")[1:].splitlines()[1] == "'=1+1 Kardiologia;4;2;50,0"
