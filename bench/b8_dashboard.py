@@ -12,10 +12,12 @@ specialty over that period. The size is whatever the database holds (``bench/run
 ``seed_demo --reset --scale-slots N`` any other size). ``--plans`` prints the plans of the long network-wide shape
 (EXPLAIN ANALYZE, BUFFERS).
 
-The figures of whole past days are read from the daily roll-up (``carenet.insights.models.DailyFigures``), today's
-and the days ahead live. The scale data begins on the day it was loaded (every booking made that day, every visit
-from then on), so ``--as-of-day N`` measures the dashboard as the network would see it N days later: the days before
-are rolled up first (timed, with the periodic re-roll of the last days), then the shapes are read as of that day.
+The figures of whole past days are read from the daily roll-up (``carenet.insights.models.DailyFigures``, at the
+coarsest grain the filters allow: network, city or facility), today's from its roll-up of a few minutes ago (the task
+``roll-up-figures-today``), the days ahead live. The scale data begins on the day it was loaded (every booking made
+that day, every visit from then on), so ``--as-of-day N`` (default 30) measures the dashboard as the network would see
+it N days later: the days before are rolled up first (timed, with the periodic re-roll of the last days, and today so
+far), then the shapes are read as of that day; ``--as-of-day 0`` reads it on the day of the load.
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ def _options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--live", action="store_true", help="compute every day live (no roll-up: the reference)")
     parser.add_argument(
-        "--as-of-day", type=int, default=0, help="read the dashboard N days after today (the days before rolled up)"
+        "--as-of-day",
+        type=int,
+        default=30,
+        help="read the dashboard N days after the load (the days before rolled up; 0: on the day of the load)",
     )
 
 
@@ -70,6 +75,11 @@ def main() -> None:
         services.roll_up_due(now=now)  # what the hourly task does: re-roll the last days (nothing missing)
         rollup["periodic_reroll_days"] = settings.CARENET_INSIGHTS_REROLL_DAYS
         rollup["periodic_reroll_s"] = round(time.perf_counter() - began, 2)
+    if rollup_on:
+        began = time.perf_counter()  # what the task roll-up-figures-today does every few minutes
+        rollup["today_rows"] = services.roll_up_today(now=now)
+        rollup["today_s"] = round(time.perf_counter() - began, 2)
+    if rollup:
         print(f"roll-up as of {today}: {rollup}")
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'scheduling_slot'")
@@ -101,11 +111,11 @@ def main() -> None:
     def dashboard(filters: Filters) -> dict[str, int]:
         sizes = {
             "waiting now": len(selectors.waiting_now(filters=filters, now=now)),
-            "waiting of bookings": len(selectors.waiting_booked(filters=filters, today=today, rollup=rollup_on)),
+            "waiting of bookings": len(selectors.waiting_booked(filters=filters, now=now, rollup=rollup_on)),
             "no-shows": len(selectors.no_shows(filters=filters, now=now, rollup=rollup_on)),
-            "utilisation": len(selectors.utilisation(filters=filters, today=today, rollup=rollup_on)),
-            "cancellations": len(selectors.cancellations(filters=filters, today=today, rollup=rollup_on).by_channel),
-            "ratings": len(selectors.ratings(filters=filters, today=today, rollup=rollup_on).by_specialty),
+            "utilisation": len(selectors.utilisation(filters=filters, now=now, rollup=rollup_on)),
+            "cancellations": len(selectors.cancellations(filters=filters, now=now, rollup=rollup_on).by_channel),
+            "ratings": len(selectors.ratings(filters=filters, now=now, rollup=rollup_on).by_specialty),
         }
         selectors.open_cases(filters=filters, today=today)
         return sizes

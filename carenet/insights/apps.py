@@ -13,8 +13,11 @@ class InsightsConfig(AppConfig):
         from django.conf import settings
 
         from carenet.core import periodic
-        from carenet.insights.tasks import roll_up_figures
+        from carenet.insights.tasks import roll_up_figures, roll_up_figures_today
 
         periodic.register(
             "roll-up-figures", every_seconds=settings.CARENET_INSIGHTS_ROLLUP_SECONDS, task=roll_up_figures
+        )
+        periodic.register(
+            "roll-up-figures-today", every_seconds=settings.CARENET_INSIGHTS_TODAY_SECONDS, task=roll_up_figures_today
         )

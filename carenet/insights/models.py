@@ -1,12 +1,14 @@
 """The daily roll-up of the dashboard's period figures (BEY-4, PERF): for each Warsaw day that is over, the counts
-each figure sums — per specialty × city × facility (and the channel of a cancellation) — so that a network-wide
-period reads a few thousand rows per day instead of every slot and booking of it.
+each figure sums — per specialty × city × facility (and the channel of a cancellation), and the same summed per
+city and per network (:class:`DailyFigures.Grain`) — so that a network-wide period reads a few hundred rows per day
+instead of every slot and booking of it, and one city's a few dozen.
 
 Rows are written set-based by :func:`carenet.insights.services.roll_up` (delete + ``INSERT … SELECT … GROUP BY`` of
 whole days in one transaction) in four families: the slots of the day (offered, booked), the visits of the day (due,
 no-shows, bookings, cancelled — by the channel of the cancellation), the bookings made that day (count and total wait
-in seconds, by the visit's specialty and place) and the ratings given that day. A row carries one family's counts;
-the others are 0. :class:`RolledDay` says which days the roll-up holds: the others are computed live.
+in seconds, by the visit's specialty and place) and the ratings given that day. A facility's row carries one family's
+counts, the others 0; the city's and the network's rows are summed from them in the same transaction (one row per
+day, specialty, city and channel). :class:`RolledDay` says which days the roll-up holds: the others are computed live.
 """
 
 from __future__ import annotations
@@ -16,6 +18,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DailyFigures(models.Model):
+    class Grain(models.TextChoices):
+        """How finely a row is cut: one facility's, one city's (all its facilities; no city = by phone or video) or
+        the whole network's (per specialty). A period's figures read the coarsest grain the filters allow."""
+
+        FACILITY = "f", _("facility")
+        CITY = "c", _("city")
+        NETWORK = "n", _("network")
+
+    grain = models.CharField(_("grain"), max_length=1, choices=Grain.choices, default=Grain.FACILITY)
     day = models.DateField(_("day"))
     specialty = models.ForeignKey(
         "network.Specialty", on_delete=models.CASCADE, related_name="+", verbose_name=_("specialty")
@@ -47,12 +58,13 @@ class DailyFigures(models.Model):
         verbose_name = _("daily figures")
         verbose_name_plural = _("daily figures")
         indexes = [
-            models.Index(fields=["day", "specialty"], name="daily_figures_day"),
-            models.Index(fields=["specialty", "city", "day"], name="daily_figures_place"),
+            models.Index(fields=["grain", "day"], name="daily_figures_grain_day"),
+            models.Index(fields=["grain", "city", "day"], name="daily_figures_city_day"),
+            models.Index(fields=["grain", "facility", "day"], name="daily_figures_facility_day"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.specialty_id} {self.city_id} {self.facility_id} {self.channel}"
+        return f"{self.grain} {self.day} {self.specialty_id} {self.city_id} {self.facility_id} {self.channel}"
 
 
 class RolledDay(models.Model):

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, FloatField, Func, Min, Q, QuerySet, Sum
 from django.utils.dateparse import parse_datetime
@@ -195,21 +196,52 @@ def runs_of_days(first: dt.date, last: dt.date, keep: Callable[[dt.date], bool])
     return runs
 
 
-def _split(period: Period, today: dt.date | None, rollup: bool) -> tuple[tuple[dt.date, dt.date] | None, Ranges]:
-    """Where a period's figures come from: the whole past days the daily roll-up holds (read from it: one small
-    query of the rolled days), and the instants of every other day — today, the days ahead, a past day not rolled
-    up yet — computed live. ``rollup=False``: everything live (the reference the roll-up is tested against)."""
+def _split(
+    period: Period, today: dt.date | None, rollup: bool, now: dt.datetime | None = None
+) -> tuple[list[tuple[dt.date, dt.date]], Ranges]:
+    """Where a period's figures come from: the runs of days the roll-up holds whole (read from it; one small query of
+    the rolled days) — a past day rolled up after it was over, and today while its roll-up so far is fresh (see
+    :func:`today_counted_at`) — and the instants of every other day (the days ahead, a past day not rolled up yet)
+    computed live. ``rollup=False``: everything live (the reference the roll-up is tested against)."""
     if not rollup:
-        return None, [period.bounds()]
-    today = today or clock.today()
-    last_past = min(period.last_day, today - dt.timedelta(days=1))
-    rolled = set(
-        RolledDay.objects.filter(day__gte=period.first_day, day__lte=last_past).values_list("day", flat=True)
-    ) if last_past >= period.first_day else set()  # fmt: skip
-    live = [
-        Period(a, b).bounds() for a, b in runs_of_days(period.first_day, period.last_day, lambda d: d not in rolled)
-    ]
-    return ((period.first_day, last_past) if rolled else None), live
+        return [], [period.bounds()]
+    now = now or clock.now()
+    today = today or now.astimezone(WARSAW).date()
+    last = min(period.last_day, today)
+    rolled_at = dict(
+        RolledDay.objects.filter(day__gte=period.first_day, day__lte=last).values_list("day", "rolled_at")
+    ) if last >= period.first_day else {}  # fmt: skip
+    fresh_since = _fresh_since(now)
+
+    def whole(day: dt.date) -> bool:
+        at = rolled_at.get(day)
+        if at is None:
+            return False
+        return at >= fresh_since if day == today else at >= Period(day, day).bounds()[1]
+
+    rolled = runs_of_days(period.first_day, last, whole)
+    live = [Period(a, b).bounds() for a, b in runs_of_days(period.first_day, period.last_day, lambda d: not whole(d))]
+    return rolled, live
+
+
+def _fresh_since(now: dt.datetime) -> dt.datetime:
+    """Today's roll-up so far counts while it is younger than two runs of the task ``roll-up-today``."""
+    return now - dt.timedelta(seconds=2 * settings.CARENET_INSIGHTS_TODAY_SECONDS)
+
+
+def today_counted_at(*, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When today's figures the dashboard shows were counted: the time of today's roll-up while it is fresh, or
+    ``None`` when they are counted live on each view."""
+    now = now or clock.now()
+    at = RolledDay.objects.filter(day=now.astimezone(WARSAW).date()).values_list("rolled_at", flat=True).first()
+    return at if at is not None and at >= _fresh_since(now) else None
+
+
+def _until(ranges: Ranges, now: dt.datetime | None) -> Ranges:
+    """The ranges cut at ``now``: what is made (a booking, a rating) is never made later, so the days ahead of a
+    period are not read for it (no query part at all when nothing is left)."""
+    now = now or clock.now()
+    return [(start, min(end, now)) for start, end in ranges if start < now]
 
 
 def _ranges(field: str, ranges: Ranges) -> Q:
@@ -223,10 +255,23 @@ def _visits(filters: Filters, ranges: Ranges) -> QuerySet[Appointment]:
     return Appointment.objects.filter(_slot_filter(filters, "slot__"), _ranges("slot__starts_at", ranges)).order_by()
 
 
-def _rolled(filters: Filters, days: tuple[dt.date, dt.date], **nonzero: int) -> QuerySet[DailyFigures]:
+def _rolled(
+    filters: Filters, days: list[tuple[dt.date, dt.date]], *, by_city: bool = False, **nonzero: int
+) -> QuerySet[DailyFigures]:
     """The roll-up's rows of the chosen place and specialty over ``days`` (only rolled days have rows) that carry
-    the figure (``nonzero``: its count above 0, so a place without it gives no row, as live)."""
-    q = Q(day__gte=days[0], day__lte=days[1], **nonzero)
+    the figure (``nonzero``: its count above 0, so a place without it gives no row, as live), of the coarsest grain
+    the filters allow: a facility's rows for one facility, the cities' for a city (or a figure per city:
+    ``by_city``), else the network's — a network-wide month reads a few thousand rows, not every facility's."""
+    if filters.facility_id is not None:
+        grain = DailyFigures.Grain.FACILITY
+    elif filters.city_id is not None or by_city:
+        grain = DailyFigures.Grain.CITY
+    else:
+        grain = DailyFigures.Grain.NETWORK
+    runs = Q()
+    for first, last in days:
+        runs |= Q(day__gte=first, day__lte=last)
+    q = Q(runs, grain=grain, **nonzero)
     if filters.city_id is not None:
         q &= Q(city_id=filters.city_id)
     if filters.specialty_id is not None:
@@ -326,12 +371,15 @@ def waiting_now(*, filters: Filters, now: dt.datetime) -> list[WaitingNow]:
     return result
 
 
-def waiting_booked(*, filters: Filters, today: dt.date | None = None, rollup: bool = True) -> list[WaitingBooked]:
+def waiting_booked(
+    *, filters: Filters, today: dt.date | None = None, now: dt.datetime | None = None, rollup: bool = True
+) -> list[WaitingBooked]:
     """The AVERAGE days between making a booking and its visit, for the bookings made in the period, per specialty ×
     city (phone and video: no city), longest first."""
     start, _end = filters.period.bounds()
     keys = {"specialty_name": "specialty__name", "specialty_name_en": "specialty__name_en", "city_name": "city__name"}
-    rolled, live = _split(filters.period, today, rollup)
+    rolled, live = _split(filters.period, today, rollup, now)
+    live = _until(live, now)
     parts: list[QuerySet[Any]] = []
     if live:
         parts.append(
@@ -349,7 +397,7 @@ def waiting_booked(*, filters: Filters, today: dt.date | None = None, rollup: bo
         )
     if rolled:
         parts.append(
-            _rolled(filters, rolled, made__gt=0)
+            _rolled(filters, rolled, by_city=True, made__gt=0)
             .values(**{key: F(path) for key, path in keys.items()})
             .annotate(n_made=Sum("made"), n_wait_seconds=Sum("wait_seconds"))
         )
@@ -370,7 +418,7 @@ def waiting_booked(*, filters: Filters, today: dt.date | None = None, rollup: bo
 def no_shows(*, filters: Filters, now: dt.datetime, rollup: bool = True) -> list[NoShows]:
     """No-shows among the visits of the period that should have happened (started before ``now``, not cancelled),
     per specialty, highest rate first."""
-    rolled, live = _split(filters.period, now.astimezone(WARSAW).date(), rollup)
+    rolled, live = _split(filters.period, now.astimezone(WARSAW).date(), rollup, now)
     parts: list[QuerySet[Any]] = []
     if live:
         parts.append(
@@ -394,11 +442,13 @@ def no_shows(*, filters: Filters, now: dt.datetime, rollup: bool = True) -> list
     return result
 
 
-def utilisation(*, filters: Filters, today: dt.date | None = None, rollup: bool = True) -> list[Utilisation]:
+def utilisation(
+    *, filters: Filters, today: dt.date | None = None, now: dt.datetime | None = None, rollup: bool = True
+) -> list[Utilisation]:
     """Booked slots among the slots offered in the period (from schedules: the on-demand consultations' slots are
     never offered), per specialty, highest first. A slot counts as booked while it is taken (booked, checked in,
     completed, a no-show); a cancelled booking frees it."""
-    rolled, live = _split(filters.period, today, rollup)
+    rolled, live = _split(filters.period, today, rollup, now)
     parts: list[QuerySet[Any]] = []
     if live:
         parts.append(
@@ -424,9 +474,11 @@ def utilisation(*, filters: Filters, today: dt.date | None = None, rollup: bool 
     return result
 
 
-def cancellations(*, filters: Filters, today: dt.date | None = None, rollup: bool = True) -> CancellationSummary:
+def cancellations(
+    *, filters: Filters, today: dt.date | None = None, now: dt.datetime | None = None, rollup: bool = True
+) -> CancellationSummary:
     """Cancelled bookings among the bookings of the period's visits, by the channel of the cancellation."""
-    rolled, live = _split(filters.period, today, rollup)
+    rolled, live = _split(filters.period, today, rollup, now)
     parts: list[QuerySet[Any]] = []
     if live:
         parts.append(
@@ -453,9 +505,12 @@ def cancellations(*, filters: Filters, today: dt.date | None = None, rollup: boo
     return CancellationSummary(bookings, cancelled, rate(cancelled, bookings), by_channel)
 
 
-def ratings(*, filters: Filters, today: dt.date | None = None, rollup: bool = True) -> RatingSummary:
+def ratings(
+    *, filters: Filters, today: dt.date | None = None, now: dt.datetime | None = None, rollup: bool = True
+) -> RatingSummary:
     """The visit ratings (1–5) given in the period: count and average per specialty of the visit, lowest first."""
-    rolled, live = _split(filters.period, today, rollup)
+    rolled, live = _split(filters.period, today, rollup, now)
+    live = _until(live, now)
     parts: list[QuerySet[Any]] = []
     if live:
         parts.append(

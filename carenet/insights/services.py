@@ -1,11 +1,12 @@
 """Writing the daily roll-up of the dashboard's figures (BEY-4, PERF): see :mod:`carenet.insights.models`.
 
 :func:`roll_up` rewrites whole Warsaw days that are over — delete, then one ``INSERT … SELECT … GROUP BY`` per family
-of figures, and the days marked rolled — in one transaction, so rolling a day twice gives the same rows (idempotent)
-and a reader sees either the old or the new figures of a day. :func:`roll_up_due` (the periodic task) rolls
-yesterday, re-rolls the last ``CARENET_INSIGHTS_REROLL_DAYS`` days (a no-show recorded the next morning, a late
-cancellation, a rating given days after the visit) and any day back to ``CARENET_INSIGHTS_BACKFILL_DAYS`` days that
-was never rolled.
+of figures, the cities' and the network's sums of them, and the days marked rolled — in one transaction, so rolling a
+day twice gives the same rows (idempotent) and a reader sees either the old or the new figures of a day.
+:func:`roll_up_due` (the periodic task) rolls yesterday, re-rolls the last ``CARENET_INSIGHTS_REROLL_DAYS`` days (a
+no-show recorded the next morning, a late cancellation, a rating given days after the visit) and any day back to
+``CARENET_INSIGHTS_BACKFILL_DAYS`` days that was never rolled; :func:`roll_up_today` counts today so far, every few
+minutes.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ COLUMNS = (
 
 #: The key of the transaction-level advisory lock that serialises roll-ups on PostgreSQL (SQLite writes one at a time).
 ROLL_UP_LOCK = 0x4245_5934  # "BEY4"
+Grain = DailyFigures.Grain
 
 
 class RollUpError(ValueError):
@@ -53,9 +55,10 @@ def _day(field: str) -> TruncDate:
     return TruncDate(field, tzinfo=WARSAW)
 
 
-def _families(start: dt.datetime, end: dt.datetime) -> list[QuerySet[Any]]:
+def _families(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> list[QuerySet[Any]]:
     """One grouped SELECT per family; each selects ``k_day, k_specialty, k_city, k_facility, k_channel`` and some
-    of :data:`COLUMNS` by name."""
+    of :data:`COLUMNS` by name. A visit is due (and may be a no-show) once it started before ``now`` — every visit of
+    a day that is over, the morning's of today."""
     slots = (
         Slot.objects.filter(starts_at__gte=start, starts_at__lt=end, schedule__isnull=False)
         .order_by()
@@ -75,8 +78,8 @@ def _families(start: dt.datetime, end: dt.datetime) -> list[QuerySet[Any]]:
             k_channel=F("cancel_channel"),
         )
         .annotate(
-            due=Count("id", filter=Q(status__in=DUE_STATUSES)),
-            no_shows=Count("id", filter=Q(status=Status.NO_SHOW)),
+            due=Count("id", filter=Q(status__in=DUE_STATUSES, slot__starts_at__lt=now)),
+            no_shows=Count("id", filter=Q(status=Status.NO_SHOW, slot__starts_at__lt=now)),
             bookings=Count("id"),
             cancelled=Count("id", filter=Q(status=Status.CANCELLED)),
         )
@@ -114,6 +117,19 @@ def roll_up(first_day: dt.date, last_day: dt.date, *, now: dt.datetime) -> int:
     today = now.astimezone(WARSAW).date()
     if last_day >= today:
         raise RollUpError(f"{last_day} is not over yet")
+    return _write(first_day, last_day, now=now)
+
+
+def roll_up_today(*, now: dt.datetime) -> int:
+    """Rewrite today's figures so far (the periodic task ``roll-up-today``, every ``CARENET_INSIGHTS_TODAY_SECONDS``):
+    the day's slots, its visits that started before ``now``, the bookings and ratings made by ``now``. The dashboard
+    reads them while they are fresh (:func:`carenet.insights.selectors.today_counted_at`) instead of reading every
+    slot and booking of the day on each view; the rows written."""
+    today = now.astimezone(WARSAW).date()
+    return _write(today, today, now=now)
+
+
+def _write(first_day: dt.date, last_day: dt.date, *, now: dt.datetime) -> int:
     if last_day < first_day:
         return 0
     start, end = Period(first_day, last_day).bounds()
@@ -126,20 +142,40 @@ def roll_up(first_day: dt.date, last_day: dt.date, *, now: dt.datetime) -> int:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLL_UP_LOCK])
         DailyFigures.objects.filter(day__gte=first_day, day__lte=last_day).delete()
         with connection.cursor() as cursor:
-            for family in _families(start, end):
+            for family in _families(start, end, now):
                 inner, params = family.query.sql_with_params()
                 names = set(family.query.annotation_select)
                 channel = "u.k_channel" if "k_channel" in names else "''"
                 values = ", ".join(f"u.{c}" if c in names else ("0.0" if c == "wait_seconds" else "0") for c in COLUMNS)
                 sql = f"""
-                    INSERT INTO {table} (day, specialty_id, city_id, facility_id, channel, {", ".join(COLUMNS)})
-                    SELECT u.k_day, u.k_specialty, u.k_city, u.k_facility, {channel}, {values} FROM ({inner}) u
+                    INSERT INTO {table} (grain, day, specialty_id, city_id, facility_id, channel, {", ".join(COLUMNS)})
+                    SELECT %s, u.k_day, u.k_specialty, u.k_city, u.k_facility, {channel}, {values} FROM ({inner}) u
                 """  # noqa: S608 - identifiers from _meta and constants, values as parameters
-                cursor.execute(sql, params)
+                cursor.execute(sql, [Grain.FACILITY, *params])
                 written += max(cursor.rowcount, 0)
+            written += _sum_grains(cursor, table, first_day, last_day)
         days = [first_day + dt.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
         RolledDay.objects.filter(day__in=days).delete()
         RolledDay.objects.bulk_create([RolledDay(day=day, rolled_at=now) for day in days])
+    return written
+
+
+def _sum_grains(cursor: Any, table: str, first_day: dt.date, last_day: dt.date) -> int:
+    """The city's rows summed from its facilities' rows, then the network's from the cities' (per day, specialty and
+    channel); the rows written."""
+    sums = ", ".join(f"SUM({c})" for c in COLUMNS)
+    written = 0
+    for grain, source, city in ((Grain.CITY, Grain.FACILITY, "city_id"), (Grain.NETWORK, Grain.CITY, "NULL")):
+        group = "day, specialty_id, channel" + (", city_id" if city != "NULL" else "")
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (grain, day, specialty_id, city_id, facility_id, channel, {", ".join(COLUMNS)})
+            SELECT %s, day, specialty_id, {city}, NULL, channel, {sums} FROM {table}
+            WHERE grain = %s AND day >= %s AND day <= %s GROUP BY {group}
+            """,  # noqa: S608 - identifiers from _meta and constants, values as parameters
+            [grain, source, first_day, last_day],
+        )
+        written += max(cursor.rowcount, 0)
     return written
 
 

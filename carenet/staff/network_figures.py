@@ -233,7 +233,7 @@ def compute(key: str, filters: Filters, *, now: dt.datetime) -> Figure:
             ),
         )
     if key == "waiting_booked":
-        booked = selectors.waiting_booked(filters=filters)
+        booked = selectors.waiting_booked(filters=filters, now=now)
         return Figure(
             key,
             _("Waiting time of the bookings made in the period"),
@@ -264,7 +264,7 @@ def compute(key: str, filters: Filters, *, now: dt.datetime) -> Figure:
             ),
         )
     if key == "utilisation":
-        used = selectors.utilisation(filters=filters)
+        used = selectors.utilisation(filters=filters, now=now)
         return Figure(
             key,
             _("Utilisation of schedules"),
@@ -279,7 +279,7 @@ def compute(key: str, filters: Filters, *, now: dt.datetime) -> Figure:
             ),
         )
     if key == "cancellations":
-        summary = selectors.cancellations(filters=filters)
+        summary = selectors.cancellations(filters=filters, now=now)
         rows: list[list[Cell]] = [[_("All channels"), summary.cancelled, summary.rate]]
         rows += [[_channel(r.channel), r.cancelled, r.rate] for r in summary.by_channel]
         return Figure(
@@ -299,7 +299,7 @@ def compute(key: str, filters: Filters, *, now: dt.datetime) -> Figure:
             % {"cancelled": summary.cancelled, "bookings": summary.bookings, "rate": _percent(summary.rate)},
         )
     if key == "ratings":
-        rated = selectors.ratings(filters=filters)
+        rated = selectors.ratings(filters=filters, now=now)
         rating_rows: list[list[Cell]] = [[_("All specialties"), rated.count, rated.average]]
         rating_rows += [[localized(r.specialty), r.count, r.average] for r in rated.by_specialty]
         return Figure(
@@ -362,6 +362,7 @@ def network_figures(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     figures: list[Figure] = []
     filters = None
+    counted_at = None  # today's figures read from their roll-up of a few minutes ago (BEY-4, PERF)
     if not form.is_bound or form.is_valid():
         if not form.is_bound:
             filters = Filters(period=policies.preset_period(policies.DEFAULT_DAYS, today=clock.today()))
@@ -369,13 +370,15 @@ def network_figures(request: HttpRequest) -> HttpResponse:
             filters = form.filters()
         now = clock.now()
         figures = [compute(key, filters, now=now) for key in FIGURES]
+        if filters.period.first_day <= now.astimezone(clock.WARSAW).date() <= filters.period.last_day:
+            counted_at = selectors.today_counted_at(now=now)
     query = ""
     if form.is_bound and form.is_valid():
         query = urlencode({name: request.GET[name] for name in NetworkFiguresForm.base_fields if name in request.GET})
     return render(
         request,
         "staff/network/figures.html",
-        {"form": form, "figures": figures, "filters": filters, "query": query},
+        {"form": form, "figures": figures, "filters": filters, "query": query, "counted_at": counted_at},
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from carenet.booking.models import Appointment
@@ -19,7 +20,7 @@ from carenet.insights.models import DailyFigures, RolledDay
 from carenet.insights.policies import Period
 from carenet.insights.selectors import Filters
 from carenet.insights.tests.factories import NOW, PERIOD, TODAY, FiguresWorld
-from carenet.insights.tests.test_selectors import _grow, world  # noqa: F401 - the hand-built history
+from carenet.insights.tests.test_selectors import _at, _grow, world  # noqa: F401 - the hand-built history
 
 pytestmark = pytest.mark.django_db
 S = Appointment.Status
@@ -174,3 +175,82 @@ def test_the_demo_builder_rolls_up_its_history_and_the_figures_equal_the_live_on
         }
         assert rolled == live
         assert rolled["no-shows"] and rolled["utilisation"] and rolled["cancellations"].bookings
+
+
+def test_each_filter_reads_the_coarsest_grain_it_allows(world: FiguresWorld) -> None:  # noqa: F811
+    """BEY-4, PERF: the network-wide figures read the network's rows, a city's the cities' rows, a facility's its
+    own rows — each grain summed from the one below, so all three equal the live figures (test above); here each
+    grain is taken away in turn and only the figures that read it change."""
+    services.roll_up(dt.date(2026, 2, 1), TODAY - dt.timedelta(days=1), now=NOW)
+    grain = DailyFigures.Grain
+    assert set(DailyFigures.objects.values_list("grain", flat=True)) == {grain.FACILITY, grain.CITY, grain.NETWORK}
+    network = Filters(period=PERIOD)
+    city = Filters(period=PERIOD, city_id=world.warsaw.pk)
+    facility = Filters(period=PERIOD, facility_id=world.mokotow.pk)
+    live = {f: _figures(f, rollup=False) for f in (network, city, facility)}
+    DailyFigures.objects.filter(grain=grain.NETWORK).delete()
+    assert _figures(network, rollup=True)["utilisation"] != live[network]["utilisation"]
+    assert _figures(city, rollup=True) == live[city]
+    assert _figures(network, rollup=True)["waiting of bookings"] == live[network]["waiting of bookings"]  # per city
+    DailyFigures.objects.filter(grain=grain.CITY).delete()
+    assert _figures(city, rollup=True)["utilisation"] != live[city]["utilisation"]
+    assert _figures(facility, rollup=True) == live[facility]
+
+
+def _figures_at(filters: Filters, now: dt.datetime, *, rollup: bool) -> dict[str, Any]:
+    return {
+        "waiting of bookings": selectors.waiting_booked(filters=filters, now=now, rollup=rollup),
+        "no-shows": selectors.no_shows(filters=filters, now=now, rollup=rollup),
+        "utilisation": selectors.utilisation(filters=filters, now=now, rollup=rollup),
+        "cancellations": selectors.cancellations(filters=filters, now=now, rollup=rollup),
+        "ratings": selectors.ratings(filters=filters, now=now, rollup=rollup),
+    }
+
+
+def test_today_s_figures_so_far_are_read_from_their_roll_up_while_fresh(world: FiguresWorld, settings: Any) -> None:  # noqa: F811
+    """BEY-4, PERF: the task ``roll-up-figures-today`` counts today so far; the dashboard reads it (and says when it
+    was counted) while it is younger than two runs of the task, then counts today live again."""
+    settings.CARENET_INSIGHTS_TODAY_SECONDS = 300
+    # This morning: a no-show at 8:00, a visit at 9:00 (UTC) cancelled through the portal, a visit booked at 3:00 for
+    # this afternoon (in the world); the rest of the day is ahead.
+    world.visit("cardio-waw", dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC), status=S.NO_SHOW, booked_at=_at(9))
+    world.visit("derma-waw", dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC), status=S.CANCELLED, booked_at=_at(8),
+                cancel_channel="portal")  # fmt: skip
+    services.roll_up(dt.date(2026, 2, 1), TODAY - dt.timedelta(days=1), now=NOW)
+    assert selectors.today_counted_at(now=NOW) is None
+    services.roll_up_today(now=NOW)
+    assert RolledDay.objects.get(day=TODAY).rolled_at == NOW
+    for filters in _shapes(world):
+        assert _figures_at(filters, NOW, rollup=True) == _figures_at(filters, NOW, rollup=False), filters
+    network = Filters(period=PERIOD)
+    assert sum(r.no_shows for r in selectors.no_shows(filters=network, now=NOW)) == 3  # 3 and 6 March, this morning
+    # Read from the roll-up: a change to today's rows shows until it is recounted, as long as it is fresh.
+    DailyFigures.objects.filter(day=TODAY, offered__gt=0).update(offered=F("offered") + 100)
+    soon = NOW + dt.timedelta(seconds=599)
+    assert selectors.today_counted_at(now=soon) == NOW
+    rolled, live = _figures_at(network, soon, rollup=True), _figures_at(network, soon, rollup=False)
+    assert rolled["utilisation"] != live["utilisation"]
+    later = NOW + dt.timedelta(seconds=601)
+    assert selectors.today_counted_at(now=later) is None
+    assert _figures_at(network, later, rollup=True) == _figures_at(network, later, rollup=False)
+
+
+def test_a_day_counted_while_it_ran_is_live_until_rolled_up_whole(world: FiguresWorld) -> None:  # noqa: F811
+    """Yesterday's figures counted at 15:00 yesterday are not read today (nor added to the live count): the day is
+    counted live until the roll-up of whole days rewrites it."""
+    services.roll_up(dt.date(2026, 2, 1), TODAY - dt.timedelta(days=2), now=NOW)
+    world.visit("cardio-waw", dt.datetime(2026, 3, 9, 17, tzinfo=dt.UTC), status=S.NO_SHOW, booked_at=_at(9, 6))
+    services.roll_up_today(now=dt.datetime(2026, 3, 9, 15, tzinfo=dt.UTC))
+    assert DailyFigures.objects.filter(day=TODAY - dt.timedelta(days=1)).exists()
+    for filters in _shapes(world):
+        assert _figures_at(filters, NOW, rollup=True) == _figures_at(filters, NOW, rollup=False), filters
+    services.roll_up(TODAY - dt.timedelta(days=1), TODAY - dt.timedelta(days=1), now=NOW)
+    DailyFigures.objects.filter(day=TODAY - dt.timedelta(days=1), due__gt=0).update(due=F("due") + 100)
+    assert (
+        _figures_at(Filters(period=PERIOD), NOW, rollup=True)["no-shows"]
+        != _figures_at(Filters(period=PERIOD), NOW, rollup=False)["no-shows"]
+    )  # now whole: read from the roll-up
+
+
+def test_today_s_roll_up_is_a_periodic_job() -> None:
+    assert "roll-up-figures-today" in {job.name for job in periodic.jobs()}

@@ -159,3 +159,18 @@ def test_a_name_a_spreadsheet_would_run_is_written_as_text(world: FiguresWorld, 
     specialty.save(update_fields=["name"])
     answer = coordinator.get(_url("staff:dashboard_network_csv"), {**PERIOD, "figure": "utilisation"})
     assert answer.content.decode("utf-8")[1:].splitlines()[1] == "'=1+1 Kardiologia;4;2;50,0"
+
+
+def test_the_page_says_when_today_s_figures_were_counted(world: FiguresWorld, coordinator: Client) -> None:
+    """BEY-4, PERF: today's figures are read from their roll-up of a few minutes ago; the page says when it was."""
+    from carenet.insights import services
+
+    url = _url("staff:dashboard_network")
+    assert "Dzisiejsze liczby" not in coordinator.get(url, PERIOD).content.decode()  # counted live
+    services.roll_up_today(now=NOW - dt.timedelta(minutes=3))
+    page = coordinator.get(url, PERIOD).content.decode()
+    assert "Dzisiejsze liczby policzone o 10:57 (przeliczane co kilka minut)." in page  # 9:57 UTC, Warsaw time
+    english = coordinator.get(_url("staff:dashboard_network", "en"), PERIOD).content.decode()
+    assert "Today's figures as counted at 10:57 (recounted every few minutes)." in english
+    past = {"period": "dates", "first_day": "2026-03-01", "last_day": "2026-03-09"}
+    assert "Dzisiejsze liczby" not in coordinator.get(url, past).content.decode()  # today is not in the period
