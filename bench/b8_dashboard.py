@@ -72,9 +72,11 @@ def main() -> None:
         rollup["roll_up_s"] = round(time.perf_counter() - began, 2)
         rollup["rows"] = rows
         began = time.perf_counter()
-        services.roll_up_due(now=now)  # what the hourly task does: re-roll the last days (nothing missing)
-        rollup["periodic_reroll_days"] = settings.CARENET_INSIGHTS_REROLL_DAYS
-        rollup["periodic_reroll_s"] = round(time.perf_counter() - began, 2)
+        # What the hourly task does: re-roll the last days (nothing missing) and count the days ahead as they stand.
+        services.roll_up_due(now=now)
+        rollup["hourly_reroll_days"] = settings.CARENET_INSIGHTS_REROLL_DAYS
+        rollup["hourly_ahead_days"] = settings.CARENET_INSIGHTS_AHEAD_DAYS
+        rollup["hourly_task_s"] = round(time.perf_counter() - began, 2)
     if rollup_on:
         began = time.perf_counter()  # what the task roll-up-figures-today does every few minutes
         rollup["today_rows"] = services.roll_up_today(now=now)

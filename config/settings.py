@@ -406,6 +406,8 @@ CARENET_NO_SHOW_SWEEP_SECONDS = int(os.environ.get("CARENET_NO_SHOW_SWEEP_SECOND
 CARENET_INSIGHTS_ROLLUP_SECONDS = int(os.environ.get("CARENET_INSIGHTS_ROLLUP_SECONDS", "3600"))
 #: Today's figures so far are rolled up this often; the dashboard reads them while younger than two runs (else live).
 CARENET_INSIGHTS_TODAY_SECONDS = int(os.environ.get("CARENET_INSIGHTS_TODAY_SECONDS", "300"))
+#: The days ahead the hourly roll-up counts as they stand (utilisation and cancellations of the coming weeks).
+CARENET_INSIGHTS_AHEAD_DAYS = int(os.environ.get("CARENET_INSIGHTS_AHEAD_DAYS", "31"))
 CARENET_INSIGHTS_REROLL_DAYS = int(os.environ.get("CARENET_INSIGHTS_REROLL_DAYS", "7"))
 CARENET_INSIGHTS_BACKFILL_DAYS = int(os.environ.get("CARENET_INSIGHTS_BACKFILL_DAYS", "400"))
 # CLN-4: a question to the doctor is answered within this many working days (weekends and Polish public holidays

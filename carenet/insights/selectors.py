@@ -199,42 +199,65 @@ def runs_of_days(first: dt.date, last: dt.date, keep: Callable[[dt.date], bool])
 def _split(
     period: Period, today: dt.date | None, rollup: bool, now: dt.datetime | None = None
 ) -> tuple[list[tuple[dt.date, dt.date]], Ranges]:
-    """Where a period's figures come from: the runs of days the roll-up holds whole (read from it; one small query of
-    the rolled days) — a past day rolled up after it was over, and today while its roll-up so far is fresh (see
-    :func:`today_counted_at`) — and the instants of every other day (the days ahead, a past day not rolled up yet)
+    """Where a period's figures come from: the runs of days the roll-up holds (read from it; one small query of the
+    rolled days) — a past day rolled up after it was over, today and the days ahead while their roll-up is fresh (see
+    :func:`counted_at`) — and the instants of every other day (a past day not rolled up yet, a day too far ahead)
     computed live. ``rollup=False``: everything live (the reference the roll-up is tested against)."""
     if not rollup:
         return [], [period.bounds()]
     now = now or clock.now()
     today = today or now.astimezone(WARSAW).date()
-    last = min(period.last_day, today)
     rolled_at = dict(
-        RolledDay.objects.filter(day__gte=period.first_day, day__lte=last).values_list("day", "rolled_at")
-    ) if last >= period.first_day else {}  # fmt: skip
-    fresh_since = _fresh_since(now)
+        RolledDay.objects.filter(day__gte=period.first_day, day__lte=period.last_day).values_list("day", "rolled_at")
+    )
+    today_since, ahead_since = _fresh_since(now)
 
     def whole(day: dt.date) -> bool:
         at = rolled_at.get(day)
         if at is None:
             return False
-        return at >= fresh_since if day == today else at >= Period(day, day).bounds()[1]
+        if day < today:
+            return at >= Period(day, day).bounds()[1]
+        return at >= (today_since if day == today else ahead_since)
 
-    rolled = runs_of_days(period.first_day, last, whole)
+    rolled = runs_of_days(period.first_day, period.last_day, whole)
     live = [Period(a, b).bounds() for a, b in runs_of_days(period.first_day, period.last_day, lambda d: not whole(d))]
     return rolled, live
 
 
-def _fresh_since(now: dt.datetime) -> dt.datetime:
-    """Today's roll-up so far counts while it is younger than two runs of the task ``roll-up-today``."""
-    return now - dt.timedelta(seconds=2 * settings.CARENET_INSIGHTS_TODAY_SECONDS)
+def _fresh_since(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Today's roll-up so far counts while it is younger than two runs of the task ``roll-up-figures-today``; the days
+    ahead while younger than two runs of ``roll-up-figures``."""
+    return (
+        now - dt.timedelta(seconds=2 * settings.CARENET_INSIGHTS_TODAY_SECONDS),
+        now - dt.timedelta(seconds=2 * settings.CARENET_INSIGHTS_ROLLUP_SECONDS),
+    )
 
 
-def today_counted_at(*, now: dt.datetime | None = None) -> dt.datetime | None:
-    """When today's figures the dashboard shows were counted: the time of today's roll-up while it is fresh, or
-    ``None`` when they are counted live on each view."""
+@dataclass(frozen=True)
+class CountedAt:
+    """When the figures of today and of the days ahead that the dashboard shows were counted (``None``: live)."""
+
+    today: dt.datetime | None
+    ahead: dt.datetime | None
+
+
+def counted_at(*, period: Period, now: dt.datetime | None = None) -> CountedAt:
+    """When the period's figures of today and of the days ahead were counted: the time of their roll-up while fresh
+    (for the days ahead, the oldest one read), ``None`` when they are counted live on each view (one query)."""
     now = now or clock.now()
-    at = RolledDay.objects.filter(day=now.astimezone(WARSAW).date()).values_list("rolled_at", flat=True).first()
-    return at if at is not None and at >= _fresh_since(now) else None
+    today = now.astimezone(WARSAW).date()
+    if period.last_day < today:
+        return CountedAt(None, None)
+    first = max(period.first_day, today)
+    rows = dict(RolledDay.objects.filter(day__gte=first, day__lte=period.last_day).values_list("day", "rolled_at"))
+    today_since, ahead_since = _fresh_since(now)
+    at_today = rows.get(today)
+    ahead = [at for day, at in rows.items() if day > today and at >= ahead_since]
+    return CountedAt(
+        at_today if at_today is not None and period.first_day <= today and at_today >= today_since else None,
+        min(ahead) if ahead else None,
+    )
 
 
 def _until(ranges: Ranges, now: dt.datetime | None) -> Ranges:

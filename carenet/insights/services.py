@@ -5,8 +5,8 @@ of figures, the cities' and the network's sums of them, and the days marked roll
 day twice gives the same rows (idempotent) and a reader sees either the old or the new figures of a day.
 :func:`roll_up_due` (the periodic task) rolls yesterday, re-rolls the last ``CARENET_INSIGHTS_REROLL_DAYS`` days (a
 no-show recorded the next morning, a late cancellation, a rating given days after the visit) and any day back to
-``CARENET_INSIGHTS_BACKFILL_DAYS`` days that was never rolled; :func:`roll_up_today` counts today so far, every few
-minutes.
+``CARENET_INSIGHTS_BACKFILL_DAYS`` days that was never rolled, and counts the days ahead as they stand
+(:func:`roll_up_ahead`); :func:`roll_up_today` counts today so far, every few minutes.
 """
 
 from __future__ import annotations
@@ -120,10 +120,18 @@ def roll_up(first_day: dt.date, last_day: dt.date, *, now: dt.datetime) -> int:
     return _write(first_day, last_day, now=now)
 
 
+def roll_up_ahead(*, now: dt.datetime) -> int:
+    """Rewrite the figures of the next ``CARENET_INSIGHTS_AHEAD_DAYS`` days as they stand (slots offered and booked,
+    bookings and cancellations of their visits) — part of the hourly :func:`roll_up_due`; the dashboard reads them
+    while younger than two of its runs. The rows written."""
+    tomorrow = now.astimezone(WARSAW).date() + dt.timedelta(days=1)
+    return _write(tomorrow, tomorrow + dt.timedelta(days=settings.CARENET_INSIGHTS_AHEAD_DAYS - 1), now=now)
+
+
 def roll_up_today(*, now: dt.datetime) -> int:
     """Rewrite today's figures so far (the periodic task ``roll-up-today``, every ``CARENET_INSIGHTS_TODAY_SECONDS``):
     the day's slots, its visits that started before ``now``, the bookings and ratings made by ``now``. The dashboard
-    reads them while they are fresh (:func:`carenet.insights.selectors.today_counted_at`) instead of reading every
+    reads them while they are fresh (:func:`carenet.insights.selectors.counted_at`) instead of reading every
     slot and booking of the day on each view; the rows written."""
     today = now.astimezone(WARSAW).date()
     return _write(today, today, now=now)
@@ -191,5 +199,6 @@ def days_due(*, now: dt.datetime) -> list[tuple[dt.date, dt.date]]:
 
 
 def roll_up_due(*, now: dt.datetime) -> int:
-    """The periodic roll-up (see :func:`days_due`); the rows written."""
-    return sum(roll_up(first, last, now=now) for first, last in days_due(now=now))
+    """The periodic roll-up (see :func:`days_due`), and the days ahead as they stand (:func:`roll_up_ahead`); the
+    rows written."""
+    return sum(roll_up(first, last, now=now) for first, last in days_due(now=now)) + roll_up_ahead(now=now)

@@ -370,8 +370,7 @@ def network_figures(request: HttpRequest) -> HttpResponse:
             filters = form.filters()
         now = clock.now()
         figures = [compute(key, filters, now=now) for key in FIGURES]
-        if filters.period.first_day <= now.astimezone(clock.WARSAW).date() <= filters.period.last_day:
-            counted_at = selectors.today_counted_at(now=now)
+        counted_at = selectors.counted_at(period=filters.period, now=now)
     query = ""
     if form.is_bound and form.is_valid():
         query = urlencode({name: request.GET[name] for name in NetworkFiguresForm.base_fields if name in request.GET})

@@ -51,8 +51,10 @@ def _shapes(w: FiguresWorld) -> list[Filters]:
     ]
 
 
-def _rows() -> list[tuple[Any, ...]]:
-    return sorted(DailyFigures.objects.values_list(*[f.attname for f in DailyFigures._meta.fields if f.name != "id"]))
+def _rows(last: dt.date = TODAY) -> list[tuple[Any, ...]]:
+    """The roll-up's rows up to ``last`` (by default, of the days before today)."""
+    fields = [f.attname for f in DailyFigures._meta.fields if f.name != "id"]
+    return sorted(DailyFigures.objects.filter(day__lt=last).values_list(*fields))
 
 
 def test_rolled_up_figures_equal_the_live_ones(world: FiguresWorld) -> None:  # noqa: F811
@@ -217,7 +219,7 @@ def test_today_s_figures_so_far_are_read_from_their_roll_up_while_fresh(world: F
     world.visit("derma-waw", dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC), status=S.CANCELLED, booked_at=_at(8),
                 cancel_channel="portal")  # fmt: skip
     services.roll_up(dt.date(2026, 2, 1), TODAY - dt.timedelta(days=1), now=NOW)
-    assert selectors.today_counted_at(now=NOW) is None
+    assert selectors.counted_at(period=PERIOD, now=NOW).today is None
     services.roll_up_today(now=NOW)
     assert RolledDay.objects.get(day=TODAY).rolled_at == NOW
     for filters in _shapes(world):
@@ -227,11 +229,11 @@ def test_today_s_figures_so_far_are_read_from_their_roll_up_while_fresh(world: F
     # Read from the roll-up: a change to today's rows shows until it is recounted, as long as it is fresh.
     DailyFigures.objects.filter(day=TODAY, offered__gt=0).update(offered=F("offered") + 100)
     soon = NOW + dt.timedelta(seconds=599)
-    assert selectors.today_counted_at(now=soon) == NOW
+    assert selectors.counted_at(period=PERIOD, now=soon).today == NOW
     rolled, live = _figures_at(network, soon, rollup=True), _figures_at(network, soon, rollup=False)
     assert rolled["utilisation"] != live["utilisation"]
     later = NOW + dt.timedelta(seconds=601)
-    assert selectors.today_counted_at(now=later) is None
+    assert selectors.counted_at(period=PERIOD, now=later).today is None
     assert _figures_at(network, later, rollup=True) == _figures_at(network, later, rollup=False)
 
 
@@ -254,3 +256,31 @@ def test_a_day_counted_while_it_ran_is_live_until_rolled_up_whole(world: Figures
 
 def test_today_s_roll_up_is_a_periodic_job() -> None:
     assert "roll-up-figures-today" in {job.name for job in periodic.jobs()}
+
+
+def test_the_days_ahead_are_read_as_counted_by_the_hourly_roll_up_while_fresh(
+    world: FiguresWorld,  # noqa: F811
+    settings: Any,
+) -> None:
+    """BEY-4, PERF: the hourly roll-up also counts the next ``CARENET_INSIGHTS_AHEAD_DAYS`` days as they stand (the
+    slots offered and booked, the bookings and cancellations of their visits); a period reaching into them reads
+    that count while it is younger than two runs, then counts them live again."""
+    settings.CARENET_INSIGHTS_ROLLUP_SECONDS = 3600
+    settings.CARENET_INSIGHTS_AHEAD_DAYS = 7
+    world.visit("derma-waw", NOW + dt.timedelta(days=4), status=S.CANCELLED, booked_at=_at(9), cancel_channel="sms")
+    services.roll_up_due(now=NOW)
+    assert RolledDay.objects.filter(day__gt=TODAY).count() == 7
+    ahead = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 20))  # to 17 March from the roll-up, then live
+    for place in ({}, {"city_id": world.warsaw.pk}, {"facility_id": world.mokotow.pk}):
+        filters = Filters(period=ahead, **place)
+        assert _figures_at(filters, NOW, rollup=True) == _figures_at(filters, NOW, rollup=False), filters
+    assert selectors.counted_at(period=ahead, now=NOW) == selectors.CountedAt(None, NOW)
+    assert selectors.counted_at(period=PERIOD, now=NOW).ahead is None  # the period ends today
+    DailyFigures.objects.filter(day__gt=TODAY, offered__gt=0).update(offered=F("offered") + 100)
+    network = Filters(period=ahead)
+    soon = NOW + dt.timedelta(hours=1, minutes=59)
+    rolled, live = _figures_at(network, soon, rollup=True), _figures_at(network, soon, rollup=False)
+    assert rolled["utilisation"] != live["utilisation"] and rolled["cancellations"] == live["cancellations"]
+    later = NOW + dt.timedelta(hours=2, minutes=1)
+    assert selectors.counted_at(period=ahead, now=later).ahead is None
+    assert _figures_at(network, later, rollup=True) == _figures_at(network, later, rollup=False)

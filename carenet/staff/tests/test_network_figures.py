@@ -174,3 +174,16 @@ def test_the_page_says_when_today_s_figures_were_counted(world: FiguresWorld, co
     assert "Today's figures as counted at 10:57 (recounted every few minutes)." in english
     past = {"period": "dates", "first_day": "2026-03-01", "last_day": "2026-03-09"}
     assert "Dzisiejsze liczby" not in coordinator.get(url, past).content.decode()  # today is not in the period
+
+
+def test_the_page_says_when_the_coming_days_figures_were_counted(world: FiguresWorld, coordinator: Client) -> None:
+    """BEY-4, PERF: a period reaching into the days ahead reads them as the hourly roll-up counted them."""
+    from carenet.insights import services
+
+    ahead = {"period": "dates", "first_day": "2026-03-01", "last_day": "2026-03-20"}
+    url = _url("staff:dashboard_network")
+    assert "Liczby najbliższych dni" not in coordinator.get(url, ahead).content.decode()
+    services.roll_up_due(now=NOW - dt.timedelta(minutes=30))
+    page = coordinator.get(url, ahead).content.decode()
+    assert "Liczby najbliższych dni policzone o 10:30 (przeliczane co godzinę)." in page
+    assert "Liczby najbliższych dni" not in coordinator.get(url, PERIOD).content.decode()  # the period ends today
