@@ -30,7 +30,7 @@ from carenet.booking.models import Appointment
 from carenet.complaints.models import Claim, Complaint
 from carenet.core import clock
 from carenet.feedback.models import VisitRating
-from carenet.insights.models import DailyFigures, RolledDay
+from carenet.insights.models import DailyFigures, FirstFree, RolledDay
 from carenet.insights.policies import WARSAW, Period, days_between, rate
 from carenet.network.models import City, Facility, Specialty
 from carenet.pregnancy.models import PregnancyRequest
@@ -337,21 +337,20 @@ def _aware(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def waiting_now(*, filters: Filters, now: dt.datetime) -> list[WaitingNow]:
-    """Days from ``now`` to the earliest free slot, per specialty × city (the wait patients feel), longest first;
-    phone and video slots (no city) are one row per specialty, nationwide — left out when a facility is chosen.
+def first_free_sql(filters: Filters, now: dt.datetime) -> tuple[str, list[Any]]:
+    """``SELECT specialty_id, city_id, first_free`` — the earliest free slot from ``now`` of each specialty × city pair
+    of the schedules still running (city NULL: by phone or video, nationwide; left out when a facility is chosen).
 
-    The pairs are the specialties × cities of the schedules still running (a few thousand at the benchmark's scale);
-    each pair's earliest free slot is one probe of the partial index of free slots (``slot_free_by_city`` for a
-    city, ``slot_free_by_specialty`` for remote slots, ``slot_facility_day`` for one facility), so the query reads a
-    row per pair, not the millions of free slots a ``GROUP BY`` over them would read."""
+    The pairs number a few thousand at the benchmark's scale; each pair's earliest free slot is one probe of the
+    partial index of free slots (``slot_free_by_city`` for a city, ``slot_free_by_specialty`` for remote slots,
+    ``slot_facility_day`` for one facility), so the query reads a row per pair, not the millions of free slots a
+    ``GROUP BY`` over them would read."""
     quote = connection.ops.quote_name
     slot, schedule, facility = (
         quote(Slot._meta.db_table),
         quote(Schedule._meta.db_table),
         quote(Facility._meta.db_table),
     )
-    specialty, city = quote(Specialty._meta.db_table), quote(City._meta.db_table)
     pair_where = ["sc.valid_until >= %s"]
     pair_params: list[Any] = [now.date() - dt.timedelta(days=1)]
     slot_where = ["s.is_free", "s.specialty_id = p.specialty_id", "s.starts_at >= %s"]
@@ -368,7 +367,7 @@ def waiting_now(*, filters: Filters, now: dt.datetime) -> list[WaitingNow]:
     slot_params: list[Any] = [now] + ([filters.facility_id] if filters.facility_id is not None else [])
     slots = " AND ".join(slot_where)
     sql = f"""
-        SELECT sp.name, sp.name_en, c.name,
+        SELECT p.specialty_id AS specialty_id, p.city_id AS city_id,
                CASE WHEN p.city_id IS NULL
                     THEN (SELECT MIN(s.starts_at) FROM {slot} s WHERE {slots} AND s.city_id IS NULL)
                     ELSE (SELECT MIN(s.starts_at) FROM {slot} s WHERE {slots} AND s.city_id = p.city_id)
@@ -378,18 +377,62 @@ def waiting_now(*, filters: Filters, now: dt.datetime) -> list[WaitingNow]:
             FROM {schedule} sc LEFT JOIN {facility} f ON f.id = sc.facility_id
             WHERE {" AND ".join(pair_where)}
         ) p
-        JOIN {specialty} sp ON sp.id = p.specialty_id
-        LEFT JOIN {city} c ON c.id = p.city_id
+    """  # noqa: S608 - identifiers from the models' _meta, values as parameters
+    return sql, [*slot_params, *slot_params, *pair_params]
+
+
+def waiting_now(*, filters: Filters, now: dt.datetime, rollup: bool = True) -> list[WaitingNow]:
+    """Days to the earliest free slot, per specialty × city (the wait patients feel), longest first; phone and video
+    slots (no city) are one row per specialty, nationwide — left out when a facility is chosen.
+
+    Read from the count of the task ``roll-up-figures-today`` (:class:`~carenet.insights.models.FirstFree`; the days
+    from the time of the count) while it is fresh — unless one facility is chosen — else probed live from ``now``
+    (:func:`first_free_sql`); ``rollup=False``: always live."""
+    if rollup and filters.facility_id is None:
+        counted = _first_free_counted(filters, now)
+        if counted is not None:
+            return _longest_first(counted)
+    inner, params = first_free_sql(filters, now)
+    quote = connection.ops.quote_name
+    specialty, city = quote(Specialty._meta.db_table), quote(City._meta.db_table)
+    sql = f"""
+        SELECT sp.name, sp.name_en, c.name, x.first_free FROM ({inner}) x
+        JOIN {specialty} sp ON sp.id = x.specialty_id LEFT JOIN {city} c ON c.id = x.city_id
     """  # noqa: S608 - identifiers from the models' _meta, values as parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*slot_params, *slot_params, *pair_params])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     result = []
     for name, name_en, city_name, first in rows:
         first_free = _aware(first)
         days = days_between(now, first_free) if first_free is not None else None
         result.append(WaitingNow(Name(name, name_en or ""), city_name, first_free, days))
-    # Longest first; "no free slot" is the longest of all.
+    return _longest_first(result)
+
+
+def _first_free_counted(filters: Filters, now: dt.datetime) -> list[WaitingNow] | None:
+    """The fresh count's pairs of the chosen city and specialty (``None``: no fresh count)."""
+    fresh = Q(counted_at__gte=_fresh_since(now)[0], counted_at__lte=now)
+    q = Q()
+    if filters.specialty_id is not None:
+        q &= Q(specialty_id=filters.specialty_id)
+    if filters.city_id is not None:
+        q &= Q(city_id=filters.city_id) | Q(city__isnull=True)
+    rows = list(
+        FirstFree.objects.filter(fresh, q).values_list(
+            "specialty__name", "specialty__name_en", "city__name", "first_free", "counted_at"
+        )
+    )
+    if not rows and not FirstFree.objects.filter(fresh).exists():
+        return None
+    return [
+        WaitingNow(Name(name, name_en or ""), city, first, days_between(counted, first) if first is not None else None)
+        for name, name_en, city, first, counted in rows
+    ]
+
+
+def _longest_first(result: list[WaitingNow]) -> list[WaitingNow]:
+    """Longest first; "no free slot" is the longest of all."""
     result.sort(key=lambda r: (r.days is not None, -(r.days or 0.0), r.specialty.name, r.city or ""))
     return result
 

@@ -21,9 +21,17 @@ from django.db.models.functions import TruncDate
 
 from carenet.booking.models import Appointment
 from carenet.feedback.models import VisitRating
-from carenet.insights.models import DailyFigures, RolledDay
+from carenet.insights.models import DailyFigures, FirstFree, RolledDay
 from carenet.insights.policies import WARSAW, Period
-from carenet.insights.selectors import BOOKING_STATUSES, DUE_STATUSES, Status, WaitSeconds, runs_of_days
+from carenet.insights.selectors import (
+    BOOKING_STATUSES,
+    DUE_STATUSES,
+    Filters,
+    Status,
+    WaitSeconds,
+    first_free_sql,
+    runs_of_days,
+)
 from carenet.scheduling.models import Slot
 
 COLUMNS = (
@@ -134,7 +142,24 @@ def roll_up_today(*, now: dt.datetime) -> int:
     reads them while they are fresh (:func:`carenet.insights.selectors.counted_at`) instead of reading every
     slot and booking of the day on each view; the rows written."""
     today = now.astimezone(WARSAW).date()
-    return _write(today, today, now=now)
+    with transaction.atomic():
+        return _write(today, today, now=now) + count_first_free(now=now)
+
+
+def count_first_free(*, now: dt.datetime) -> int:
+    """Count the earliest free slot of every specialty × city pair as of ``now`` (the dashboard's "waiting now",
+    read while fresh): the old count replaced in one transaction, one ``INSERT … SELECT``; the pairs written."""
+    table = connection.ops.quote_name(FirstFree._meta.db_table)
+    inner, params = first_free_sql(Filters(period=Period(now.date(), now.date())), now)
+    with transaction.atomic():
+        FirstFree.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (specialty_id, city_id, first_free, counted_at) "  # noqa: S608
+                f"SELECT x.specialty_id, x.city_id, x.first_free, %s FROM ({inner}) x",
+                [connection.ops.adapt_datetimefield_value(now), *params],
+            )
+            return max(cursor.rowcount, 0)
 
 
 def _write(first_day: dt.date, last_day: dt.date, *, now: dt.datetime) -> int:

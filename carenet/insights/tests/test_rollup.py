@@ -16,11 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from carenet.booking.models import Appointment
 from carenet.core import periodic
 from carenet.insights import selectors, services
-from carenet.insights.models import DailyFigures, RolledDay
+from carenet.insights.models import DailyFigures, FirstFree, RolledDay
 from carenet.insights.policies import Period
 from carenet.insights.selectors import Filters
 from carenet.insights.tests.factories import NOW, PERIOD, TODAY, FiguresWorld
 from carenet.insights.tests.test_selectors import _at, _grow, world  # noqa: F401 - the hand-built history
+from carenet.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db
 S = Appointment.Status
@@ -284,3 +285,36 @@ def test_the_days_ahead_are_read_as_counted_by_the_hourly_roll_up_while_fresh(
     later = NOW + dt.timedelta(hours=2, minutes=1)
     assert selectors.counted_at(period=ahead, now=later).ahead is None
     assert _figures_at(network, later, rollup=True) == _figures_at(network, later, rollup=False)
+
+
+def test_waiting_now_is_read_from_the_count_of_a_few_minutes_ago_while_fresh(
+    world: FiguresWorld,  # noqa: F811
+    settings: Any,
+) -> None:
+    """BEY-4, PERF: ``roll-up-figures-today`` also counts the earliest free slot of every specialty × city; "waiting
+    now" reads that count (days from the time of the count) while it is fresh — not for one facility — then probes
+    the slots live again."""
+    settings.CARENET_INSIGHTS_TODAY_SECONDS = 300
+    shapes = [
+        {},
+        {"city_id": world.krakow.pk},
+        {"specialty_id": world.cardiology.pk},
+        {"facility_id": world.mokotow.pk},
+    ]
+    live = {str(p): selectors.waiting_now(filters=Filters(period=PERIOD, **p), now=NOW, rollup=False) for p in shapes}
+    assert FirstFree.objects.count() == 0
+    services.roll_up_today(now=NOW)
+    assert FirstFree.objects.count() == len(live["{}"]) > 0
+    for place in shapes:
+        assert selectors.waiting_now(filters=Filters(period=PERIOD, **place), now=NOW) == live[str(place)], place
+    # Read from the count: the first free slot in Kraków is booked; the count shows it until recounted.
+    Slot.objects.filter(city=world.krakow, is_free=True).update(is_free=False)
+    soon = NOW + dt.timedelta(minutes=9)
+    counted = selectors.waiting_now(filters=Filters(period=PERIOD, city_id=world.krakow.pk), now=soon)
+    assert [r.days for r in counted] == [r.days for r in live[str({"city_id": world.krakow.pk})]]  # days from NOW
+    later = NOW + dt.timedelta(minutes=11)
+    assert selectors.waiting_now(filters=Filters(period=PERIOD), now=later) == selectors.waiting_now(
+        filters=Filters(period=PERIOD), now=later, rollup=False
+    )
+    services.roll_up_today(now=soon)  # the next count replaces the last
+    assert set(FirstFree.objects.values_list("counted_at", flat=True)) == {soon}
