@@ -102,3 +102,43 @@ class FirstFree(models.Model):
 
     def __str__(self) -> str:
         return f"{self.specialty_id} {self.city_id} {self.first_free}"
+
+
+class BookingWait(models.Model):
+    """The bookings made over the whole past days of a preset period (the last 7, 30 or 90 days up to ``through_day``)
+    summed per specialty × city (no city: by phone or video): the dashboard's "waiting of bookings" across the whole
+    network reads these few thousand rows, plus today, instead of a row per pair and day. Rewritten with the daily
+    roll-up of past days, in its transaction (BEY-4, PERF)."""
+
+    days = models.PositiveSmallIntegerField(_("days of the period"))
+    through_day = models.DateField(_("through day"))
+    specialty = models.ForeignKey(
+        "network.Specialty", on_delete=models.CASCADE, related_name="+", verbose_name=_("specialty")
+    )
+    city = models.ForeignKey(
+        "network.City", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("city")
+    )
+    made = models.IntegerField(default=0)
+    wait_seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("waiting of bookings over a period")
+        verbose_name_plural = _("waiting of bookings over periods")
+        indexes = [models.Index(fields=["days", "through_day"], name="booking_wait_period")]
+
+    def __str__(self) -> str:
+        return f"{self.days} {self.through_day} {self.specialty_id} {self.city_id}"
+
+
+class BookingWaitPeriod(models.Model):
+    """A preset period whose :class:`BookingWait` rows are complete: every day of it was rolled up whole."""
+
+    days = models.PositiveSmallIntegerField(_("days of the period"), primary_key=True)
+    through_day = models.DateField(_("through day"))
+
+    class Meta:
+        verbose_name = _("complete period of booking waits")
+        verbose_name_plural = _("complete periods of booking waits")
+
+    def __str__(self) -> str:
+        return f"{self.days} {self.through_day}"

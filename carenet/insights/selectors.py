@@ -30,8 +30,8 @@ from carenet.booking.models import Appointment
 from carenet.complaints.models import Claim, Complaint
 from carenet.core import clock
 from carenet.feedback.models import VisitRating
-from carenet.insights.models import DailyFigures, FirstFree, RolledDay
-from carenet.insights.policies import WARSAW, Period, days_between, rate
+from carenet.insights.models import BookingWait, BookingWaitPeriod, DailyFigures, FirstFree, RolledDay
+from carenet.insights.policies import PRESET_DAYS, WARSAW, Period, days_between, rate
 from carenet.network.models import City, Facility, Specialty
 from carenet.pregnancy.models import PregnancyRequest
 from carenet.scheduling.models import Schedule, Slot
@@ -410,24 +410,37 @@ def waiting_now(*, filters: Filters, now: dt.datetime, rollup: bool = True) -> l
     return _longest_first(result)
 
 
+def _booking_wait_period(
+    filters: Filters, today: dt.date | None, now: dt.datetime | None
+) -> tuple[int, dt.date] | None:
+    """(days, today) when the period is a preset one (the last 7, 30 or 90 days up to today), no facility is chosen
+    and :func:`carenet.insights.services.write_booking_waits` summed its past days up to yesterday; else ``None``."""
+    now = now or clock.now()
+    today = today or now.astimezone(WARSAW).date()
+    period = filters.period
+    if filters.facility_id is not None or period.last_day != today or period.days not in PRESET_DAYS:
+        return None
+    if not BookingWaitPeriod.objects.filter(days=period.days, through_day=today - dt.timedelta(days=1)).exists():
+        return None
+    return period.days, today
+
+
 def _first_free_counted(filters: Filters, now: dt.datetime) -> list[WaitingNow] | None:
-    """The fresh count's pairs of the chosen city and specialty (``None``: no fresh count)."""
-    fresh = Q(counted_at__gte=_fresh_since(now)[0], counted_at__lte=now)
+    """The fresh count's pairs of the chosen city and specialty (``None``: no fresh count). Every pair of a count has
+    its time (one transaction writes them all), read once."""
+    since = _fresh_since(now)[0]
+    counted = FirstFree.objects.values_list("counted_at", flat=True).first()
+    if counted is None or not since <= counted <= now:
+        return None
     q = Q()
     if filters.specialty_id is not None:
         q &= Q(specialty_id=filters.specialty_id)
     if filters.city_id is not None:
         q &= Q(city_id=filters.city_id) | Q(city__isnull=True)
-    rows = list(
-        FirstFree.objects.filter(fresh, q).values_list(
-            "specialty__name", "specialty__name_en", "city__name", "first_free", "counted_at"
-        )
-    )
-    if not rows and not FirstFree.objects.filter(fresh).exists():
-        return None
+    rows = FirstFree.objects.filter(q).values_list("specialty__name", "specialty__name_en", "city__name", "first_free")
     return [
         WaitingNow(Name(name, name_en or ""), city, first, days_between(counted, first) if first is not None else None)
-        for name, name_en, city, first, counted in rows
+        for name, name_en, city, first in rows
     ]
 
 
@@ -444,9 +457,25 @@ def waiting_booked(
     city (phone and video: no city), longest first."""
     start, _end = filters.period.bounds()
     keys = {"specialty_name": "specialty__name", "specialty_name_en": "specialty__name_en", "city_name": "city__name"}
-    rolled, live = _split(filters.period, today, rollup, now)
-    live = _until(live, now)
+    whole_period = _booking_wait_period(filters, today, now) if rollup else None
     parts: list[QuerySet[Any]] = []
+    if whole_period is not None:  # the preset period's past days summed once per pair; today read as any period's
+        days, today = whole_period
+        q = Q(days=days, through_day=today - dt.timedelta(days=1))
+        if filters.city_id is not None:
+            q &= Q(city_id=filters.city_id)
+        if filters.specialty_id is not None:
+            q &= Q(specialty_id=filters.specialty_id)
+        parts.append(
+            BookingWait.objects.filter(q)
+            .order_by()
+            .values(**{key: F(path) for key, path in keys.items()})
+            .annotate(n_made=Sum("made"), n_wait_seconds=Sum("wait_seconds"))
+        )
+        rolled, live = _split(Period(today, today), today, rollup, now)
+    else:
+        rolled, live = _split(filters.period, today, rollup, now)
+    live = _until(live, now)
     if live:
         parts.append(
             Appointment.objects.filter(

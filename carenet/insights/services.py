@@ -21,8 +21,8 @@ from django.db.models.functions import TruncDate
 
 from carenet.booking.models import Appointment
 from carenet.feedback.models import VisitRating
-from carenet.insights.models import DailyFigures, FirstFree, RolledDay
-from carenet.insights.policies import WARSAW, Period
+from carenet.insights.models import BookingWait, BookingWaitPeriod, DailyFigures, FirstFree, RolledDay
+from carenet.insights.policies import PRESET_DAYS, WARSAW, Period
 from carenet.insights.selectors import (
     BOOKING_STATUSES,
     DUE_STATUSES,
@@ -120,12 +120,46 @@ def _families(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> list[Qu
     return [slots, visits, made, rated]
 
 
-def roll_up(first_day: dt.date, last_day: dt.date, *, now: dt.datetime) -> int:
-    """Rewrite the roll-up of the days ``first_day`` … ``last_day`` (all over by ``now``); the rows written."""
+def roll_up(first_day: dt.date, last_day: dt.date, *, now: dt.datetime, periods: bool = True) -> int:
+    """Rewrite the roll-up of the days ``first_day`` … ``last_day`` (all over by ``now``), then the preset periods'
+    booking waits (:func:`write_booking_waits`; ``periods=False``: left to the caller); the rows written."""
     today = now.astimezone(WARSAW).date()
     if last_day >= today:
         raise RollUpError(f"{last_day} is not over yet")
-    return _write(first_day, last_day, now=now)
+    with transaction.atomic():
+        return _write(first_day, last_day, now=now) + (write_booking_waits(now=now) if periods else 0)
+
+
+def write_booking_waits(*, now: dt.datetime) -> int:
+    """Rewrite :class:`~carenet.insights.models.BookingWait`: for each preset period (the last 7, 30, 90 days), the
+    bookings made over its whole past days summed per specialty × city from the cities' daily rows — only when every
+    one of those days is rolled up whole (else the period is read day by day); the rows written."""
+    yesterday = now.astimezone(WARSAW).date() - dt.timedelta(days=1)
+    table = connection.ops.quote_name(DailyFigures._meta.db_table)
+    target = connection.ops.quote_name(BookingWait._meta.db_table)
+    longest = yesterday - dt.timedelta(days=max(PRESET_DAYS) - 2)
+    rolled_at = dict(RolledDay.objects.filter(day__gte=longest, day__lte=yesterday).values_list("day", "rolled_at"))
+    written = 0
+    with transaction.atomic():
+        BookingWait.objects.all().delete()
+        BookingWaitPeriod.objects.all().delete()
+        with connection.cursor() as cursor:
+            for days in PRESET_DAYS:
+                first = yesterday - dt.timedelta(days=days - 2)
+                span = [first + dt.timedelta(days=n) for n in range(days - 1)]
+                if not all(day in rolled_at and rolled_at[day] >= Period(day, day).bounds()[1] for day in span):
+                    continue
+                cursor.execute(
+                    f"""
+                    INSERT INTO {target} (days, through_day, specialty_id, city_id, made, wait_seconds)
+                    SELECT %s, %s, specialty_id, city_id, SUM(made), SUM(wait_seconds) FROM {table}
+                    WHERE grain = %s AND day >= %s AND day <= %s AND made > 0 GROUP BY specialty_id, city_id
+                    """,  # noqa: S608 - identifiers from _meta, values as parameters
+                    [days, yesterday, Grain.CITY, first, yesterday],
+                )
+                written += max(cursor.rowcount, 0)
+                BookingWaitPeriod.objects.create(days=days, through_day=yesterday)
+    return written
 
 
 def roll_up_ahead(*, now: dt.datetime) -> int:
@@ -226,4 +260,6 @@ def days_due(*, now: dt.datetime) -> list[tuple[dt.date, dt.date]]:
 def roll_up_due(*, now: dt.datetime) -> int:
     """The periodic roll-up (see :func:`days_due`), and the days ahead as they stand (:func:`roll_up_ahead`); the
     rows written."""
-    return sum(roll_up(first, last, now=now) for first, last in days_due(now=now)) + roll_up_ahead(now=now)
+    with transaction.atomic():
+        days = sum(roll_up(first, last, now=now, periods=False) for first, last in days_due(now=now))
+        return days + write_booking_waits(now=now) + roll_up_ahead(now=now)

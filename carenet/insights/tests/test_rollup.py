@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from carenet.booking.models import Appointment
 from carenet.core import periodic
 from carenet.insights import selectors, services
-from carenet.insights.models import DailyFigures, FirstFree, RolledDay
-from carenet.insights.policies import Period
+from carenet.insights.models import BookingWait, BookingWaitPeriod, DailyFigures, FirstFree, RolledDay
+from carenet.insights.policies import Period, preset_period
 from carenet.insights.selectors import Filters
 from carenet.insights.tests.factories import NOW, PERIOD, TODAY, FiguresWorld
 from carenet.insights.tests.test_selectors import _at, _grow, world  # noqa: F401 - the hand-built history
@@ -80,7 +80,7 @@ def test_the_figures_read_the_roll_up_of_past_days(world: FiguresWorld) -> None:
 def test_rolling_up_twice_writes_the_same_rows(world: FiguresWorld) -> None:  # noqa: F811
     services.roll_up(dt.date(2026, 2, 1), dt.date(2026, 3, 9), now=NOW)
     first = _rows()
-    assert services.roll_up(dt.date(2026, 2, 1), dt.date(2026, 3, 9), now=NOW) == len(first)
+    assert services.roll_up(dt.date(2026, 2, 1), dt.date(2026, 3, 9), now=NOW, periods=False) == len(first)
     services.roll_up_due(now=NOW)
     assert _rows() == first
     assert RolledDay.objects.filter(day__gte=dt.date(2026, 2, 1), day__lte=dt.date(2026, 3, 9)).count() == 37
@@ -318,3 +318,30 @@ def test_waiting_now_is_read_from_the_count_of_a_few_minutes_ago_while_fresh(
     )
     services.roll_up_today(now=soon)  # the next count replaces the last
     assert set(FirstFree.objects.values_list("counted_at", flat=True)) == {soon}
+
+
+def test_a_preset_period_s_booking_waits_are_summed_once_for_the_whole_network(world: FiguresWorld) -> None:  # noqa: F811
+    """BEY-4, PERF: "waiting of bookings" of the last 7 or 30 days reads the preset period's past days summed per
+    specialty × city (``BookingWait``, rewritten with every roll-up of past days) and today as any period does — equal
+    to the live figure — and only when every past day of the period is rolled up whole."""
+    _grow(world, 40)
+    world.visit("cardio-krk", NOW + dt.timedelta(days=9), booked_at=_at(6, 7))
+    services.roll_up(dt.date(2026, 1, 1), TODAY - dt.timedelta(days=1), now=NOW)
+    assert set(BookingWaitPeriod.objects.values_list("days", flat=True)) == {7, 30}  # 90 days back are not all rolled
+    for days in (7, 30, 90):
+        for place in ({}, {"city_id": world.krakow.pk}, {"specialty_id": world.cardiology.pk}):
+            filters = Filters(period=preset_period(days, today=TODAY), **place)
+            rolled = selectors.waiting_booked(filters=filters, now=NOW)
+            assert rolled == selectors.waiting_booked(filters=filters, now=NOW, rollup=False), (days, place)
+    week = Filters(period=preset_period(7, today=TODAY))
+    assert selectors.waiting_booked(filters=week, now=NOW)
+    BookingWait.objects.filter(days=7).update(made=F("made") * 2)  # read from the period's sums
+    assert selectors.waiting_booked(filters=week, now=NOW) != selectors.waiting_booked(
+        filters=week, now=NOW, rollup=False
+    )
+    RolledDay.objects.filter(day=TODAY - dt.timedelta(days=2)).delete()  # a day of the week no longer whole
+    services.write_booking_waits(now=NOW)
+    assert not BookingWaitPeriod.objects.filter(days=7).exists()
+    assert selectors.waiting_booked(filters=week, now=NOW) == selectors.waiting_booked(
+        filters=week, now=NOW, rollup=False
+    )
