@@ -58,6 +58,8 @@ test-sqlite: setup
 test-postgres: setup
 	DATABASE_URL=$$(scripts/pg-up) CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -n 2 -m "not browser and not live"
 	DATABASE_URL=$$(scripts/pg-up) CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -m live
+	@# Reads on a real streaming replica of that server (issue 16): searches there, bookings on the primary.
+	DATABASE_URL=$$(scripts/pg-up) CARENET_REPLICA_URLS=$$(scripts/pg-replica-up) $(UV) run --frozen pytest -q -m replica
 
 test: check test-sqlite test-postgres
 
@@ -73,6 +75,7 @@ bench-quick:
 	bench/run --quick
 
 clean:
+	scripts/pg-replica-down || true
 	scripts/pg-down || true
 	scripts/redis-down || true
 	rm -rf var staticfiles test-artifacts
