@@ -57,9 +57,10 @@ test-sqlite: setup
 
 test-postgres: setup
 	DATABASE_URL=$$(scripts/pg-up) CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -n 2 -m "not browser and not live"
-	DATABASE_URL=$$(scripts/pg-up) CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -m live
-	@# Reads on a real streaming replica of that server (issue 16): searches there, bookings on the primary.
-	DATABASE_URL=$$(scripts/pg-up) CARENET_REPLICA_URLS=$$(scripts/pg-replica-up) $(UV) run --frozen pytest -q -m replica
+	DATABASE_URL=$$(scripts/pg-up) CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -m live --create-db --reuse-db
+	@# Reads on a real streaming replica of that server (issue 16): searches there, bookings on the primary. The test
+	@# database the live tests made just now (and kept) is used again: no second migration of it.
+	DATABASE_URL=$$(scripts/pg-up) CARENET_REPLICA_URLS=$$(scripts/pg-replica-up) $(UV) run --frozen pytest -q -m replica --reuse-db
 
 test: check test-sqlite test-postgres
 
