@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import connections
-from django.test import Client
+from django.test import AsyncClient, Client
 from django.test.utils import CaptureQueriesContext
 
 from carenet.booking.models import Appointment
@@ -115,6 +116,12 @@ def test_the_slot_search_is_served_by_the_replica(world: World) -> None:
     assert page.status_code == 200
     assert url("portal:book", world.slots[0].pk) in page.content.decode()
     assert served("replica_1", standby, SLOT_TABLE) and not served("default", primary, SLOT_TABLE)
+    # Served over ASGI (make demo's server) the decision reaches the view as well.
+    asgi = AsyncClient()
+    asgi.force_login(world.patient_a.user)
+    answer, primary, standby = request_on_both(lambda: async_to_sync(asgi.get)("/api/v1/slots", world.search_params()))
+    assert answer.status_code == 200 and served("replica_1", standby, SLOT_TABLE)
+    assert not served("default", primary, SLOT_TABLE)
 
 
 def test_a_booking_is_made_on_the_primary_and_the_patient_sees_it_at_once(world: World) -> None:
