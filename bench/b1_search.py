@@ -25,6 +25,8 @@ from typing import Any
 import lib
 
 SEED = 5
+#: What starting and stopping a gunicorn for one replica phase may take on a busy machine (issue 16).
+STARTUP_SECONDS = 12.0
 DB_TARGET_MS = 1.0
 HTTP_TARGET_MS = 25.0
 INDEXES = (
@@ -158,9 +160,7 @@ def main() -> None:
                     base, shape_paths, connections=connections, duration=seconds, headers=headers, warmup=2
                 )
 
-    replica = replica_comparison(
-        args.database_url, paths["specialty+city 7d"], headers, seconds=min(per_run, max(1.0, limit.left() / 6))
-    )
+    replica = replica_comparison(args.database_url, paths["specialty+city 7d"], headers, seconds=per_run, limit=limit)
 
     # --- Report -----------------------------------------------------------------------------------------------------
     figures: dict[str, Any] = {"data": dims}
@@ -279,7 +279,7 @@ def main() -> None:
 
 
 def replica_comparison(
-    database_url: str, paths: list[str], headers: dict[str, str], *, seconds: float
+    database_url: str, paths: list[str], headers: dict[str, str], *, seconds: float, limit: lib.Deadline
 ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     """With ``CARENET_BENCH_REPLICA_SERVER`` (bench/run --replica): the same HTTP searches at 16 connections served
     by the primary alone, then by primary + replica (``CARENET_REPLICA_URLS``), then alone again, each by a fresh
@@ -294,11 +294,18 @@ def replica_comparison(
     servers = {"primary": database_url, "replica": replica_url}
     if _one(replica_url, "SELECT pg_is_in_recovery()") is not True:
         raise SystemExit(f"B1: {replica_server} is not a standby")
-    phases = (
+    phases: tuple[tuple[str, dict[str, str]], ...] = (
         ("primary alone", {}),
         ("primary + replica", {"CARENET_REPLICA_URLS": replica_url}),
         ("primary alone (again)", {}),
     )
+    # Each phase starts a gunicorn (seconds on a busy machine): as many phases as the time left allows, two at least.
+    seconds = min(seconds, max(1.0, limit.left() / 3 - STARTUP_SECONDS))
+    affordable = int(limit.left() // (seconds + STARTUP_SECONDS))
+    if affordable < 2:
+        print(f"B1 replica: skipped ({limit.left():.0f} s left)")
+        return None
+    phases = phases[: min(3, affordable)]
     rows = []
     figures: dict[str, Any] = {}
     for label, extra in phases:
