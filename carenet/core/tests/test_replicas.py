@@ -10,6 +10,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -64,9 +65,22 @@ def test_migrations_run_on_the_primary_only() -> None:
     assert router.allow_migrate(PRIMARY, "booking") is None
 
 
-def test_with_no_replica_configured_none_is_chosen() -> None:
-    assert replicas.replica_aliases() == []
+def test_replicas_are_taken_in_turn_one_that_is_down_is_skipped_and_none_means_the_primary(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(settings, "DATABASES", {"default": {}, "replica_2": {}, "replica_1": {}})
+    up = {"replica_1": True, "replica_2": True}
+    monkeypatch.setattr(replicas, "replica_usable", lambda alias: up[alias])
+    monkeypatch.setattr(replicas, "_down_until", {})
+    assert replicas.replica_aliases() == ["replica_1", "replica_2"]
+    assert {replicas.replica_choose() for _ in range(4)} == {"replica_1", "replica_2"}
+    up["replica_2"] = False
+    assert [replicas.replica_choose() for _ in range(4)] == ["replica_1"] * 4
+    assert "replica_2" in replicas._down_until  # not tried again for a few seconds
+    up["replica_1"] = False
     assert replicas.replica_choose() is None
+    monkeypatch.setattr(settings, "DATABASES", {"default": {}})
+    assert replicas.replica_aliases() == [] and replicas.replica_choose() is None
 
 
 def middleware_call(request: Any) -> tuple[HttpResponse, str]:
