@@ -181,6 +181,7 @@ else:
 # as a mirror of the test database (only the replica tests, -m replica, read from the real one).
 CARENET_REPLICA_URLS = [url.strip() for url in os.environ.get("CARENET_REPLICA_URLS", "").split(",") if url.strip()]
 CARENET_REPLICA_PIN_SECONDS = int(os.environ.get("CARENET_REPLICA_PIN_SECONDS", "5"))
+CARENET_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("CARENET_REPLICA_MAX_LAG_SECONDS", "3"))
 if DATABASE_URL and CARENET_REPLICA_URLS:
     for number, replica_url in enumerate(CARENET_REPLICA_URLS, start=1):
         replica = dj_database_url.parse(replica_url, conn_max_age=60, conn_health_checks=True)

@@ -12,7 +12,8 @@ then follows that decision and never guesses:
   seconds more than the replication lag we accept), so a patient sees the visit they booked at once on "Moje wizyty";
 - the login session and the user are loaded on the primary before a replica is chosen, and a bearer token is looked
   up there (carenet.api.auth), so a logout or a revoked token counts at once;
-- a replica that does not answer is skipped for a few seconds and the request reads from the primary: no 500;
+- a replica that does not answer is skipped for a few seconds and the request reads from the primary: no 500; one
+  whose replay is more than ``CARENET_REPLICA_MAX_LAG_SECONDS`` behind what it received is skipped for that request;
 - background work (the worker, the scheduler, management commands) never passes the middleware: all on the primary;
 - migrations run on the primary only; a replica receives them by streaming.
 """
@@ -70,23 +71,39 @@ def primary_reads() -> Iterator[None]:
         _reads_from.reset(token)
 
 
-def replica_usable(alias: str) -> bool:
-    """Whether the replica answers: connects, or checks a kept connection once per request (like Django's own
-    health check, which this one stands for, so the request pays one round trip as it would anyway)."""
+#: Fresh enough: it has replayed all it received, or its last replayed commit is at most this old (%s seconds).
+#: On the primary (a mirror in the tests) both positions are NULL: fresh.
+FRESH_SQL = (
+    "SELECT pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn()"
+    " OR now() - pg_last_xact_replay_timestamp() <= make_interval(secs => %s)"
+)
+
+
+FRESH, BEHIND, DOWN = "fresh", "behind", "down"
+
+
+def replica_state(alias: str) -> str:
+    """:data:`FRESH` (answers, within the lag budget: ``CARENET_REPLICA_MAX_LAG_SECONDS`` of replay behind what it
+    received), :data:`BEHIND` or :data:`DOWN`. One round trip per request: it stands for Django's own health check
+    of the connection (a kept connection that fails it is opened again once)."""
     connection = connections[alias]
-    try:
-        if connection.connection is not None and not connection.is_usable():
+    for attempt in (1, 2):
+        kept = connection.connection is not None
+        try:
+            connection.health_check_done = True  # type: ignore[attr-defined]  # (not in django-stubs)
+            with connection.cursor() as cursor:
+                cursor.execute(FRESH_SQL, [float(settings.CARENET_REPLICA_MAX_LAG_SECONDS)])
+                return FRESH if cursor.fetchone()[0] else BEHIND
+        except DatabaseError:
             connection.close()
-        connection.ensure_connection()
-    except DatabaseError:
-        connection.close()
-        return False
-    connection.health_check_done = True  # type: ignore[attr-defined]  # (not in django-stubs)
-    return True
+            if not kept or attempt == 2:
+                break
+    return DOWN
 
 
 def replica_choose() -> str | None:
-    """A replica that answers, round-robin from one request to the next; None when none does (the primary)."""
+    """A replica that answers and is not behind, round-robin from one request to the next; None when none is (the
+    primary)."""
     aliases = replica_aliases()
     if not aliases:
         return None
@@ -96,10 +113,12 @@ def replica_choose() -> str | None:
         alias = aliases[(start + offset) % len(aliases)]
         if _down_until.get(alias, 0.0) > time.monotonic():
             continue
-        if replica_usable(alias):
+        state = replica_state(alias)
+        if state == FRESH:
             _down_until.pop(alias, None)
             return alias
-        _down_until[alias] = time.monotonic() + RETRY_SECONDS
+        if state == DOWN:
+            _down_until[alias] = time.monotonic() + RETRY_SECONDS
     return None
 
 

@@ -69,16 +69,18 @@ def test_replicas_are_taken_in_turn_one_that_is_down_is_skipped_and_none_means_t
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(settings, "DATABASES", {"default": {}, "replica_2": {}, "replica_1": {}})
-    up = {"replica_1": True, "replica_2": True}
-    monkeypatch.setattr(replicas, "replica_usable", lambda alias: up[alias])
+    state = {"replica_1": replicas.FRESH, "replica_2": replicas.FRESH}
+    monkeypatch.setattr(replicas, "replica_state", lambda alias: state[alias])
     monkeypatch.setattr(replicas, "_down_until", {})
     assert replicas.replica_aliases() == ["replica_1", "replica_2"]
     assert {replicas.replica_choose() for _ in range(4)} == {"replica_1", "replica_2"}
-    up["replica_2"] = False
+    state["replica_2"] = replicas.DOWN
     assert [replicas.replica_choose() for _ in range(4)] == ["replica_1"] * 4
     assert "replica_2" in replicas._down_until  # not tried again for a few seconds
-    up["replica_1"] = False
-    assert replicas.replica_choose() is None
+    state["replica_1"] = replicas.BEHIND  # skipped for this request only
+    assert replicas.replica_choose() is None and "replica_1" not in replicas._down_until
+    state["replica_1"] = replicas.FRESH
+    assert replicas.replica_choose() == "replica_1"
     monkeypatch.setattr(settings, "DATABASES", {"default": {}})
     assert replicas.replica_aliases() == [] and replicas.replica_choose() is None
 
