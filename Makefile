@@ -57,7 +57,10 @@ test-sqlite: setup
 
 test-postgres: setup
 	DATABASE_URL=$$(scripts/pg-up) CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -n 2 -m "not browser and not live"
-	DATABASE_URL=$$(scripts/pg-up) CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -m live
+	DATABASE_URL=$$(scripts/pg-up) CARENET_REDIS_URL=$$(scripts/redis-up) $(UV) run --frozen pytest -q -m live --create-db --reuse-db
+	@# Reads on a real streaming replica of that server (issue 16): searches there, bookings on the primary. The test
+	@# database the live tests made just now (and kept) is used again: no second migration of it.
+	DATABASE_URL=$$(scripts/pg-up) CARENET_REPLICA_URLS=$$(scripts/pg-replica-up) $(UV) run --frozen pytest -q -m replica --reuse-db
 
 test: check test-sqlite test-postgres
 
@@ -73,6 +76,7 @@ bench-quick:
 	bench/run --quick
 
 clean:
+	scripts/pg-replica-down || true
 	scripts/pg-down || true
 	scripts/redis-down || true
 	rm -rf var staticfiles test-artifacts

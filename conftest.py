@@ -1,4 +1,5 @@
-"""Suite-wide test setup. Markers: ``postgres`` tests skip on SQLite; ``browser`` tests need Chromium."""
+"""Suite-wide test setup. Markers: ``postgres`` tests skip on SQLite; ``replica`` ones without a streaming replica;
+``browser`` tests need Chromium."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import translation
 
@@ -13,9 +15,13 @@ from django.utils import translation
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     vendor = connection.vendor
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    skip_replica = pytest.mark.skip(reason="needs a streaming replica (CARENET_REPLICA_URLS=$(scripts/pg-replica-up))")
+    has_replica = "replica_1" in settings.DATABASES
     for item in items:
         if "postgres" in item.keywords and vendor != "postgresql":
             item.add_marker(skip_pg)
+        elif "replica" in item.keywords and not has_replica:
+            item.add_marker(skip_replica)
 
 
 @pytest.fixture(autouse=True)

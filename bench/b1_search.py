@@ -15,6 +15,7 @@ connections.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import re
 import time
@@ -24,6 +25,8 @@ from typing import Any
 import lib
 
 SEED = 5
+#: What starting and stopping a gunicorn for one replica phase may take on a busy machine (issue 16).
+STARTUP_SECONDS = 12.0
 DB_TARGET_MS = 1.0
 HTTP_TARGET_MS = 25.0
 INDEXES = (
@@ -157,10 +160,15 @@ def main() -> None:
                     base, shape_paths, connections=connections, duration=seconds, headers=headers, warmup=2
                 )
 
+    replica = replica_comparison(args.database_url, paths["specialty+city 7d"], headers, seconds=per_run, limit=limit)
+
     # --- Report -----------------------------------------------------------------------------------------------------
     figures: dict[str, Any] = {"data": dims}
     targets = []
     pairs = []
+    if replica is not None:
+        figures["replica"], replica_pairs = replica
+        pairs.extend(replica_pairs)
     rows = []
     plan_rows = []
     for shape in shapes:
@@ -265,6 +273,114 @@ def main() -> None:
     for shape, plan in plans.items():
         print(f"\n-- plan: {shape}\n{plan}")
     lib.json_line("B1", figures, targets, pairs)
+
+
+# --- Issue 16: the same searches with a streaming replica ----------------------------------------------------------
+
+
+def replica_comparison(
+    database_url: str, paths: list[str], headers: dict[str, str], *, seconds: float, limit: lib.Deadline
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """With ``CARENET_BENCH_REPLICA_SERVER`` (bench/run --replica): the same HTTP searches at 16 connections served
+    by the primary alone, then by primary + replica (``CARENET_REPLICA_URLS``), then alone again, each by a fresh
+    gunicorn; the transactions each server ran per search are counted from ``pg_stat_database`` (each query of a
+    search is a transaction of its own in autocommit), read after the server stopped and its connections' statistics
+    were flushed. On one machine the replica shares the cores: the figure proves where searches are served and how
+    much of the primary's work moved, not more searches per second in total."""
+    replica_server = os.environ.get("CARENET_BENCH_REPLICA_SERVER")
+    if not replica_server:
+        return None
+    replica_url = f"{replica_server}/{database_url.rsplit('/', 1)[1]}"
+    servers = {"primary": database_url, "replica": replica_url}
+    if _one(replica_url, "SELECT pg_is_in_recovery()") is not True:
+        raise SystemExit(f"B1: {replica_server} is not a standby")
+    phases: tuple[tuple[str, dict[str, str]], ...] = (
+        ("primary alone", {}),
+        ("primary + replica", {"CARENET_REPLICA_URLS": replica_url}),
+        ("primary alone (again)", {}),
+    )
+    # Each phase starts a gunicorn (seconds on a busy machine): as many phases as the time left allows, two at least.
+    seconds = min(seconds, max(1.0, limit.left() / 3 - STARTUP_SECONDS))
+    affordable = int(limit.left() // (seconds + STARTUP_SECONDS))
+    if affordable < 2:
+        print(f"B1 replica: skipped ({limit.left():.0f} s left)")
+        return None
+    phases = phases[: min(3, affordable)]
+    rows = []
+    figures: dict[str, Any] = {}
+    for label, extra in phases:
+        before = {name: _transactions(url) for name, url in servers.items()}
+        with lib.serve(database_url, workers=2, threads=8, extra_env=extra) as base:
+            load = lib.http_load(base, paths, connections=16, duration=seconds, headers=headers, warmup=2)
+        time.sleep(1.0)  # the server's connections are closed: their statistics reach pg_stat_database
+        after = {name: _transactions(url) for name, url in servers.items()}
+        requests = load.count + 16 * 2  # the warm-up requests ran too
+        per_search = {name: round((after[name] - before[name] - 1) / requests, 2) for name in servers}
+        p = load.percentiles()
+        bad = load.count - load.ok()
+        figures[_key(label)] = {
+            "http16_qps": round(load.qps, 1),
+            "http16_ms": p,
+            "non_2xx": bad,
+            "primary_transactions_per_search": per_search["primary"],
+            "replica_transactions_per_search": per_search["replica"],
+        }
+        share = per_search["replica"] / max(per_search["primary"] + per_search["replica"], 1e-9)
+        rows.append(
+            [
+                label + (f" ({bad} non-2xx)" if bad else ""),
+                load.qps,
+                p["p50"],
+                p["p95"],
+                per_search["primary"],
+                per_search["replica"],
+                f"{share:.0%}",
+            ]
+        )
+    lib.print_table(
+        "B1 with a streaming replica (specialty+city 7d, HTTP, 16 connections; 2 cores shared by both servers)",
+        ["served by", "qps", "p50", "p95", "primary tx/search", "replica tx/search", "on replica"],
+        rows,
+    )
+    alone, both = figures["primary_alone"], figures["primary_replica"]
+    pairs = [
+        lib.pair("B1 replica: HTTP 16 conn qps with the replica", both["http16_qps"], alone["http16_qps"], "alone"),
+        lib.pair(
+            "B1 replica: HTTP 16 conn p95 ms with the replica",
+            both["http16_ms"]["p95"],
+            alone["http16_ms"]["p95"],
+            "alone",
+        ),
+        lib.pair(
+            "B1 replica: primary transactions per search with the replica",
+            both["primary_transactions_per_search"],
+            alone["primary_transactions_per_search"],
+            "alone",
+        ),
+        lib.pair(
+            "B1 replica: replica transactions per search",
+            both["replica_transactions_per_search"],
+            alone["primary_transactions_per_search"],
+            "primary's alone",
+        ),
+    ]
+    return figures, pairs
+
+
+def _one(database_url: str, sql: str) -> Any:
+    conn = lib.pg_connect(database_url)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _transactions(database_url: str) -> int:
+    """Transactions run in this database on that server so far (this reading counts one)."""
+    sql = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+    return int(_one(database_url, sql))
 
 
 def _is_slot_query(sql: str) -> bool:

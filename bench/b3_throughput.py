@@ -16,10 +16,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -212,8 +214,10 @@ def main() -> None:
     connection.close()
 
     results: dict[str, dict[int, dict[str, float]]] = {"raw": {}, "service": {}, "http": {}}
-    # Seven timed phases; what the set-up left of the time limit decides their length (at most the default).
-    phase = max(1.0, min(phase, (limit.left() - 45.0) / 7))
+    # Seven timed phases (nine, and two more servers to start, with a replica: issue 16); what the set-up left of the
+    # time limit decides their length (at most the default).
+    with_replica = bool(os.environ.get("CARENET_BENCH_REPLICA_SERVER"))
+    phase = max(1.0, min(phase, (limit.left() - (65.0 if with_replica else 45.0)) / (9 if with_replica else 7)))
 
     # 1. Raw SQL.
     def raw_phase(level: int) -> None:
@@ -299,6 +303,10 @@ def main() -> None:
             for level in (8, 16, 32):
                 http_phase(base, level)
 
+    replica = None
+    if limit.left() > 2 * phase + 25:
+        replica = replica_comparison(url, world, clients, pool, first_day=first_day, seconds=phase)
+
     rows = []
     figures: dict[str, Any] = {
         "queries_per_booking": queries,
@@ -353,8 +361,157 @@ def main() -> None:
             ["clients", "bookings/s", "p50 ms", "p95 ms", "p99 ms"],
             [[16, http16["per_s"], http16["p50"], http16["p95"], http16["p99"]]],
         )
+    if replica is not None:
+        figures["replica"] = replica
     race_lib.drop_database(url)
     lib.json_line("B3", figures, targets)
+
+
+# --- Issue 16: bookings on the primary while a replica serves the searches -----------------------------------------
+
+
+def replica_comparison(
+    url: str,
+    world: race_lib.World,
+    clients: list[race_lib.Client],
+    pool: SlotPool,
+    *,
+    first_day: dt.date,
+    seconds: float,
+) -> dict[str, Any] | None:
+    """With ``CARENET_BENCH_REPLICA_SERVER`` (bench/run --replica): HTTP bookings at 8 clients while 8 more clients
+    search (``GET /api/v1/slots``) on the same gunicorn, once with every read on the primary and once with the
+    searches on the streaming replica (``CARENET_REPLICA_URLS``). Bookings always go to the primary; the figure is
+    their rate beside each other, with the transactions each server ran. On one 2-core machine both servers and
+    gunicorn share the cores, so the claim is "unchanged within noise", not faster."""
+    replica_server = os.environ.get("CARENET_BENCH_REPLICA_SERVER")
+    if not replica_server:
+        return None
+    database_url = race_lib.django_url(url)
+    replica_url = f"{replica_server}/{database_url.rsplit('/', 1)[1]}"
+    _replica_caught_up(database_url, replica_url)
+    searches = [
+        "/api/v1/slots?"
+        + urllib.parse.urlencode(
+            {
+                "specialty": world.specialty_code,
+                "date_from": (first_day + dt.timedelta(days=day)).isoformat(),
+                "date_to": (first_day + dt.timedelta(days=day + 6)).isoformat(),
+            }
+        )
+        for day in range(0, 40, 3)
+    ]
+    search_headers = {"Authorization": f"Bearer {clients[-1].token}"}
+    figures: dict[str, Any] = {}
+    rows = []
+    for label, extra in (
+        ("searches on the primary", {}),
+        ("searches on the replica", {"CARENET_REPLICA_URLS": replica_url}),
+    ):
+        before = {name: _transactions(u) for name, u in (("primary", database_url), ("replica", replica_url))}
+        with race_lib.serve(url, workers=WORKERS, threads=THREADS, extra_env=extra) as base:
+            lib.http_load(base, searches, connections=8, count=32, headers=search_headers)  # warm
+            loads: dict[str, lib.LoadResult] = {}
+
+            def search_load(base: str = base, loads: dict[str, lib.LoadResult] = loads) -> None:
+                loads["search"] = lib.http_load(base, searches, connections=8, duration=seconds, headers=search_headers)
+
+            searching = threading.Thread(target=search_load)
+            searching.start()
+            loads["book"] = lib.http_load(base, _booking_request(clients[:8], pool), connections=8, duration=seconds)
+            searching.join()
+        time.sleep(1.0)  # the server's connections are closed: their statistics reach pg_stat_database
+        after = {name: _transactions(u) for name, u in (("primary", database_url), ("replica", replica_url))}
+        book, search = loads["book"], loads["search"]
+        booked = book.statuses.get(201, 0) / book.seconds
+        figures[label.replace(" ", "_")] = {
+            "http_bookings_per_s": round(booked, 1),
+            "booking_p95_ms": book.percentiles()["p95"],
+            "searches_per_s": round(search.qps, 1),
+            "search_non_2xx": search.count - search.ok(),
+            "primary_transactions": after["primary"] - before["primary"],
+            "replica_transactions": after["replica"] - before["replica"],
+        }
+        rows.append(
+            [
+                label,
+                booked,
+                book.percentiles()["p95"],
+                search.qps,
+                after["primary"] - before["primary"],
+                after["replica"] - before["replica"],
+            ]
+        )
+    lib.print_table(
+        f"B3 bookings at 8 clients while 8 clients search ({seconds:.0f} s each; one gunicorn, 2 shared cores)",
+        ["searches served by", "bookings/s", "booking p95 ms", "searches/s", "primary tx", "replica tx"],
+        rows,
+    )
+    return figures
+
+
+def _booking_request(clients: list[race_lib.Client], pool: SlotPool) -> Any:
+    assigned: dict[int, race_lib.Client] = {}
+    lock = threading.Lock()
+
+    def request(session: lib.Session, n: int) -> int:
+        with lock:
+            client = assigned.setdefault(id(session), clients[len(assigned) % len(clients)])
+        slot_id = pool.take()
+        if slot_id is None:
+            time.sleep(0.05)
+            return 0
+        status, _ = session.request(
+            "POST",
+            "/api/v1/appointments",
+            body=json.dumps({"slot_id": slot_id}),
+            headers={
+                "Authorization": f"Bearer {client.token}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": str(uuid.uuid4()),
+            },
+        )
+        return status
+
+    return request
+
+
+def _transactions(database_url: str) -> int:
+    conn = lib.pg_connect(database_url)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+            )
+            return int(cursor.fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _replica_caught_up(database_url: str, replica_url: str, timeout: float = 60.0) -> None:
+    """Wait until the replica has replayed this benchmark's world (its database was made a moment ago)."""
+    conn = lib.pg_connect(database_url.rsplit("/", 1)[0] + "/postgres")
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()::text")
+            lsn = cursor.fetchone()[0]
+    finally:
+        conn.close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            replica = lib.pg_connect(replica_url.rsplit("/", 1)[0] + "/postgres")
+            try:
+                with replica.cursor() as cursor:
+                    cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,))
+                    if cursor.fetchone()[0]:
+                        return
+            finally:
+                replica.close()
+        except Exception as error:  # noqa: BLE001 - the replica may still be replaying the new database
+            print(f"  replica: {error}")
+        time.sleep(0.5)
+    raise SystemExit("B3: the replica did not catch up")
 
 
 if __name__ == "__main__":

@@ -175,6 +175,21 @@ else:
             "TEST": {"NAME": os.environ.get("CARENET_SQLITE_TEST_PATH") or None},
         }
     }
+# Issue 16: streaming replicas of the primary for searches and read-only pages (carenet.core.replicas): a booking,
+# every write and any read right after a write by the same browser or app (for CARENET_REPLICA_PIN_SECONDS) stay on the
+# primary. Only with PostgreSQL; without CARENET_REPLICA_URLS there is one database. The test suite uses each replica
+# as a mirror of the test database (only the replica tests, -m replica, read from the real one).
+CARENET_REPLICA_URLS = [url.strip() for url in os.environ.get("CARENET_REPLICA_URLS", "").split(",") if url.strip()]
+CARENET_REPLICA_PIN_SECONDS = int(os.environ.get("CARENET_REPLICA_PIN_SECONDS", "5"))
+CARENET_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("CARENET_REPLICA_MAX_LAG_SECONDS", "3"))
+if DATABASE_URL and CARENET_REPLICA_URLS:
+    for number, replica_url in enumerate(CARENET_REPLICA_URLS, start=1):
+        replica = dj_database_url.parse(replica_url, conn_max_age=60, conn_health_checks=True)
+        replica["OPTIONS"] = {**replica.get("OPTIONS", {}), "connect_timeout": 2}  # a replica away: not a hang
+        replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[f"replica_{number}"] = replica
+    DATABASE_ROUTERS = ["carenet.core.replicas.ReplicaRouter"]
+    MIDDLEWARE.append("carenet.core.replicas.ReplicaReadsMiddleware")  # last: after the session, user and 2FA
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

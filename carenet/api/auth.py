@@ -22,6 +22,7 @@ from ninja.utils import check_csrf
 from carenet.accounts.models import User
 from carenet.api.models import AccessToken
 from carenet.core import clock
+from carenet.core.replicas import primary_reads
 
 #: How long a mobile app's token lasts; the app asks for a new one with the patient's login and password.
 TOKEN_LIFETIME = dt.timedelta(days=int(getattr(settings, "CARENET_API_TOKEN_DAYS", 30)))
@@ -74,7 +75,8 @@ def token_find(token: str, *, now: dt.datetime) -> AccessToken | None:
 class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         now = clock.now()
-        record = token_find(token, now=now)
+        with primary_reads():  # issue 16: a token revoked a moment ago is refused, whatever a replica still has
+            record = token_find(token, now=now)
         if record is None:
             return None
         if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
