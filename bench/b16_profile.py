@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -36,14 +35,14 @@ def main() -> None:
     )
     lib.django_setup(args.database_url)
 
+    import b4_pages
+    import race_lib
     from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
     from django.utils import translation
 
-    import b4_pages
-    import race_lib
     from carenet.api.auth import token_issue
     from carenet.core import clock
     from carenet.scheduling.models import Mode, Schedule, Slot
@@ -138,6 +137,7 @@ def booking_world(*, today: dt.date) -> tuple[Any, list[Any]]:
     """A small bookable network (``race_lib``, tag ``b16``) and 8 patients covered for it with fresh bearer tokens;
     made once and reused, with room for many runs' slots (each run books slots of the next free days)."""
     import race_lib
+
     from carenet.accounts.models import Patient
     from carenet.api.auth import token_issue
     from carenet.core import clock
