@@ -39,6 +39,7 @@ def main() -> None:
     import race_lib
     from django.conf import settings
     from django.db import connection
+    from django.db.models import Max
     from django.test import Client
     from django.urls import reverse
     from django.utils import translation
@@ -69,9 +70,8 @@ def main() -> None:
 
     # --- Booking: fresh slots of a network of its own, patients covered for it --------------------------------------
     world, bookers = booking_world(today=today)
-    taken = Slot.objects.filter(schedule_id__in=world.schedule_ids.values()).count()
-    per_day = len(world.clinician_ids) * 12 * 12  # race_lib.slot_grid: 12 hours of 5-minute slots a day
-    first_free_day = world_first_day(today) + dt.timedelta(days=taken // per_day + 1)
+    last = Slot.objects.filter(schedule_id__in=world.schedule_ids.values()).aggregate(last=Max("starts_at"))["last"]
+    first_free_day = max(world_first_day(today), clock.local(last).date() + dt.timedelta(days=1)) if last else world_first_day(today)
     slot_ids = race_lib.add_slots(world, race_lib.slot_grid(world, first_day=first_free_day, count=2 * repeat + 80))
 
     # --- Moje wizyty: B4's patient with 200 past visits, logged in ------------------------------------------------
