@@ -71,7 +71,9 @@ def main() -> None:
     # --- Booking: fresh slots of a network of its own, patients covered for it --------------------------------------
     world, bookers = booking_world(today=today)
     last = Slot.objects.filter(schedule_id__in=world.schedule_ids.values()).aggregate(last=Max("starts_at"))["last"]
-    first_free_day = max(world_first_day(today), clock.local(last).date() + dt.timedelta(days=1)) if last else world_first_day(today)
+    first_free_day = (
+        max(world_first_day(today), clock.local(last).date() + dt.timedelta(days=1)) if last else world_first_day(today)
+    )
     slot_ids = race_lib.add_slots(world, race_lib.slot_grid(world, first_day=first_free_day, count=2 * repeat + 80))
 
     # --- Moje wizyty: B4's patient with 200 past visits, logged in ------------------------------------------------

@@ -40,6 +40,7 @@ from carenet.api.routers import (
 from carenet.api.schemas import ErrorOut, InvalidInputOut, Out
 from carenet.core.errors import ApplicationError
 
+
 class FastJSONRenderer(BaseRenderer):
     """PERF (issue 16): every answer serialised once, by orjson, into the very JSON ninja's own renderer writes —
     dates, times, decimals, lazy texts and enums through ninja's encoder (``Z`` for UTC, milliseconds), the rest in
