@@ -3,9 +3,10 @@ about it — covered, within a limit (n left), once a year, discounted, paid (pr
 age not allowed — and the service's preparation instructions.
 
 A page of results costs a constant number of queries: the patient's enrolments over the page's days (one query),
-the tier's matrix (cached under the matrix's token: one read of the token), the year's use per enrolment year on the page (one query each: a 90-day page spans at
-most two), and the price list of every (service, facility) pair on the page (one query). The pure
-:func:`decide_coverage` then runs once per distinct (service, facility, enrolment year, age), not once per slot.
+the matrix's token (one; the tier's matrix is cached under it), the year's use per enrolment year on the page (one
+query each: a 90-day page spans at most two), and the price list of every (service, facility) pair on the page (one
+query). The pure :func:`decide_coverage` then runs once per distinct (service, facility, enrolment year, age), not
+once per slot.
 """
 
 from __future__ import annotations

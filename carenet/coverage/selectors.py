@@ -49,7 +49,7 @@ _items_by_tier: dict[str, tuple[CoverageItem, ...]] = {}
 _pregnancy_ids: frozenset[int] | None = None
 _items_lock = threading.Lock()
 #: Where :func:`matrix_version` keeps the token for the rest of the transaction it was read in.
-_TOKEN_ON_BLOCK = "_carenet_matrix_token"
+_TOKEN_ON_BLOCK = "_carenet_matrix_token"  # noqa: S105 - an attribute name, not a secret
 
 
 def matrix_version() -> int:
