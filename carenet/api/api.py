@@ -6,11 +6,16 @@ read answers 422 ``invalid_input``; a missing or bad credential 401 ``unauthenti
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import BaseRenderer
+from ninja.responses import NinjaJSONEncoder
 
 from carenet.api.routers import (
     appointments,
@@ -35,7 +40,21 @@ from carenet.api.routers import (
 from carenet.api.schemas import ErrorOut, InvalidInputOut, Out
 from carenet.core.errors import ApplicationError
 
+
+class FastJSONRenderer(BaseRenderer):
+    """PERF (issue 16): every answer serialised once, by orjson, into the very JSON ninja's own renderer writes —
+    dates, times, decimals, lazy texts and enums through ninja's encoder (``Z`` for UTC, milliseconds), the rest in
+    C; non-ASCII characters as UTF-8 rather than escapes."""
+
+    media_type = "application/json"
+    _fallback = NinjaJSONEncoder().default
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
+        return orjson.dumps(data, default=self._fallback, option=orjson.OPT_PASSTHROUGH_DATETIME)
+
+
 api = NinjaAPI(
+    renderer=FastJSONRenderer(),
     title="CareNet API",
     version="1",
     description=(

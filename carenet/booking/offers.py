@@ -3,9 +3,10 @@ about it — covered, within a limit (n left), once a year, discounted, paid (pr
 age not allowed — and the service's preparation instructions.
 
 A page of results costs a constant number of queries: the patient's enrolments over the page's days (one query),
-the tier's matrix (cached), the year's use per enrolment year on the page (one query each: a 90-day page spans at
-most two), and the price list of every (service, facility) pair on the page (one query). The pure
-:func:`decide_coverage` then runs once per distinct (service, facility, enrolment year, age), not once per slot.
+the matrix's token (one; the tier's matrix is cached under it), the year's use per enrolment year on the page (one
+query each: a 90-day page spans at most two), and the price list of every (service, facility) pair on the page (one
+query). The pure :func:`decide_coverage` then runs once per distinct (service, facility, enrolment year, age), not
+once per slot.
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ from carenet.core.clock import local
 from carenet.core.dates import age_on
 from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import CoverageDecision, CoverageKind, decide_coverage, enrolment_year, not_entitled
-from carenet.coverage.selectors import coverage_items_for_tier, limit_use_for, pregnancy_service_ids, service_facts
+from carenet.coverage.selectors import (
+    coverage_items_for_tier,
+    limit_use_for,
+    matrix_version,
+    pregnancy_service_ids,
+    service_facts,
+)
 from carenet.network.models import FacilityPrice, Service
 from carenet.pregnancy.selectors import pregnancy_facility_ids
 from carenet.scheduling.models import Slot
@@ -123,6 +130,7 @@ def offers_for(
         pairs={(svc.pk, slot.facility_id) for svc, slot in zip(services, slots, strict=True) if svc is not None}
     )
     use_by_year: dict[tuple[int, dt.date], dict[str, int]] = {}
+    version = matrix_version() if enrolments else None  # the matrix's token, read once for the page (issue 16)
     decisions: dict[tuple[int, int | None, int | None, dt.date | None, int], CoverageDecision] = {}
     offers: list[Offer] = []
     for slot, svc, day in zip(slots, services, days, strict=True):
@@ -143,7 +151,7 @@ def offers_for(
                 if year_key not in use_by_year:
                     use_by_year[year_key] = limit_use_for(enrolment=enrolment, day=day)
                 decision = decide_coverage(
-                    items=coverage_items_for_tier(tier_code=enrolment.tier.code),
+                    items=coverage_items_for_tier(tier_code=enrolment.tier.code, version=version),
                     service=service_facts(svc),
                     age=age,
                     used_by_pool=use_by_year[year_key],

@@ -11,23 +11,23 @@ from django.http import HttpRequest
 
 from carenet.accounts.admin_reads import RecordsPatientReads
 from carenet.coverage.models import Benefit, BenefitItem, Contract, Enrolment, RosterEntry, Tier
-from carenet.coverage.selectors import coverage_items_cache_clear
+from carenet.coverage.selectors import matrix_changed
 
 
 class MatrixCacheClearingAdmin(admin.ModelAdmin):
-    """A change to the matrix in the back office is seen by the next coverage decision of this process."""
+    """A change to the matrix in the back office is seen by the next request of every process (issue 16)."""
 
     def save_related(self, request: HttpRequest, form: ModelForm[Any], formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        coverage_items_cache_clear()
+        matrix_changed()
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         super().delete_model(request, obj)
-        coverage_items_cache_clear()
+        matrix_changed()
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         super().delete_queryset(request, queryset)
-        coverage_items_cache_clear()
+        matrix_changed()
 
 
 @admin.register(Tier)

@@ -23,7 +23,7 @@ from django.db import transaction
 
 from carenet.core.errors import ValidationFailed
 from carenet.coverage.models import Benefit, BenefitItem, Rule, Tier
-from carenet.coverage.selectors import coverage_items_cache_clear
+from carenet.coverage.selectors import coverage_items_cache_clear, matrix_changed
 from carenet.network.models import Service, Specialty
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "matrix.yaml"
@@ -162,6 +162,7 @@ def matrix_load(*, path: Path | None = None) -> MatrixLoadResult:
     spec = _validated(_read(path or DEFAULT_PATH))
     with transaction.atomic():
         result = _apply(spec)
+        matrix_changed()  # every process reads the new matrix on its next request (issue 16)
         transaction.on_commit(coverage_items_cache_clear)
     coverage_items_cache_clear()
     return result

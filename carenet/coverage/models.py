@@ -32,6 +32,27 @@ class Tier(models.Model):
         return self.name
 
 
+#: The one row of :class:`MatrixVersion`.
+MATRIX_VERSION_ROW = 1
+
+
+class MatrixVersion(models.Model):
+    """PERF (issue 16): one row whose token changes with every change of the coverage matrix (tiers, benefits, their
+    items, the catalogue they name). Every process keeps the matrix it read under the token it read it with and
+    reads only the token per request (:func:`carenet.coverage.selectors.matrix_version`), so a change made by the
+    loader, the back office or any other process is seen by the next request everywhere."""
+
+    token = models.BigIntegerField(_("token"), default=0)
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("coverage matrix version")
+        verbose_name_plural = _("coverage matrix versions")
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+
 class Rule(models.TextChoices):
     COVERED = "covered", _("covered")
     ANNUAL_LIMIT = "annual_limit", _("covered within an annual limit")

@@ -6,6 +6,7 @@ The rules live in :mod:`carenet.coverage.policies`; this module only gathers the
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -13,12 +14,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, QuerySet
 
 from carenet.accounts.models import Patient
 from carenet.core.clock import at_warsaw
+from carenet.core.clock import now as clock_now
 from carenet.core.dates import age_on
-from carenet.coverage.models import BenefitItem, Enrolment, RosterEntry
+from carenet.coverage.models import MATRIX_VERSION_ROW, BenefitItem, Enrolment, MatrixVersion, RosterEntry
 from carenet.coverage.policies import (
     CoverageDecision,
     CoverageItem,
@@ -39,17 +42,63 @@ from carenet.network.models import Facility, FacilityPrice, Service
 #: kept here as strings because coverage sits below booking and does not import it.
 LIMIT_USING_STATUSES = ("booked", "checked_in", "completed", "no_show")
 
+#: The matrix as this process last read it: the token it was read under (:func:`matrix_version`), each tier's items
+#: and the pregnancy services. A request whose token differs starts afresh.
+_matrix_token: int | None = None
 _items_by_tier: dict[str, tuple[CoverageItem, ...]] = {}
+_pregnancy_ids: frozenset[int] | None = None
 _items_lock = threading.Lock()
+#: Where :func:`matrix_version` keeps the token for the rest of the transaction it was read in.
+_TOKEN_ON_BLOCK = "_carenet_matrix_token"  # noqa: S105 - an attribute name, not a secret
 
 
-def coverage_items_for_tier(*, tier_code: str) -> list[CoverageItem]:
-    """Every benefit item of a tier as pure :class:`CoverageItem` rows, in table order (PKG-1); one query.
+def matrix_version() -> int:
+    """PERF (issue 16): the coverage matrix's current token (:class:`MatrixVersion`; 0 before the first change) —
+    one query by primary key, read once per transaction: inside ``transaction.atomic()`` the token read first is
+    kept on that block, so a booking decides its coverage and its pregnancy rules on one reading of the matrix."""
+    block = connection.atomic_blocks[-1] if connection.atomic_blocks else None
+    if block is not None:
+        kept = getattr(block, _TOKEN_ON_BLOCK, None)
+        if kept is not None:
+            return int(kept)
+    token = MatrixVersion.objects.filter(pk=MATRIX_VERSION_ROW).values_list("token", flat=True).first() or 0
+    if block is not None:
+        setattr(block, _TOKEN_ON_BLOCK, token)
+    return token
 
-    Cached per process; :func:`coverage_items_cache_clear` empties the cache (the matrix loader and the admin
-    call it after a change).
+
+def matrix_changed() -> None:
+    """The matrix changed (loader, back office, any save of a tier, benefit, item, service or specialty): a new
+    token, so every process reads the matrix again on its next request. This process forgets its copy at once."""
+    token = secrets.randbits(62) + 1
+    updated = MatrixVersion.objects.filter(pk=MATRIX_VERSION_ROW).update(token=token, changed_at=clock_now())
+    if not updated:
+        MatrixVersion.objects.update_or_create(pk=MATRIX_VERSION_ROW, defaults={"token": token})
+    for block in connection.atomic_blocks:
+        if hasattr(block, _TOKEN_ON_BLOCK):
+            delattr(block, _TOKEN_ON_BLOCK)
+    coverage_items_cache_clear()
+
+
+def _matrix_at(token: int) -> None:
+    """Forget this process's copy of the matrix when it was read under another token (call with the lock held)."""
+    global _matrix_token, _pregnancy_ids
+    if _matrix_token != token:
+        _items_by_tier.clear()
+        _pregnancy_ids = None
+        _matrix_token = token
+
+
+def coverage_items_for_tier(*, tier_code: str, version: int | None = None) -> list[CoverageItem]:
+    """Every benefit item of a tier as pure :class:`CoverageItem` rows, in table order (PKG-1).
+
+    Cached per process under the matrix's token (``version``, else :func:`matrix_version` is read): a request costs
+    the token's read, and the items' query only after a change of the matrix anywhere.
     """
-    cached = _items_by_tier.get(tier_code)
+    token = matrix_version() if version is None else version
+    with _items_lock:
+        _matrix_at(token)
+        cached = _items_by_tier.get(tier_code)
     if cached is None:
         rows = (
             BenefitItem.objects.filter(benefit__tiers__code=tier_code)
@@ -97,14 +146,18 @@ def coverage_items_for_tier(*, tier_code: str) -> list[CoverageItem]:
             ) in rows
         )
         with _items_lock:
-            _items_by_tier[tier_code] = cached
+            if _matrix_token == token:
+                _items_by_tier[tier_code] = cached
     return list(cached)
 
 
 def coverage_items_cache_clear() -> None:
-    """Forget the cached matrix of every tier (after the matrix or a benefit changed)."""
+    """Forget this process's copy of the matrix (the next request reads it again)."""
+    global _matrix_token, _pregnancy_ids
     with _items_lock:
         _items_by_tier.clear()
+        _pregnancy_ids = None
+        _matrix_token = None
 
 
 #: BKG-7: the group of the coverage matrix's pregnancy-care benefit (seed row 30); its items name the pregnancy
@@ -112,13 +165,24 @@ def coverage_items_cache_clear() -> None:
 PREGNANCY_BENEFIT_GROUP = "pregnancy"
 
 
-def pregnancy_service_ids() -> frozenset[int]:
-    """BKG-7: the catalogue services of the pregnancy-care benefit, whatever the tier (one query)."""
-    return frozenset(
-        BenefitItem.objects.filter(benefit__group=PREGNANCY_BENEFIT_GROUP, service__isnull=False).values_list(
-            "service_id", flat=True
+def pregnancy_service_ids(*, version: int | None = None) -> frozenset[int]:
+    """BKG-7: the catalogue services of the pregnancy-care benefit, whatever the tier; cached with the matrix under
+    its token (``version``, else :func:`matrix_version` is read)."""
+    global _pregnancy_ids
+    token = matrix_version() if version is None else version
+    with _items_lock:
+        _matrix_at(token)
+        cached = _pregnancy_ids
+    if cached is None:
+        cached = frozenset(
+            BenefitItem.objects.filter(benefit__group=PREGNANCY_BENEFIT_GROUP, service__isnull=False).values_list(
+                "service_id", flat=True
+            )
         )
-    )
+        with _items_lock:
+            if _matrix_token == token:
+                _pregnancy_ids = cached
+    return cached
 
 
 def enrolment_active_on(*, patient: Patient, day: dt.date) -> Enrolment | None:

@@ -30,8 +30,7 @@ def open_notices(*, family: list[Patient]) -> list[Any]:
     """The family's visits cancelled by a closure in the last month and not rebooked yet ("Moje wizyty", the
     dashboard)."""
     since = clock.now() - NOTICE_SHOWN_FOR
-    notices = selectors.notices_for_patients(patient_ids=[person.pk for person in family])
-    return [notice for notice in notices if notice.rebooked_id is None and notice.created_at >= since]
+    return selectors.open_notices_for_patients(patient_ids=[person.pk for person in family], since=since)
 
 
 @patient_required

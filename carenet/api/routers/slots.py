@@ -78,7 +78,14 @@ def slot_list(request: HttpRequest, filters: Query[SlotSearchIn]) -> SlotPageOut
     patient = coverage_patient(actor=actor, who=who, patient_id=filters.patient_id)
     if patient is not None:  # the answer shows what the patient's package says: a read of their data
         record_reads(request, patient_ids=[patient.pk], what=What.API_LIST, reference="coverage")
-    allowed = None if patient is None else partner_facility_ids_allowed(patient=patient, day=clock.local(now).date())
+    # PKG-2: the partners the patient's contract allows, asked only when the search lists partners (a city or a
+    # facility named, NET-2): a nationwide or a clinician's search costs no query for it (issue 16).
+    lists_partners = query.city_id is not None or query.facility_id is not None
+    allowed = (
+        partner_facility_ids_allowed(patient=patient, day=clock.local(now).date())
+        if patient is not None and lists_partners
+        else None
+    )
     page = search.slot_search(query=query, now=now, allowed_partner_ids=allowed)
     offers = offers_for(patient=patient, slots=page.slots, now=now, service=page.service)
     return SlotPageOut(

@@ -148,3 +148,17 @@ def test_the_list_queries_join_the_slot_only(world: World) -> None:
     slot_reads = [sql for sql in statements if 'FROM "scheduling_slot"' in sql]
     assert len(slot_reads) == 1, slot_reads  # the slots of both lists, with their details, by primary key
     assert '"booking_appointment"' not in slot_reads[0] and " ORDER BY " not in slot_reads[0]
+
+
+def test_without_closure_notices_the_page_asks_for_them_on_the_notices_alone(world: World) -> None:
+    """Issue 16: a family with no visit cancelled by a closure (the usual case) costs one narrow query on the notices
+    (no join of the nine tables a notice shows); the page's count stays flat with the history."""
+    booked(world.patient_a, world.slots[0])
+    history(world, world.patient_a, days=range(1, 21))
+    client = patient_client(world)
+    client.get(url("portal:visits"))  # sessions, caches
+    _response, statements = get_visits(client)
+    notices = [sql for sql in statements if 'FROM "closures_closurenotice"' in sql]
+    assert len(notices) == 1, notices
+    assert "JOIN" not in notices[0], notices
+    assert len(statements) == 17, statements
