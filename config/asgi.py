@@ -1,5 +1,5 @@
 """The ASGI entry point: pages and the API (Django) and the consultation rooms' sockets (Channels) from one server
-(``uvicorn config.asgi:application``). In DEBUG (the demo) it also serves the static files, as runserver did."""
+(``scripts/serve``: gunicorn with uvicorn workers). Static files are WhiteNoise's, a middleware (settings)."""
 
 import os
 
@@ -14,14 +14,12 @@ from carenet.core.checks import refuse_to_start  # noqa: E402
 refuse_to_start()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from carenet.realtime.routing import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": ASGIStaticFilesHandler(django_application) if settings.DEBUG else django_application,
+        "http": django_application,
         "websocket": websocket_application(),
     }
 )
