@@ -29,7 +29,7 @@ THRESHOLD_PERCENT = 10.0
 
 def git_state(root: Path = ROOT) -> dict[str, Any]:
     """``{"commit": full hash or None, "dirty": bool or None}`` of the working tree at ``root`` (dirty: anything
-    changed or untracked outside ignored files)."""
+    changed or untracked outside ignored files; the records in bench/results/ do not count)."""
 
     def git(*args: str) -> str | None:
         try:
@@ -39,7 +39,7 @@ def git_state(root: Path = ROOT) -> dict[str, Any]:
         return done.stdout.strip()
 
     commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain")
+    status = git("status", "--porcelain", "--", ".", ":(exclude)bench/results")
     return {"commit": commit or None, "dirty": None if status is None else bool(status)}
 
 

@@ -142,6 +142,9 @@ def test_git_state_names_the_commit_and_a_dirty_tree(tmp_path: Path) -> None:
     git("add", "a.txt")
     git("-c", "user.name=CareNet", "-c", "user.email=dev@example.invalid", "commit", "-q", "-m", "a")
     assert record.git_state(tmp_path) == {"commit": git("rev-parse", "HEAD"), "dirty": False}
+    (tmp_path / "bench" / "results").mkdir(parents=True)
+    (tmp_path / "bench" / "results" / "run.json").write_text("{}")
+    assert record.git_state(tmp_path)["dirty"] is False
     (tmp_path / "b.txt").write_text("b")
     assert record.git_state(tmp_path)["dirty"] is True
     assert record.git_state(tmp_path / "no-such-folder") == {"commit": None, "dirty": None}
