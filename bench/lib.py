@@ -324,7 +324,8 @@ def serve(
     log.parent.mkdir(parents=True, exist_ok=True)
     command = server_command(kind, port, workers=workers, threads=threads, log=log)
     with log.open("ab") as sink:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink, start_new_session=True)
+        # In the benchmark's own process group: bench/run's time bound kills the script with its server.
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
     base = f"http://127.0.0.1:{port}"
     try:
         try:
@@ -339,15 +340,31 @@ def serve(
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the server's process group (the script, uv, gunicorn and its workers), SIGKILL after 15 s."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
+    """SIGTERM to the server (``uv run`` passes it on to gunicorn, which stops its workers), SIGKILL to the server
+    and everything it started when it has not stopped after 15 s."""
+    family = _descendants(process.pid)
+    process.terminate()
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+        for pid in [process.pid, *_descendants(process.pid), *family]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes started by ``pid`` and by them, from /proc (Linux); empty elsewhere."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        parent = pending.pop()
+        for children in Path(f"/proc/{parent}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                for child in children.read_text().split():
+                    found.append(int(child))
+                    pending.append(int(child))
+    return found
 
 
 @dataclass
