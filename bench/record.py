@@ -134,9 +134,10 @@ def compare(old: dict[str, Any], new: dict[str, Any], *, threshold: float = THRE
         machine = summary.get("machine_facts") or {}
         load = (machine.get("load_average") or {}).get("start")
         dirty = " (dirty tree)" if summary.get("dirty") else ""
+        server = f", server {summary['server']}" if summary.get("server") else ""
         return (
-            f"{summary.get('date')} {summary.get('size')} commit {str(summary.get('commit') or '?')[:9]}{dirty}, "
-            f"load at start {load if load is not None else '?'}"
+            f"{summary.get('date')} {summary.get('size')} commit {str(summary.get('commit') or '?')[:9]}{dirty}"
+            f"{server}, load at start {load if load is not None else '?'}"
         )
 
     lines = [f"comparing {describe(new)}", f"     with {describe(old)}"]

@@ -93,6 +93,7 @@ def test_comparison_shows_verdicts_that_changed_and_figures_that_moved() -> None
     new = summary(
         date="2026-12-06T03:15:00+00:00",
         dirty=True,
+        server="asgi",
         results=[
             {
                 "benchmark": "B1",
@@ -106,7 +107,7 @@ def test_comparison_shows_verdicts_that_changed_and_figures_that_moved() -> None
         ],
     )
     text = "\n".join(record.compare(old, new))
-    assert "(dirty tree)" in text
+    assert "(dirty tree), server asgi" in text
     assert "targets whose verdict changed: 1" in text
     assert "B1 qps: 100 -> 320 (>= 300.0) now MET" in text
     assert "B1 p95 ms: 50 -> 52 (<= 80.0) met in both" in text
