@@ -55,3 +55,14 @@ accesslog = os.environ.get("CARENET_WEB_ACCESS_LOG") or None
 errorlog = "-"
 # Behind nginx (README, "Production deployment"): uvicorn takes X-Forwarded-For/-Proto only from these addresses.
 forwarded_allow_ips = os.environ.get("CARENET_WEB_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Django is loaded (and its system checks run) once, in the master, before the workers are forked: a worker starts
+# at once and shares the loaded code's memory. A new release therefore needs a restart, not SIGHUP. No database
+# connection may cross the fork: the master closes what loading opened before it forks.
+preload_app = True
+
+
+def when_ready(server: object) -> None:
+    from django.db import connections
+
+    connections.close_all()

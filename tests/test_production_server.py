@@ -16,9 +16,11 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.urls import reverse
+from websockets.exceptions import ConnectionClosed
 
 from tests.live_server import ROOT, database_visible_to_servers, free_port, server_environment
 
@@ -44,11 +46,13 @@ STARTUP_SECONDS = 180.0
 
 
 @contextlib.contextmanager
-def production_server(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[bytes], Path]]:
+def production_server(
+    tmp_path: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[int, subprocess.Popen[bytes], Path]]:
     reason = database_visible_to_servers()
     if reason is not None:
         pytest.skip(reason)
-    env = server_environment() | PRODUCTION
+    env = server_environment() | PRODUCTION | (extra_env or {})
     env["CARENET_STATIC_ROOT"] = str(tmp_path / "static")
     port = free_port()
     log = tmp_path / "server.log"
@@ -142,3 +146,42 @@ def test_production_server_serves_a_page_the_api_and_static_files(tmp_path: Path
         # SIGTERM stops the server and its workers cleanly.
         os.killpg(process.pid, signal.SIGTERM)
         assert process.wait(30) == 0, log.read_text(errors="replace")[-3000:]
+
+
+class _Served:
+    """What the consultation clients of carenet/realtime/tests/test_live.py need of a server."""
+
+    def __init__(self, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}/ws/consultations/"
+
+
+def test_production_server_carries_the_consultations_sockets(tmp_path: Path, cast: Any, settings: Any) -> None:
+    """Both sides of a consultation on the production server: the chat goes through whichever of the two workers
+    each socket lands on (through Redis, CARENET_REDIS_URL; one worker without it), and a frame over the server's
+    128 KB limit ends only that socket (1009), as under the plain uvicorn the other live tests use."""
+    from carenet.consultations.models import ChatMessage
+    from carenet.realtime.tests.room import consultation_in_progress, token_for
+    from carenet.realtime.tests.test_live import clients
+
+    # The test process signs the rooms' tokens with the key the server has (production settings want 32 bytes).
+    settings.SECRET_KEY = PRODUCTION["CARENET_SECRET_KEY"]
+    room = consultation_in_progress(cast)
+    patient_token = token_for(cast, "patient", room, "patient")
+    clinician_token = token_for(cast, "clinician_with", room, "clinician")
+    one_worker = {} if os.environ.get("CARENET_REDIS_URL") else {"CARENET_WEB_WORKERS": "1"}
+    with production_server(tmp_path, one_worker) as (port, _process, _log):
+        served = _Served(port)
+        with clients((served, patient_token), (served, clinician_token)) as (patient, clinician):  # type: ignore[arg-type]
+            patient.join()
+            clinician.join()
+            patient.say("p-1", "Dzień dobry")
+            assert clinician.next_of("chat")["text"] == "Dzień dobry"
+            patient.say("p-2", "x" * (200 * 1024))
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:  # the echo of p-1 and the peer's arrival may come first
+                    assert patient.next(timeout=10)["type"] != "error"
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+            clinician.say("c-1", "Słyszę")
+            assert clinician.next_of("chat")["text"] == "Słyszę"
+    assert list(ChatMessage.objects.order_by("seq").values_list("client_id", flat=True)) == ["p-1", "c-1"]
