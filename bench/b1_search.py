@@ -244,6 +244,8 @@ def main() -> None:
             "http1_qps": round(h1.qps, 1),
             "http16_ms": p16,
             "http16_qps": round(h16.qps, 1),
+            # What the load generator itself cost (CPU seconds of this process / wall seconds; 1.0 = a whole core).
+            "http16_client_cpu_share": round(h16.client_cpu_share, 3),
             "http_non_2xx": (h1.count - h1.ok()) + (h16.count - h16.ok()),
             "indexes_used": used,
         }
@@ -251,6 +253,9 @@ def main() -> None:
         pairs.append(lib.pair(f"B1 {shape}: service p95 ms", svc["p95"], all_p["p95"], reference))
         pairs.append(lib.pair(f"B1 {shape}: HTTP 1 conn p95 ms", p1["p95"], all_p["p95"], reference))
         pairs.append(lib.pair(f"B1 {shape}: HTTP 16 conn p95 ms", p16["p95"], all_p["p95"], reference))
+        pairs.append(
+            lib.pair(f"B1 {shape}: load generator's CPU at 16 conn", h16.client_cpu_share, os.cpu_count() or 1, "cores")
+        )
         pairs.append(
             lib.pair(f"B1 {shape}: HTTP 16 conn qps", h16.qps, 1000 / lib.mean(raw_all[shape]), "raw SQL qps, 1 conn")
         )

@@ -19,6 +19,8 @@ import json
 import math
 import os
 import re
+import resource
+import signal
 import socket
 import statistics
 import subprocess
@@ -198,8 +200,10 @@ def bench_env(database_url: str) -> dict[str, str]:
 def django_setup(database_url: str) -> None:
     """Configure this process for Django against ``database_url`` (sets ``DATABASE_URL``,
     ``DJANGO_SETTINGS_MODULE=config.settings`` and :data:`BENCH_ENV`: DEBUG off so no query log is kept, no HTTPS
-    redirect) and call ``django.setup()``. Call once, before importing models. Use
-    ``django.test.utils.CaptureQueriesContext`` to see queries (it forces the log on for its block)."""
+    redirect; the static files collected, see :func:`collect_static`) and call ``django.setup()``. Call once,
+    before importing models. Use ``django.test.utils.CaptureQueriesContext`` to see queries (it forces the log on
+    for its block)."""
+    collect_static(bench_env(database_url))
     os.environ.update(BENCH_ENV)
     os.environ["DATABASE_URL"] = database_url
     os.chdir(ROOT)
@@ -237,75 +241,148 @@ def wait_http(url: str, *, timeout: float = 60.0) -> None:
     raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s ({last})")
 
 
+#: The server :func:`serve` runs: ``asgi`` (``scripts/serve``: gunicorn with uvicorn workers on config.asgi, the
+#: production server) or ``gthread`` (gunicorn's threaded workers on config.wsgi, kept to compare against).
+SERVER_KIND = os.environ.get("CARENET_BENCH_SERVER", "asgi")
+_static_collected: list[bool] = []
+
+
+def collect_static(env: dict[str, str]) -> None:
+    """``manage.py collectstatic`` once per process with ``env`` (DEBUG off: hashed, compressed files and the
+    manifest the pages' ``{% static %}`` needs); skipped when ``CARENET_BENCH_STATIC_COLLECTED=1`` (bench/run did
+    it before the scripts)."""
+    if _static_collected or os.environ.get("CARENET_BENCH_STATIC_COLLECTED") == "1":
+        return
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    _static_collected.append(True)
+
+
+def server_command(kind: str, port: int, *, workers: int | None, threads: int, log: Path) -> list[str]:
+    """The command line of the server :func:`serve` starts on ``127.0.0.1:port``."""
+    if kind == "asgi":
+        return [str(ROOT / "scripts" / "serve"), "127.0.0.1", str(port)]
+    if kind == "gthread":
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers or os.cpu_count() or 1),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread",
+            "--keep-alive",
+            "75",
+            "--backlog",
+            "2048",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+            "--error-logfile",
+            str(log),
+        ]
+    raise ValueError(f"CARENET_BENCH_SERVER must be asgi or gthread, not {kind!r}")
+
+
 @contextlib.contextmanager
 def serve(
     database_url: str,
     *,
-    workers: int = 2,
+    workers: int | None = None,
     threads: int = 8,
     extra_env: dict[str, str] | None = None,
     log_path: Path | None = None,
+    kind: str | None = None,
 ) -> Iterator[str]:
-    """Run gunicorn (``config.wsgi``, gthread workers) on a free loopback port against ``database_url`` with
-    :data:`BENCH_ENV`; yield the base URL (``http://127.0.0.1:PORT``, no trailing slash) once ``/api/v1/health``
-    answers 200; stop gunicorn (SIGTERM, then SIGKILL) on exit. Access logging is off; errors go to ``log_path``
-    (default: var/bench-gunicorn-PORT.log). Django keeps each thread's database connection for 60 s
-    (``conn_max_age``), so a thread opens its connection once."""
+    """Run the production web server (``scripts/serve``, see :data:`SERVER_KIND`) on a free loopback port against
+    ``database_url`` with :data:`BENCH_ENV`; yield the base URL (``http://127.0.0.1:PORT``, no trailing slash) once
+    ``/api/v1/health`` answers 200; stop it (SIGTERM, then SIGKILL) on exit. ``workers`` processes (default: one per
+    core, as in production); ``threads`` per process for gthread only. Access logging is off; errors go to
+    ``log_path`` (default: var/bench-server-PORT.log). Django keeps each database connection for 60 s
+    (``conn_max_age``), so a worker opens its connection once."""
+    kind = kind or SERVER_KIND
     port = free_port()
     env = bench_env(database_url)
     env.update(extra_env or {})
-    log = log_path or (ROOT / "var" / f"bench-gunicorn-{port}.log")
+    collect_static(env)
+    env["CARENET_COLLECTSTATIC"] = "0"
+    env["CARENET_WEB_LOG_LEVEL"] = "warning"
+    if workers:
+        env["CARENET_WEB_WORKERS"] = str(workers)
+    log = log_path or (ROOT / "var" / f"bench-server-{port}.log")
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--worker-class",
-        "gthread",
-        "--backlog",
-        "2048",
-        "--timeout",
-        "120",
-        "--log-level",
-        "warning",
-        "--error-logfile",
-        str(log),
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = server_command(kind, port, workers=workers, threads=threads, log=log)
+    with log.open("ab") as sink:
+        # In the benchmark's own process group: bench/run's time bound kills the script with its server.
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
     base = f"http://127.0.0.1:{port}"
     try:
         try:
             wait_http(f"{base}/api/v1/health", timeout=90)
         except TimeoutError:
             if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {process.returncode}; see {log}") from None
+                raise RuntimeError(f"the server exited with {process.returncode}; see {log}") from None
             raise
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server (``uv run`` passes it on to gunicorn, which stops its workers), SIGKILL to the server
+    and everything it started when it has not stopped after 15 s."""
+    family = _descendants(process.pid)
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        for pid in [process.pid, *_descendants(process.pid), *family]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes started by ``pid`` and by them, from /proc (Linux); empty elsewhere."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        parent = pending.pop()
+        for children in Path(f"/proc/{parent}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                for child in children.read_text().split():
+                    found.append(int(child))
+                    pending.append(int(child))
+    return found
 
 
 @dataclass
 class LoadResult:
     """What :func:`http_load` measured: one latency (ms) per finished request, the HTTP statuses counted (0 for a
-    connection error), the wall time and the requests per second."""
+    connection error), the wall time and the requests per second, and what the client itself cost: the CPU seconds
+    the measuring process used meanwhile (all its threads) and :attr:`client_cpu_share` (1.0 = one whole core taken
+    from the server's machine)."""
 
     latencies_ms: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    client_cpu_seconds: float = 0.0
+
+    @property
+    def client_cpu_share(self) -> float:
+        return self.client_cpu_seconds / self.seconds if self.seconds else 0.0
 
     @property
     def count(self) -> int:
@@ -444,12 +521,20 @@ def http_load(
         thread.start()
     start_barrier.wait()
     began = time.perf_counter()
+    cpu_began = process_cpu_seconds()
     if duration is not None:
         stop_at[0] = time.monotonic() + duration
     for thread in threads:
         thread.join()
     result.seconds = time.perf_counter() - began
+    result.client_cpu_seconds = process_cpu_seconds() - cpu_began
     return result
+
+
+def process_cpu_seconds() -> float:
+    """User and system CPU seconds this process (every thread) has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 # --- Raw SQL --------------------------------------------------------------------------------------------------------

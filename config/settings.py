@@ -92,6 +92,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the server process (issue 16): hashed, compressed, cached for a year; ahead of the
+    # sessions, the language and the audit so a stylesheet costs no database query.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the body: under /api/ every answer is JSON, a body over the limit 413 (issue 10).
     "carenet.api.middleware.ApiEdgeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -261,6 +264,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("CARENET_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served by WhiteNoise (issue 16). Without DEBUG (production, the benchmarks) from STATIC_ROOT as collected by
+# `manage.py collectstatic` (scripts/serve runs it): every name carries its content's hash, gzip copies
+# are made once, and the answers may be cached for a year. With DEBUG (the demo) from the source folders, as found.
+CARENET_STATIC_MANIFEST = env_bool("CARENET_STATIC_MANIFEST", not DEBUG)
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("CARENET_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 # Patients' files (FIL-1) and results' PDF reports (CLN-3) live in the "private" storage: never under the web root
@@ -292,7 +301,11 @@ else:
     }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if CARENET_STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
     "private": _PRIVATE_STORAGE,
 }
 
