@@ -252,30 +252,8 @@ def main() -> None:
 
     # 3. HTTP.
     def http_phase(base: str, level: int) -> None:
-        assigned: dict[int, race_lib.Client] = {}
-        lock = threading.Lock()
-
-        def request(session: lib.Session, n: int) -> int:
-            with lock:
-                client = assigned.setdefault(id(session), clients[len(assigned) % len(clients)])
-            slot_id = pool.take()
-            if slot_id is None:
-                exhausted.append(True)
-                time.sleep(0.05)  # out of slots: this phase's figures are void (reported), not a fast request
-                return 0
-            status, _ = session.request(
-                "POST",
-                "/api/v1/appointments",
-                body=json.dumps({"slot_id": slot_id}),
-                headers={
-                    "Authorization": f"Bearer {client.token}",
-                    "Content-Type": "application/json",
-                    "Idempotency-Key": str(uuid.uuid4()),
-                },
-            )
-            return status
-
         exhausted: list[bool] = []
+        request = _booking_request(clients, pool, exhausted)
         load = lib.http_load(base, request, connections=level, duration=phase)
         if exhausted:
             print(f"  HTTP at {level}: ran out of free slots; figures void")
@@ -450,7 +428,10 @@ def replica_comparison(
     return figures
 
 
-def _booking_request(clients: list[race_lib.Client], pool: SlotPool) -> Any:
+def _booking_request(clients: list[race_lib.Client], pool: SlotPool, exhausted: list[bool] | None = None) -> Any:
+    """A request function for ``lib.http_load``: each connection books as one client, a fresh slot per booking
+    (``POST /api/v1/appointments`` with a bearer token and an idempotency key). Out of slots, it notes it in
+    ``exhausted`` and waits a moment: that phase's figures are void (reported), not fast requests."""
     assigned: dict[int, race_lib.Client] = {}
     lock = threading.Lock()
 
@@ -459,6 +440,8 @@ def _booking_request(clients: list[race_lib.Client], pool: SlotPool) -> Any:
             client = assigned.setdefault(id(session), clients[len(assigned) % len(clients)])
         slot_id = pool.take()
         if slot_id is None:
+            if exhausted is not None:
+                exhausted.append(True)
             time.sleep(0.05)
             return 0
         status, _ = session.request(
