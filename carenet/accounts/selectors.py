@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts import policies
@@ -127,33 +127,64 @@ def actor_for_patient(patient: Patient, *, today: dt.date | None = None) -> Acto
     )
 
 
+def minors_of_login_q(*, today: dt.date, user_ref: Any) -> Exists:
+    """Whether the login ``user_ref`` (an ``OuterRef`` to a user id) is the guardian of a patient under 18 on
+    ``today``: for a query that reads a login together with its patient record (the API's bearer token, issue 16),
+    so a patient with no children costs no family query (:func:`actor_prime`)."""
+    return Exists(Patient.objects.filter(minors_q(today=today), guardian__user_id=user_ref))
+
+
+def actor_prime(user: Any, *, patient: Patient | None, has_minors: bool, today: dt.date) -> None:
+    """Keep the actor of a patient's login built from what the caller read together with the login — its patient
+    record (``None``: none) and whether it is the guardian of any child under 18 — so :func:`actor_for_user` needs
+    no query of its own (issue 16: the API reads the token, the login and the patient in one query). A guardian of
+    children, or any other role, is left to :func:`actor_for_user`, which reads the family as usual."""
+    if user is None or has_minors or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return
+    if role_of(role=str(user.role), is_superuser=bool(user.is_superuser)) is not Role.PATIENT:
+        return
+    setattr(user, _ACTOR_CACHE, (today, _patient_actor(user, patient=patient, children=())))
+    if patient is not None:
+        setattr(user, _PATIENT_CACHE, patient)
+
+
+def _patient_actor(user: Any, *, patient: Patient | None, children: Iterable[int]) -> Actor:
+    return Actor(
+        user_id=user.pk,
+        role=Role.PATIENT,
+        facility_id=user.facility_id,
+        patient_id=patient.pk if patient is not None else None,
+        # a patient login without a patient record acts for nobody
+        children_ids=frozenset(children) if patient is not None else frozenset(),
+        level=patient.account_level if patient is not None else None,
+        contract_id=user.contract_id,
+    )
+
+
 def _actor_build(user: Any, *, today: dt.date) -> Actor:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS
     role = role_of(role=str(user.role), is_superuser=bool(user.is_superuser))
-    patient_id = level = clinician_id = None
-    children: set[int] = set()
+    clinician_id = None
     if role is Role.PATIENT:
+        own: Patient | None = None
+        children: set[int] = set()
         family = Patient.objects.filter(Q(user_id=user.pk) | (Q(guardian__user_id=user.pk) & minors_q(today=today)))
         for person in family:
             if person.user_id == user.pk:
-                patient_id, level = person.pk, person.account_level
+                own = person
                 setattr(user, _PATIENT_CACHE, person)  # the patient's pages use the record read here
             else:
                 children.add(person.pk)
-        if patient_id is None:
-            children.clear()  # a patient login without a patient record acts for nobody
-    elif role is Role.CLINICIAN:
+        return _patient_actor(user, patient=own, children=children)
+    if role is Role.CLINICIAN:
         # The clinician record links to its login (network.Clinician.user, reverse name "clinician").
         clinician_id = User.objects.filter(pk=user.pk).values_list("clinician__id", flat=True).first()
     return Actor(
         user_id=user.pk,
         role=role,
         facility_id=user.facility_id,
-        patient_id=patient_id,
-        children_ids=frozenset(children),
         clinician_id=clinician_id,
-        level=level,
         contract_id=user.contract_id,  # reached only through CONTRACT grants (an employer or insurer contact)
     )
 

@@ -13,6 +13,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.db.models import OuterRef
 from django.http import HttpRequest
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -20,9 +21,11 @@ from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
 from carenet.accounts.models import User
+from carenet.accounts.selectors import actor_prime, minors_of_login_q
 from carenet.api.models import AccessToken
 from carenet.core import clock
 from carenet.core.replicas import primary_reads
+from carenet.coverage.selectors import package_in_force_of_login
 
 #: How long a mobile app's token lasts; the app asks for a new one with the patient's login and password.
 TOKEN_LIFETIME = dt.timedelta(days=int(getattr(settings, "CARENET_API_TOKEN_DAYS", 30)))
@@ -58,9 +61,18 @@ def tokens_revoke_for(*, user: User, now: dt.datetime) -> int:
 
 def token_find(token: str, *, now: dt.datetime) -> AccessToken | None:
     """The live record of ``token``: not revoked, not expired, of an active user who is not waiting to set their
-    own password (after a reset by staff, ACC-6, the app must log in again)."""
-    return (
-        AccessToken.objects.select_related("user")
+    own password (after a reset by staff, ACC-6, the app must log in again).
+
+    One query reads what every request of the app asks next (issue 16): the login, its patient record, whether it
+    is the guardian of a child under 18 (else the actor needs no family query: :func:`actor_prime`) and whether
+    the patient's own package is in force today (``package_in_force``: ACC-7 settled without a query of its own)."""
+    today = clock.local(now).date()
+    record = (
+        AccessToken.objects.select_related("user", "user__patient")
+        .annotate(
+            has_minors=minors_of_login_q(today=today, user_ref=OuterRef("user_id")),
+            package_in_force=package_in_force_of_login(day=today, user_ref=OuterRef("user_id")),
+        )
         .filter(
             key_hash=token_hash(token),
             revoked_at__isnull=True,
@@ -70,6 +82,11 @@ def token_find(token: str, *, now: dt.datetime) -> AccessToken | None:
         )
         .first()
     )
+    if record is not None:
+        user = record.user
+        patient = getattr(user, "patient", None)  # the reverse one-to-one read above (None: no patient record)
+        actor_prime(user, patient=patient, has_minors=record.has_minors, today=today)
+    return record
 
 
 class BearerAuth(HttpBearer):
@@ -83,6 +100,7 @@ class BearerAuth(HttpBearer):
             AccessToken.objects.filter(pk=record.pk).update(last_used_at=now)
         request.carenet_auth_method = TOKEN  # type: ignore[attr-defined]
         request.carenet_token = record  # type: ignore[attr-defined]
+        request.carenet_package_in_force = record.package_in_force  # type: ignore[attr-defined]
         return record.user
 
 

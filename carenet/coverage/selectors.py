@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, QuerySet
 
 from carenet.accounts.models import Patient
 from carenet.core.clock import at_warsaw
@@ -196,6 +196,13 @@ def enrolment_active_on(*, patient: Patient, day: dt.date) -> Enrolment | None:
         .order_by("-tier__rank", "-activated_on", "-id")
         .first()
     )
+
+
+def package_in_force_of_login(*, day: dt.date, user_ref: Any) -> Exists:
+    """ACC-7 as part of a query that reads a login (``user_ref``: an ``OuterRef`` to a user id): whether the login's
+    own patient record has a package in force on ``day``. True settles ACC-7 for the request without a query of its
+    own (issue 16); false still asks :func:`package_active_for`, since a child's package also opens the portal."""
+    return Exists(Enrolment.objects.filter(patient__user_id=user_ref, activated_on__lte=day, paid_through__gte=day))
 
 
 def package_active_for(*, patient_ids: Iterable[int], day: dt.date) -> bool:

@@ -22,9 +22,9 @@ from carenet.coverage.selectors import MATRIX_VERSION_ROW, matrix_changed
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def search(world: World, **params: object) -> tuple[dict, list[str]]:
+def search(world: World, who: str = "patient_a", **params: object) -> tuple[dict, list[str]]:
     with CaptureQueriesContext(connection) as queries:
-        response = world.client("patient_a").get("/api/v1/slots", {"specialty": "interna", **params})
+        response = world.client(who).get("/api/v1/slots", {"specialty": "interna", **params})
     assert response.status_code == 200, response.content
     return response.json(), [query["sql"] for query in queries.captured_queries]
 
@@ -34,7 +34,10 @@ def statuses(world: World) -> set[str]:
 
 
 @pytest.mark.parametrize("extra_slots", [0, 30])
-def test_a_search_costs_ten_queries_whatever_the_page(world: World, extra_slots: int) -> None:
+@pytest.mark.parametrize(("who", "expected"), [("patient_b", 8), ("patient_a", 9)])
+def test_a_search_costs_eight_queries_whatever_the_page(
+    world: World, extra_slots: int, who: str, expected: int
+) -> None:
     for i in range(extra_slots):
         make_slot(
             starts_at=clock.at_warsaw(visit_day(), dt.time(12)) + dt.timedelta(minutes=5 * i),
@@ -42,15 +45,40 @@ def test_a_search_costs_ten_queries_whatever_the_page(world: World, extra_slots:
             specialty=world.service.specialty,
             services=[world.service],
         )
-    search(world)  # the token's first use of the day is written down; the matrix is read under its token
-    body, statements = search(world, page_size=50)
+    search(world, who)  # the token's first use of the day is written down; the matrix is read under its token
+    body, statements = search(world, who, page_size=50)
     assert len(body["results"]) == 4 + extra_slots
-    # the token, the caller's family (the actor), their package in force (ACC-7), the slots, their details, their
-    # services, the enrolments, the matrix's token, the year's use, the prices; not the matrix itself, and no
-    # partners for a search without a city (NET-2)
-    assert len(statements) == 10, statements
+    # the token with the login, the patient, whether they are a guardian and whether their package is in force
+    # (ACC-7; issue 16: one query), the slots, their details, their services, the enrolments, the matrix's token,
+    # the year's use, the prices; not the matrix itself, and no partners for a search without a city (NET-2). A
+    # guardian (patient_a, with a child under 18) costs one more: the family, for the actor.
+    assert len(statements) == expected, statements
     assert not any("coverage_benefititem" in sql for sql in statements), statements
     assert not any("coverage_contract_partner_facilities" in sql for sql in statements), statements
+    assert sum("accounts_patient" in sql and "api_accesstoken" not in sql for sql in statements) == expected - 8
+
+
+def test_acc7_a_package_in_force_only_for_a_child_still_opens_the_app(world: World) -> None:
+    """ACC-7 with the package read beside the token (issue 16): the guardian's own package ends, the child's is
+    in force — the app stays open (one more query asks the family's packages); with neither, 403."""
+    today = clock.today()
+    world.patient_a.enrolments.update(paid_through=today - dt.timedelta(days=1))
+    body, statements = search(world, "patient_a")
+    assert body["results"]
+    assert any("coverage_enrolment" in sql and "LIMIT 1" in sql for sql in statements), statements
+    world.child_a.enrolments.update(paid_through=today - dt.timedelta(days=1))
+    response = world.client("patient_a").get("/api/v1/slots", {"specialty": "interna"})
+    assert response.status_code == 403
+    assert response.json()["code"] == "package_inactive"
+    response = world.client("patient_b").get("/api/v1/slots", {"specialty": "interna"})
+    assert response.status_code == 200  # another patient's package is theirs alone
+
+
+def test_acc7_a_childless_patient_without_a_package_is_refused(world: World) -> None:
+    world.patient_b.enrolments.update(paid_through=clock.today() - dt.timedelta(days=1))
+    response = world.client("patient_b").get("/api/v1/slots", {"specialty": "interna"})
+    assert response.status_code == 403
+    assert response.json()["code"] == "package_inactive"
 
 
 def test_a_search_in_a_city_reads_the_contracts_partners(world: World) -> None:
@@ -70,9 +98,10 @@ def test_a_booking_costs_the_same_queries_as_the_one_before(world: World) -> Non
         assert response.status_code == 201, response.content
         counts.append(len(queries.captured_queries))
     # the second and third bookings: the token's use is written down at most once per 5 minutes, the matrix is kept
-    # (the matrix's token replaces the read of the pregnancy services, now kept with the matrix)
-    assert counts[1] == counts[2] == 19, counts
-    assert counts[0] <= 20, counts
+    # (the matrix's token replaces the read of the pregnancy services, now kept with the matrix); the token, the
+    # login, the patient and their package in force in one query (issue 16)
+    assert counts[1] == counts[2] == 18, counts  # patient_a is a guardian: the family read for the actor
+    assert counts[0] <= 19, counts
 
 
 def test_a_matrix_change_by_another_process_is_seen_by_the_next_request(world: World) -> None:
