@@ -328,6 +328,12 @@ def main() -> None:
     http16 = results["http"].get(16, {})
     figures["clients_16"] = {"http_bookings_per_s": round(http16.get("per_s", float("nan")), 1), **http16}
     targets.append(lib.target("HTTP p95 at 16 clients (ms)", http16.get("p95", float("nan")), 25.0))
+    # Issue 16: at least 300 bookings a second over HTTP, at the number of clients that books most.
+    rates = [results["http"][level].get("per_s", 0.0) for level in results["http"]]
+    best = max((rate for rate in rates if rate == rate), default=0.0)  # a phase not run is NaN
+    targets.append(
+        lib.target("HTTP bookings/s, best of the client counts", round(best, 1), 300.0, higher_is_better=True)
+    )
     lib.print_table(
         f"B3 booking throughput (successful bookings/s; {phase:.0f} s per phase; {queries} SQL queries per booking)",
         ["clients", "raw SQL/s", "service/s", "service/raw", "HTTP/s", "HTTP/raw", "service p95 ms", "HTTP p95 ms"],
