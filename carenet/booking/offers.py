@@ -40,6 +40,7 @@ from carenet.coverage.selectors import (
 from carenet.network.models import FacilityPrice, Service
 from carenet.pregnancy.selectors import pregnancy_facility_ids
 from carenet.scheduling.models import Slot
+from carenet.scheduling.search import SlotRow
 
 
 class OfferStatus(StrEnum):
@@ -59,7 +60,8 @@ class OfferStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Offer:
-    slot: Slot
+    #: A search result's row (:class:`carenet.scheduling.search.SlotRow`), or a slot read on its own.
+    slot: Slot | SlotRow
     service: Service | None
     coverage: CoverageDecision | None
     status: OfferStatus
@@ -75,14 +77,19 @@ class Offer:
         return self.service.preparation_en if self.service is not None else ""
 
 
-def slot_service(slot: Slot, *, service: Service | None = None) -> Service | None:
+def slot_service(slot: Slot | SlotRow, *, service: Service | None = None) -> Service | None:
     """The service a slot is offered for: the one searched for, else its schedule's consultation in the slot's
-    specialty, else the schedule's first service. Reads the prefetched ``schedule.services``."""
+    specialty, else the schedule's first service. Reads a search row's ``services`` or a slot's prefetched
+    ``schedule.services``."""
     if service is not None:
         return service
-    if slot.schedule is None:  # an on-demand consultation's time (TEL-2) is never offered
+    if slot.schedule_id is None:  # an on-demand consultation's time (TEL-2) is never offered
         return None
-    services = sorted(slot.schedule.services.all(), key=lambda candidate: candidate.pk)
+    if isinstance(slot, SlotRow):
+        services = list(slot.services)  # already in the order of their ids
+    else:
+        assert slot.schedule is not None
+        services = sorted(slot.schedule.services.all(), key=lambda candidate: candidate.pk)
     for candidate in services:
         if candidate.kind == Service.Kind.CONSULTATION and candidate.specialty_id == slot.specialty_id:
             return candidate
@@ -108,7 +115,7 @@ def offer_status(decision: CoverageDecision | None) -> OfferStatus:
 
 
 def offers_for(
-    *, patient: Patient | None, slots: Sequence[Slot], now: dt.datetime, service: Service | None = None
+    *, patient: Patient | None, slots: Sequence[Slot | SlotRow], now: dt.datetime, service: Service | None = None
 ) -> list[Offer]:
     """SCH-2, PKG-4: annotate each slot with the patient's coverage for its service (``service`` when the search
     named one). Without a patient the offers carry no coverage (status ``unknown``). ``now`` is accepted for the

@@ -44,6 +44,7 @@ from carenet.network.models import Clinician, Service, Specialty
 from carenet.network.selectors import closures_of_slot
 from carenet.pregnancy.selectors import pregnancy_facility_ids
 from carenet.scheduling.models import Mode, Slot
+from carenet.scheduling.search import SlotRow
 
 Status = Appointment.Status
 
@@ -845,7 +846,7 @@ def _facts(
     )
 
 
-def slot_is_remote(slot: Slot) -> bool:
+def slot_is_remote(slot: Slot | SlotRow) -> bool:
     """A phone or video visit, or one without a facility (BKG-7: telemedicine is not bound to a facility)."""
     return slot.mode != Mode.IN_PERSON or slot.facility_id is None
 

@@ -28,8 +28,8 @@ from carenet.core.dates import age_on
 from carenet.core.errors import NotFound, PermissionDenied
 from carenet.core.validation import db_id_valid
 from carenet.network.models import Service
-from carenet.scheduling.models import Mode, Slot
-from carenet.scheduling.search import MAX_PAGE_SIZE, SlotQuery, slot_search
+from carenet.scheduling.models import Mode
+from carenet.scheduling.search import MAX_PAGE_SIZE, SlotQuery, SlotRow, slot_search
 
 Status = Consultation.Status
 Kind = Consultation.Kind
@@ -349,13 +349,13 @@ def _minutes_since(moment: dt.datetime | None, now: dt.datetime) -> int | None:
     return max(0, int((now - moment).total_seconds() // 60))
 
 
-def alternatives(*, patient_id: int, line: Line, now: dt.datetime, limit: int = 5) -> list[Slot]:
+def alternatives(*, patient_id: int, line: Line, now: dt.datetime, limit: int = 5) -> list[SlotRow]:
     """TEL-2: when a line is closed or its wait too long — the nearest free phone and video slots of the line's
     specialty (nationwide, SCH-3), earliest first, that the patient can book through the ordinary booking (which
     decides coverage and every rule again when they tap one). Slots of a schedule that does not offer the line's
     service to the patient's age are left out."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    found: list[Slot] = []
+    found: list[SlotRow] = []
     for mode in (Mode.PHONE, Mode.VIDEO):
         query = SlotQuery(specialty=line.specialty.code, mode=mode.value, page_size=MAX_PAGE_SIZE)
         found.extend(slot_search(query=query, now=now).slots)
@@ -367,9 +367,9 @@ def alternatives(*, patient_id: int, line: Line, now: dt.datetime, limit: int = 
     return found[:limit]
 
 
-def _slot_fits_age(slot: Slot, age: int) -> bool:
+def _slot_fits_age(slot: SlotRow, age: int) -> bool:
     """Whether a slot's schedule offers a service the patient's age allows (PKG-4: the service's age range)."""
-    services = list(slot.schedule.services.all()) if slot.schedule is not None else []
+    services = slot.services
     if not services:
         return True
     return any(_service_age_fits(service, age) for service in services)
