@@ -25,7 +25,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, F, Q, QuerySet, Subquery
+from django.db.models import Exists, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext_lazy as _
 
@@ -468,21 +468,35 @@ def _with_details(rows: list[tuple[Any, ...]]) -> list[SlotRow]:
 
 
 def _schedule_services(schedule_ids: set[int]) -> dict[int, tuple[Service, ...]]:
-    """The services of each schedule, in the order of their ids, with their specialty: one query; a service offered
-    by several schedules of the page is one instance."""
+    """The services of each schedule, in the order of their ids, with their specialty: one query of the
+    schedule–service table with the services' and specialties' columns; one ``Service`` instance per distinct
+    service of the page (not one per schedule offering it)."""
     if not schedule_ids:
         return {}
+    service_fields = [field.attname for field in Service._meta.concrete_fields]
+    specialty_fields = [field.attname for field in Specialty._meta.concrete_fields]
+    rows = (
+        Schedule.services.through.objects.filter(schedule_id__in=schedule_ids)
+        .order_by("service_id")
+        .values_list(
+            "schedule_id",
+            *(f"service__{name}" for name in service_fields),
+            *(f"service__specialty__{name}" for name in specialty_fields),
+        )
+    )
+    width = len(service_fields)
     by_schedule: dict[int, list[Service]] = {}
     seen: dict[int, Service] = {}
-    rows = (
-        Service.objects.filter(schedules__in=schedule_ids)
-        .select_related("specialty")
-        .annotate(schedule_ref=F("schedules__id"))
-        .order_by("id")
-    )
-    for service in rows:
-        schedule_id = service.schedule_ref
-        by_schedule.setdefault(schedule_id, []).append(seen.setdefault(service.pk, service))
+    for schedule_id, *values in rows:
+        service = seen.get(values[0])
+        if service is None:
+            service = Service.from_db(None, service_fields, values[:width])
+            specialty_values = values[width:]
+            service.specialty = (
+                Specialty.from_db(None, specialty_fields, specialty_values) if specialty_values[0] is not None else None
+            )
+            seen[service.pk] = service
+        by_schedule.setdefault(schedule_id, []).append(service)
     return {schedule_id: tuple(found) for schedule_id, found in by_schedule.items()}
 
 
@@ -492,7 +506,7 @@ def partner_facilities_for(*, query: SlotQuery, allowed_ids: Collection[int] | N
     Remote searches list only partners that offer telemedicine. A search without a city lists none: a nationwide
     list of phone numbers helps nobody.
     """
-    partners = Facility.objects.filter(kind=Facility.Kind.PARTNER, is_active=True).select_related("city")
+    partners = Facility.objects.filter(kind=Facility.Kind.PARTNER, is_active=True)
     if allowed_ids is not None:
         partners = partners.filter(pk__in=list(allowed_ids))
     if query.facility_id is not None:
@@ -505,14 +519,18 @@ def partner_facilities_for(*, query: SlotQuery, allowed_ids: Collection[int] | N
         partners = partners.filter(offers_telemedicine=True)
     return [
         PartnerFacility(
-            id=facility.pk,
-            name=facility.name,
-            city=facility.city.name,
-            address=facility.address,
-            phone=facility.phone,
-            scope=facility.scope,
-            offers_telemedicine=facility.offers_telemedicine,
-            scope_en=facility.scope_en,
+            id=pk,
+            name=name,
+            city=city,
+            address=address,
+            phone=phone,
+            scope=scope,
+            offers_telemedicine=offers_telemedicine,
+            scope_en=scope_en,
         )
-        for facility in partners.order_by("name", "id")[:MAX_PARTNERS]
+        for pk, name, city, address, phone, scope, offers_telemedicine, scope_en in partners.order_by(
+            "name", "id"
+        ).values_list("pk", "name", "city__name", "address", "phone", "scope", "offers_telemedicine", "scope_en")[
+            :MAX_PARTNERS
+        ]
     ]
