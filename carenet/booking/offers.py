@@ -12,7 +12,7 @@ once per slot.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -31,6 +31,7 @@ from carenet.core.dates import age_on
 from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import CoverageDecision, CoverageKind, decide_coverage, enrolment_year, not_entitled
 from carenet.coverage.selectors import (
+    catalogue_services,
     coverage_items_for_tier,
     limit_use_for,
     matrix_version,
@@ -77,16 +78,19 @@ class Offer:
         return self.service.preparation_en if self.service is not None else ""
 
 
-def slot_service(slot: Slot | SlotRow, *, service: Service | None = None) -> Service | None:
+def slot_service(
+    slot: Slot | SlotRow, *, service: Service | None = None, catalogue: Mapping[int, Service] | None = None
+) -> Service | None:
     """The service a slot is offered for: the one searched for, else its schedule's consultation in the slot's
-    specialty, else the schedule's first service. Reads a search row's ``services`` or a slot's prefetched
-    ``schedule.services``."""
+    specialty, else the schedule's first service. Reads a search row's ``service_ids`` in ``catalogue``
+    (:func:`carenet.coverage.selectors.catalogue_services`) or a slot's prefetched ``schedule.services``."""
     if service is not None:
         return service
     if slot.schedule_id is None:  # an on-demand consultation's time (TEL-2) is never offered
         return None
     if isinstance(slot, SlotRow):
-        services = list(slot.services)  # already in the order of their ids
+        catalogue = catalogue or {}
+        services = [catalogue[pk] for pk in slot.service_ids if pk in catalogue]  # ids in order
     else:
         assert slot.schedule is not None
         services = sorted(slot.schedule.services.all(), key=lambda candidate: candidate.pk)
@@ -121,7 +125,14 @@ def offers_for(
     named one). Without a patient the offers carry no coverage (status ``unknown``). ``now`` is accepted for the
     symmetry of front doors; the decision depends on the visit's day, not on today."""
     del now
-    services = [slot_service(slot, service=service) for slot in slots]
+    version: int | None = None  # the matrix's token, read once for the page (issue 16)
+    catalogue: dict[int, Service] = {}
+    if service is None and any(isinstance(slot, SlotRow) for slot in slots):
+        version = matrix_version()
+        catalogue = catalogue_services(
+            {pk for slot in slots if isinstance(slot, SlotRow) for pk in slot.service_ids}, version=version
+        )
+    services = [slot_service(slot, service=service, catalogue=catalogue) for slot in slots]
     if patient is None or not slots:
         return [
             Offer(slot=slot, service=svc, coverage=None, status=OfferStatus.UNKNOWN)
@@ -137,7 +148,8 @@ def offers_for(
         pairs={(svc.pk, slot.facility_id) for svc, slot in zip(services, slots, strict=True) if svc is not None}
     )
     use_by_year: dict[tuple[int, dt.date], dict[str, int]] = {}
-    version = matrix_version() if enrolments else None  # the matrix's token, read once for the page (issue 16)
+    if enrolments and version is None:
+        version = matrix_version()
     decisions: dict[tuple[int, int | None, int | None, dt.date | None, int], CoverageDecision] = {}
     offers: list[Offer] = []
     for slot, svc, day in zip(slots, services, days, strict=True):

@@ -9,7 +9,7 @@ the room of their own booked video visit). Anything else is :class:`NotFound`, a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,6 +27,7 @@ from carenet.core import clock
 from carenet.core.dates import age_on
 from carenet.core.errors import NotFound, PermissionDenied
 from carenet.core.validation import db_id_valid
+from carenet.coverage.selectors import catalogue_services
 from carenet.network.models import Service
 from carenet.scheduling.models import Mode
 from carenet.scheduling.search import MAX_PAGE_SIZE, SlotQuery, SlotRow, slot_search
@@ -362,14 +363,15 @@ def alternatives(*, patient_id: int, line: Line, now: dt.datetime, limit: int = 
     patient = Patient.objects.filter(pk=patient_id).only("pk", "birth_date").first()
     if patient is not None and patient.birth_date <= clock.local(now).date():
         age = age_on(patient.birth_date, clock.local(now).date())
-        found = [slot for slot in found if _slot_fits_age(slot, age)]
+        catalogue = catalogue_services({pk for slot in found for pk in slot.service_ids})
+        found = [slot for slot in found if _slot_fits_age(slot, age, catalogue)]
     found.sort(key=lambda slot: (slot.starts_at, slot.pk))
     return found[:limit]
 
 
-def _slot_fits_age(slot: SlotRow, age: int) -> bool:
+def _slot_fits_age(slot: SlotRow, age: int, catalogue: Mapping[int, Service]) -> bool:
     """Whether a slot's schedule offers a service the patient's age allows (PKG-4: the service's age range)."""
-    services = slot.services
+    services = [catalogue[pk] for pk in slot.service_ids if pk in catalogue]
     if not services:
         return True
     return any(_service_age_fits(service, age) for service in services)

@@ -8,13 +8,13 @@ The query reads the ``slot`` table through its partial indexes on free slots ((s
 offers remote slots nationwide); it orders by ``(starts_at, id)`` and fetches one row more than
 the page to tell whether there is a next page, so no ``COUNT(*)`` runs over millions of slots. A page costs a
 constant number of queries whatever its size: the page's slots with their facility and city (the filtering query
-joins only what it filters on), their clinician, specialty and room by primary key, the services of their schedules,
+joins only what it filters on), their clinician, specialty, room and their schedules' service ids by primary key,
 and the partner facilities to phone. The split is deliberate: with all six relations joined into the filtering
 query, PostgreSQL spent ~10× longer choosing a join order than running it (B1 in ``bench/``).
 
 PERF (issue 16): a page is built from rows, not model instances: each slot is a read-only :class:`SlotRow` with the
 columns the API and the pages show (the clinician's name, the facility's address, the room's number, the specialty's
-names) and its schedule's services — four related model instances per slot and a prefetch cost more Python than
+names) and its schedule's service ids — four related model instances per slot and a prefetch cost more Python than
 the whole rest of a search.
 """
 
@@ -221,9 +221,10 @@ class RoomRow:
 @dataclass(frozen=True, slots=True)
 class SlotRow:
     """One free slot of a results page, read-only (PERF, issue 16): the slot's own columns, what the API and the
-    pages show of its clinician, facility (with its city), room and specialty, and ``services``: its schedule's
-    services (catalogue instances with their specialty), in the order of their ids. It answers the attributes of a
-    ``Slot`` that the results read (``pk``, ``starts_at``, ``mode``, ``get_mode_display()``, ``clinician``, …)."""
+    pages show of its clinician, facility (with its city), room and specialty, and ``service_ids``: the ids of its
+    schedule's services, in order (the catalogue's services are read apart, under the coverage matrix's token:
+    :func:`carenet.coverage.selectors.catalogue_services`). It answers the attributes of a ``Slot`` that the results
+    read (``pk``, ``starts_at``, ``mode``, ``get_mode_display()``, ``clinician``, …)."""
 
     id: int
     starts_at: dt.datetime
@@ -239,7 +240,7 @@ class SlotRow:
     clinician: ClinicianRow
     specialty: SpecialtyRow
     room: RoomRow | None
-    services: tuple[Service, ...]
+    service_ids: tuple[int, ...]
 
     @property
     def pk(self) -> int:
@@ -387,14 +388,17 @@ _PAGE_COLUMNS = (
 
 
 def _with_details(rows: list[tuple[Any, ...]]) -> list[SlotRow]:
-    """The page's slot rows (:data:`_PAGE_COLUMNS`) as :class:`SlotRow` with their clinician, specialty and room (one
-    query by primary key) and their schedules' services (one query), whatever the page size. A slot deleted in
-    between is left out."""
+    """The page's slot rows (:data:`_PAGE_COLUMNS`) as :class:`SlotRow` with their clinician, specialty, room and
+    their schedules' service ids: one query by primary key (a row per service), whatever the page size. A slot
+    deleted in between is left out."""
     if not rows:
         return []
-    details = {
-        pk: rest
-        for pk, *rest in Slot.objects.filter(pk__in=[row[0] for row in rows]).values_list(
+    details: dict[int, tuple[Any, ...]] = {}
+    service_ids: dict[int, list[int]] = {}
+    for pk, *columns, service_id in (
+        Slot.objects.filter(pk__in=[row[0] for row in rows])
+        .order_by()
+        .values_list(
             "pk",
             "clinician__first_name",
             "clinician__last_name",
@@ -403,9 +407,12 @@ def _with_details(rows: list[tuple[Any, ...]]) -> list[SlotRow]:
             "specialty__name",
             "specialty__name_en",
             "room__number",
+            "schedule__services__id",
         )
-    }
-    services = _schedule_services({row[9] for row in rows if row[9] is not None})
+    ):
+        details[pk] = tuple(columns)
+        if service_id is not None:
+            service_ids.setdefault(pk, []).append(service_id)
     cities: dict[int, CityRow] = {}
     facilities: dict[int, FacilityRow] = {}
     specialties: dict[int, SpecialtyRow] = {}
@@ -461,43 +468,10 @@ def _with_details(rows: list[tuple[Any, ...]]) -> list[SlotRow]:
                 clinician=ClinicianRow(id=clinician_id, first_name=first_name, last_name=last_name, title=title),
                 specialty=specialty,
                 room=RoomRow(id=room_id, number=room_number) if room_id is not None else None,
-                services=services.get(schedule_id, ()) if schedule_id is not None else (),
+                service_ids=tuple(sorted(service_ids.get(pk, ()))),
             )
         )
     return found
-
-
-def _schedule_services(schedule_ids: set[int]) -> dict[int, tuple[Service, ...]]:
-    """The services of each schedule, in the order of their ids, with their specialty: one query of the
-    schedule–service table with the services' and specialties' columns; one ``Service`` instance per distinct
-    service of the page (not one per schedule offering it)."""
-    if not schedule_ids:
-        return {}
-    service_fields = [field.attname for field in Service._meta.concrete_fields]
-    specialty_fields = [field.attname for field in Specialty._meta.concrete_fields]
-    rows = (
-        Schedule.services.through.objects.filter(schedule_id__in=schedule_ids)
-        .order_by("service_id")
-        .values_list(
-            "schedule_id",
-            *(f"service__{name}" for name in service_fields),
-            *(f"service__specialty__{name}" for name in specialty_fields),
-        )
-    )
-    width = len(service_fields)
-    by_schedule: dict[int, list[Service]] = {}
-    seen: dict[int, Service] = {}
-    for schedule_id, *values in rows:
-        service = seen.get(values[0])
-        if service is None:
-            service = Service.from_db(None, service_fields, values[:width])
-            specialty_values = values[width:]
-            service.specialty = (
-                Specialty.from_db(None, specialty_fields, specialty_values) if specialty_values[0] is not None else None
-            )
-            seen[service.pk] = service
-        by_schedule.setdefault(schedule_id, []).append(service)
-    return {schedule_id: tuple(found) for schedule_id, found in by_schedule.items()}
 
 
 def partner_facilities_for(*, query: SlotQuery, allowed_ids: Collection[int] | None = None) -> list[PartnerFacility]:

@@ -162,8 +162,9 @@ def test_a_page_of_offers_costs_constant_queries(setup, count):
     with CaptureQueriesContext(connection) as queries:
         offers = offers_for(patient=setup["patient"], slots=slots, now=NOW)
     assert len(offers) == count
-    # enrolments, the matrix's token (issue 16), the tier's matrix (just forgotten), the year's use, the price list
-    assert len(queries) == 5, [q["sql"] for q in queries.captured_queries]
+    # the matrix's token (issue 16), the catalogue's services and the tier's matrix (both kept under the token, just
+    # forgotten), enrolments, the year's use, the price list
+    assert len(queries) == 6, [q["sql"] for q in queries.captured_queries]
     with CaptureQueriesContext(connection) as queries:
         offers_for(patient=setup["patient"], slots=slots, now=NOW)
     # the matrix is kept under its token, and within one transaction (this test's) the token is read once too:

@@ -208,10 +208,10 @@ def test_a_page_costs_the_same_queries_whatever_the_number_of_slots(world, count
         page = slot_search(query=SlotQuery(specialty="interna", city_id=world["warsaw"].pk, page_size=50), now=NOW)
         for slot in page.slots:  # everything a result row shows is loaded
             _ = (slot.clinician.last_name, slot.facility.city.name, slot.specialty.code, slot.room)
-            _ = [service.specialty.code for service in slot.services]
+            _ = slot.service_ids
     assert len(page.slots) == count
-    # specialty lookup, slots, schedule services, partners
-    assert len(queries) == 4, [q["sql"] for q in queries.captured_queries]
+    # slots, their details with their schedules' service ids, partners
+    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
 
 
 def test_a_result_row_shows_what_the_slot_and_its_relations_hold(world):
@@ -263,4 +263,4 @@ def test_a_result_row_shows_what_the_slot_and_its_relations_hold(world):
             )
         assert (row.room.number if row.room else None) == (slot.room.number if slot.room else None)
         assert slot.schedule is not None
-        assert list(row.services) == sorted(slot.schedule.services.all(), key=lambda service: service.pk)
+        assert list(row.service_ids) == sorted(service.pk for service in slot.schedule.services.all())
