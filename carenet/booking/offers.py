@@ -3,16 +3,17 @@ about it — covered, within a limit (n left), once a year, discounted, paid (pr
 age not allowed — and the service's preparation instructions.
 
 A page of results costs a constant number of queries: the patient's enrolments over the page's days (one query),
-the matrix's token (one; the tier's matrix is cached under it), the year's use per enrolment year on the page (one
-query each: a 90-day page spans at most two), and the price list of every (service, facility) pair on the page (one
-query). The pure :func:`decide_coverage` then runs once per distinct (service, facility, enrolment year, age), not
-once per slot.
+the matrix's token (one; the tier's matrix and the catalogue's services are cached under it), the year's use per
+enrolment year on the page (one query each, a 90-day page spans at most two — and only when a service on the page
+has a limit or a once-a-year rule), and the price list of every (service, facility) pair on the page (one query).
+The pure :func:`decide_coverage` then runs once per distinct (service, facility, enrolment year, age), not once per
+slot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -147,7 +148,7 @@ def offers_for(
     prices = _prices(
         pairs={(svc.pk, slot.facility_id) for svc, slot in zip(services, slots, strict=True) if svc is not None}
     )
-    use_by_year: dict[tuple[int, dt.date], dict[str, int]] = {}
+    use_by_year: dict[tuple[int, dt.date], YearUse] = {}
     if enrolments and version is None:
         version = matrix_version()
     decisions: dict[tuple[int, int | None, int | None, dt.date | None, int], CoverageDecision] = {}
@@ -168,7 +169,7 @@ def offers_for(
             else:
                 year_key = (enrolment.pk, year_start)
                 if year_key not in use_by_year:
-                    use_by_year[year_key] = limit_use_for(enrolment=enrolment, day=day)
+                    use_by_year[year_key] = YearUse(enrolment=enrolment, day=day)
                 decision = decide_coverage(
                     items=coverage_items_for_tier(tier_code=enrolment.tier.code, version=version),
                     service=service_facts(svc),
@@ -179,6 +180,29 @@ def offers_for(
             decisions[key] = decision
         offers.append(Offer(slot=slot, service=svc, coverage=decision, status=offer_status(decision)))
     return offers
+
+
+class YearUse(Mapping[str, int]):
+    """PKG-5: the units used per limit pool in an enrolment year (:func:`limit_use_for`), read when a decision
+    first needs them — a page whose services have no limit nor a once-a-year rule costs no query for it (issue 16)."""
+
+    def __init__(self, *, enrolment: Enrolment, day: dt.date) -> None:
+        self._enrolment, self._day = enrolment, day
+        self._use: dict[str, int] | None = None
+
+    def _loaded(self) -> dict[str, int]:
+        if self._use is None:
+            self._use = limit_use_for(enrolment=self._enrolment, day=self._day)
+        return self._use
+
+    def __getitem__(self, pool: str) -> int:
+        return self._loaded()[pool]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 def _prices(*, pairs: set[tuple[int, int | None]]) -> dict[tuple[int, int | None], Decimal]:

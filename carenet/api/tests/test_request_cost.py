@@ -34,7 +34,7 @@ def statuses(world: World) -> set[str]:
 
 
 @pytest.mark.parametrize("extra_slots", [0, 30])
-def test_a_search_costs_nine_queries_whatever_the_page(world: World, extra_slots: int) -> None:
+def test_a_search_costs_eight_queries_whatever_the_page(world: World, extra_slots: int) -> None:
     for i in range(extra_slots):
         make_slot(
             starts_at=clock.at_warsaw(visit_day(), dt.time(12)) + dt.timedelta(minutes=5 * i),
@@ -46,10 +46,10 @@ def test_a_search_costs_nine_queries_whatever_the_page(world: World, extra_slots
     body, statements = search(world, page_size=50)
     assert len(body["results"]) == 4 + extra_slots
     # the token, the caller's family (the actor), their package in force (ACC-7), the slots, their details with
-    # their schedules' service ids, the matrix's token, the enrolments, the year's use, the prices; not the matrix
-    # nor the catalogue's services (kept under the matrix's token, issue 16), and no partners for a search without
-    # a city (NET-2)
-    assert len(statements) == 9, statements
+    # their schedules' service ids, the matrix's token, the enrolments, the prices; not the matrix nor the
+    # catalogue's services (kept under the matrix's token, issue 16), not the year's use for a service without a
+    # limit (PKG-5), and no partners for a search without a city (NET-2)
+    assert len(statements) == 8, statements
     assert not any("coverage_benefititem" in sql for sql in statements), statements
     assert not any('FROM "network_service"' in sql for sql in statements), statements
     assert not any("coverage_contract_partner_facilities" in sql for sql in statements), statements
