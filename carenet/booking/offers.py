@@ -3,16 +3,17 @@ about it — covered, within a limit (n left), once a year, discounted, paid (pr
 age not allowed — and the service's preparation instructions.
 
 A page of results costs a constant number of queries: the patient's enrolments over the page's days (one query),
-the matrix's token (one; the tier's matrix is cached under it), the year's use per enrolment year on the page (one
-query each: a 90-day page spans at most two), and the price list of every (service, facility) pair on the page (one
-query). The pure :func:`decide_coverage` then runs once per distinct (service, facility, enrolment year, age), not
-once per slot.
+the matrix's token (one; the tier's matrix and the catalogue's services are cached under it), the year's use per
+enrolment year on the page (one query each, a 90-day page spans at most two — and only when a service on the page
+has a limit or a once-a-year rule), and the price list of every (service, facility) pair on the page (one query).
+The pure :func:`decide_coverage` then runs once per distinct (service, facility, enrolment year, age), not once per
+slot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -31,6 +32,7 @@ from carenet.core.dates import age_on
 from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import CoverageDecision, CoverageKind, decide_coverage, enrolment_year, not_entitled
 from carenet.coverage.selectors import (
+    catalogue_services,
     coverage_items_for_tier,
     limit_use_for,
     matrix_version,
@@ -40,6 +42,7 @@ from carenet.coverage.selectors import (
 from carenet.network.models import FacilityPrice, Service
 from carenet.pregnancy.selectors import pregnancy_facility_ids
 from carenet.scheduling.models import Slot
+from carenet.scheduling.search import SlotRow
 
 
 class OfferStatus(StrEnum):
@@ -59,7 +62,8 @@ class OfferStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Offer:
-    slot: Slot
+    #: A search result's row (:class:`carenet.scheduling.search.SlotRow`), or a slot read on its own.
+    slot: Slot | SlotRow
     service: Service | None
     coverage: CoverageDecision | None
     status: OfferStatus
@@ -75,14 +79,22 @@ class Offer:
         return self.service.preparation_en if self.service is not None else ""
 
 
-def slot_service(slot: Slot, *, service: Service | None = None) -> Service | None:
+def slot_service(
+    slot: Slot | SlotRow, *, service: Service | None = None, catalogue: Mapping[int, Service] | None = None
+) -> Service | None:
     """The service a slot is offered for: the one searched for, else its schedule's consultation in the slot's
-    specialty, else the schedule's first service. Reads the prefetched ``schedule.services``."""
+    specialty, else the schedule's first service. Reads a search row's ``service_ids`` in ``catalogue``
+    (:func:`carenet.coverage.selectors.catalogue_services`) or a slot's prefetched ``schedule.services``."""
     if service is not None:
         return service
-    if slot.schedule is None:  # an on-demand consultation's time (TEL-2) is never offered
+    if slot.schedule_id is None:  # an on-demand consultation's time (TEL-2) is never offered
         return None
-    services = sorted(slot.schedule.services.all(), key=lambda candidate: candidate.pk)
+    if isinstance(slot, SlotRow):
+        catalogue = catalogue or {}
+        services = [catalogue[pk] for pk in slot.service_ids if pk in catalogue]  # ids in order
+    else:
+        assert slot.schedule is not None
+        services = sorted(slot.schedule.services.all(), key=lambda candidate: candidate.pk)
     for candidate in services:
         if candidate.kind == Service.Kind.CONSULTATION and candidate.specialty_id == slot.specialty_id:
             return candidate
@@ -108,13 +120,20 @@ def offer_status(decision: CoverageDecision | None) -> OfferStatus:
 
 
 def offers_for(
-    *, patient: Patient | None, slots: Sequence[Slot], now: dt.datetime, service: Service | None = None
+    *, patient: Patient | None, slots: Sequence[Slot | SlotRow], now: dt.datetime, service: Service | None = None
 ) -> list[Offer]:
     """SCH-2, PKG-4: annotate each slot with the patient's coverage for its service (``service`` when the search
     named one). Without a patient the offers carry no coverage (status ``unknown``). ``now`` is accepted for the
     symmetry of front doors; the decision depends on the visit's day, not on today."""
     del now
-    services = [slot_service(slot, service=service) for slot in slots]
+    version: int | None = None  # the matrix's token, read once for the page (issue 16)
+    catalogue: dict[int, Service] = {}
+    if service is None and any(isinstance(slot, SlotRow) for slot in slots):
+        version = matrix_version()
+        catalogue = catalogue_services(
+            {pk for slot in slots if isinstance(slot, SlotRow) for pk in slot.service_ids}, version=version
+        )
+    services = [slot_service(slot, service=service, catalogue=catalogue) for slot in slots]
     if patient is None or not slots:
         return [
             Offer(slot=slot, service=svc, coverage=None, status=OfferStatus.UNKNOWN)
@@ -129,8 +148,9 @@ def offers_for(
     prices = _prices(
         pairs={(svc.pk, slot.facility_id) for svc, slot in zip(services, slots, strict=True) if svc is not None}
     )
-    use_by_year: dict[tuple[int, dt.date], dict[str, int]] = {}
-    version = matrix_version() if enrolments else None  # the matrix's token, read once for the page (issue 16)
+    use_by_year: dict[tuple[int, dt.date], YearUse] = {}
+    if enrolments and version is None:
+        version = matrix_version()
     decisions: dict[tuple[int, int | None, int | None, dt.date | None, int], CoverageDecision] = {}
     offers: list[Offer] = []
     for slot, svc, day in zip(slots, services, days, strict=True):
@@ -149,7 +169,7 @@ def offers_for(
             else:
                 year_key = (enrolment.pk, year_start)
                 if year_key not in use_by_year:
-                    use_by_year[year_key] = limit_use_for(enrolment=enrolment, day=day)
+                    use_by_year[year_key] = YearUse(enrolment=enrolment, day=day)
                 decision = decide_coverage(
                     items=coverage_items_for_tier(tier_code=enrolment.tier.code, version=version),
                     service=service_facts(svc),
@@ -160,6 +180,29 @@ def offers_for(
             decisions[key] = decision
         offers.append(Offer(slot=slot, service=svc, coverage=decision, status=offer_status(decision)))
     return offers
+
+
+class YearUse(Mapping[str, int]):
+    """PKG-5: the units used per limit pool in an enrolment year (:func:`limit_use_for`), read when a decision
+    first needs them — a page whose services have no limit nor a once-a-year rule costs no query for it (issue 16)."""
+
+    def __init__(self, *, enrolment: Enrolment, day: dt.date) -> None:
+        self._enrolment, self._day = enrolment, day
+        self._use: dict[str, int] | None = None
+
+    def _loaded(self) -> dict[str, int]:
+        if self._use is None:
+            self._use = limit_use_for(enrolment=self._enrolment, day=self._day)
+        return self._use
+
+    def __getitem__(self, pool: str) -> int:
+        return self._loaded()[pool]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 def _prices(*, pairs: set[tuple[int, int | None]]) -> dict[tuple[int, int | None], Decimal]:

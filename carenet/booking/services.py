@@ -36,14 +36,15 @@ from carenet.core import clock
 from carenet.core.errors import NotFound, ValidationFailed
 from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import CoverageDecision
-from carenet.coverage.selectors import coverage_and_enrolment, pregnancy_service_ids
+from carenet.coverage.selectors import catalogue_services, coverage_and_enrolment, pregnancy_service_ids
 from carenet.messaging.models import Channel as MessageChannel
 from carenet.messaging.models import OutboundMessage
 from carenet.messaging.services import OutboxItem, outbox_enqueue, outbox_enqueue_many
 from carenet.network.models import Clinician, Service, Specialty
 from carenet.network.selectors import closures_of_slot
 from carenet.pregnancy.selectors import pregnancy_facility_ids
-from carenet.scheduling.models import Mode, Slot
+from carenet.scheduling.models import Mode, Schedule, Slot
+from carenet.scheduling.search import SlotRow
 
 Status = Appointment.Status
 
@@ -712,14 +713,22 @@ def _free_slot(slot: Slot) -> None:
 
 def _service_for(*, slot: Slot, service_id: int | None) -> Service:
     """The service booked in the slot: the one asked for if the slot's schedule offers it, else the schedule's
-    consultation (or its only service)."""
-    offered = Service.objects.filter(schedules=slot.schedule_id).select_related("specialty").order_by("id")
+    consultation (or its only service). The schedule's service ids are read with the slot's lock held; the services
+    themselves come from the catalogue kept under the coverage matrix's token, read once in this transaction
+    (PERF, issue 16)."""
+    if slot.schedule_id is None:
+        candidates = list(Service.objects.filter(schedules=None).select_related("specialty").order_by("id"))
+    else:
+        offered_ids = sorted(
+            Schedule.services.through.objects.filter(schedule_id=slot.schedule_id).values_list("service_id", flat=True)
+        )
+        catalogue = catalogue_services(offered_ids)
+        candidates = [catalogue[pk] for pk in offered_ids if pk in catalogue]
     if service_id is not None:
-        service = offered.filter(pk=service_id).first()
+        service = next((candidate for candidate in candidates if candidate.pk == service_id), None)
         if service is None:
             raise errors.service_not_offered()
         return service
-    candidates = list(offered)
     consultations = [s for s in candidates if s.kind == Service.Kind.CONSULTATION]
     if not candidates:
         raise errors.service_not_offered()
@@ -845,7 +854,7 @@ def _facts(
     )
 
 
-def slot_is_remote(slot: Slot) -> bool:
+def slot_is_remote(slot: Slot | SlotRow) -> bool:
     """A phone or video visit, or one without a facility (BKG-7: telemedicine is not bound to a facility)."""
     return slot.mode != Mode.IN_PERSON or slot.facility_id is None
 

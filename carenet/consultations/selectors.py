@@ -9,7 +9,7 @@ the room of their own booked video visit). Anything else is :class:`NotFound`, a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,9 +27,10 @@ from carenet.core import clock
 from carenet.core.dates import age_on
 from carenet.core.errors import NotFound, PermissionDenied
 from carenet.core.validation import db_id_valid
+from carenet.coverage.selectors import catalogue_services
 from carenet.network.models import Service
-from carenet.scheduling.models import Mode, Slot
-from carenet.scheduling.search import MAX_PAGE_SIZE, SlotQuery, slot_search
+from carenet.scheduling.models import Mode
+from carenet.scheduling.search import MAX_PAGE_SIZE, SlotQuery, SlotRow, slot_search
 
 Status = Consultation.Status
 Kind = Consultation.Kind
@@ -349,27 +350,28 @@ def _minutes_since(moment: dt.datetime | None, now: dt.datetime) -> int | None:
     return max(0, int((now - moment).total_seconds() // 60))
 
 
-def alternatives(*, patient_id: int, line: Line, now: dt.datetime, limit: int = 5) -> list[Slot]:
+def alternatives(*, patient_id: int, line: Line, now: dt.datetime, limit: int = 5) -> list[SlotRow]:
     """TEL-2: when a line is closed or its wait too long — the nearest free phone and video slots of the line's
     specialty (nationwide, SCH-3), earliest first, that the patient can book through the ordinary booking (which
     decides coverage and every rule again when they tap one). Slots of a schedule that does not offer the line's
     service to the patient's age are left out."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    found: list[Slot] = []
+    found: list[SlotRow] = []
     for mode in (Mode.PHONE, Mode.VIDEO):
         query = SlotQuery(specialty=line.specialty.code, mode=mode.value, page_size=MAX_PAGE_SIZE)
         found.extend(slot_search(query=query, now=now).slots)
     patient = Patient.objects.filter(pk=patient_id).only("pk", "birth_date").first()
     if patient is not None and patient.birth_date <= clock.local(now).date():
         age = age_on(patient.birth_date, clock.local(now).date())
-        found = [slot for slot in found if _slot_fits_age(slot, age)]
+        catalogue = catalogue_services({pk for slot in found for pk in slot.service_ids})
+        found = [slot for slot in found if _slot_fits_age(slot, age, catalogue)]
     found.sort(key=lambda slot: (slot.starts_at, slot.pk))
     return found[:limit]
 
 
-def _slot_fits_age(slot: Slot, age: int) -> bool:
+def _slot_fits_age(slot: SlotRow, age: int, catalogue: Mapping[int, Service]) -> bool:
     """Whether a slot's schedule offers a service the patient's age allows (PKG-4: the service's age range)."""
-    services = list(slot.schedule.services.all()) if slot.schedule is not None else []
+    services = [catalogue[pk] for pk in slot.service_ids if pk in catalogue]
     if not services:
         return True
     return any(_service_age_fits(service, age) for service in services)

@@ -47,6 +47,7 @@ LIMIT_USING_STATUSES = ("booked", "checked_in", "completed", "no_show")
 _matrix_token: int | None = None
 _items_by_tier: dict[str, tuple[CoverageItem, ...]] = {}
 _pregnancy_ids: frozenset[int] | None = None
+_services_by_id: dict[int, Service] | None = None
 _items_lock = threading.Lock()
 #: Where :func:`matrix_version` keeps the token for the rest of the transaction it was read in.
 _TOKEN_ON_BLOCK = "_carenet_matrix_token"  # noqa: S105 - an attribute name, not a secret
@@ -82,10 +83,11 @@ def matrix_changed() -> None:
 
 def _matrix_at(token: int) -> None:
     """Forget this process's copy of the matrix when it was read under another token (call with the lock held)."""
-    global _matrix_token, _pregnancy_ids
+    global _matrix_token, _pregnancy_ids, _services_by_id
     if _matrix_token != token:
         _items_by_tier.clear()
         _pregnancy_ids = None
+        _services_by_id = None
         _matrix_token = token
 
 
@@ -153,10 +155,11 @@ def coverage_items_for_tier(*, tier_code: str, version: int | None = None) -> li
 
 def coverage_items_cache_clear() -> None:
     """Forget this process's copy of the matrix (the next request reads it again)."""
-    global _matrix_token, _pregnancy_ids
+    global _matrix_token, _pregnancy_ids, _services_by_id
     with _items_lock:
         _items_by_tier.clear()
         _pregnancy_ids = None
+        _services_by_id = None
         _matrix_token = None
 
 
@@ -183,6 +186,32 @@ def pregnancy_service_ids(*, version: int | None = None) -> frozenset[int]:
             if _matrix_token == token:
                 _pregnancy_ids = cached
     return cached
+
+
+def catalogue_services(service_ids: Iterable[int], *, version: int | None = None) -> dict[int, Service]:
+    """PERF (issue 16): the catalogue's services by id, with their specialty — the services a page of search results
+    offers. Kept per process with the matrix under its token (``version``, else :func:`matrix_version` is read): a
+    save or delete of any service or specialty writes a new token. An id missing from the copy (a service added
+    without a save, as a bulk load does) is read from the database. The instances are shared: read them, never
+    change them."""
+    global _services_by_id
+    token = matrix_version() if version is None else version
+    with _items_lock:
+        _matrix_at(token)
+        cached = _services_by_id
+    if cached is None:
+        cached = {service.pk: service for service in Service.objects.select_related("specialty")}
+        with _items_lock:
+            if _matrix_token == token:
+                _services_by_id = cached
+    wanted = set(service_ids)
+    found = {pk: cached[pk] for pk in wanted if pk in cached}
+    if len(found) < len(wanted):
+        missing = wanted - found.keys()
+        found.update(
+            {service.pk: service for service in Service.objects.select_related("specialty").filter(pk__in=missing)}
+        )
+    return found
 
 
 def enrolment_active_on(*, patient: Patient, day: dt.date) -> Enrolment | None:

@@ -14,6 +14,7 @@ from io import StringIO
 from django.core.management import call_command, get_commands
 
 from carenet.coverage.models import Tier
+from carenet.coverage.selectors import matrix_changed
 from carenet.network.models import Clinician, Language, Service, Specialty
 
 TIERS = (
@@ -261,6 +262,7 @@ def _load_stand_in() -> None:
             )
         )
     Service.objects.bulk_create(services)
+    matrix_changed()  # a bulk insert sends no save signal: every process reads the catalogue again (issue 16)
 
 
 def ensure_specialties(count: int) -> int:
@@ -296,4 +298,5 @@ def ensure_specialties(count: int) -> int:
             for (code, name, name_en, min_age, max_age), specialty in zip(chosen, specialties, strict=True)
         ]
     )
+    matrix_changed()  # a bulk insert sends no save signal: every process reads the catalogue again (issue 16)
     return len(chosen)

@@ -8,9 +8,14 @@ The query reads the ``slot`` table through its partial indexes on free slots ((s
 offers remote slots nationwide); it orders by ``(starts_at, id)`` and fetches one row more than
 the page to tell whether there is a next page, so no ``COUNT(*)`` runs over millions of slots. A page costs a
 constant number of queries whatever its size: the page's slots with their facility and city (the filtering query
-joins only what it filters on), their clinician, specialty, room and schedule by primary key, the services of their
-schedules, and the partner facilities to phone. The split is deliberate: with all six relations joined into the
-filtering query, PostgreSQL spent ~10× longer choosing a join order than running it (B1 in ``bench/``).
+joins only what it filters on), their clinician, specialty, room and their schedules' service ids by primary key,
+and the partner facilities to phone. The split is deliberate: with all six relations joined into the filtering
+query, PostgreSQL spent ~10× longer choosing a join order than running it (B1 in ``bench/``).
+
+PERF (issue 16): a page is built from rows, not model instances: each slot is a read-only :class:`SlotRow` with the
+columns the API and the pages show (the clinician's name, the facility's address, the room's number, the specialty's
+names) and its schedule's service ids — four related model instances per slot and a prefetch cost more Python than
+the whole rest of a search.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Exists, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext_lazy as _
 
@@ -151,9 +157,102 @@ class PartnerFacility:
     scope_en: str = ""  # BEY-5: the scope in English, shown on English pages when filled
 
 
+@dataclass(frozen=True, slots=True)
+class CityRow:
+    id: int
+    name: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class FacilityRow:
+    """The facility of a slot as the results show it (own and active: the search never lists a partner, NET-2)."""
+
+    id: int
+    name: str
+    address: str
+    city: CityRow
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicianRow:
+    id: int
+    first_name: str
+    last_name: str
+    title: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def __str__(self) -> str:  # as ``network.Clinician`` names itself
+        return f"{self.title} {self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialtyRow:
+    id: int
+    code: str
+    name: str
+    name_en: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRow:
+    id: int
+    number: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRow:
+    """One free slot of a results page, read-only (PERF, issue 16): the slot's own columns, what the API and the
+    pages show of its clinician, facility (with its city), room and specialty, and ``service_ids``: the ids of its
+    schedule's services, in order (the catalogue's services are read apart, under the coverage matrix's token:
+    :func:`carenet.coverage.selectors.catalogue_services`). It answers the attributes of a ``Slot`` that the results
+    read (``pk``, ``starts_at``, ``mode``, ``get_mode_display()``, ``clinician``, …)."""
+
+    id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    mode: str
+    clinician_id: int
+    facility_id: int | None
+    city_id: int | None
+    room_id: int | None
+    specialty_id: int
+    schedule_id: int | None
+    facility: FacilityRow | None
+    clinician: ClinicianRow
+    specialty: SpecialtyRow
+    room: RoomRow | None
+    service_ids: tuple[int, ...]
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_mode_display(self) -> str:
+        return str(Mode(self.mode).label)
+
+
 @dataclass(frozen=True)
 class SlotPage:
-    slots: list[Slot]
+    slots: list[SlotRow]
     page: int
     page_size: int
     has_next: bool
@@ -168,22 +267,21 @@ def slot_search(*, query: SlotQuery, now: dt.datetime, allowed_partner_ids: Coll
 
     Only free slots starting after ``now``; never at a partner facility (NET-2), an inactive one, or one closed at
     that time (NET-3). Phone and video consultations are searched nationwide: the city narrows in-person visits
-    only (SCH-3). Each slot comes with its clinician, facility (and city), room, specialty and its schedule's
-    services loaded. ``allowed_partner_ids`` narrows the partners to those the patient's contract allows (PKG-2);
-    ``None`` lists every partner that matches.
+    only (SCH-3). Each slot is a :class:`SlotRow` with its clinician, facility (and city), room, specialty and its
+    schedule's services. ``allowed_partner_ids`` narrows the partners to those the patient's contract allows
+    (PKG-2); ``None`` lists every partner that matches.
     """
     window = query.window(now=now)
     specialty, service = _resolve_catalogue(query)
     slots = _free_slots(query=query, specialty=specialty, service=service, window=window, now=now)
     offset = (query.page - 1) * query.page_size
-    rows = list(slots[offset : offset + query.page_size + 1])
+    rows = list(slots.values_list(*_PAGE_COLUMNS)[offset : offset + query.page_size + 1])
     if not rows and query.specialty and not Specialty.objects.filter(code=query.specialty).exists():
         # Asked only when nothing matched: a known specialty costs no lookup of its own (see _resolve_catalogue).
         raise ValidationFailed(_("There is no such specialty."), code="unknown_specialty")
     has_next = len(rows) > query.page_size
-    rows = _with_details(rows[: query.page_size])
     return SlotPage(
-        slots=rows,
+        slots=_with_details(rows[: query.page_size]),
         page=query.page,
         page_size=query.page_size,
         has_next=has_next,
@@ -267,31 +365,112 @@ def _free_slots(
     slots = slots.filter(Q(facility__isnull=True) | Q(facility__kind=Facility.Kind.OWN, facility__is_active=True))
     # NET-3: nothing inside a closure of its facility (or of its clinician there).
     slots = slots.exclude(Exists(closures_of_slot()))
-    return slots.select_related("facility", "facility__city").order_by(*SORTS[query.sort])
+    return slots.order_by(*SORTS[query.sort])
 
 
-def _with_details(slots: list[Slot]) -> list[Slot]:
-    """The page's slots with their clinician, specialty, room and schedule (with its services) attached: one query by
-    primary key for the four relations and one for the services, whatever the page size. A slot deleted in between
-    (its schedule removed) is left out."""
-    if not slots:
-        return slots
-    details = Slot.objects.filter(pk__in=[slot.pk for slot in slots]).select_related(
-        "clinician", "specialty", "room", "schedule"
-    )
-    by_id = {
-        detail.pk: detail
-        for detail in details.prefetch_related(
-            Prefetch("schedule__services", queryset=Service.objects.select_related("specialty"))
+#: The columns of a page's slot query: the slot's own and its facility's (with the city's name) — no more.
+_PAGE_COLUMNS = (
+    "id",
+    "starts_at",
+    "ends_at",
+    "mode",
+    "clinician_id",
+    "facility_id",
+    "city_id",
+    "room_id",
+    "specialty_id",
+    "schedule_id",
+    "facility__name",
+    "facility__address",
+    "facility__city_id",
+    "facility__city__name",
+)
+
+
+def _with_details(rows: list[tuple[Any, ...]]) -> list[SlotRow]:
+    """The page's slot rows (:data:`_PAGE_COLUMNS`) as :class:`SlotRow` with their clinician, specialty, room and
+    their schedules' service ids: one query by primary key (a row per service), whatever the page size. A slot
+    deleted in between is left out."""
+    if not rows:
+        return []
+    details: dict[int, tuple[Any, ...]] = {}
+    service_ids: dict[int, list[int]] = {}
+    for pk, *columns, service_id in (
+        Slot.objects.filter(pk__in=[row[0] for row in rows])
+        .order_by()
+        .values_list(
+            "pk",
+            "clinician__first_name",
+            "clinician__last_name",
+            "clinician__title",
+            "specialty__code",
+            "specialty__name",
+            "specialty__name_en",
+            "room__number",
+            "schedule__services__id",
         )
-    }
-    found = [slot for slot in slots if slot.pk in by_id]
-    for slot in found:
-        detail = by_id[slot.pk]
-        slot.clinician = detail.clinician
-        slot.specialty = detail.specialty
-        slot.room = detail.room
-        slot.schedule = detail.schedule
+    ):
+        details[pk] = tuple(columns)
+        if service_id is not None:
+            service_ids.setdefault(pk, []).append(service_id)
+    cities: dict[int, CityRow] = {}
+    facilities: dict[int, FacilityRow] = {}
+    specialties: dict[int, SpecialtyRow] = {}
+    found = []
+    for (
+        pk,
+        starts_at,
+        ends_at,
+        mode,
+        clinician_id,
+        facility_id,
+        city_id,
+        room_id,
+        specialty_id,
+        schedule_id,
+        facility_name,
+        facility_address,
+        facility_city_id,
+        facility_city_name,
+    ) in rows:
+        detail = details.get(pk)
+        if detail is None:
+            continue
+        first_name, last_name, title, specialty_code, specialty_name, specialty_name_en, room_number = detail
+        facility = None
+        if facility_id is not None:
+            facility = facilities.get(facility_id)
+            if facility is None:
+                city = cities.get(facility_city_id)
+                if city is None:
+                    city = cities[facility_city_id] = CityRow(id=facility_city_id, name=facility_city_name)
+                facility = facilities[facility_id] = FacilityRow(
+                    id=facility_id, name=facility_name, address=facility_address, city=city
+                )
+        specialty = specialties.get(specialty_id)
+        if specialty is None:
+            specialty = specialties[specialty_id] = SpecialtyRow(
+                id=specialty_id, code=specialty_code, name=specialty_name, name_en=specialty_name_en
+            )
+        found.append(
+            SlotRow(
+                id=pk,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                mode=mode,
+                clinician_id=clinician_id,
+                facility_id=facility_id,
+                city_id=city_id,
+                room_id=room_id,
+                specialty_id=specialty_id,
+                schedule_id=schedule_id,
+                facility=facility,
+                clinician=ClinicianRow(id=clinician_id, first_name=first_name, last_name=last_name, title=title),
+                specialty=specialty,
+                room=RoomRow(id=room_id, number=room_number) if room_id is not None else None,
+                service_ids=tuple(sorted(service_ids.get(pk, ()))),
+            )
+        )
     return found
 
 
@@ -301,7 +480,7 @@ def partner_facilities_for(*, query: SlotQuery, allowed_ids: Collection[int] | N
     Remote searches list only partners that offer telemedicine. A search without a city lists none: a nationwide
     list of phone numbers helps nobody.
     """
-    partners = Facility.objects.filter(kind=Facility.Kind.PARTNER, is_active=True).select_related("city")
+    partners = Facility.objects.filter(kind=Facility.Kind.PARTNER, is_active=True)
     if allowed_ids is not None:
         partners = partners.filter(pk__in=list(allowed_ids))
     if query.facility_id is not None:
@@ -314,14 +493,18 @@ def partner_facilities_for(*, query: SlotQuery, allowed_ids: Collection[int] | N
         partners = partners.filter(offers_telemedicine=True)
     return [
         PartnerFacility(
-            id=facility.pk,
-            name=facility.name,
-            city=facility.city.name,
-            address=facility.address,
-            phone=facility.phone,
-            scope=facility.scope,
-            offers_telemedicine=facility.offers_telemedicine,
-            scope_en=facility.scope_en,
+            id=pk,
+            name=name,
+            city=city,
+            address=address,
+            phone=phone,
+            scope=scope,
+            offers_telemedicine=offers_telemedicine,
+            scope_en=scope_en,
         )
-        for facility in partners.order_by("name", "id")[:MAX_PARTNERS]
+        for pk, name, city, address, phone, scope, offers_telemedicine, scope_en in partners.order_by(
+            "name", "id"
+        ).values_list("pk", "name", "city__name", "address", "phone", "scope", "offers_telemedicine", "scope_en")[
+            :MAX_PARTNERS
+        ]
     ]

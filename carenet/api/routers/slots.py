@@ -97,13 +97,13 @@ def slot_list(request: HttpRequest, filters: Query[SlotSearchIn]) -> SlotPageOut
     )
 
 
-def clinician_out(clinician: Clinician) -> ClinicianOut:
+def clinician_out(clinician: Clinician | search.ClinicianRow) -> ClinicianOut:
     return ClinicianOut(
         id=clinician.pk, name=f"{clinician.first_name} {clinician.last_name}", title=clinician.title or ""
     )
 
 
-def facility_out(facility: Facility | None) -> FacilityOut | None:
+def facility_out(facility: Facility | search.FacilityRow | None) -> FacilityOut | None:
     if facility is None:
         return None
     return FacilityOut(id=facility.pk, name=facility.name, address=facility.address, city=facility.city.name)

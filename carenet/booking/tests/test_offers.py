@@ -162,10 +162,13 @@ def test_a_page_of_offers_costs_constant_queries(setup, count):
     with CaptureQueriesContext(connection) as queries:
         offers = offers_for(patient=setup["patient"], slots=slots, now=NOW)
     assert len(offers) == count
-    # enrolments, the matrix's token (issue 16), the tier's matrix (just forgotten), the year's use, the price list
-    assert len(queries) == 5, [q["sql"] for q in queries.captured_queries]
+    # the matrix's token (issue 16), the catalogue's services and the tier's matrix (both kept under the token, just
+    # forgotten), enrolments, the year's use (only for a page with the dietitian's limit), the price list
+    limited = count > 2
+    assert len(queries) == 5 + limited, [q["sql"] for q in queries.captured_queries]
     with CaptureQueriesContext(connection) as queries:
         offers_for(patient=setup["patient"], slots=slots, now=NOW)
     # the matrix is kept under its token, and within one transaction (this test's) the token is read once too:
-    # enrolments, the year's use, the price list
-    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
+    # enrolments, the year's use (as above), the price list
+    assert len(queries) == 2 + limited, [q["sql"] for q in queries.captured_queries]
+    assert any("booking_appointment" in q["sql"] for q in queries.captured_queries) == limited

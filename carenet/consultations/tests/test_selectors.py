@@ -153,7 +153,9 @@ def test_alternatives_are_the_nearest_free_remote_slots_of_the_lines_specialty(c
     world.slot(starts_at=NOW - dt.timedelta(hours=1), facility=None, room=None, mode=Mode.VIDEO)  # past
     found = selectors.alternatives(patient_id=cw.patient.pk, line=cw.internal, now=NOW)
     assert [slot.pk for slot in found] == [sooner_phone.pk, later_video.pk]
-    assert selectors.alternatives(patient_id=cw.patient.pk, line=cw.internal, now=NOW, limit=1) == [sooner_phone]
+    assert [
+        slot.pk for slot in selectors.alternatives(patient_id=cw.patient.pk, line=cw.internal, now=NOW, limit=1)
+    ] == [sooner_phone.pk]
 
 
 def test_duty_of_an_inactive_line_does_not_count(cw: ConsultationWorld) -> None:

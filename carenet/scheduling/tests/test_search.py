@@ -19,7 +19,8 @@ from carenet.api.tests.factories import (
 from carenet.core.clock import at_warsaw
 from carenet.core.errors import ValidationFailed
 from carenet.network.models import FacilityClosure, Language
-from carenet.scheduling.models import Mode
+from carenet.network.tests.factories import RoomFactory
+from carenet.scheduling.models import Mode, Slot
 from carenet.scheduling.search import MAX_PAGE_SIZE, SlotQuery, slot_search
 
 pytestmark = pytest.mark.django_db
@@ -207,7 +208,59 @@ def test_a_page_costs_the_same_queries_whatever_the_number_of_slots(world, count
         page = slot_search(query=SlotQuery(specialty="interna", city_id=world["warsaw"].pk, page_size=50), now=NOW)
         for slot in page.slots:  # everything a result row shows is loaded
             _ = (slot.clinician.last_name, slot.facility.city.name, slot.specialty.code, slot.room)
-            _ = [service.specialty.code for service in slot.schedule.services.all()]
+            _ = slot.service_ids
     assert len(page.slots) == count
-    # specialty lookup, slots, schedule services, partners
-    assert len(queries) == 4, [q["sql"] for q in queries.captured_queries]
+    # slots, their details with their schedules' service ids, partners
+    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_result_row_shows_what_the_slot_and_its_relations_hold(world):
+    """PERF (issue 16): a page is built from rows, not model instances — each row answers what the API and the pages
+    read of a slot exactly as the slot itself does."""
+    services = [ServiceFactory(specialty=world["interna"]), ServiceFactory(specialty=None)]
+    in_person = make_slot(
+        starts_at=at(9),
+        facility=world["centre"],
+        specialty=world["interna"],
+        room=RoomFactory(facility=world["centre"]),
+        clinician=ClinicianFactory(title="dr n. med."),
+        services=services[::-1],
+    )
+    remote = make_slot(starts_at=at(10), facility=None, room=None, mode=Mode.PHONE, specialty=world["interna"])
+    page = slot_search(query=SlotQuery(specialty="interna", city_id=world["warsaw"].pk), now=NOW)
+    rows = {row.pk: row for row in page.slots}
+    assert set(rows) == {in_person.pk, remote.pk}
+    for slot in (in_person, remote):
+        slot = Slot.objects.select_related("clinician", "facility__city", "room", "specialty", "schedule").get(
+            pk=slot.pk
+        )
+        row = rows[slot.pk]
+        for name in ("starts_at", "ends_at", "mode", "clinician_id", "facility_id", "city_id", "room_id"):
+            assert getattr(row, name) == getattr(slot, name), name
+        assert (row.specialty_id, row.schedule_id) == (slot.specialty_id, slot.schedule_id)
+        assert row.get_mode_display() == slot.get_mode_display()
+        assert str(row.clinician) == str(slot.clinician)
+        assert (row.clinician.pk, row.clinician.first_name, row.clinician.last_name, row.clinician.title) == (
+            slot.clinician.pk,
+            slot.clinician.first_name,
+            slot.clinician.last_name,
+            slot.clinician.title,
+        )
+        assert (row.specialty.code, row.specialty.name, row.specialty.name_en) == (
+            slot.specialty.code,
+            slot.specialty.name,
+            slot.specialty.name_en,
+        )
+        if slot.facility is None:
+            assert row.facility is None
+        else:
+            assert row.facility is not None
+            assert (row.facility.pk, row.facility.name, row.facility.address, row.facility.city.name) == (
+                slot.facility.pk,
+                slot.facility.name,
+                slot.facility.address,
+                slot.facility.city.name,
+            )
+        assert (row.room.number if row.room else None) == (slot.room.number if slot.room else None)
+        assert slot.schedule is not None
+        assert list(row.service_ids) == sorted(service.pk for service in slot.schedule.services.all())
