@@ -84,6 +84,7 @@ def minors_q(*, today: dt.date, prefix: str = "") -> Q:
 
 _ACTOR_CACHE = "_carenet_actor"
 _PATIENT_CACHE = "_carenet_patient"
+_CHILDREN_CACHE = "_carenet_children"
 
 
 def actor_for_user(user: Any, *, today: dt.date | None = None) -> Actor:
@@ -135,14 +136,21 @@ def _actor_build(user: Any, *, today: dt.date) -> Actor:
     children: set[int] = set()
     if role is Role.PATIENT:
         family = Patient.objects.filter(Q(user_id=user.pk) | (Q(guardian__user_id=user.pk) & minors_q(today=today)))
+        me: Patient | None = None
+        minors: list[Patient] = []
         for person in family:
             if person.user_id == user.pk:
-                patient_id, level = person.pk, person.account_level
+                me, patient_id, level = person, person.pk, person.account_level
                 setattr(user, _PATIENT_CACHE, person)  # the patient's pages use the record read here
             else:
                 children.add(person.pk)
-        if patient_id is None:
+                minors.append(person)
+        if me is None:
             children.clear()  # a patient login without a patient record acts for nobody
+        else:
+            # The same children, read in the same query: the request's pages ask whom the patient acts for.
+            minors.sort(key=lambda child: (child.birth_date, child.pk))
+            setattr(me, _CHILDREN_CACHE, (today, minors))
     elif role is Role.CLINICIAN:
         # The clinician record links to its login (network.Clinician.user, reverse name "clinician").
         clinician_id = User.objects.filter(pk=user.pk).values_list("clinician__id", flat=True).first()
@@ -159,7 +167,12 @@ def _actor_build(user: Any, *, today: dt.date) -> Actor:
 
 
 def patients_acting_for(*, patient: Patient, today: dt.date) -> list[Patient]:
-    """Whom a logged-in patient may book for: themself, then their children under 18 (SPEC, People and roles)."""
+    """Whom a logged-in patient may book for: themself, then their children under 18 (SPEC, People and roles).
+
+    No query for the patient record of a request's actor (:func:`actor_patient`): its children were read with it."""
+    kept = getattr(patient, _CHILDREN_CACHE, None)
+    if kept is not None and kept[0] == today:
+        return [patient, *kept[1]]
     children = Patient.objects.filter(minors_q(today=today), guardian=patient).order_by("birth_date", "id")
     return [patient, *children]
 
