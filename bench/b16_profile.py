@@ -1,5 +1,6 @@
-"""Issue 16: the Python path per request — a search (``GET /api/v1/slots``), a booking (``POST /api/v1/appointments``)
-and "Moje wizyty" (``portal:visits``), each through the whole Django stack in-process (the test client: every
+"""Issue 16: the Python path per request — a search (``GET /api/v1/slots``), a booking (``POST /api/v1/appointments``),
+"Moje wizyty" (``portal:visits``) and B4's other portal pages (the home page — the dashboard —, the search form
+without and with a city chosen), each through the whole Django stack in-process (the test client: every
 middleware, authentication by bearer token or session, the API's rendering), on the benchmark's data. Prints the
 p50/p95 per request (wall time, and the process's CPU time: the Python part, which the machine's other load
 moves much less) and the SQL queries each costs; ``--profile DIR`` also writes a pyinstrument profile of each
@@ -9,7 +10,8 @@ kind (``DIR/<kind>.txt`` and ``.html``) to show where the milliseconds go.
 
 The searches are B1's "specialty + city, 7 days" shape for a patient with an enrolment (bench-b4-200, made by B4
 when missing); the bookings are of fresh slots of a small bookable network of their own (``race_lib``) with
-patients covered for it; "Moje wizyty" is B4's patient with 200 past visits.
+patients covered for it; the portal's pages are B4's patient with 200 past visits. ``--kinds home,my visits`` runs
+only those requests.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 import lib
 
 SEED = 16
+KINDS = ("search", "booking", "my visits", "home", "search form", "search form city")
 
 
 def main() -> None:
@@ -32,6 +35,9 @@ def main() -> None:
         extra=lambda parser: (
             parser.add_argument("--profile", default="", help="write pyinstrument profiles here"),
             parser.add_argument("--show-sql", action="store_true", help="print the statements of each request"),
+            parser.add_argument(
+                "--kinds", default="", help=f"only these requests, comma-separated (of: {', '.join(KINDS)})"
+            ),
         ),
     )
     lib.django_setup(args.database_url)
@@ -69,18 +75,30 @@ def main() -> None:
         for spec, city in (rng.choice(in_person) for _ in range(repeat))
     ]
 
-    # --- Booking: fresh slots of a network of its own, patients covered for it --------------------------------------
-    world, bookers = booking_world(today=today)
-    last = Slot.objects.filter(schedule_id__in=world.schedule_ids.values()).aggregate(last=Max("starts_at"))["last"]
-    first_free_day = (
-        max(world_first_day(today), clock.local(last).date() + dt.timedelta(days=1)) if last else world_first_day(today)
-    )
-    slot_ids = race_lib.add_slots(world, race_lib.slot_grid(world, first_day=first_free_day, count=2 * repeat + 80))
+    chosen = [kind.strip() for kind in args.kinds.split(",")] if args.kinds else list(KINDS)
+    if unknown := set(chosen) - set(KINDS):
+        raise SystemExit(f"B16: unknown kinds {sorted(unknown)}; known: {', '.join(KINDS)}")
 
-    # --- Moje wizyty: B4's patient with 200 past visits, logged in ------------------------------------------------
+    # --- Booking: fresh slots of a network of its own, patients covered for it --------------------------------------
+    bookers: list[Any] = []
+    slot_ids: list[int] = []
+    if "booking" in chosen:
+        world, bookers = booking_world(today=today)
+        schedules = world.schedule_ids.values()
+        last = Slot.objects.filter(schedule_id__in=schedules).aggregate(last=Max("starts_at"))["last"]
+        first_free_day = world_first_day(today)
+        if last:
+            first_free_day = max(first_free_day, clock.local(last).date() + dt.timedelta(days=1))
+        slot_ids = race_lib.add_slots(world, race_lib.slot_grid(world, first_day=first_free_day, count=2 * repeat + 80))
+
+    # --- The portal's pages: B4's patient with 200 past visits, logged in ------------------------------------------
     portal = Client()
     portal.force_login(searcher)
     visits = reverse("portal:visits")
+    home = reverse("portal:home")
+    search_form = reverse("portal:search")
+    busiest = b4_pages.busiest_city()
+    search_form_city = f"{search_form}?city={busiest}" if busiest is not None else search_form
 
     api = Client()
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
@@ -96,10 +114,18 @@ def main() -> None:
             "/api/v1/appointments", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {booker.token}"
         )
 
-    def my_visits(n: int) -> Any:
-        return portal.get(visits)
+    def page(path: str) -> Any:
+        return lambda n: portal.get(path)
 
-    kinds = {"search": (search, 200), "booking": (book, 201), "my visits": (my_visits, 200)}
+    kinds = {
+        "search": (search, 200),
+        "booking": (book, 201),
+        "my visits": (page(visits), 200),
+        "home": (page(home), 200),
+        "search form": (page(search_form), 200),
+        "search form city": (page(search_form_city), 200),
+    }
+    kinds = {kind: kinds[kind] for kind in chosen}
     rows = []
     figures: dict[str, Any] = {}
     for kind, (call, status) in kinds.items():

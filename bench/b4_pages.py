@@ -33,23 +33,13 @@ def main() -> None:
 
     from django.conf import settings
     from django.db import connection
-    from django.db.models import Count
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
     from django.utils import translation
 
-    from carenet.network.models import Facility
-
     translation.activate(settings.LANGUAGE_CODE)
-    # The city with the most facilities: its facilities fill the form's list once the patient has chosen it.
-    busiest = (
-        Facility.objects.filter(kind=Facility.Kind.OWN, is_active=True)
-        .values("city_id")
-        .annotate(n=Count("id"))
-        .order_by("-n", "city_id")
-        .first()
-    )
+    busiest = busiest_city()
     pages = {
         "home (dashboard)": reverse("portal:home"),
         "my visits + history": reverse("portal:visits"),
@@ -57,7 +47,7 @@ def main() -> None:
         "search form": reverse("portal:search"),
     }
     if busiest is not None:
-        pages["search form, city chosen"] = reverse("portal:search") + f"?city={busiest['city_id']}"
+        pages["search form, city chosen"] = reverse("portal:search") + f"?city={busiest}"
     patients = {history: bench_patient(history) for history in HISTORIES}
     repeat = 25 if args.quick else 80
 
@@ -189,6 +179,22 @@ def raw_replay(database_url: str, statements: list[tuple[str, Any]], repeat: int
 
 def _key(page: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in page.lower()).strip("_").replace("__", "_")
+
+
+def busiest_city() -> int | None:
+    """The city with the most own facilities: its facilities fill the search form's list once it is chosen."""
+    from django.db.models import Count
+
+    from carenet.network.models import Facility
+
+    busiest = (
+        Facility.objects.filter(kind=Facility.Kind.OWN, is_active=True)
+        .values("city_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "city_id")
+        .first()
+    )
+    return busiest["city_id"] if busiest is not None else None
 
 
 def bench_patient(history: int) -> Any:

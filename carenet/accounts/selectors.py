@@ -84,6 +84,7 @@ def minors_q(*, today: dt.date, prefix: str = "") -> Q:
 
 _ACTOR_CACHE = "_carenet_actor"
 _PATIENT_CACHE = "_carenet_patient"
+_CHILDREN_CACHE = "_carenet_children"
 
 
 def actor_for_user(user: Any, *, today: dt.date | None = None) -> Actor:
@@ -146,6 +147,7 @@ def actor_prime(user: Any, *, patient: Patient | None, has_minors: bool, today: 
     setattr(user, _ACTOR_CACHE, (today, _patient_actor(user, patient=patient, children=())))
     if patient is not None:
         setattr(user, _PATIENT_CACHE, patient)
+        setattr(patient, _CHILDREN_CACHE, (today, []))  # no child under 18: whom they act for is themself alone
 
 
 def _patient_actor(user: Any, *, patient: Patient | None, children: Iterable[int]) -> Actor:
@@ -170,12 +172,18 @@ def _actor_build(user: Any, *, today: dt.date) -> Actor:
         own: Patient | None = None
         children: set[int] = set()
         family = Patient.objects.filter(Q(user_id=user.pk) | (Q(guardian__user_id=user.pk) & minors_q(today=today)))
+        minors: list[Patient] = []
         for person in family:
             if person.user_id == user.pk:
                 own = person
                 setattr(user, _PATIENT_CACHE, person)  # the patient's pages use the record read here
             else:
                 children.add(person.pk)
+                minors.append(person)
+        if own is not None:
+            # The same children, read in the same query: the request's pages ask whom the patient acts for.
+            minors.sort(key=lambda child: (child.birth_date, child.pk))
+            setattr(own, _CHILDREN_CACHE, (today, minors))
         return _patient_actor(user, patient=own, children=children)
     if role is Role.CLINICIAN:
         # The clinician record links to its login (network.Clinician.user, reverse name "clinician").
@@ -190,7 +198,12 @@ def _actor_build(user: Any, *, today: dt.date) -> Actor:
 
 
 def patients_acting_for(*, patient: Patient, today: dt.date) -> list[Patient]:
-    """Whom a logged-in patient may book for: themself, then their children under 18 (SPEC, People and roles)."""
+    """Whom a logged-in patient may book for: themself, then their children under 18 (SPEC, People and roles).
+
+    No query for the patient record of a request's actor (:func:`actor_patient`): its children were read with it."""
+    kept = getattr(patient, _CHILDREN_CACHE, None)
+    if kept is not None and kept[0] == today:
+        return [patient, *kept[1]]
     children = Patient.objects.filter(minors_q(today=today), guardian=patient).order_by("birth_date", "id")
     return [patient, *children]
 

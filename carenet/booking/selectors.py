@@ -150,9 +150,29 @@ def appointment_list_for_patient(*, patient: Patient, upcoming: bool, now: dt.da
     return visits.exclude(coming).exclude(status__in=[Status.HELD, Status.EXPIRED]).order_by("-slot__starts_at", "-id")
 
 
-def appointment_details_load(appointments: Iterable[Appointment]) -> list[Appointment]:
+def appointment_next_for_family(*, family: list[Patient], now: dt.datetime) -> tuple[Appointment | None, int]:
+    """The family's next visit (as :func:`appointment_list_for_patient` orders the upcoming ones: earliest first,
+    then by id), with its ``patient`` attached, and how many of the family have an upcoming visit (the dashboard).
+
+    One query for one patient, two for a family, whatever its size; attach what the visit shows with
+    :func:`appointment_details_load`."""
+    by_id = {person.pk: person for person in family}
+    coming = Appointment.objects.filter(
+        patient_id__in=sorted(by_id), status__in=UPCOMING_STATUSES, slot__ends_at__gt=now
+    )
+    visit = coming.order_by("slot__starts_at", "id").first()
+    if visit is None:
+        return None, 0
+    visit.patient = by_id[visit.patient_id]
+    if len(by_id) == 1:
+        return visit, 1
+    return visit, coming.values("patient_id").distinct().count()
+
+
+def appointment_details_load(appointments: Iterable[Appointment], *, booked_by: bool = True) -> list[Appointment]:
     """The appointments, in their order, with what a visit list shows attached: the slot with its clinician,
-    facility (and city), room and specialty; the service; the patient; who booked it (BKG-1).
+    facility (and city), room and specialty; the service; the patient; who booked it (BKG-1) unless ``booked_by``
+    is false (the patient's pages do not show it).
 
     At most four queries by primary key whatever the number of appointments — the slots with their details, the
     services, the patients, the users who booked — and none for what is attached already (a list's patient)."""
@@ -163,7 +183,7 @@ def appointment_details_load(appointments: Iterable[Appointment]) -> list[Appoin
         *(f"slot__{name}" for name in _SLOT_DETAILS),  # only for slots attached without their details
         "service",
         "patient",
-        "booked_by",
+        *(["booked_by"] if booked_by else []),
     )
     return rows
 

@@ -31,12 +31,15 @@ class RatableVisit:
     rate_until: dt.datetime
 
 
-def ratable_visits(*, patient_ids: Collection[int], now: dt.datetime) -> list[RatableVisit]:
+def ratable_visits(*, patient_ids: Collection[int], now: dt.datetime, limit: int = LIST_LIMIT) -> list[RatableVisit]:
     """FBK-1: the visits of these patients that may be rated now (took place, not rated, within their window),
-    latest first, each with the last moment it may be rated. Two queries."""
+    latest first, each with the last moment it may be rated; at most ``limit`` (the dashboard shows three).
+
+    The candidates are read as rows (with their invitation), the rule decides on them, and only the visits shown
+    are read with what a row shows: one query when none may be rated, two otherwise."""
     # Nothing older than the longest window can be ratable: the visit's 7 days, or 7 days after an invitation.
     horizon = now - dt.timedelta(days=policies.RATE_DAYS + 2)
-    visits = list(
+    candidates = (
         Appointment.objects.filter(
             patient_id__in=sorted(patient_ids),
             status__in=(Appointment.Status.COMPLETED, Appointment.Status.CHECKED_IN),
@@ -45,28 +48,22 @@ def ratable_visits(*, patient_ids: Collection[int], now: dt.datetime) -> list[Ra
             rating__isnull=True,
         )
         .filter(Q(slot__ends_at__gte=horizon) | Q(survey_invitation__sent_at__gte=horizon))
-        .select_related(*_VISIT_DETAILS)
-        .order_by("-slot__starts_at", "-pk")[:LIST_LIMIT]
+        .order_by("-slot__starts_at", "-pk")
+        .values_list("pk", "status", "slot__ends_at", "survey_invitation__sent_at")[:LIST_LIMIT]
     )
-    invited = dict(
-        SurveyInvitation.objects.filter(appointment_id__in=[visit.pk for visit in visits]).values_list(
-            "appointment_id", "sent_at"
-        )
-    )
-    rows = []
-    for visit in visits:
+    until: dict[int, dt.datetime] = {}
+    for pk, status, ends_at, invited_at in candidates:
         refusal = policies.visit_rating_refusal(
-            status=visit.status,
-            ends_at=visit.slot.ends_at,
-            invited_at=invited.get(visit.pk),
-            rated=False,
-            now=now,
-            tz=clock.WARSAW,
+            status=status, ends_at=ends_at, invited_at=invited_at, rated=False, now=now, tz=clock.WARSAW
         )
         if refusal is None:
-            until = policies.rate_until(ends_at=visit.slot.ends_at, invited_at=invited.get(visit.pk), tz=clock.WARSAW)
-            rows.append(RatableVisit(visit=visit, rate_until=until))
-    return rows
+            until[pk] = policies.rate_until(ends_at=ends_at, invited_at=invited_at, tz=clock.WARSAW)
+            if len(until) == limit:
+                break
+    if not until:
+        return []
+    visits = Appointment.objects.filter(pk__in=sorted(until)).select_related(*_VISIT_DETAILS).in_bulk()
+    return [RatableVisit(visit=visits[pk], rate_until=rate_until) for pk, rate_until in until.items()]
 
 
 def ratable_among(*, visits: Collection[Appointment], now: dt.datetime) -> dict[int, dt.datetime]:

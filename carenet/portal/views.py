@@ -44,14 +44,10 @@ def dashboard_context(request: HttpRequest, *, patient: Patient) -> dict[str, An
     short search form (the remembered city, the most booked specialties first)."""
     now = clock.now()
     family = account_selectors.patients_acting_for(patient=patient, today=clock.today())
-    upcoming = [
-        visit
-        for person in family
-        if (visit := booking_selectors.appointment_list_for_patient(patient=person, upcoming=True, now=now).first())
-    ]
-    next_visit = min(upcoming, key=lambda visit: (visit.slot.starts_at, visit.pk), default=None)
+    # The family's next visit, and how many of the family have one ("All your planned visits" when several do).
+    next_visit, with_upcoming = booking_selectors.appointment_next_for_family(family=family, now=now)
     if next_visit is not None:
-        booking_selectors.appointment_details_load([next_visit])
+        booking_selectors.appointment_details_load([next_visit], booked_by=False)
         record_reads(request, patient_ids=[next_visit.patient_id], what=What.VISIT, reference=next_visit.pk)
     form = SlotSearchForm(
         None,
@@ -65,11 +61,11 @@ def dashboard_context(request: HttpRequest, *, patient: Patient) -> dict[str, An
         "next_visit_remote": next_visit is not None and next_visit.slot.mode != Mode.IN_PERSON,
         "can_change": next_visit is not None and can_cancel(next_visit, channel=Channel.PORTAL, now=now),
         "can_join": next_visit is not None and room_open_for(next_visit, now=now),
-        "more_visits": sum(1 for _visit in upcoming) > 1,
+        "more_visits": with_upcoming > 1,
         "closure_notices": closure_notices(family=family),  # NET-3: cancelled because a facility closed
         "form": form,
         # FBK-1: the family's visits that may be rated now ("Oceń wizytę"; level II — past visits are history).
-        "to_rate": feedback_selectors.ratable_visits(patient_ids=[person.pk for person in family], now=now)[:3]
+        "to_rate": feedback_selectors.ratable_visits(patient_ids=[person.pk for person in family], now=now, limit=3)
         if account_selectors.patient_may_use(patient=patient, feature=Feature.VISIT_HISTORY)
         else [],
     }

@@ -190,7 +190,7 @@ def visits(request: HttpRequest) -> HttpResponse:
         past = past.none()
     past_page = Paginator(past, PAST_VISITS_PER_PAGE).get_page(request.GET.get("page"))
     past_page.object_list = list(past_page.object_list)
-    booking_selectors.appointment_details_load([*planned, *past_page.object_list])
+    booking_selectors.appointment_details_load([*planned, *past_page.object_list], booked_by=False)
     planned.sort(key=lambda appointment: appointment.slot.starts_at)
     rows = [(appointment, can_cancel(appointment, channel=Channel.PORTAL, now=now)) for appointment in planned]
     context = {
