@@ -337,17 +337,17 @@ class _LimitUse(Mapping[str, int]):
         return len(self._loaded())
 
 
-def partner_facility_ids_allowed(*, patient: Patient, day: dt.date) -> frozenset[int]:
-    """PKG-2: the partner facilities the contracts of the patient's enrolments in force on ``day`` allow."""
+def partner_facility_ids_allowed(*, patient: Patient, day: dt.date) -> QuerySet[Any, int]:
+    """PKG-2: the ids of the partner facilities the contracts of the patient's enrolments in force on ``day`` allow
+    — a query not yet run: the search reads it as a subquery of its list of partners (issue 16: one query, not two);
+    iterate it for the ids themselves."""
     from carenet.coverage.models import Contract
 
-    return frozenset(
-        Contract.partner_facilities.through.objects.filter(
-            contract__enrolments__patient=patient,
-            contract__enrolments__activated_on__lte=day,
-            contract__enrolments__paid_through__gte=day,
-        ).values_list("facility_id", flat=True)
-    )
+    return Contract.partner_facilities.through.objects.filter(
+        contract__enrolments__patient=patient,
+        contract__enrolments__activated_on__lte=day,
+        contract__enrolments__paid_through__gte=day,
+    ).values_list("facility_id", flat=True)
 
 
 class EcardRefusal:

@@ -250,6 +250,10 @@ class SlotRow:
         return str(Mode(self.mode).label)
 
 
+#: PKG-2: the partner facilities a patient's contracts allow — ids, or a query of them read as a subquery.
+PartnerIds = Collection[int] | QuerySet[Any, int]
+
+
 @dataclass(frozen=True)
 class SlotPage:
     slots: list[SlotRow]
@@ -261,7 +265,7 @@ class SlotPage:
     service: Service | None = None
 
 
-def slot_search(*, query: SlotQuery, now: dt.datetime, allowed_partner_ids: Collection[int] | None = None) -> SlotPage:
+def slot_search(*, query: SlotQuery, now: dt.datetime, allowed_partner_ids: PartnerIds | None = None) -> SlotPage:
     """SCH-2: one page of free, bookable slots matching ``query``, earliest first (or as sorted), plus the partner
     facilities to phone (NET-2).
 
@@ -474,7 +478,7 @@ def _with_details(rows: list[tuple[Any, ...]]) -> list[SlotRow]:
     return found
 
 
-def partner_facilities_for(*, query: SlotQuery, allowed_ids: Collection[int] | None = None) -> list[PartnerFacility]:
+def partner_facilities_for(*, query: SlotQuery, allowed_ids: PartnerIds | None = None) -> list[PartnerFacility]:
     """NET-2: partner facilities in the searched city (or the named partner facility), with their phone and scope.
 
     Remote searches list only partners that offer telemedicine. A search without a city lists none: a nationwide
@@ -482,7 +486,8 @@ def partner_facilities_for(*, query: SlotQuery, allowed_ids: Collection[int] | N
     """
     partners = Facility.objects.filter(kind=Facility.Kind.PARTNER, is_active=True)
     if allowed_ids is not None:
-        partners = partners.filter(pk__in=list(allowed_ids))
+        # ids, or a query of them (PKG-2: the patient's contracts), read as a subquery of this one
+        partners = partners.filter(pk__in=allowed_ids if isinstance(allowed_ids, QuerySet) else list(allowed_ids))
     if query.facility_id is not None:
         partners = partners.filter(pk=query.facility_id)
     elif query.city_id is not None:

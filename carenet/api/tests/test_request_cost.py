@@ -84,7 +84,12 @@ def test_acc7_a_childless_patient_without_a_package_is_refused(world: World) -> 
 def test_a_search_in_a_city_reads_the_contracts_partners(world: World) -> None:
     search(world)
     _body, statements = search(world, city_id=world.facility.city_id)
-    assert any("coverage_contract_partner_facilities" in sql for sql in statements), statements
+    # PKG-2 and NET-2 in one statement: the city's partners, narrowed by a subquery of the patient's contracts
+    partners = [sql for sql in statements if "coverage_contract_partner_facilities" in sql]
+    assert len(partners) == 1, statements
+    assert '"network_facility"' in partners[0] and "coverage_enrolment" in partners[0], partners
+    _body, nationwide = search(world)
+    assert len(statements) == len(nationwide) + 1, (statements, nationwide)
 
 
 def test_a_booking_costs_the_same_queries_as_the_one_before(world: World) -> None:
