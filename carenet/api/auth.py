@@ -13,7 +13,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.db.models import OuterRef
+from django.db.models import OuterRef, QuerySet
 from django.http import HttpRequest
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -24,6 +24,7 @@ from carenet.accounts.models import User
 from carenet.accounts.selectors import actor_prime, minors_of_login_q
 from carenet.api.models import AccessToken
 from carenet.core import clock
+from carenet.core.baked import BakedQuery
 from carenet.core.replicas import primary_reads
 from carenet.coverage.selectors import package_in_force_of_login
 
@@ -59,6 +60,28 @@ def tokens_revoke_for(*, user: User, now: dt.datetime) -> int:
     return AccessToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(revoked_at=now)
 
 
+def _live_token_query(today: dt.date, *, key_hash: str, now: dt.datetime) -> QuerySet[AccessToken]:
+    return (
+        AccessToken.objects.select_related("user", "user__patient")
+        .annotate(
+            has_minors=minors_of_login_q(today=today, user_ref=OuterRef("user_id")),
+            package_in_force=package_in_force_of_login(day=today, user_ref=OuterRef("user_id")),
+        )
+        .filter(
+            key_hash=key_hash,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            user__is_active=True,
+            user__must_change_password=False,
+        )[:1]
+    )
+
+
+#: Every API request looks its token up: the statement is compiled once a day per process (issue 16; the day
+#: shapes the minors' and the package's conditions), only the token's hash and the time change.
+_LIVE_TOKEN = BakedQuery(AccessToken, _live_token_query)
+
+
 def token_find(token: str, *, now: dt.datetime) -> AccessToken | None:
     """The live record of ``token``: not revoked, not expired, of an active user who is not waiting to set their
     own password (after a reset by staff, ACC-6, the app must log in again).
@@ -67,25 +90,11 @@ def token_find(token: str, *, now: dt.datetime) -> AccessToken | None:
     is the guardian of a child under 18 (else the actor needs no family query: :func:`actor_prime`) and whether
     the patient's own package is in force today (``package_in_force``: ACC-7 settled without a query of its own)."""
     today = clock.local(now).date()
-    record = (
-        AccessToken.objects.select_related("user", "user__patient")
-        .annotate(
-            has_minors=minors_of_login_q(today=today, user_ref=OuterRef("user_id")),
-            package_in_force=package_in_force_of_login(day=today, user_ref=OuterRef("user_id")),
-        )
-        .filter(
-            key_hash=token_hash(token),
-            revoked_at__isnull=True,
-            expires_at__gt=now,
-            user__is_active=True,
-            user__must_change_password=False,
-        )
-        .first()
-    )
+    record = _LIVE_TOKEN.first(shape=today, key_hash=token_hash(token), now=now)
     if record is not None:
         user = record.user
         patient = getattr(user, "patient", None)  # the reverse one-to-one read above (None: no patient record)
-        actor_prime(user, patient=patient, has_minors=record.has_minors, today=today)
+        actor_prime(user, patient=patient, has_minors=record.has_minors, today=today)  # type: ignore[attr-defined]
     return record
 
 

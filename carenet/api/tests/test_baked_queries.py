@@ -1,0 +1,111 @@
+"""Baked queries (carenet/core/baked.py, issue 16), tried on the API's own models: a statement compiled once and
+run with new values gives exactly what the ORM gives — instances, related objects, annotations, converted types —
+and a query whose shape depends on its values is not baked, only run through the ORM as before."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet
+from django.test.utils import CaptureQueriesContext
+
+from carenet.accounts.models import Patient, User
+from carenet.accounts.tests.factories import PatientFactory, UserFactory
+from carenet.api.auth import _LIVE_TOKEN, _live_token_query, token_find, token_hash, token_issue, token_revoke
+from carenet.core import clock
+from carenet.core.baked import BakedQuery
+
+pytestmark = pytest.mark.django_db
+
+
+def users_joined_before(_shape: Any, *, name: str, before: dt.datetime) -> QuerySet[User]:
+    return (
+        User.objects.select_related("patient")
+        .annotate(has_patient=Exists(Patient.objects.filter(user_id=OuterRef("pk"))))
+        .filter(username=name, date_joined__lt=before, is_active=True)
+        .order_by("pk")
+    )
+
+
+def test_a_baked_query_answers_what_the_orm_answers_with_one_statement() -> None:
+    anna = PatientFactory(first_name="Anna").user
+    UserFactory(username="staff-1")
+    baked = BakedQuery(User, users_joined_before)
+    later = clock.now() + dt.timedelta(minutes=1)
+    for name, before in [
+        (anna.username, later),
+        ("staff-1", later),
+        (anna.username, clock.now() - dt.timedelta(days=1)),
+    ]:
+        orm = list(users_joined_before(None, name=name, before=before))
+        with CaptureQueriesContext(connection) as queries:
+            got = baked.all(name=name, before=before)
+        assert len(queries) == 1
+        assert [(u.pk, u.username, u.date_joined, u.has_patient) for u in got] == [  # type: ignore[attr-defined]
+            (u.pk, u.username, u.date_joined, u.has_patient)
+            for u in orm  # type: ignore[attr-defined]
+        ]
+        for mine, theirs in zip(got, orm, strict=True):
+            assert getattr(mine, "patient", None) == getattr(theirs, "patient", None)  # select_related kept
+            assert isinstance(mine.date_joined, dt.datetime) and mine.date_joined.tzinfo is not None
+    assert baked._plans[("default", None)] is not None  # it was baked, not run through the ORM each time
+
+
+def test_a_query_shaped_by_its_values_is_not_baked_and_still_answers_right() -> None:
+    PatientFactory(first_name="Anna", user__username="anna-b")
+    UserFactory(username="bartek-b")
+
+    def shaped(_shape: Any, *, name: str) -> QuerySet[User]:
+        users = User.objects.order_by("pk")
+        return users.filter(username=name) if name == "anna-b" else users.filter(username__startswith=name)
+
+    baked = BakedQuery(User, shaped)
+    assert [u.username for u in baked.all(name="anna-b")] == ["anna-b"]
+    assert baked._plans[("default", None)] is None  # "anna-b~" took the other filter: the SQL differed
+    assert [u.username for u in baked.all(name="bartek")] == ["bartek-b"]
+
+    def transformed(_shape: Any, *, name: str) -> QuerySet[User]:
+        return User.objects.filter(username__startswith=name).order_by("pk")
+
+    baked = BakedQuery(User, transformed)
+    assert [u.username for u in baked.all(name="bart")] == ["bartek-b"]
+    assert baked._plans[("default", None)] is None  # the value reached the database as "bart%": not baked
+    assert [u.username for u in baked.all(name="anna")] == ["anna-b"]
+
+
+def test_the_api_token_lookup_is_baked_and_refuses_what_it_refused() -> None:
+    """Issue 16: the bearer token's statement is compiled once a day; a revoked, expired or unknown token is still
+    refused, a password reset (ACC-6) still locks the app out, and the annotations the actor needs are right."""
+    now = clock.now()
+    guardian = PatientFactory()
+    PatientFactory(user=None, guardian=guardian, birth_date=clock.today() - dt.timedelta(days=365 * 5))
+    alone = PatientFactory()
+    tokens = {
+        who: token_issue(user=patient.user, name="app", now=now) for who, patient in [("g", guardian), ("a", alone)]
+    }
+    found = token_find(tokens["g"][0], now=now)
+    assert found is not None and found.user.patient == guardian
+    assert found.has_minors is True  # type: ignore[attr-defined]
+    found = token_find(tokens["a"][0], now=now)
+    assert found is not None and found.has_minors is False  # type: ignore[attr-defined]
+    assert _LIVE_TOKEN._plans[("default", clock.local(now).date())] is not None
+    for token, _record in tokens.values():  # the baked answer is the ORM's, field by field
+        orm = _live_token_query(clock.local(now).date(), key_hash=token_hash(token), now=now).first()
+        baked = token_find(token, now=now)
+        assert orm is not None and baked is not None
+        assert (baked.pk, baked.user_id, baked.expires_at, baked.user.patient.pk, baked.package_in_force) == (  # type: ignore[attr-defined]
+            orm.pk,
+            orm.user_id,
+            orm.expires_at,
+            orm.user.patient.pk,
+            orm.package_in_force,  # type: ignore[attr-defined]
+        )
+    assert token_find("no-such-token", now=now) is None
+    assert token_find(tokens["a"][0], now=tokens["a"][1].expires_at) is None  # expired
+    token_revoke(record=tokens["a"][1], now=now)
+    assert token_find(tokens["a"][0], now=now) is None
+    User.objects.filter(pk=guardian.user_id).update(must_change_password=True)
+    assert token_find(tokens["g"][0], now=now) is None

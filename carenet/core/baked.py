@@ -1,0 +1,172 @@
+"""Baked queries (issue 16, SPEC PERF): a fixed-shape ORM query compiled once per process and run again with new
+values, as SQLAlchemy's "baked" queries are.
+
+Django builds and compiles a queryset's SQL on every execution — for a query with a few joins and subqueries about
+1–1.5 ms of Python, several times what PostgreSQL spends running it. A request that runs the same query shape on
+every call (the API's bearer-token lookup) can keep the compiled statement:
+
+    def live(day, *, key, now):
+        return AccessToken.objects.filter(key_hash=key, expires_at__gt=now, created_on__lte=day)[:1]
+
+    TOKEN = BakedQuery(AccessToken, live)
+    record = TOKEN.first(shape=clock.today(), key="…", now=clock.now())
+
+``build(shape, **values)`` must return the same SQL shape whatever the *baked* values (its keyword arguments): each
+value may only be compared with a column (``field=value``, ``field__gt=value`` …), not decide which filters are
+added. Anything that changes the shape — a date a condition is derived from, an optional filter — is the ``shape``
+(a hashable key given to ``build`` as it is: a statement is compiled for each key met, e.g. once per day).
+
+That is a contract, not something the class can prove: a ``build`` that branches on a value (``if name ==
+…``, ``if value > 10``) may compile the same SQL for the two values tried below and then run it for a value that
+should have taken the other branch. Keep ``build`` free of conditions on the baked values. As a safety net the
+first run of a shape compiles the query twice, with the values given and with each value altered, and checks
+that only the baked values' own positions among the parameters moved (and how Django adapted them for the database:
+as they are, or as a date-time column's value). Any other difference — the SQL itself changed, a value appears
+transformed (``__startswith``), a parameter moved without a baked value — and the query simply runs through the ORM
+each time, as before: baking never changes an answer. Rows become model instances exactly as Django's own iterable
+makes them (``select_related`` objects, annotations, the database's converters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]  # the ORM's own row reader
+
+M = TypeVar("M", bound=Model)
+#: Statements kept per baked query (per database and shape key) before the oldest are forgotten.
+KEPT_SHAPES = 8
+_MISSING: Any = object()
+
+
+def _altered(value: Any) -> Any:
+    """A value of the same type, different from ``value``, that Django adapts the same way."""
+    if isinstance(value, bool) or value is None:
+        raise TypeError("a baked value must be a string, a number or a date-time")
+    if isinstance(value, str):
+        return value + "~"
+    if isinstance(value, int | float):
+        return value + 1
+    if isinstance(value, dt.datetime):
+        return value + dt.timedelta(microseconds=1)
+    raise TypeError(f"a baked value must be a string, a number or a date-time, not {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A compiled statement: its SQL, its parameters with the baked ones' positions, and what turns a row into an
+    instance (the compiler that made it keeps the select list, the converters and the related objects' layout)."""
+
+    sql: str
+    params: tuple[Any, ...]
+    slots: tuple[tuple[int, str, Callable[[Any], Any]], ...]  # (position, name, adapter)
+    compiler: Any
+
+    def params_for(self, values: dict[str, Any]) -> list[Any]:
+        params = list(self.params)
+        for position, name, adapt in self.slots:
+            params[position] = adapt(values[name])
+        return params
+
+
+class BakedQuery(Generic[M]):
+    """A query of ``model`` of ``build(**values)``'s shape, compiled once per database and ``shape`` key (the
+    statements of the last :data:`KEPT_SHAPES` keys are kept)."""
+
+    def __init__(self, model: type[M], build: Callable[..., QuerySet[M]]) -> None:
+        self.model = model
+        self.build = build
+        self._plans: dict[tuple[str, Hashable], _Plan | None] = {}
+        self._lock = threading.Lock()
+
+    def first(self, *, shape: Hashable = None, **values: Any) -> M | None:
+        """The first row of ``build(**values)`` as a model instance (``None`` when there is none); ``build`` orders
+        and slices as it needs (``[:1]``)."""
+        rows = self.all(shape=shape, **values)
+        return rows[0] if rows else None
+
+    def all(self, *, shape: Hashable = None, **values: Any) -> list[M]:
+        queryset = None
+        alias = router.db_for_read(self.model)
+        key = (alias, shape)
+        plan = self._plans.get(key, _MISSING)
+        if plan is _MISSING:
+            queryset = self.build(shape, **values)
+            plan = self._bake(queryset, shape, values, alias)
+            with self._lock:
+                if len(self._plans) >= KEPT_SHAPES:
+                    self._plans.clear()  # e.g. one shape a day: the days gone are not asked again
+                self._plans[key] = plan
+        if plan is None:  # not bakeable: the ORM as usual
+            return list(queryset if queryset is not None else self.build(shape, **values))
+        return self._run(plan, values, alias)
+
+    # --- internals ----------------------------------------------------------------------------------------------
+
+    def _bake(self, queryset: QuerySet[M], shape: Hashable, values: dict[str, Any], alias: str) -> _Plan | None:
+        connection = connections[alias]
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        other_values = {name: _altered(value) for name, value in values.items()}
+        other_sql, other_params = self.build(shape, **other_values).query.get_compiler(using=alias).as_sql()
+        if sql != other_sql or len(params) != len(other_params):
+            return None
+        adapters: list[Callable[[Any], Any]] = [lambda value: value]
+        if connection.vendor != "postgresql":
+            adapters.append(connection.ops.adapt_datetimefield_value)
+        slots: list[tuple[int, str, Callable[[Any], Any]]] = []
+        for position, (param, other) in enumerate(zip(params, other_params, strict=True)):
+            if param == other and type(param) is type(other):
+                continue
+            found = [
+                (name, adapt)
+                for name in values
+                for adapt in adapters
+                if _same(_adapted(adapt, values[name]), param) and _same(_adapted(adapt, other_values[name]), other)
+            ]
+            if not found:
+                return None  # a parameter moved that no baked value explains (transformed, or derived)
+            slots.append((position, found[0][0], found[0][1]))
+        if {name for _position, name, _adapt in slots} != set(values):
+            return None  # a value that is not a parameter of its own (it shaped the query)
+        return _Plan(sql=sql, params=tuple(params), slots=tuple(slots), compiler=compiler)
+
+    def _run(self, plan: _Plan, values: dict[str, Any], alias: str) -> list[M]:
+        compiler = plan.compiler
+        with connections[alias].cursor() as cursor:
+            cursor.execute(plan.sql, plan.params_for(values))
+            rows = cursor.fetchall()
+        if not rows:
+            return []
+        select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
+        model_cls = klass_info["model"]
+        select_fields = klass_info["select_fields"]
+        start, end = select_fields[0], select_fields[-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, alias)
+        found: list[M] = []
+        for row in compiler.results_iter(results=[rows]):
+            obj = model_cls.from_db(alias, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, position in (annotation_col_map or {}).items():
+                setattr(obj, name, row[position])
+            found.append(obj)
+        return found
+
+
+def _adapted(adapt: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return adapt(value)
+    except (TypeError, ValueError, AttributeError):  # not a value this adapter takes (a string for a date-time)
+        return _MISSING
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
