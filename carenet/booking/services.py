@@ -14,12 +14,13 @@ Side effects (SMS) are outbox rows written in the same transaction (SMS-3), keye
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q
+from django.db.models import Exists, Q, QuerySet
 from django.utils.translation import gettext
 from stdnum.pl import nip
 
@@ -653,20 +654,32 @@ def _lock_patient(patient: Patient) -> None:
     # Serialises one patient's bookings: the level I cap and the annual limits are counted, then written, by one
     # transaction at a time (a no-op on SQLite, where the whole write transaction is exclusive).
     # FOR NO KEY UPDATE: other rows may still reference the patient (outbox messages) while we hold it.
-    list(Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk).order_by().values_list("pk", flat=True))
+    list(_patients_to_lock().filter(pk=patient.pk))
+
+
+@functools.cache
+def _patients_to_lock() -> QuerySet[Patient, int]:
+    """The statement that locks a patient row, built once per process (PERF, issue 16); each use filters a copy."""
+    return Patient.objects.select_for_update(no_key=True).order_by().values_list("pk", flat=True)
+
+
+@functools.cache
+def _slots_to_lock() -> QuerySet[Slot]:
+    """The statement that locks slots to book them, built once per process (PERF, issue 16): only the slot row is
+    locked (FOR NO KEY UPDATE OF the slot on PostgreSQL), its details come with it for the rules, the SMS and the
+    answer, and whether a closure covers it (NET-3) is read in the same statement. Never evaluated itself: each
+    use filters a copy."""
+    return (
+        Slot.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("facility", "facility__city", "room", "clinician", "specialty")
+        .annotate(facility_closure=Exists(closures_of_slot()))
+        .order_by("pk")
+    )
 
 
 def _lock_slots(*slot_ids: int) -> dict[int, Slot]:
     """Lock the slot rows in id order (the same order in every transaction, so two never wait on each other)."""
-    closures = closures_of_slot()
-    slots: dict[int, Slot] = {
-        slot.pk: slot
-        for slot in Slot.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("facility", "facility__city", "room", "clinician", "specialty")
-        .annotate(facility_closure=Exists(closures))
-        .filter(pk__in=slot_ids)
-        .order_by("pk")
-    }
+    slots: dict[int, Slot] = {slot.pk: slot for slot in _slots_to_lock().filter(pk__in=slot_ids)}
     for slot_id in slot_ids:
         if slot_id not in slots:
             raise errors.slot_not_found()

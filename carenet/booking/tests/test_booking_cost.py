@@ -8,6 +8,7 @@ removed here was a round trip, a savepoint or a commit per booking. A new statem
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from auditlog.models import LogEntry
@@ -95,3 +96,25 @@ def test_the_portal_cap_is_counted_only_for_level_one_in_the_patients_channels(w
     _, level_one = _book(world, world.slot())
     assert len(level_one) == len(level_two) + 1
     assert any("COUNT(*)" in sql for sql in level_one)
+
+
+def test_the_slot_lock_is_built_once_and_locks_the_slot_alone(world: World) -> None:
+    """PERF (issue 16): the statement that locks the slot is built once per process and each booking filters a copy
+    of it (the shared one is never run, so no booking sees another's rows); the lock stays the slot row's alone
+    (FOR NO KEY UPDATE OF the slot on PostgreSQL) with its details and the closures in the same statement."""
+    from carenet.booking import services
+
+    _book(world, world.slot())
+    shared = services._slots_to_lock()
+    first_slot, second_slot = world.slot(), world.slot()
+    first, first_sql = _book(world, first_slot)
+    second, second_sql = _book(world, second_slot)
+    assert services._slots_to_lock() is shared and shared._result_cache is None
+    assert (first.slot_id, second.slot_id) == (first_slot.pk, second_slot.pk)
+    locks = [sql for sql in first_sql + second_sql if 'FROM "scheduling_slot"' in sql and "facilityclosure" in sql]
+    assert len(locks) == 2 and re.sub(r"\b\d+\b", "n", locks[0]) == re.sub(r"\b\d+\b", "n", locks[1])
+    if connection.vendor == "postgresql":
+        assert locks[0].endswith('FOR NO KEY UPDATE OF "scheduling_slot"')
+    # The details came with the lock: the SMS and the answer read them without a statement of their own.
+    assert second.slot.facility is not None and second.slot.clinician is not None
+    assert OutboundMessage.objects.filter(key=f"booking-confirmation:appointment:{second.pk}").exists()
