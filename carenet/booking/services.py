@@ -34,6 +34,7 @@ from carenet.booking.sms_wording import cancellation_text, confirmation_text, re
 from carenet.clinical.models import Referral
 from carenet.clinical.policies import ReferralFacts, ReferralSource, default_valid_until, referral_usable
 from carenet.core import clock
+from carenet.core.baked import BakedQuery
 from carenet.core.errors import NotFound, ValidationFailed
 from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import CoverageDecision
@@ -677,9 +678,22 @@ def _slots_to_lock() -> QuerySet[Slot]:
     )
 
 
+def _one_slot_to_lock(_shape: None, *, slot_id: int) -> QuerySet[Slot]:
+    return _slots_to_lock().filter(pk=slot_id)
+
+
+#: One slot locked per booking: the statement compiled once per process, only the slot's id changes (issue 16).
+_ONE_SLOT_LOCK = BakedQuery(Slot, _one_slot_to_lock, for_write=True)
+
+
 def _lock_slots(*slot_ids: int) -> dict[int, Slot]:
     """Lock the slot rows in id order (the same order in every transaction, so two never wait on each other)."""
-    slots: dict[int, Slot] = {slot.pk: slot for slot in _slots_to_lock().filter(pk__in=slot_ids)}
+    found = (
+        _ONE_SLOT_LOCK.all(slot_id=slot_ids[0])
+        if len(slot_ids) == 1
+        else list(_slots_to_lock().filter(pk__in=slot_ids))
+    )
+    slots: dict[int, Slot] = {slot.pk: slot for slot in found}
     for slot_id in slot_ids:
         if slot_id not in slots:
             raise errors.slot_not_found()

@@ -79,9 +79,11 @@ class BakedQuery(Generic[M]):
     """A query of ``model`` of ``build(**values)``'s shape, compiled once per database and ``shape`` key (the
     statements of the last :data:`KEPT_SHAPES` keys are kept)."""
 
-    def __init__(self, model: type[M], build: Callable[..., QuerySet[M]]) -> None:
+    def __init__(self, model: type[M], build: Callable[..., QuerySet[M]], *, for_write: bool = False) -> None:
         self.model = model
         self.build = build
+        #: A locking statement (``select_for_update``) goes where writes go, as the ORM sends it (never a replica).
+        self.for_write = for_write
         self._plans: dict[tuple[str, Hashable], _Plan | None] = {}
         self._lock = threading.Lock()
 
@@ -93,7 +95,7 @@ class BakedQuery(Generic[M]):
 
     def all(self, *, shape: Hashable = None, **values: Any) -> list[M]:
         queryset = None
-        alias = router.db_for_read(self.model)
+        alias = router.db_for_write(self.model) if self.for_write else router.db_for_read(self.model)
         key = (alias, shape)
         plan = self._plans.get(key, _MISSING)
         if plan is _MISSING:

@@ -117,4 +117,7 @@ def test_the_slot_lock_is_built_once_and_locks_the_slot_alone(world: World) -> N
         assert locks[0].endswith('FOR NO KEY UPDATE OF "scheduling_slot"')
     # The details came with the lock: the SMS and the answer read them without a statement of their own.
     assert second.slot.facility is not None and second.slot.clinician is not None
+    assert second.slot.specialty.pk == second_slot.specialty_id and second.slot.facility.city.pk is not None
+    # One slot's lock is baked (carenet/core/baked.py): compiled once, run with the slot's id, on the primary.
+    assert [plan for plan in services._ONE_SLOT_LOCK._plans.values() if plan is not None]
     assert OutboundMessage.objects.filter(key=f"booking-confirmation:appointment:{second.pk}").exists()
