@@ -25,6 +25,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _search_lists_read_afresh() -> None:
+    """The search form's lists are kept per process under the catalogue's token (issue 16); a test's rolled back
+    transaction takes its token back with it, so every test starts without a copy (a test that inserts rows without
+    save signals sees them, as the bulk loaders make every process see theirs by writing a new token)."""
+    from carenet.network.selectors import search_lists_cache_clear
+
+    search_lists_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language_afterwards() -> Iterator[None]:
     """A page requested under /en/ leaves English active in the test thread (LocaleMiddleware activates it and
     nothing deactivates it); every test starts from the default language, Polish, whatever ran before it."""

@@ -143,6 +143,7 @@ def build_world(*, clinicians: int, first_day: dt.date, days: int, tag: str = "b
     """The bookable network (see the module docstring), with ``clinicians`` clinicians each holding one schedule
     over ``days`` days from ``first_day``. Slots come from :func:`add_slots`."""
     from carenet.coverage.models import Benefit, BenefitItem, Contract, Rule, Tier
+    from carenet.coverage.selectors import matrix_changed
     from carenet.network.models import City, Clinician, Facility, Room, Service, Specialty
     from carenet.scheduling.models import Mode, Schedule
 
@@ -188,6 +189,7 @@ def build_world(*, clinicians: int, first_day: dt.date, days: int, tag: str = "b
     Clinician.facilities.through.objects.bulk_create(
         [Clinician.facilities.through(clinician_id=c.pk, facility_id=facility.pk) for c in people]
     )
+    matrix_changed()  # clinicians bulk inserted: every process reads the search form's lists again (issue 16)
     schedules = Schedule.objects.bulk_create(
         [
             Schedule(

@@ -211,6 +211,7 @@ def ensure_catalogue(*, log: StringIO | None = None) -> str:
         Language.objects.bulk_create(
             [Language(code=code, name=name, name_en=name_en) for code, name, name_en in LANGUAGES]
         )
+        matrix_changed()  # the search form's languages, bulk inserted: every process reads them again (issue 16)
     if Tier.objects.exists() and Specialty.objects.exists():
         return "existing"
     if matrix_command_available():

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.utils.text import slugify
 
+from carenet.coverage.selectors import matrix_changed
 from carenet.demo import names
 from carenet.demo.catalogue import clinician_kind_for
 from carenet.demo.geography import CityData, cities
@@ -372,4 +373,7 @@ def build_network(
     network.clinicians, network.clinician_facilities, network.clinician_specialties = build_clinicians(
         rng, clinicians, network.own, network.specialties
     )
+    # Cities, facilities and clinicians bulk inserted without save signals: a new catalogue token, so every process
+    # reads the search form's lists again (issue 16).
+    matrix_changed()
     return network

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from carenet.network.models import City, Clinician, Facility, FacilityClosure, Specialty
+from carenet.network.models import City, Clinician, Facility, FacilityClosure, Language, Specialty
 
 
 def city_list_with_facilities() -> QuerySet[City]:
@@ -60,6 +62,49 @@ def specialties_with_active_clinicians() -> QuerySet[Specialty]:
     specialty, not a ``DISTINCT`` over every clinician's specialties."""
     practised = Clinician.objects.filter(specialties=OuterRef("pk"), is_active=True)
     return Specialty.objects.filter(Exists(practised)).order_by("name")
+
+
+@dataclass(frozen=True)
+class SearchLists:
+    """SCH-2: what the search form lists on every home and search page — the specialties someone can be booked
+    with, the cities with an active facility, the languages of a visit — as model instances shared by the requests
+    of a process: read them, never change them."""
+
+    specialties: tuple[Specialty, ...]
+    cities: tuple[City, ...]
+    languages: tuple[Language, ...]
+
+
+#: The lists as this process last read them, and the token they were read under (:func:`search_lists`).
+_lists: tuple[int, SearchLists] | None = None
+_lists_lock = threading.Lock()
+
+
+def search_lists(*, version: int) -> SearchLists:
+    """PERF (issue 16): the search form's lists, kept per process under the catalogue's token ``version`` (the
+    coverage matrix's token, which the caller reads: coverage sits above the network). Every save or delete of a
+    city, facility, clinician, specialty or language, a change of a clinician's specialties and the bulk loaders
+    write a new token, so the next request of every process reads the lists again; under an unchanged token they
+    cost no query."""
+    global _lists
+    kept = _lists
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    lists = SearchLists(
+        specialties=tuple(specialties_with_active_clinicians()),
+        cities=tuple(city_list_for_search()),
+        languages=tuple(Language.objects.all()),
+    )
+    with _lists_lock:
+        _lists = (version, lists)
+    return lists
+
+
+def search_lists_cache_clear() -> None:
+    """Forget this process's copy of the search form's lists (the next request reads them again)."""
+    global _lists
+    with _lists_lock:
+        _lists = None
 
 
 def closures_of_slot(

@@ -20,6 +20,7 @@ from carenet.booking.services import OccupationalReferral
 from carenet.core.catalogue import localized
 from carenet.core.forms import CheckedInputMixin
 from carenet.core.validation import ascii_digits
+from carenet.coverage.selectors import matrix_version
 from carenet.network import selectors as network_selectors
 from carenet.network.models import City, Clinician, Facility, Language, Service, Specialty
 from carenet.scheduling.models import Mode
@@ -88,15 +89,22 @@ class PickListIterator(ModelChoiceIterator):
     def __iter__(self) -> Any:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
+        rows = getattr(self.field, "rows", None)
+        for obj in self.queryset.all() if rows is None else rows:
             yield self.choice(obj)
 
 
 class PickListChoiceField(forms.ModelChoiceField):
-    """A model choice of the search form: options in one query, rendered in Python (B4)."""
+    """A model choice of the search form: options in one query, rendered in Python (B4). ``list_rows`` gives the
+    options from rows already read (the lists kept per process, issue 16); the query set still validates a choice."""
 
     iterator: type[ModelChoiceIterator] = PickListIterator
     widget = QuickSelect
+    rows: tuple[Any, ...] | None = None
+
+    def list_rows(self, queryset: QuerySet[Any], rows: tuple[Any, ...]) -> None:
+        self.rows = rows
+        self.queryset = queryset
 
 
 class LocalizedChoiceField(PickListChoiceField):
@@ -274,15 +282,20 @@ class SlotSearchForm(CheckedInputMixin, forms.Form):
         super().__init__(data, initial=initial)
         self.fixed_facility = facility
         self.fixed_service = service
-        specialties = network_selectors.specialties_with_active_clinicians()
-        self.fields["specialty"].queryset = specialties  # type: ignore[attr-defined]
+        # Issue 16: the lists every home and search page shows, kept per process under the catalogue's token.
+        lists = network_selectors.search_lists(version=matrix_version())
+        self.fields["specialty"].queryset = network_selectors.specialties_with_active_clinicians()  # type: ignore[attr-defined]
         self.fields["specialty"].widget.choices = [
             ("", self.fields["specialty"].empty_label),  # type: ignore[attr-defined]
-            *specialty_choices(specialties, preferred=preferred),
+            *specialty_choices(lists.specialties, preferred=preferred),
         ]
-        self.fields["city"].queryset = network_selectors.city_list_for_search()  # type: ignore[attr-defined]
+        city = self.fields["city"]
+        assert isinstance(city, PickListChoiceField)
+        city.list_rows(network_selectors.city_list_for_search(), lists.cities)
         self._offer_facilities()
-        self.fields["language"].queryset = Language.objects.all()  # type: ignore[attr-defined]
+        language = self.fields["language"]
+        assert isinstance(language, PickListChoiceField)
+        language.list_rows(Language.objects.all(), lists.languages)
         if acting_for:
             self.fields["for_whom"].queryset = Patient.objects.filter(pk__in=[p.pk for p in acting_for])  # type: ignore[attr-defined]
             self.fields["for_whom"].initial = acting_for[0].pk
