@@ -13,7 +13,7 @@ slot.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -32,9 +32,9 @@ from carenet.core.dates import age_on
 from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import CoverageDecision, CoverageKind, decide_coverage, enrolment_year, not_entitled
 from carenet.coverage.selectors import (
+    LimitUse,
     catalogue_services,
     coverage_items_for_tier,
-    limit_use_for,
     matrix_version,
     pregnancy_service_ids,
     service_facts,
@@ -148,7 +148,7 @@ def offers_for(
     prices = _prices(
         pairs={(svc.pk, slot.facility_id) for svc, slot in zip(services, slots, strict=True) if svc is not None}
     )
-    use_by_year: dict[tuple[int, dt.date], YearUse] = {}
+    use_by_year: dict[tuple[int, dt.date], LimitUse] = {}
     if enrolments and version is None:
         version = matrix_version()
     decisions: dict[tuple[int, int | None, int | None, dt.date | None, int], CoverageDecision] = {}
@@ -169,7 +169,7 @@ def offers_for(
             else:
                 year_key = (enrolment.pk, year_start)
                 if year_key not in use_by_year:
-                    use_by_year[year_key] = YearUse(enrolment=enrolment, day=day)
+                    use_by_year[year_key] = LimitUse(enrolment=enrolment, day=day)
                 decision = decide_coverage(
                     items=coverage_items_for_tier(tier_code=enrolment.tier.code, version=version),
                     service=service_facts(svc),
@@ -180,29 +180,6 @@ def offers_for(
             decisions[key] = decision
         offers.append(Offer(slot=slot, service=svc, coverage=decision, status=offer_status(decision)))
     return offers
-
-
-class YearUse(Mapping[str, int]):
-    """PKG-5: the units used per limit pool in an enrolment year (:func:`limit_use_for`), read when a decision
-    first needs them — a page whose services have no limit nor a once-a-year rule costs no query for it (issue 16)."""
-
-    def __init__(self, *, enrolment: Enrolment, day: dt.date) -> None:
-        self._enrolment, self._day = enrolment, day
-        self._use: dict[str, int] | None = None
-
-    def _loaded(self) -> dict[str, int]:
-        if self._use is None:
-            self._use = limit_use_for(enrolment=self._enrolment, day=self._day)
-        return self._use
-
-    def __getitem__(self, pool: str) -> int:
-        return self._loaded()[pool]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._loaded())
-
-    def __len__(self) -> int:
-        return len(self._loaded())
 
 
 def _prices(*, pairs: set[tuple[int, int | None]]) -> dict[tuple[int, int | None], Decimal]:

@@ -309,14 +309,16 @@ def coverage_and_enrolment(
         items=coverage_items_for_tier(tier_code=enrolment.tier.code),
         service=facts,
         age=age_on(patient.birth_date, day),
-        used_by_pool=_LimitUse(enrolment=enrolment, day=day),
+        used_by_pool=LimitUse(enrolment=enrolment, day=day),
         price=price,
     )
     return decision, enrolment
 
 
-class _LimitUse(Mapping[str, int]):
-    """:func:`limit_use_for`, read from the database the first time the coverage rules look at it."""
+class LimitUse(Mapping[str, int]):
+    """PKG-5: the units used per limit pool in an enrolment year (:func:`limit_use_for`), read from the database the
+    first time the coverage rules look at it — a decision on a service without a limit nor a once-a-year rule costs
+    no query for it (a booking's, and a page of search results', issue 16)."""
 
     def __init__(self, *, enrolment: Enrolment, day: dt.date) -> None:
         self._enrolment, self._day = enrolment, day
