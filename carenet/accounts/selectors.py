@@ -136,55 +136,38 @@ def minors_of_login_q(*, today: dt.date, user_ref: Any) -> Exists:
 
 
 def actor_prime(user: Any, *, patient: Patient | None, has_minors: bool, today: dt.date) -> None:
-    """Keep the actor of a patient's login built from what the caller read together with the login — its patient
-    record (``None``: none) and whether it is the guardian of any child under 18 — so :func:`actor_for_user` needs
-    no query of its own (issue 16: the API reads the token, the login and the patient in one query). A guardian of
-    children, or any other role, is left to :func:`actor_for_user`, which reads the family as usual."""
-    if user is None or has_minors or not getattr(user, "is_authenticated", False) or not user.is_active:
+    """Keep the actor of a login built from what the caller read together with it — its patient record (``None``:
+    none) and whether it is the guardian of any child under 18 — so :func:`actor_for_user` needs no query of its
+    own (issue 16: the API reads the token, the login and the patient in one query). A guardian of children is left
+    to :func:`actor_for_user`, which reads the family as usual."""
+    if user is None or has_minors or getattr(user, "pk", None) is None:
         return
-    if role_of(role=str(user.role), is_superuser=bool(user.is_superuser)) is not Role.PATIENT:
-        return
-    setattr(user, _ACTOR_CACHE, (today, _patient_actor(user, patient=patient, children=())))
-    if patient is not None:
-        setattr(user, _PATIENT_CACHE, patient)
-        setattr(patient, _CHILDREN_CACHE, (today, []))  # no child under 18: whom they act for is themself alone
+    setattr(user, _ACTOR_CACHE, (today, _actor_build(user, today=today, family=(patient, []))))
 
 
-def _patient_actor(user: Any, *, patient: Patient | None, children: Iterable[int]) -> Actor:
-    return Actor(
-        user_id=user.pk,
-        role=Role.PATIENT,
-        facility_id=user.facility_id,
-        patient_id=patient.pk if patient is not None else None,
-        # a patient login without a patient record acts for nobody
-        children_ids=frozenset(children) if patient is not None else frozenset(),
-        level=patient.account_level if patient is not None else None,
-        contract_id=user.contract_id,
-    )
-
-
-def _actor_build(user: Any, *, today: dt.date) -> Actor:
+def _actor_build(user: Any, *, today: dt.date, family: tuple[Patient | None, list[Patient]] | None = None) -> Actor:
+    """The actor of ``user``; for a patient, ``family`` is their own record and their children under 18 when the
+    caller read them already (else one query reads them)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS
     role = role_of(role=str(user.role), is_superuser=bool(user.is_superuser))
     clinician_id = None
     if role is Role.PATIENT:
-        own: Patient | None = None
-        children: set[int] = set()
-        family = Patient.objects.filter(Q(user_id=user.pk) | (Q(guardian__user_id=user.pk) & minors_q(today=today)))
-        minors: list[Patient] = []
-        for person in family:
-            if person.user_id == user.pk:
-                own = person
-                setattr(user, _PATIENT_CACHE, person)  # the patient's pages use the record read here
-            else:
-                children.add(person.pk)
-                minors.append(person)
+        own, minors = family if family is not None else _family_read(user, today=today)
         if own is not None:
+            setattr(user, _PATIENT_CACHE, own)  # the patient's pages use the record read here
             # The same children, read in the same query: the request's pages ask whom the patient acts for.
-            minors.sort(key=lambda child: (child.birth_date, child.pk))
-            setattr(own, _CHILDREN_CACHE, (today, minors))
-        return _patient_actor(user, patient=own, children=children)
+            setattr(own, _CHILDREN_CACHE, (today, sorted(minors, key=lambda child: (child.birth_date, child.pk))))
+        return Actor(
+            user_id=user.pk,
+            role=role,
+            facility_id=user.facility_id,
+            patient_id=own.pk if own is not None else None,
+            # a patient login without a patient record acts for nobody
+            children_ids=frozenset(child.pk for child in minors) if own is not None else frozenset(),
+            level=own.account_level if own is not None else None,
+            contract_id=user.contract_id,
+        )
     if role is Role.CLINICIAN:
         # The clinician record links to its login (network.Clinician.user, reverse name "clinician").
         clinician_id = User.objects.filter(pk=user.pk).values_list("clinician__id", flat=True).first()
@@ -195,6 +178,18 @@ def _actor_build(user: Any, *, today: dt.date) -> Actor:
         clinician_id=clinician_id,
         contract_id=user.contract_id,  # reached only through CONTRACT grants (an employer or insurer contact)
     )
+
+
+def _family_read(user: Any, *, today: dt.date) -> tuple[Patient | None, list[Patient]]:
+    """A patient login's own record and the children under 18 it is the guardian of, in one query."""
+    own: Patient | None = None
+    minors: list[Patient] = []
+    for person in Patient.objects.filter(Q(user_id=user.pk) | (Q(guardian__user_id=user.pk) & minors_q(today=today))):
+        if person.user_id == user.pk:
+            own = person
+        else:
+            minors.append(person)
+    return own, minors
 
 
 def patients_acting_for(*, patient: Patient, today: dt.date) -> list[Patient]:

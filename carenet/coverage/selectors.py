@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +20,7 @@ from carenet.accounts.models import Patient
 from carenet.core.clock import at_warsaw
 from carenet.core.clock import now as clock_now
 from carenet.core.dates import age_on
+from carenet.core.kept import KeptUnderToken
 from carenet.coverage.models import MATRIX_VERSION_ROW, BenefitItem, Enrolment, MatrixVersion, RosterEntry
 from carenet.coverage.policies import (
     CoverageDecision,
@@ -42,13 +42,9 @@ from carenet.network.models import Facility, FacilityPrice, Service
 #: kept here as strings because coverage sits below booking and does not import it.
 LIMIT_USING_STATUSES = ("booked", "checked_in", "completed", "no_show")
 
-#: The matrix as this process last read it: the token it was read under (:func:`matrix_version`), each tier's items
-#: and the pregnancy services. A request whose token differs starts afresh.
-_matrix_token: int | None = None
-_items_by_tier: dict[str, tuple[CoverageItem, ...]] = {}
-_pregnancy_ids: frozenset[int] | None = None
-_services_by_id: dict[int, Service] | None = None
-_items_lock = threading.Lock()
+#: The matrix as this process last read it under its token (:func:`matrix_version`): each tier's items, the pregnancy
+#: services and the catalogue's services. A request whose token differs starts afresh.
+_MATRIX = KeptUnderToken()
 #: Where :func:`matrix_version` keeps the token for the rest of the transaction it was read in.
 _TOKEN_ON_BLOCK = "_carenet_matrix_token"  # noqa: S105 - an attribute name, not a secret
 
@@ -81,16 +77,6 @@ def matrix_changed() -> None:
     coverage_items_cache_clear()
 
 
-def _matrix_at(token: int) -> None:
-    """Forget this process's copy of the matrix when it was read under another token (call with the lock held)."""
-    global _matrix_token, _pregnancy_ids, _services_by_id
-    if _matrix_token != token:
-        _items_by_tier.clear()
-        _pregnancy_ids = None
-        _services_by_id = None
-        _matrix_token = token
-
-
 def coverage_items_for_tier(*, tier_code: str, version: int | None = None) -> list[CoverageItem]:
     """Every benefit item of a tier as pure :class:`CoverageItem` rows, in table order (PKG-1).
 
@@ -98,69 +84,60 @@ def coverage_items_for_tier(*, tier_code: str, version: int | None = None) -> li
     the token's read, and the items' query only after a change of the matrix anywhere.
     """
     token = matrix_version() if version is None else version
-    with _items_lock:
-        _matrix_at(token)
-        cached = _items_by_tier.get(tier_code)
-    if cached is None:
-        rows = (
-            BenefitItem.objects.filter(benefit__tiers__code=tier_code)
-            .order_by("benefit__position", "benefit__code", "id")
-            .values_list(
-                "benefit__code",
-                "service__code",
-                "specialty__code",
-                "other_services",
-                "min_age",
-                "max_age",
-                "rule",
-                "annual_limit",
-                "limit_pool",
-                "discount_percent",
-                "without_referral",
-            )
+    return list(_MATRIX.get(token, ("items", tier_code), lambda: _tier_items(tier_code)))
+
+
+def _tier_items(tier_code: str) -> tuple[CoverageItem, ...]:
+    rows = (
+        BenefitItem.objects.filter(benefit__tiers__code=tier_code)
+        .order_by("benefit__position", "benefit__code", "id")
+        .values_list(
+            "benefit__code",
+            "service__code",
+            "specialty__code",
+            "other_services",
+            "min_age",
+            "max_age",
+            "rule",
+            "annual_limit",
+            "limit_pool",
+            "discount_percent",
+            "without_referral",
         )
-        cached = tuple(
-            CoverageItem(
-                benefit_code=benefit_code,
-                service_code=service_code,
-                specialty_code=specialty_code,
-                other_services=other_services,
-                min_age=min_age,
-                max_age=max_age,
-                rule=ItemRule(rule),
-                annual_limit=annual_limit,
-                limit_pool=limit_pool or None,
-                discount_percent=discount_percent,
-                without_referral=without_referral,
-            )
-            for (
-                benefit_code,
-                service_code,
-                specialty_code,
-                other_services,
-                min_age,
-                max_age,
-                rule,
-                annual_limit,
-                limit_pool,
-                discount_percent,
-                without_referral,
-            ) in rows
+    )
+    return tuple(
+        CoverageItem(
+            benefit_code=benefit_code,
+            service_code=service_code,
+            specialty_code=specialty_code,
+            other_services=other_services,
+            min_age=min_age,
+            max_age=max_age,
+            rule=ItemRule(rule),
+            annual_limit=annual_limit,
+            limit_pool=limit_pool or None,
+            discount_percent=discount_percent,
+            without_referral=without_referral,
         )
-        with _items_lock:
-            if _matrix_token == token:
-                _items_by_tier[tier_code] = cached
-    return list(cached)
+        for (
+            benefit_code,
+            service_code,
+            specialty_code,
+            other_services,
+            min_age,
+            max_age,
+            rule,
+            annual_limit,
+            limit_pool,
+            discount_percent,
+            without_referral,
+        ) in rows
+    )
 
 
 def coverage_items_cache_clear() -> None:
     """Forget this process's copy of the matrix (the next request reads it again)."""
-    global _matrix_token, _pregnancy_ids, _services_by_id
-    with _items_lock:
-        _items_by_tier.clear()
-        _pregnancy_ids = None
-        _services_by_id = None
-        _matrix_token = None
+    _MATRIX.clear()
 
 
 #: BKG-7: the group of the coverage matrix's pregnancy-care benefit (seed row 30); its items name the pregnancy
@@ -171,21 +148,16 @@ PREGNANCY_BENEFIT_GROUP = "pregnancy"
 def pregnancy_service_ids(*, version: int | None = None) -> frozenset[int]:
     """BKG-7: the catalogue services of the pregnancy-care benefit, whatever the tier; cached with the matrix under
     its token (``version``, else :func:`matrix_version` is read)."""
-    global _pregnancy_ids
     token = matrix_version() if version is None else version
-    with _items_lock:
-        _matrix_at(token)
-        cached = _pregnancy_ids
-    if cached is None:
-        cached = frozenset(
+    return _MATRIX.get(
+        token,
+        "pregnancy",
+        lambda: frozenset(
             BenefitItem.objects.filter(benefit__group=PREGNANCY_BENEFIT_GROUP, service__isnull=False).values_list(
                 "service_id", flat=True
             )
-        )
-        with _items_lock:
-            if _matrix_token == token:
-                _pregnancy_ids = cached
-    return cached
+        ),
+    )
 
 
 def catalogue_services(service_ids: Iterable[int], *, version: int | None = None) -> dict[int, Service]:
@@ -194,16 +166,10 @@ def catalogue_services(service_ids: Iterable[int], *, version: int | None = None
     save or delete of any service or specialty writes a new token. An id missing from the copy (a service added
     without a save, as a bulk load does) is read from the database. The instances are shared: read them, never
     change them."""
-    global _services_by_id
     token = matrix_version() if version is None else version
-    with _items_lock:
-        _matrix_at(token)
-        cached = _services_by_id
-    if cached is None:
-        cached = {service.pk: service for service in Service.objects.select_related("specialty")}
-        with _items_lock:
-            if _matrix_token == token:
-                _services_by_id = cached
+    cached = _MATRIX.get(
+        token, "services", lambda: {service.pk: service for service in Service.objects.select_related("specialty")}
+    )
     wanted = set(service_ids)
     found = {pk: cached[pk] for pk in wanted if pk in cached}
     if len(found) < len(wanted):

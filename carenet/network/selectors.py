@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from carenet.core.kept import KeptUnderToken
 from carenet.network.models import City, Clinician, Facility, FacilityClosure, Language, Specialty
 
 
@@ -75,9 +75,8 @@ class SearchLists:
     languages: tuple[Language, ...]
 
 
-#: The lists as this process last read them, and the token they were read under (:func:`search_lists`).
-_lists: tuple[int, SearchLists] | None = None
-_lists_lock = threading.Lock()
+#: The lists as this process last read them, under the token they were read under (:func:`search_lists`).
+_LISTS = KeptUnderToken()
 
 
 def search_lists(*, version: int) -> SearchLists:
@@ -86,25 +85,20 @@ def search_lists(*, version: int) -> SearchLists:
     city, facility, clinician, specialty or language, a change of a clinician's specialties and the bulk loaders
     write a new token, so the next request of every process reads the lists again; under an unchanged token they
     cost no query."""
-    global _lists
-    kept = _lists
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    lists = SearchLists(
-        specialties=tuple(specialties_with_active_clinicians()),
-        cities=tuple(city_list_for_search()),
-        languages=tuple(Language.objects.all()),
+    return _LISTS.get(
+        version,
+        "lists",
+        lambda: SearchLists(
+            specialties=tuple(specialties_with_active_clinicians()),
+            cities=tuple(city_list_for_search()),
+            languages=tuple(Language.objects.all()),
+        ),
     )
-    with _lists_lock:
-        _lists = (version, lists)
-    return lists
 
 
 def search_lists_cache_clear() -> None:
     """Forget this process's copy of the search form's lists (the next request reads them again)."""
-    global _lists
-    with _lists_lock:
-        _lists = None
+    _LISTS.clear()
 
 
 def closures_of_slot(
