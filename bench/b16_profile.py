@@ -3,7 +3,8 @@
 without and with a city chosen), each through the whole Django stack in-process (the test client: every
 middleware, authentication by bearer token or session, the API's rendering), on the benchmark's data. Prints the
 p50/p95 per request (wall time, and the process's CPU time: the Python part, which the machine's other load
-moves much less) and the SQL queries each costs; ``--profile DIR`` also writes a pyinstrument profile of each
+moves much less), the database server's CPU per request (its backend's, a mean over the run: PostgreSQL on this
+machine) and the SQL queries each costs; ``--profile DIR`` also writes a pyinstrument profile of each
 kind (``DIR/<kind>.txt`` and ``.html``) to show where the milliseconds go.
 
     uv run python bench/b16_profile.py --database-url postgres://…/bench_quick [--quick] [--profile var/profile]
@@ -147,19 +148,31 @@ def main() -> None:
         if args.show_sql:
             print(f"--- {kind}: {len(captured)} statements", *(sql[:220] for sql in captured), sep="\n")
         samples, cpu = [], []
+        database_began = lib.backend_cpu_seconds(connection)
         for n in range(4, 4 + repeat):
             began, began_cpu = time.perf_counter(), time.process_time()
             call(n)
             cpu.append((time.process_time() - began_cpu) * 1000)
             samples.append((time.perf_counter() - began) * 1000)
+        database_ended = lib.backend_cpu_seconds(connection)
+        database_ms = (
+            round((database_ended - database_began) * 1000 / repeat, 2)
+            if database_began is not None and database_ended is not None
+            else None
+        )
         if args.profile:
             profile(kind, call, Path(args.profile), start=4 + repeat, count=40)
         local, python = lib.percentiles(samples), lib.percentiles(cpu)
-        rows.append([kind, len(captured), local["p50"], local["p95"], python["p50"], python["p95"]])
-        figures[kind.replace(" ", "_")] = {"queries": len(captured), "in_process_ms": local, "python_cpu_ms": python}
+        rows.append([kind, len(captured), local["p50"], local["p95"], python["p50"], python["p95"], database_ms])
+        figures[kind.replace(" ", "_")] = {
+            "queries": len(captured),
+            "in_process_ms": local,
+            "python_cpu_ms": python,
+            "database_cpu_ms_mean": database_ms,
+        }
     lib.print_table(
         "B16 the Python path per request (in-process)",
-        ["request", "SQL", "p50 ms", "p95 ms", "CPU p50 ms", "CPU p95 ms"],
+        ["request", "SQL", "p50 ms", "p95 ms", "CPU p50 ms", "CPU p95 ms", "DB CPU ms"],
         rows,
     )
     targets = [

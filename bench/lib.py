@@ -531,6 +531,23 @@ def http_load(
     return result
 
 
+def backend_cpu_seconds(connection: Any) -> float | None:
+    """User and system CPU seconds the PostgreSQL backend serving Django's ``connection`` has used so far, read from
+    /proc (the benchmark's server runs on this machine); None where that cannot be read (SQLite, another host).
+    The kernel counts in clock ticks (10 ms): meaningful over many requests, not one."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime and stime: the 14th and 15th fields of stat
+
+
 def process_cpu_seconds() -> float:
     """User and system CPU seconds this process (every thread) has used so far."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
