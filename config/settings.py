@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -160,8 +161,29 @@ FORM_RENDERER = "carenet.web.renderers.CareNetFormRenderer"
 # SQLite by default (the demo and the fast tests), PostgreSQL through DATABASE_URL (production and CI).
 # SQLite runs with WAL, BEGIN IMMEDIATE and a busy timeout, so concurrent writers queue instead of failing.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+
+
+# Issue 16: on PostgreSQL the parameters are bound by the server and a statement a connection runs
+# CARENET_PG_PREPARE_THRESHOLD times (default 5; "off" = never) is prepared there: the server then plans it once
+# for all values where its plan does not depend on them (plan_cache_mode "auto"), instead of at every request —
+# planning was most of the database's CPU of a search (bench/README-figures.md, "Third round"). A pooler in
+# transaction mode in between must keep prepared statements per server connection (PgBouncer 1.21 or newer with
+# max_prepared_statements), or set "off".
+def postgresql_options(prepare_threshold: str) -> dict[str, object]:
+    """psycopg's options for CARENET_PG_PREPARE_THRESHOLD: "off", or how many runs before a statement is prepared."""
+    value = prepare_threshold.strip().lower()
+    if value == "off":
+        return {}
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"CARENET_PG_PREPARE_THRESHOLD must be a whole number or 'off', not {value!r}")
+    return {"server_side_binding": True, "prepare_threshold": int(value)}
+
+
+POSTGRESQL_OPTIONS = postgresql_options(os.environ.get("CARENET_PG_PREPARE_THRESHOLD", "5"))
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["OPTIONS"] = {**POSTGRESQL_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 else:
     DATABASES = {
         "default": {
@@ -188,7 +210,8 @@ CARENET_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("CARENET_REPLICA_MAX_LAG_
 if DATABASE_URL and CARENET_REPLICA_URLS:
     for number, replica_url in enumerate(CARENET_REPLICA_URLS, start=1):
         replica = dj_database_url.parse(replica_url, conn_max_age=60, conn_health_checks=True)
-        replica["OPTIONS"] = {**replica.get("OPTIONS", {}), "connect_timeout": 2}  # a replica away: not a hang
+        # a replica away: not a hang
+        replica["OPTIONS"] = {**POSTGRESQL_OPTIONS, **replica.get("OPTIONS", {}), "connect_timeout": 2}
         replica["TEST"] = {"MIRROR": "default"}
         DATABASES[f"replica_{number}"] = replica
     DATABASE_ROUTERS = ["carenet.core.replicas.ReplicaRouter"]
