@@ -149,7 +149,8 @@ TEMPLATES = [
                 "carenet.web.context_processors.permissions",
             ],
             # {{ service|localized }}: catalogue names in the page's language in every template (BEY-5)
-            "builtins": ["carenet.web.templatetags.catalogue"],
+            # {% url %} as Django's, an address without arguments reversed once per process and language (issue 16)
+            "builtins": ["carenet.web.templatetags.catalogue", "carenet.web.templatetags.kept_urls"],
         },
     },
 ]
