@@ -102,7 +102,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's AuthenticationMiddleware, the login read with its device, patient, children and package (issue 16).
+    "carenet.web.session_user.SessionUserMiddleware",
     # Before the session limits, which leave a message when they log an expired session out.
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle timeout and absolute limit of login sessions; no-store on every authenticated answer.
@@ -149,7 +150,8 @@ TEMPLATES = [
                 "carenet.web.context_processors.permissions",
             ],
             # {{ service|localized }}: catalogue names in the page's language in every template (BEY-5)
-            "builtins": ["carenet.web.templatetags.catalogue"],
+            # {% url %} as Django's, an address without arguments reversed once per process and language (issue 16)
+            "builtins": ["carenet.web.templatetags.catalogue", "carenet.web.templatetags.kept_urls"],
         },
     },
 ]
@@ -257,6 +259,8 @@ CARENET_SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("CARENET_SESSION_IDLE_MI
 CARENET_SESSION_IDLE_MINUTES_PATIENT = int(os.environ.get("CARENET_SESSION_IDLE_MINUTES_PATIENT", "30"))
 CARENET_SESSION_MAX_HOURS = int(os.environ.get("CARENET_SESSION_MAX_HOURS", "12"))
 SESSION_COOKIE_AGE = CARENET_SESSION_MAX_HOURS * 3600
+# Django's database sessions (the same table and rows) with the session row's read compiled once (issue 16).
+SESSION_ENGINE = "carenet.accounts.session_store"
 # Per-login throttling across addresses (carenet.accounts.throttle), beside the per-address lockout above: after
 # this many failures of one login within the window, from any addresses, each further attempt for that login waits
 # a doubling delay (1, 2, 4, 8 minutes ... at most the maximum) or is refused without checking the password. An

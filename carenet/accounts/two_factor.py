@@ -25,6 +25,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
+from django.db.models import Exists
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
@@ -95,14 +96,28 @@ def is_staff_member(user: Any) -> bool:
     return role_of(role=str(user.role), is_superuser=bool(user.is_superuser)) in STAFF_ROLES
 
 
+#: Set on a login read by a request's session together with whether it has a confirmed device (issue 16): the
+#: two-step check of that request then needs no query of its own.
+HAS_DEVICE_ATTR = "has_confirmed_device"
+
+
 def confirmed_device(user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
+def confirmed_device_q(*, user_ref: Any) -> Exists:
+    """Whether the login ``user_ref`` (an ``OuterRef`` to a user id) has a confirmed device, for a query that reads
+    the login (:data:`HAS_DEVICE_ATTR`)."""
+    return Exists(TOTPDevice.objects.filter(user_id=user_ref, confirmed=True))
+
+
 def step_for(user: Any) -> Step:
+    has_device = getattr(user, HAS_DEVICE_ATTR, None)  # read with the login by this request's session, if it was
+    if not isinstance(has_device, bool):
+        has_device = confirmed_device(user) is not None
     return second_factor_step(
         is_staff=is_staff_member(user),
-        has_device=confirmed_device(user) is not None,
+        has_device=has_device,
         staff_totp_required=bool(getattr(settings, "CARENET_STAFF_TOTP_REQUIRED", True)),
     )
 

@@ -18,6 +18,7 @@ from carenet.accounts.policies import Feature, feature_allowed
 from carenet.accounts.selectors import actor_for_user, actor_patient
 from carenet.core import clock
 from carenet.coverage.selectors import package_active_for
+from carenet.web.session_user import PACKAGE_IN_FORCE_ATTR
 
 View = Callable[..., HttpResponse]
 
@@ -55,7 +56,9 @@ def patient_required(view: View) -> View:
         actor = request_actor(request)
         if not actor.can(Action.PORTAL_USE) or actor.patient_id is None:
             return forbidden(request)
-        if not package_active_for(patient_ids=actor.family_ids, day=clock.today()):
+        # ACC-7: the patient's own package, when it was read with the session's login (issue 16), settles it.
+        in_force = getattr(request.user, PACKAGE_IN_FORCE_ATTR, None) is True
+        if not in_force and not package_active_for(patient_ids=actor.family_ids, day=clock.today()):
             return render(request, "portal/package_inactive.html", status=403)
         request.patient = actor_patient(request.user)  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)

@@ -101,7 +101,8 @@ def visit_on(world: World, *, days: int, hour: int = 9) -> Any:
 def test_the_dashboard_costs_the_same_queries_whatever_the_family_and_its_visits(world: World) -> None:
     """Issue 16: the family's next visit, the visits to rate (FBK-1) and whom the patient acts for are read in a
     fixed number of queries — the same for two or three in the family, with one visit each or many; a patient on
-    their own costs at most the one query fewer that asks which of the family have a visit coming."""
+    their own costs at most two queries fewer: the one that asks which of the family have a visit coming, and the
+    family's own (a login without children is known to have none when the session reads it)."""
     alone = client_for(world.patient_b.user)
     booked(world.patient_b, visit_on(world, days=3))
     booked(world.patient_b, visit_on(world, days=-2), status=Status.COMPLETED)
@@ -114,7 +115,7 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_family_and_its_visits
     booked(world.patient_a, visit_on(world, days=-1), status=Status.COMPLETED)
     client.get(url("portal:home"))
     _html, _context, small = home_page(client)
-    assert len(small) <= len(single) + 1, small
+    assert len(small) <= len(single) + 2, small
 
     second_child = patient_with_package(
         first_name="Ola", last_name="Nowak", user=None, guardian=world.patient_a, birth_date=dt.date(2020, 1, 1)

@@ -12,7 +12,14 @@ from django import forms
 from django.forms.renderers import TemplatesSetting
 from django.utils.safestring import mark_safe
 
-from carenet.web.renderers import INPUT_TEMPLATES, LABEL_TEMPLATE, CareNetFormRenderer
+from carenet.web.renderers import (
+    INPUT_TEMPLATES,
+    LABEL_TEMPLATE,
+    CareNetFormRenderer,
+    input_option_html,
+    multiple_input_html,
+    select_html,
+)
 
 
 class Everything(forms.Form):
@@ -76,3 +83,60 @@ def test_the_renderer_writes_only_the_templates_it_knows() -> None:
         "django/forms/widgets/textarea.html", {"widget": forms.Textarea().get_context("t", "<x>", {})["widget"]}
     )
     assert html == '<textarea name="t" cols="40" rows="10">\n&lt;x&gt;</textarea>'
+
+
+class Choices(forms.Form):
+    """Selects, radios and check boxes as CareNet's forms use them: groups, escaping, safe labels, no ids."""
+
+    GROUPED = [("", "— any —"), ("Mazowieckie", [("1", "Warszawa & <okolice>"), ("2", 'Radom "R"')]), (3, "Inne")]
+
+    plain = forms.ChoiceField(choices=[("a", "A & B"), ("b", mark_safe("<em>B</em>"))], required=False)
+    grouped = forms.ChoiceField(choices=GROUPED, required=False)
+    many = forms.MultipleChoiceField(choices=[("x", "X"), ("y", "Y")], required=False)
+    kind = forms.ChoiceField(
+        choices=[("in_person", "W placówce"), ("remote", "Zdalnie <tel>")],
+        widget=forms.RadioSelect(attrs={"class": "radio-list"}),
+        required=False,
+    )
+    grouped_radio = forms.ChoiceField(choices=GROUPED, widget=forms.RadioSelect, required=False)
+    boxes = forms.MultipleChoiceField(
+        choices=[("sms", "SMS"), ("mail", "E-mail & list")], widget=forms.CheckboxSelectMultiple, required=False
+    )
+    number = forms.TypedChoiceField(choices=[(1, "jeden"), (2, "dwa")], coerce=int, required=False)
+
+
+CHOICE_CASES: list[tuple[dict[str, Any] | None, Any]] = [
+    (None, "id_%s"),
+    (
+        {"plain": "b", "grouped": "2", "many": ["x", "y"], "kind": "remote", "grouped_radio": "3", "boxes": ["mail"]},
+        "f_%s",
+    ),
+    ({"plain": "<zly>", "number": "2", "grouped": "3"}, False),
+]
+
+
+@pytest.mark.parametrize(("data", "auto_id"), CHOICE_CASES)
+def test_selects_radios_and_check_boxes_are_djangos_html(data: dict[str, Any] | None, auto_id: Any) -> None:
+    template_form = Choices(data, renderer=TemplatesSetting(), auto_id=auto_id)
+    python_form = Choices(data, renderer=CareNetFormRenderer(), auto_id=auto_id)
+    for name in Choices.base_fields:
+        assert str(python_form[name]) == str(template_form[name]), name
+        for mine, theirs in zip(python_form[name], template_form[name], strict=True):  # one radio or box at a time
+            assert mine.tag() == theirs.tag() and str(mine) == str(theirs), name
+
+
+def test_the_choice_widgets_are_written_in_python_not_through_their_templates() -> None:
+    form = Choices({"grouped": "2", "kind": "remote", "boxes": ["sms"]}, renderer=CareNetFormRenderer())
+    for name, write in (
+        ("plain", select_html),
+        ("grouped", select_html),
+        ("many", select_html),
+        ("kind", multiple_input_html),
+        ("grouped_radio", multiple_input_html),
+        ("boxes", multiple_input_html),
+    ):
+        field = form[name]
+        widget = field.field.widget.get_context(field.html_name, field.value(), field.build_widget_attrs({}))["widget"]
+        assert write(widget) is not None, name
+    for option in form["kind"]:
+        assert input_option_html(option.data) is not None and input_option_html({**option.data, "wrap_label": True})

@@ -142,9 +142,9 @@ def test_the_page_answers_in_constant_queries_and_pages_the_reads(count: int) ->
     assert len(captured) == QUERIES_OF_THE_PAGE, "\n".join(q["sql"][:200] for q in captured)
 
 
-#: Session, user, two-step device; the actor (the patient and their children at once: the chooser's children too,
-#: issue 16), their package in force (ACC-7); the reads' count and page. The same for 5 reads as for 50.
-QUERIES_OF_THE_PAGE = 7
+#: The session; the login with its two-step device, its patient record, whether it has children and whether its
+#: package is in force (ACC-7), in one statement (issue 16); the reads' count and page. The same for 5 reads as for 50.
+QUERIES_OF_THE_PAGE = 4
 
 
 def test_my_account_links_to_the_page() -> None:

@@ -450,7 +450,7 @@ def test_the_second_factor_sits_right_after_authentication() -> None:
     """django-otp reads the session's device after the user is known; our check follows it and comes before the
     ACC-2 "set your password" redirect, so a pending code is asked for first."""
     middleware = django_settings.MIDDLEWARE
-    auth = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+    auth = middleware.index("carenet.web.session_user.SessionUserMiddleware")  # Django's, the login read at once
     otp = middleware.index("django_otp.middleware.OTPMiddleware")
     ours = middleware.index("carenet.accounts.two_factor.TwoFactorMiddleware")
     password = middleware.index("carenet.accounts.middleware.PasswordChangeRequiredMiddleware")
