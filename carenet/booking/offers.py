@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from carenet.accounts.models import Patient
 from carenet.booking.models import Appointment
@@ -27,6 +27,7 @@ from carenet.booking.selectors import active_portal_bookings_count, no_show_time
 from carenet.booking.services import booking_limits, slot_is_remote
 from carenet.clinical.models import Referral
 from carenet.clinical.policies import ReferralFacts, ReferralSource, referral_usable
+from carenet.core.baked import BakedQuery
 from carenet.core.clock import local
 from carenet.core.dates import age_on
 from carenet.coverage.models import Enrolment
@@ -140,11 +141,7 @@ def offers_for(
             for slot, svc in zip(slots, services, strict=True)
         ]
     days = [local(slot.starts_at).date() for slot in slots]
-    enrolments = list(
-        Enrolment.objects.filter(patient=patient, activated_on__lte=max(days), paid_through__gte=min(days))
-        .select_related("tier")
-        .order_by("-tier__rank", "-activated_on", "-id")
-    )
+    enrolments = _ENROLMENTS.all(patient_id=patient.pk, first_day=min(days), last_day=max(days))
     prices = _prices(
         pairs={(svc.pk, slot.facility_id) for svc, slot in zip(services, slots, strict=True) if svc is not None}
     )
@@ -180,6 +177,20 @@ def offers_for(
             decisions[key] = decision
         offers.append(Offer(slot=slot, service=svc, coverage=decision, status=offer_status(decision)))
     return offers
+
+
+def _enrolments_query(_shape: None, *, patient_id: int, first_day: dt.date, last_day: dt.date) -> QuerySet[Enrolment]:
+    """PKG-3: the patient's enrolments in force on any day from ``first_day`` to ``last_day``, with their tier, the
+    highest tier first (then the latest activation)."""
+    return (
+        Enrolment.objects.filter(patient_id=patient_id, activated_on__lte=last_day, paid_through__gte=first_day)
+        .select_related("tier")
+        .order_by("-tier__rank", "-activated_on", "-id")
+    )
+
+
+#: PERF (issue 16): the enrolments of a page's days, compiled once per process (~0.5 ms of CPU per search).
+_ENROLMENTS: BakedQuery[Enrolment] = BakedQuery(Enrolment, _enrolments_query)
 
 
 def _prices(*, pairs: set[tuple[int, int | None]]) -> dict[tuple[int, int | None], Decimal]:

@@ -21,7 +21,7 @@ That is a contract, not something the class can prove: a ``build`` that branches
 should have taken the other branch. Keep ``build`` free of conditions on the baked values. As a safety net the
 first run of a shape compiles the query twice, with the values given and with each value altered, and checks
 that only the baked values' own positions among the parameters moved (and how Django adapted them for the database:
-as they are, or as a date-time column's value). Any other difference — the SQL itself changed, a value appears
+as they are, or as a date or date-time column's value). Any other difference — the SQL itself changed, a value appears
 transformed (``__startswith``), a parameter moved without a baked value — and the query simply runs through the ORM
 each time, as before: baking never changes an answer. Rows become model instances exactly as Django's own iterable
 makes them (``select_related`` objects, annotations, the database's converters); a ``values_list()`` query's rows
@@ -54,14 +54,16 @@ def _altered(value: Any, step: int = 1) -> Any:
     """A value of the same type, different from ``value``, that Django adapts the same way; each value of a query is
     altered by its own ``step``, so two values that happen to be equal (a city's and a facility's id) are told apart."""
     if isinstance(value, bool) or value is None:
-        raise TypeError("a baked value must be a string, a number or a date-time")
+        raise TypeError("a baked value must be a string, a number, a date or a date-time")
     if isinstance(value, str):
         return value + "~" * step
     if isinstance(value, int | float):
         return value + step
     if isinstance(value, dt.datetime):
         return value + dt.timedelta(microseconds=step)
-    raise TypeError(f"a baked value must be a string, a number or a date-time, not {type(value).__name__}")
+    if isinstance(value, dt.date):
+        return value + dt.timedelta(days=step)
+    raise TypeError(f"a baked value must be a string, a number, a date or a date-time, not {type(value).__name__}")
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ class BakedQuery(Generic[M]):
             return None
         adapters: list[Callable[[Any], Any]] = [lambda value: value]
         if connection.vendor != "postgresql":
-            adapters.append(connection.ops.adapt_datetimefield_value)
+            adapters += [connection.ops.adapt_datetimefield_value, connection.ops.adapt_datefield_value]
         slots: list[tuple[int, str, Callable[[Any], Any]]] = []
         for position, (param, other) in enumerate(zip(params, other_params, strict=True)):
             if param == other and type(param) is type(other):

@@ -435,16 +435,10 @@ _PAGE_COLUMNS = (
 _PAGE: BakedQuery[Slot] = BakedQuery(Slot, _page_query, kept_shapes=SEARCH_SHAPES_KEPT)
 
 
-def _with_details(rows: list[tuple[Any, ...]]) -> list[SlotRow]:
-    """The page's slot rows (:data:`_PAGE_COLUMNS`) as :class:`SlotRow` with their clinician, specialty, room and
-    their schedules' service ids: one query by primary key (a row per service), whatever the page size. A slot
-    deleted in between is left out."""
-    if not rows:
-        return []
-    details: dict[int, tuple[Any, ...]] = {}
-    service_ids: dict[int, list[int]] = {}
-    for pk, *columns, service_id in (
-        Slot.objects.filter(pk__in=[row[0] for row in rows])
+def _details_query(count: int, **slot_ids: int) -> QuerySet[Slot, tuple[Any, ...]]:
+    """The clinician, specialty, room and schedule's services of ``count`` slots by primary key (a row per service)."""
+    return (
+        Slot.objects.filter(pk__in=[slot_ids[f"slot_{n}"] for n in range(count)])
         .order_by()
         .values_list(
             "pk",
@@ -457,6 +451,24 @@ def _with_details(rows: list[tuple[Any, ...]]) -> list[SlotRow]:
             "room__number",
             "schedule__services__id",
         )
+    )
+
+
+#: PERF (issue 16): the page's details, compiled once per process and number of slots (a page has at most
+#: MAX_PAGE_SIZE, a full page of the usual size is the usual shape).
+_DETAILS: BakedQuery[Slot] = BakedQuery(Slot, _details_query, kept_shapes=MAX_PAGE_SIZE)
+
+
+def _with_details(rows: list[tuple[Any, ...]]) -> list[SlotRow]:
+    """The page's slot rows (:data:`_PAGE_COLUMNS`) as :class:`SlotRow` with their clinician, specialty, room and
+    their schedules' service ids: one query by primary key (a row per service), whatever the page size. A slot
+    deleted in between is left out."""
+    if not rows:
+        return []
+    details: dict[int, tuple[Any, ...]] = {}
+    service_ids: dict[int, list[int]] = {}
+    for pk, *columns, service_id in _DETAILS.rows(
+        shape=len(rows), **{f"slot_{n}": row[0] for n, row in enumerate(rows)}
     ):
         details[pk] = tuple(columns)
         if service_id is not None:

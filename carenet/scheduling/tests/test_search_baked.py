@@ -205,3 +205,27 @@ def test_equal_values_of_one_search_are_told_apart(world, fresh_page):
     assert [slot.pk for slot in slot_search(query=query, now=later).slots] == [
         row[0] for row in orm_rows(query, now=later)[: query.page_size]
     ]
+
+
+def test_the_pages_details_are_baked_per_page_size_and_read_what_the_orm_reads(world, monkeypatch):
+    """The clinician, specialty, room and services of a page's slots: compiled once per number of slots, then read
+    for other slots exactly as the ORM reads them."""
+    baked = BakedQuery(search._DETAILS.model, search._details_query, kept_shapes=search.MAX_PAGE_SIZE)
+    monkeypatch.setattr(search, "_DETAILS", baked)
+    pages = [
+        [row[0] for row in orm_rows(SlotQuery(specialty=code, city_id=city, page_size=5), now=NOW)[:5]]
+        for code, city in (("interna", world["warsaw"]), ("kardiologia", world["krakow"]), ("interna", world["krakow"]))
+    ]
+    for ids in pages:
+        assert len(ids) == 5
+        values = {f"slot_{n}": pk for n, pk in enumerate(ids)}
+        assert sorted(baked.rows(shape=5, **values)) == sorted(search._details_query(5, **values))
+    assert list(baked._plans) == [("default", 5)] and baked._plans[("default", 5)] is not None
+    page = slot_search(query=SlotQuery(specialty="interna", city_id=world["warsaw"], page_size=5), now=NOW)
+    assert [(s.clinician.last_name, s.specialty.code, s.room.number if s.room else None) for s in page.slots] == [
+        (clinician, code, room)
+        for _pk, _first, clinician, _title, code, _name, _en, room, _service in sorted(
+            search._details_query(5, **{f"slot_{n}": s.pk for n, s in enumerate(page.slots)}),
+            key=lambda row: [s.pk for s in page.slots].index(row[0]),
+        )
+    ]
