@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -194,16 +195,35 @@ _ENROLMENTS: BakedQuery[Enrolment] = BakedQuery(Enrolment, _enrolments_query)
 
 
 def _prices(*, pairs: set[tuple[int, int | None]]) -> dict[tuple[int, int | None], Decimal]:
-    """The facility price list for every (service, facility) on the page, in one query."""
-    pairs = {(service_id, facility_id) for service_id, facility_id in pairs if facility_id is not None}
-    if not pairs:
+    """The facility price list for every (service, facility) on the page, in one query (compiled once per process
+    and number of services and facilities: :data:`_PRICES`)."""
+    by_service: dict[int, list[int]] = {}
+    for service_id, facility_id in sorted((s, f) for s, f in pairs if f is not None):
+        by_service.setdefault(service_id, []).append(facility_id)
+    if not by_service:
         return {}
-    condition = Q()
-    for service_id in {service_id for service_id, _ in pairs}:
-        facility_ids = {facility_id for sid, facility_id in pairs if sid == service_id}
-        condition |= Q(service_id=service_id, facility_id__in=facility_ids)
-    rows = FacilityPrice.objects.filter(condition).values_list("service_id", "facility_id", "price")
+    values: dict[str, int] = {}
+    for n, (service_id, facility_ids) in enumerate(by_service.items()):
+        values[f"service_{n}"] = service_id
+        values.update({f"facility_{n}_{m}": facility_id for m, facility_id in enumerate(facility_ids)})
+    shape = tuple(len(facility_ids) for facility_ids in by_service.values())
+    rows = _PRICES.rows(shape=shape, **values)
     return {(service_id, facility_id): price for service_id, facility_id, price in rows}
+
+
+def _prices_query(shape: tuple[int, ...], **ids: int) -> QuerySet[FacilityPrice, tuple[Any, ...]]:
+    """The prices of ``shape[n]`` facilities of the ``n``-th service (``service_n``, ``facility_n_m``)."""
+    condition = Q()
+    for n, facilities in enumerate(shape):
+        condition |= Q(
+            service_id=ids[f"service_{n}"], facility_id__in=[ids[f"facility_{n}_{m}"] for m in range(facilities)]
+        )
+    return FacilityPrice.objects.filter(condition).values_list("service_id", "facility_id", "price")
+
+
+#: PERF (issue 16): the page's prices, compiled once per process and shape (how many services, how many facilities
+#: each): a search names one service or specialty, so a page has few.
+_PRICES: BakedQuery[FacilityPrice] = BakedQuery(FacilityPrice, _prices_query, kept_shapes=64)
 
 
 # --- Which offers the patient can book, asked before any click (issue 14, BKG-3..5, ACC-3, ACC-4) ----------------

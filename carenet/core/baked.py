@@ -21,16 +21,17 @@ That is a contract, not something the class can prove: a ``build`` that branches
 should have taken the other branch. Keep ``build`` free of conditions on the baked values. As a safety net the
 first run of a shape compiles the query twice, with the values given and with each value altered, and checks
 that only the baked values' own positions among the parameters moved (and how Django adapted them for the database:
-as they are, or as a date or date-time column's value). Any other difference — the SQL itself changed, a value appears
-transformed (``__startswith``), a parameter moved without a baked value — and the query simply runs through the ORM
-each time, as before: baking never changes an answer. Rows become model instances exactly as Django's own iterable
-makes them (``select_related`` objects, annotations, the database's converters); a ``values_list()`` query's rows
-(:meth:`BakedQuery.rows`) become tuples as Django's ``ValuesListIterable`` makes them.
+as they are, as a date or date-time column's value, or as a typed integer). Any other difference — the SQL itself
+changed, a value appears transformed (``__startswith``), a parameter moved without a baked value — and the query
+simply runs through the ORM each time, as before: baking never changes an answer. Rows become model instances exactly
+as Django's own iterable makes them (``select_related`` objects, annotations, the database's converters); a
+``values_list()`` query's rows (:meth:`BakedQuery.rows`) become tuples as Django's ``ValuesListIterable`` makes them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -153,6 +154,9 @@ class BakedQuery(Generic[M]):
         adapters: list[Callable[[Any], Any]] = [lambda value: value]
         if connection.vendor != "postgresql":
             adapters += [connection.ops.adapt_datetimefield_value, connection.ops.adapt_datefield_value]
+        # psycopg 3: a number compared with an integer expression (an hour extracted) is sent typed (Int2/4/8)
+        for internal_type in getattr(connection.ops, "integerfield_type_map", {}):
+            adapters.append(functools.partial(connection.ops.adapt_integerfield_value, internal_type=internal_type))
         slots: list[tuple[int, str, Callable[[Any], Any]]] = []
         for position, (param, other) in enumerate(zip(params, other_params, strict=True)):
             if param == other and type(param) is type(other):
