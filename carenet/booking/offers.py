@@ -7,7 +7,7 @@ the matrix's token (one; the tier's matrix and the catalogue's services are cach
 enrolment year on the page (one query each, a 90-day page spans at most two — and only when a service on the page
 has a limit or a once-a-year rule), and the price list of every (service, facility) pair on the page (one query).
 The pure :func:`decide_coverage` then runs once per distinct (service, facility, enrolment year, age), not once per
-slot.
+slot. The enrolments' and the prices' statements are baked (:mod:`carenet.core.baked`, issue 16).
 """
 
 from __future__ import annotations
