@@ -21,15 +21,17 @@ That is a contract, not something the class can prove: a ``build`` that branches
 should have taken the other branch. Keep ``build`` free of conditions on the baked values. As a safety net the
 first run of a shape compiles the query twice, with the values given and with each value altered, and checks
 that only the baked values' own positions among the parameters moved (and how Django adapted them for the database:
-as they are, or as a date-time column's value). Any other difference — the SQL itself changed, a value appears
-transformed (``__startswith``), a parameter moved without a baked value — and the query simply runs through the ORM
-each time, as before: baking never changes an answer. Rows become model instances exactly as Django's own iterable
-makes them (``select_related`` objects, annotations, the database's converters).
+as they are, as a date or date-time column's value, or as a typed integer). Any other difference — the SQL itself
+changed, a value appears transformed (``__startswith``), a parameter moved without a baked value — and the query
+simply runs through the ORM each time, as before: baking never changes an answer. Rows become model instances exactly
+as Django's own iterable makes them (``select_related`` objects, annotations, the database's converters); a
+``values_list()`` query's rows (:meth:`BakedQuery.rows`) become tuples as Django's ``ValuesListIterable`` makes them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -37,7 +39,11 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators  # type: ignore[attr-defined]  # the ORM's own row reader
+from django.db.models.query import (  # type: ignore[attr-defined]  # the ORM's own row readers
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 M = TypeVar("M", bound=Model)
 #: Statements kept per baked query (per database and shape key) before the oldest are forgotten.
@@ -45,17 +51,20 @@ KEPT_SHAPES = 8
 _MISSING: Any = object()
 
 
-def _altered(value: Any) -> Any:
-    """A value of the same type, different from ``value``, that Django adapts the same way."""
+def _altered(value: Any, step: int = 1) -> Any:
+    """A value of the same type, different from ``value``, that Django adapts the same way; each value of a query is
+    altered by its own ``step``, so two values that happen to be equal (a city's and a facility's id) are told apart."""
     if isinstance(value, bool) or value is None:
-        raise TypeError("a baked value must be a string, a number or a date-time")
+        raise TypeError("a baked value must be a string, a number, a date or a date-time")
     if isinstance(value, str):
-        return value + "~"
+        return value + "~" * step
     if isinstance(value, int | float):
-        return value + 1
+        return value + step
     if isinstance(value, dt.datetime):
-        return value + dt.timedelta(microseconds=1)
-    raise TypeError(f"a baked value must be a string, a number or a date-time, not {type(value).__name__}")
+        return value + dt.timedelta(microseconds=step)
+    if isinstance(value, dt.date):
+        return value + dt.timedelta(days=step)
+    raise TypeError(f"a baked value must be a string, a number, a date or a date-time, not {type(value).__name__}")
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,7 @@ class _Plan:
     params: tuple[Any, ...]
     slots: tuple[tuple[int, str, Callable[[Any], Any]], ...]  # (position, name, adapter)
     compiler: Any
+    tuples: bool = False  # a values_list() query's rows, not instances
 
     def params_for(self, values: dict[str, Any]) -> list[Any]:
         params = list(self.params)
@@ -77,11 +87,20 @@ class _Plan:
 
 class BakedQuery(Generic[M]):
     """A query of ``model`` of ``build(**values)``'s shape, compiled once per database and ``shape`` key (the
-    statements of the last :data:`KEPT_SHAPES` keys are kept)."""
+    statements of up to ``kept_shapes`` keys are kept, :data:`KEPT_SHAPES` unless told)."""
 
-    def __init__(self, model: type[M], build: Callable[..., QuerySet[M]], *, for_write: bool = False) -> None:
+    def __init__(
+        self,
+        model: type[M],
+        build: Callable[..., QuerySet[M, Any]],
+        *,
+        for_write: bool = False,
+        kept_shapes: int = KEPT_SHAPES,
+    ) -> None:
         self.model = model
         self.build = build
+        #: How many shapes' statements are kept before all are forgotten (a search has a shape per set of filters).
+        self.kept_shapes = kept_shapes
         #: A locking statement (``select_for_update``) goes where writes go, as the ORM sends it (never a replica).
         self.for_write = for_write
         self._plans: dict[tuple[str, Hashable], _Plan | None] = {}
@@ -94,6 +113,14 @@ class BakedQuery(Generic[M]):
         return rows[0] if rows else None
 
     def all(self, *, shape: Hashable = None, **values: Any) -> list[M]:
+        return self._fetch(shape, values)
+
+    def rows(self, *, shape: Hashable = None, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows of ``build(**values)`` when it is a ``values_list()`` query: tuples, converted as the ORM converts
+        them (a query of model instances answers :meth:`all`)."""
+        return self._fetch(shape, values)
+
+    def _fetch(self, shape: Hashable, values: dict[str, Any]) -> list[Any]:
         queryset = None
         alias = router.db_for_write(self.model) if self.for_write else router.db_for_read(self.model)
         key = (alias, shape)
@@ -102,7 +129,7 @@ class BakedQuery(Generic[M]):
             queryset = self.build(shape, **values)
             plan = self._bake(queryset, shape, values, alias)
             with self._lock:
-                if len(self._plans) >= KEPT_SHAPES:
+                if len(self._plans) >= self.kept_shapes:
                     self._plans.clear()  # e.g. one shape a day: the days gone are not asked again
                 self._plans[key] = plan
         if plan is None:  # not bakeable: the ORM as usual
@@ -111,17 +138,25 @@ class BakedQuery(Generic[M]):
 
     # --- internals ----------------------------------------------------------------------------------------------
 
-    def _bake(self, queryset: QuerySet[M], shape: Hashable, values: dict[str, Any], alias: str) -> _Plan | None:
+    def _bake(self, queryset: QuerySet[M, Any], shape: Hashable, values: dict[str, Any], alias: str) -> _Plan | None:
         connection = connections[alias]
+        if queryset._iterable_class not in (ModelIterable, ValuesListIterable) or (
+            queryset._iterable_class is ValuesListIterable
+            and (queryset.query.extra_select or queryset.query.annotation_select)
+        ):
+            return None  # flat, named or reordered rows: the ORM's iterables shape them, not a compiler's row
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        other_values = {name: _altered(value) for name, value in values.items()}
+        other_values = {name: _altered(value, step) for step, (name, value) in enumerate(values.items(), start=1)}
         other_sql, other_params = self.build(shape, **other_values).query.get_compiler(using=alias).as_sql()
         if sql != other_sql or len(params) != len(other_params):
             return None
         adapters: list[Callable[[Any], Any]] = [lambda value: value]
         if connection.vendor != "postgresql":
-            adapters.append(connection.ops.adapt_datetimefield_value)
+            adapters += [connection.ops.adapt_datetimefield_value, connection.ops.adapt_datefield_value]
+        # psycopg 3: a number compared with an integer expression (an hour extracted) is sent typed (Int2/4/8)
+        for internal_type in getattr(connection.ops, "integerfield_type_map", {}):
+            adapters.append(functools.partial(connection.ops.adapt_integerfield_value, internal_type=internal_type))
         slots: list[tuple[int, str, Callable[[Any], Any]]] = []
         for position, (param, other) in enumerate(zip(params, other_params, strict=True)):
             if param == other and type(param) is type(other):
@@ -137,15 +172,23 @@ class BakedQuery(Generic[M]):
             slots.append((position, found[0][0], found[0][1]))
         if {name for _position, name, _adapt in slots} != set(values):
             return None  # a value that is not a parameter of its own (it shaped the query)
-        return _Plan(sql=sql, params=tuple(params), slots=tuple(slots), compiler=compiler)
+        return _Plan(
+            sql=sql,
+            params=tuple(params),
+            slots=tuple(slots),
+            compiler=compiler,
+            tuples=queryset._iterable_class is ValuesListIterable,
+        )
 
-    def _run(self, plan: _Plan, values: dict[str, Any], alias: str) -> list[M]:
+    def _run(self, plan: _Plan, values: dict[str, Any], alias: str) -> list[Any]:
         compiler = plan.compiler
         with connections[alias].cursor() as cursor:
             cursor.execute(plan.sql, plan.params_for(values))
             rows = cursor.fetchall()
         if not rows:
             return []
+        if plan.tuples:  # a values_list(): the rows as tuples, through the database's converters
+            return list(compiler.results_iter(results=[rows], tuple_expected=True))
         select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
         model_cls = klass_info["model"]
         select_fields = klass_info["select_fields"]

@@ -15,7 +15,9 @@ query, PostgreSQL spent ~10× longer choosing a join order than running it (B1 i
 PERF (issue 16): a page is built from rows, not model instances: each slot is a read-only :class:`SlotRow` with the
 columns the API and the pages show (the clinician's name, the facility's address, the room's number, the specialty's
 names) and its schedule's service ids — four related model instances per slot and a prefetch cost more Python than
-the whole rest of a search.
+the whole rest of a search. The slot query and the page's details are baked (:mod:`carenet.core.baked`): compiled
+once per process and shape — which filters a search applies, its sort and page; the number of slots on the page —
+and run with each search's values (building and compiling them was ~2.5 ms of Python per search).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from django.db.models import Exists, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext_lazy as _
 
+from carenet.core.baked import BakedQuery
 from carenet.core.clock import WARSAW, at_warsaw, local
 from carenet.core.errors import ValidationFailed
 from carenet.network.models import Facility, Service, Specialty
@@ -45,6 +48,8 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE = 200
 #: Partner facilities listed next to the results ("call them", NET-2).
 MAX_PARTNERS = 10
+#: PERF (issue 16): compiled slot queries a process keeps (a shape per set of filters, sort and page).
+SEARCH_SHAPES_KEPT = 64
 
 #: Times of day on the Warsaw wall clock, as [from, to) hours.
 TIMES_OF_DAY: dict[str, tuple[int, int]] = {
@@ -276,12 +281,12 @@ def slot_search(*, query: SlotQuery, now: dt.datetime, allowed_partner_ids: Part
     (PKG-2); ``None`` lists every partner that matches.
     """
     window = query.window(now=now)
-    specialty, service = _resolve_catalogue(query)
-    slots = _free_slots(query=query, specialty=specialty, service=service, window=window, now=now)
+    service = _resolve_service(query)
+    shape, values = _search_values(query=query, service=service, window=window, now=now)
     offset = (query.page - 1) * query.page_size
-    rows = list(slots.values_list(*_PAGE_COLUMNS)[offset : offset + query.page_size + 1])
+    rows = _PAGE.rows(shape=(shape, offset, query.page_size + 1), **values)
     if not rows and query.specialty and not Specialty.objects.filter(code=query.specialty).exists():
-        # Asked only when nothing matched: a known specialty costs no lookup of its own (see _resolve_catalogue).
+        # Asked only when nothing matched: a known specialty costs no lookup of its own (see _search_values).
         raise ValidationFailed(_("There is no such specialty."), code="unknown_specialty")
     has_next = len(rows) > query.page_size
     return SlotPage(
@@ -299,8 +304,8 @@ def free_days(*, query: SlotQuery, now: dt.datetime) -> list[dt.date]:
     earliest first — one query, so the results can page by day and jump over empty days. The page and sort of the
     query are ignored."""
     window = query.window(now=now)
-    specialty, service = _resolve_catalogue(query)
-    slots = _free_slots(query=query, specialty=specialty, service=service, window=window, now=now)
+    shape, values = _search_values(query=query, service=_resolve_service(query), window=window, now=now)
+    slots = _free_slots(shape, **values)
     days = (
         slots.order_by()
         .annotate(day=TruncDate("starts_at", tzinfo=WARSAW))
@@ -311,65 +316,102 @@ def free_days(*, query: SlotQuery, now: dt.datetime) -> list[dt.date]:
     return list(days[:MAX_RANGE_DAYS])
 
 
-def _resolve_catalogue(query: SlotQuery) -> tuple[int | Subquery | None, Service | None]:
-    """The specialty to narrow by (an id, or the id looked up by code inside the slot query itself) and the service.
-
-    A specialty code becomes a scalar subquery of the slot query rather than a query of its own: PostgreSQL runs it
-    once before the scan and still walks the specialty's partial index, and the search saves a round trip. An
-    unknown code then simply matches nothing; :func:`slot_search` tells the patient when the page is empty."""
-    service: Service | None = None
-    specialty: int | Subquery | None = None
-    if query.service:
-        service = Service.objects.select_related("specialty").filter(code=query.service, is_bookable=True).first()
-        if service is None:
-            raise ValidationFailed(_("There is no such service."), code="unknown_service")
-    if query.specialty:
-        specialty = Subquery(Specialty.objects.filter(code=query.specialty).values("pk")[:1])
-    elif service is not None and service.specialty_id is not None:
-        # A service belongs to one specialty: narrowing by it lets the search use the specialty indexes.
-        specialty = service.specialty_id
-    return specialty, service
+def _resolve_service(query: SlotQuery) -> Service | None:
+    """The bookable service named in the query (with its specialty), or ``None`` when it names none."""
+    if not query.service:
+        return None
+    service = Service.objects.select_related("specialty").filter(code=query.service, is_bookable=True).first()
+    if service is None:
+        raise ValidationFailed(_("There is no such service."), code="unknown_service")
+    return service
 
 
-def _free_slots(
-    *,
-    query: SlotQuery,
-    specialty: int | Subquery | None,
-    service: Service | None,
-    window: tuple[dt.datetime, dt.datetime],
-    now: dt.datetime,
-) -> QuerySet[Slot]:
+#: Which filters a search applies (the names of its values), whether it is remote only, and its sort: the shape of
+#: its slot query, compiled once per process and shape (:data:`_PAGE`).
+SearchShape = tuple[tuple[str, ...], bool, str]
+
+
+def _search_values(
+    *, query: SlotQuery, service: Service | None, window: tuple[dt.datetime, dt.datetime], now: dt.datetime
+) -> tuple[SearchShape, dict[str, Any]]:
+    """The values the slot query compares its columns with, by name, and the query's shape (which filters apply).
+
+    A specialty code is looked up inside the slot query itself (a scalar subquery): PostgreSQL runs it once before
+    the scan and still walks the specialty's partial index, and the search saves a round trip; an unknown code
+    simply matches nothing and :func:`slot_search` tells the patient when the page is empty. A service belongs to
+    one specialty: narrowing by it lets the search use the specialty indexes. SCH-3: the city narrows in-person
+    visits only; remote consultations are served nationwide."""
     start, end = window
-    slots = Slot.objects.filter(is_free=True, starts_at__gt=now, starts_at__gte=start, starts_at__lt=end)
-    if specialty is not None:
-        slots = slots.filter(Q(specialty_id=specialty))
+    values: dict[str, Any] = {"now": now, "start": start, "end": end}
+    if query.specialty:
+        values["specialty_code"] = query.specialty
+    elif service is not None and service.specialty_id is not None:
+        values["specialty_id"] = service.specialty_id
     if service is not None:
-        slots = slots.filter(
-            schedule_id__in=Schedule.services.through.objects.filter(service=service).values("schedule_id")
-        )
+        values["service_id"] = service.pk
     if query.clinician_id is not None:
-        slots = slots.filter(clinician_id=query.clinician_id)
+        values["clinician_id"] = query.clinician_id
     if query.facility_id is not None:
-        slots = slots.filter(facility_id=query.facility_id)
+        values["facility_id"] = query.facility_id
     if query.mode is not None:
-        slots = slots.filter(mode=query.mode)
-    elif query.remote:
-        slots = slots.filter(mode__in=REMOTE_MODES)
+        values["mode"] = query.mode
     if query.city_id is not None and query.mode not in REMOTE_MODES and not query.remote:
-        # SCH-3: the city narrows in-person visits; remote consultations are served nationwide.
-        slots = slots.filter(Q(city_id=query.city_id) | Q(mode__in=REMOTE_MODES))
+        values["city_id"] = query.city_id
     if query.language:
-        slots = slots.filter(clinician__languages__code=query.language)
+        values["language"] = query.language
     hours = query.hours()
     if hours is not None:
+        values["hour_from"], values["hour_to"] = hours
+    return (tuple(values), query.mode is None and query.remote, query.sort), values
+
+
+def _free_slots(shape: SearchShape, **values: Any) -> QuerySet[Slot]:
+    """The free, bookable slots of a search of ``shape`` (:func:`_search_values`), ordered as asked. Every value is
+    only compared with a column: which filters apply is the shape's (:mod:`carenet.core.baked`'s contract)."""
+    _names, remote_only, sort = shape
+    slots = Slot.objects.filter(
+        is_free=True, starts_at__gt=values["now"], starts_at__gte=values["start"], starts_at__lt=values["end"]
+    )
+    if "specialty_code" in values:
+        slots = slots.filter(
+            specialty_id=Subquery(Specialty.objects.filter(code=values["specialty_code"]).values("pk")[:1])
+        )
+    elif "specialty_id" in values:
+        slots = slots.filter(specialty_id=values["specialty_id"])
+    if "service_id" in values:
+        slots = slots.filter(
+            schedule_id__in=Schedule.services.through.objects.filter(service_id=values["service_id"]).values(
+                "schedule_id"
+            )
+        )
+    if "clinician_id" in values:
+        slots = slots.filter(clinician_id=values["clinician_id"])
+    if "facility_id" in values:
+        slots = slots.filter(facility_id=values["facility_id"])
+    if "mode" in values:
+        slots = slots.filter(mode=values["mode"])
+    elif remote_only:
+        slots = slots.filter(mode__in=sorted(REMOTE_MODES))
+    if "city_id" in values:
+        slots = slots.filter(Q(city_id=values["city_id"]) | Q(mode__in=sorted(REMOTE_MODES)))
+    if "language" in values:
+        slots = slots.filter(clinician__languages__code=values["language"])
+    if "hour_from" in values:
         slots = slots.annotate(local_hour=ExtractHour("starts_at", tzinfo=WARSAW)).filter(
-            local_hour__gte=hours[0], local_hour__lt=hours[1]
+            local_hour__gte=values["hour_from"], local_hour__lt=values["hour_to"]
         )
     # NET-2: partner facilities are never bookable online; remote slots have no facility.
     slots = slots.filter(Q(facility__isnull=True) | Q(facility__kind=Facility.Kind.OWN, facility__is_active=True))
     # NET-3: nothing inside a closure of its facility (or of its clinician there).
     slots = slots.exclude(Exists(closures_of_slot()))
-    return slots.order_by(*SORTS[query.sort])
+    return slots.order_by(*SORTS[sort])
+
+
+def _page_query(shape: tuple[SearchShape, int, int], **values: Any) -> QuerySet[Slot, tuple[Any, ...]]:
+    """One page of a search's slots (:data:`_PAGE_COLUMNS`): ``shape`` is the search's, the page's offset and the
+    rows to read (Django writes the two as numbers into the SQL, so they are part of the shape)."""
+    search_shape, offset, limit = shape
+    return _free_slots(search_shape, **values).values_list(*_PAGE_COLUMNS)[offset : offset + limit]
 
 
 #: The columns of a page's slot query: the slot's own and its facility's (with the city's name) — no more.
@@ -390,17 +432,15 @@ _PAGE_COLUMNS = (
     "facility__city__name",
 )
 
+#: PERF (issue 16): the page's slot query, compiled once per process and shape (which filters, the sort, the page):
+#: building and compiling it was ~2 ms of Python per search, several times what PostgreSQL spends running it.
+_PAGE: BakedQuery[Slot] = BakedQuery(Slot, _page_query, kept_shapes=SEARCH_SHAPES_KEPT)
 
-def _with_details(rows: list[tuple[Any, ...]]) -> list[SlotRow]:
-    """The page's slot rows (:data:`_PAGE_COLUMNS`) as :class:`SlotRow` with their clinician, specialty, room and
-    their schedules' service ids: one query by primary key (a row per service), whatever the page size. A slot
-    deleted in between is left out."""
-    if not rows:
-        return []
-    details: dict[int, tuple[Any, ...]] = {}
-    service_ids: dict[int, list[int]] = {}
-    for pk, *columns, service_id in (
-        Slot.objects.filter(pk__in=[row[0] for row in rows])
+
+def _details_query(count: int, **slot_ids: int) -> QuerySet[Slot, tuple[Any, ...]]:
+    """The clinician, specialty, room and schedule's services of ``count`` slots by primary key (a row per service)."""
+    return (
+        Slot.objects.filter(pk__in=[slot_ids[f"slot_{n}"] for n in range(count)])
         .order_by()
         .values_list(
             "pk",
@@ -413,6 +453,24 @@ def _with_details(rows: list[tuple[Any, ...]]) -> list[SlotRow]:
             "room__number",
             "schedule__services__id",
         )
+    )
+
+
+#: PERF (issue 16): the page's details, compiled once per process and number of slots (a page has at most
+#: MAX_PAGE_SIZE, a full page of the usual size is the usual shape).
+_DETAILS: BakedQuery[Slot] = BakedQuery(Slot, _details_query, kept_shapes=MAX_PAGE_SIZE)
+
+
+def _with_details(rows: list[tuple[Any, ...]]) -> list[SlotRow]:
+    """The page's slot rows (:data:`_PAGE_COLUMNS`) as :class:`SlotRow` with their clinician, specialty, room and
+    their schedules' service ids: one query by primary key (a row per service), whatever the page size. A slot
+    deleted in between is left out."""
+    if not rows:
+        return []
+    details: dict[int, tuple[Any, ...]] = {}
+    service_ids: dict[int, list[int]] = {}
+    for pk, *columns, service_id in _DETAILS.rows(
+        shape=len(rows), **{f"slot_{n}": row[0] for n, row in enumerate(rows)}
     ):
         details[pk] = tuple(columns)
         if service_id is not None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from carenet.accounts.models import Patient, User
@@ -109,3 +109,37 @@ def test_the_api_token_lookup_is_baked_and_refuses_what_it_refused() -> None:
     assert token_find(tokens["a"][0], now=now) is None
     User.objects.filter(pk=guardian.user_id).update(must_change_password=True)
     assert token_find(tokens["g"][0], now=now) is None
+
+
+def test_a_baked_values_list_answers_the_orms_tuples_and_equal_values_stay_apart() -> None:
+    """``rows()``: a ``values_list()`` query's tuples, converted as the ORM converts them; two values equal when the
+    statement is compiled (a name and a second name alike) still go each to its own place afterwards. A flat list
+    is left to the ORM."""
+    anna = PatientFactory(first_name="Anna").user
+    UserFactory(username="staff-2")
+
+    def names(_shape: Any, *, first: str, second: str, before: dt.datetime) -> QuerySet[User, tuple[Any, ...]]:
+        return (
+            User.objects.filter(Q(username=first) | Q(username=second), date_joined__lt=before)
+            .order_by("pk")
+            .values_list("pk", "username", "date_joined")
+        )
+
+    baked = BakedQuery(User, names)
+    later = clock.now() + dt.timedelta(minutes=1)
+    assert baked.rows(first=anna.username, second=anna.username, before=later) == list(
+        names(None, first=anna.username, second=anna.username, before=later)
+    )
+    assert baked._plans[("default", None)] is not None
+    for first, second in [(anna.username, "staff-2"), ("staff-2", "nobody"), ("nobody", anna.username)]:
+        got = baked.rows(first=first, second=second, before=later)
+        assert got == list(names(None, first=first, second=second, before=later))
+        assert all(isinstance(row, tuple) and row[2].tzinfo is not None for row in got)
+    assert [row[1] for row in baked.rows(first=anna.username, second="staff-2", before=later)] == [
+        anna.username,
+        "staff-2",
+    ]
+
+    flat = BakedQuery(User, lambda _shape, *, name: User.objects.filter(username=name).values_list("pk", flat=True))
+    assert flat.rows(name="staff-2") == [User.objects.get(username="staff-2").pk]
+    assert flat._plans[("default", None)] is None  # flat values are the ORM's to shape
