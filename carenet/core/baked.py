@@ -37,7 +37,11 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators  # type: ignore[attr-defined]  # the ORM's own row reader
+from django.db.models.query import (  # type: ignore[attr-defined]  # the ORM's own row reader
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 M = TypeVar("M", bound=Model)
 #: Statements kept per baked query (per database and shape key) before the oldest are forgotten.
@@ -45,17 +49,21 @@ KEPT_SHAPES = 8
 _MISSING: Any = object()
 
 
-def _altered(value: Any) -> Any:
-    """A value of the same type, different from ``value``, that Django adapts the same way."""
+def _altered(value: Any, step: int = 1) -> Any:
+    """A value of the same type, different from ``value`` (by ``step``), that Django adapts the same way. Each baked
+    value is altered by a step of its own, so two values equal in one run (a patient's id and a specialty's) are
+    told apart by where their altered values land."""
     if isinstance(value, bool) or value is None:
-        raise TypeError("a baked value must be a string, a number or a date-time")
+        raise TypeError("a baked value must be a string, a number, a date or a date-time")
     if isinstance(value, str):
-        return value + "~"
+        return value + "~" * step
     if isinstance(value, int | float):
-        return value + 1
+        return value + step
     if isinstance(value, dt.datetime):
-        return value + dt.timedelta(microseconds=1)
-    raise TypeError(f"a baked value must be a string, a number or a date-time, not {type(value).__name__}")
+        return value + dt.timedelta(microseconds=step)
+    if isinstance(value, dt.date):
+        return value + dt.timedelta(days=step)
+    raise TypeError(f"a baked value must be a string, a number, a date or a date-time, not {type(value).__name__}")
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class _Plan:
     params: tuple[Any, ...]
     slots: tuple[tuple[int, str, Callable[[Any], Any]], ...]  # (position, name, adapter)
     compiler: Any
+    tuples: bool  # a values_list() query: rows as tuples, not instances
 
     def params_for(self, values: dict[str, Any]) -> list[Any]:
         params = list(self.params)
@@ -93,6 +102,11 @@ class BakedQuery(Generic[M]):
         rows = self.all(shape=shape, **values)
         return rows[0] if rows else None
 
+    def rows(self, *, shape: Hashable = None, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows of ``build(**values)`` — a ``values_list()`` query (not ``flat``) — as the tuples the ORM gives,
+        each value converted as the ORM converts it."""
+        return self.all(shape=shape, **values)  # type: ignore[return-value]
+
     def all(self, *, shape: Hashable = None, **values: Any) -> list[M]:
         queryset = None
         alias = router.db_for_write(self.model) if self.for_write else router.db_for_read(self.model)
@@ -115,13 +129,15 @@ class BakedQuery(Generic[M]):
         connection = connections[alias]
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        other_values = {name: _altered(value) for name, value in values.items()}
+        other_values = {name: _altered(value, step) for step, (name, value) in enumerate(values.items(), start=1)}
         other_sql, other_params = self.build(shape, **other_values).query.get_compiler(using=alias).as_sql()
         if sql != other_sql or len(params) != len(other_params):
             return None
+        if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
+            return None  # a flat values_list() or values(): not rows this class reads
         adapters: list[Callable[[Any], Any]] = [lambda value: value]
         if connection.vendor != "postgresql":
-            adapters.append(connection.ops.adapt_datetimefield_value)
+            adapters.extend([connection.ops.adapt_datetimefield_value, connection.ops.adapt_datefield_value])
         slots: list[tuple[int, str, Callable[[Any], Any]]] = []
         for position, (param, other) in enumerate(zip(params, other_params, strict=True)):
             if param == other and type(param) is type(other):
@@ -137,7 +153,8 @@ class BakedQuery(Generic[M]):
             slots.append((position, found[0][0], found[0][1]))
         if {name for _position, name, _adapt in slots} != set(values):
             return None  # a value that is not a parameter of its own (it shaped the query)
-        return _Plan(sql=sql, params=tuple(params), slots=tuple(slots), compiler=compiler)
+        tuples = queryset._iterable_class is ValuesListIterable
+        return _Plan(sql=sql, params=tuple(params), slots=tuple(slots), compiler=compiler, tuples=tuples)
 
     def _run(self, plan: _Plan, values: dict[str, Any], alias: str) -> list[M]:
         compiler = plan.compiler
@@ -146,6 +163,8 @@ class BakedQuery(Generic[M]):
             rows = cursor.fetchall()
         if not rows:
             return []
+        if plan.tuples:  # a values_list() query: the rows as tuples, converted as the ORM does
+            return [tuple(row) for row in compiler.results_iter(results=[rows])]  # type: ignore[misc]
         select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
         model_cls = klass_info["model"]
         select_fields = klass_info["select_fields"]
