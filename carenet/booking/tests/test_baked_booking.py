@@ -143,3 +143,34 @@ def test_a_booking_writes_the_audit_entry_django_auditlog_writes(world: World) -
     assert entry.changes_dict["status"] == ["None", "booked"]
     assert entry.changes_dict["enrolment"] == ["None", str(stored.enrolment_id)]
     assert entry.serialized_data is None
+
+
+@pytest.mark.parametrize("use_json", [False, True])
+def test_a_new_records_audit_changes_are_the_librarys_for_every_kind_of_field(
+    world: World, use_json: bool, settings: Any
+) -> None:
+    """Issue 16: CareNet's creation entry computes django-auditlog's own diff — dates, decimals, foreign keys, empty
+    values, choices — for an appointment, a patient, a facility, a referral; as text, or as JSON values."""
+    from auditlog.registry import auditlog as registry
+
+    from carenet.clinical.models import Referral
+    from carenet.core.audit import creation_changes
+
+    settings.AUDITLOG_STORE_JSON_CHANGES = use_json
+    assert world.patient.user is not None
+    appointment = services.appointment_book(
+        actor=world.patient.user, patient=world.patient, slot_id=world.slot().pk, channel="mobile", now=NOW
+    )
+    referral = Referral.objects.create(
+        patient=world.patient,
+        service=world.occupational,
+        source=Referral.Source.EMPLOYER,
+        issued_at=NOW,
+        valid_until=dt.date(2026, 6, 2),
+        employer_name="Zakład Ślusarski",
+        employer_referral_number="MP/1",
+    )
+    for instance in (appointment, world.patient, world.facility, referral, world.patient.enrolments.get()):
+        assert registry.contains(type(instance))
+        expected = model_instance_diff(None, instance, use_json_for_changes=use_json)
+        assert creation_changes(instance) == expected, type(instance)
