@@ -96,7 +96,9 @@ def idempotent(request: HttpRequest, *, user: User, key: str | None, run: Callab
         status_code, body = _answer(run)
         data = _jsonable(body)
         IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status_code, response_body=data)
-    return Status(status_code, data)
+    # The first answer from the endpoint's own schema object (the API renders it without validating it again, as
+    # without a key); a replay renders the stored JSON of it — the same bytes (issue 16).
+    return Status(status_code, body if isinstance(body, BaseModel) else data)
 
 
 def _claim(*, user: User, key: str, fingerprint: str, now: dt.datetime) -> IdempotencyRecord:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet, prefetch_related_objects
 
@@ -25,6 +26,7 @@ from carenet.booking import errors
 from carenet.booking.models import Appointment, NoShowBlockLift
 from carenet.booking.policies import PATIENT_CHANNELS, ActorProblem
 from carenet.core import clock
+from carenet.core.baked import BakedQuery
 from carenet.scheduling.models import Slot
 
 Status = Appointment.Status
@@ -224,19 +226,7 @@ def no_show_times(*, patient: Patient, specialty_id: int, since: dt.datetime) ->
 
     One query for what every booking asks (B3): the no-shows come first; the lifts are read only when there are
     no-shows to forget, which for nearly every patient there are not."""
-    times = list(
-        Appointment.objects.filter(
-            patient=patient,
-            status=Status.NO_SHOW,
-            slot__specialty_id=specialty_id,
-            slot__starts_at__gte=since,
-            # TEL-2: an on-demand online consultation (a slot of no schedule) ended with no contact is not a missed
-            # booking: a patient whose connection failed is not blocked from booking.
-            slot__schedule__isnull=False,
-        )
-        .order_by("slot__starts_at")
-        .values_list("slot__starts_at", flat=True)
-    )
+    times = [row[0] for row in _NO_SHOWS.rows(patient_id=patient.pk, specialty_id=specialty_id, since=since)]
     if not times:
         return ()
     lifted = (
@@ -246,6 +236,26 @@ def no_show_times(*, patient: Patient, specialty_id: int, since: dt.datetime) ->
         .first()
     )
     return tuple(started for started in times if lifted is None or started >= lifted)
+
+
+def _no_shows(_shape: None, *, patient_id: int, specialty_id: int, since: dt.datetime) -> QuerySet[Appointment, Any]:
+    return (
+        Appointment.objects.filter(
+            patient_id=patient_id,
+            status=Status.NO_SHOW,
+            slot__specialty_id=specialty_id,
+            slot__starts_at__gte=since,
+            # TEL-2: an on-demand online consultation (a slot of no schedule) ended with no contact is not a missed
+            # booking: a patient whose connection failed is not blocked from booking.
+            slot__schedule__isnull=False,
+        )
+        .order_by("slot__starts_at")
+        .values_list("slot__starts_at")
+    )
+
+
+#: Every booking asks for the no-shows (BKG-5): the statement is compiled once per process (issue 16).
+_NO_SHOWS = BakedQuery(Appointment, _no_shows)
 
 
 def patients_for_phone(*, phone: str) -> list[Patient]:

@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -655,13 +656,16 @@ def _lock_patient(patient: Patient) -> None:
     # Serialises one patient's bookings: the level I cap and the annual limits are counted, then written, by one
     # transaction at a time (a no-op on SQLite, where the whole write transaction is exclusive).
     # FOR NO KEY UPDATE: other rows may still reference the patient (outbox messages) while we hold it.
-    list(_patients_to_lock().filter(pk=patient.pk))
+    _PATIENT_LOCK.rows(patient_id=patient.pk)
 
 
-@functools.cache
-def _patients_to_lock() -> QuerySet[Patient, int]:
-    """The statement that locks a patient row, built once per process (PERF, issue 16); each use filters a copy."""
-    return Patient.objects.select_for_update(no_key=True).order_by().values_list("pk", flat=True)
+def _patient_to_lock(_shape: None, *, patient_id: int) -> QuerySet[Patient, Any]:
+    return Patient.objects.select_for_update(no_key=True).order_by().filter(pk=patient_id).values_list("pk")
+
+
+#: The statement that locks a patient row, compiled once per process (PERF, issue 16), on the primary as every
+#: locking statement.
+_PATIENT_LOCK = BakedQuery(Patient, _patient_to_lock, for_write=True)
 
 
 @functools.cache
@@ -746,9 +750,7 @@ def _service_for(*, slot: Slot, service_id: int | None) -> Service:
     if slot.schedule_id is None:
         candidates = list(Service.objects.filter(schedules=None).select_related("specialty").order_by("id"))
     else:
-        offered_ids = sorted(
-            Schedule.services.through.objects.filter(schedule_id=slot.schedule_id).values_list("service_id", flat=True)
-        )
+        offered_ids = sorted(row[0] for row in _OFFERED_SERVICES.rows(schedule_id=slot.schedule_id))
         catalogue = catalogue_services(offered_ids)
         candidates = [catalogue[pk] for pk in offered_ids if pk in catalogue]
     if service_id is not None:
@@ -760,6 +762,14 @@ def _service_for(*, slot: Slot, service_id: int | None) -> Service:
     if not candidates:
         raise errors.service_not_offered()
     return (consultations or candidates)[0]
+
+
+def _offered_services(_shape: None, *, schedule_id: int) -> QuerySet[Any, Any]:
+    return Schedule.services.through.objects.filter(schedule_id=schedule_id).values_list("service_id")
+
+
+#: The services of the slot's schedule, read by every booking: compiled once per process (issue 16).
+_OFFERED_SERVICES = BakedQuery(Schedule.services.through, _offered_services)
 
 
 def _coverage(*, patient: Patient, service: Service, slot: Slot) -> tuple[CoverageDecision, Enrolment | None]:

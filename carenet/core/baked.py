@@ -39,7 +39,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import (  # type: ignore[attr-defined]  # the ORM's own row readers
+from django.db.models.query import (  # type: ignore[attr-defined]  # the ORM's own row reader
     ModelIterable,
     ValuesListIterable,
     get_related_populators,
@@ -52,8 +52,9 @@ _MISSING: Any = object()
 
 
 def _altered(value: Any, step: int = 1) -> Any:
-    """A value of the same type, different from ``value``, that Django adapts the same way; each value of a query is
-    altered by its own ``step``, so two values that happen to be equal (a city's and a facility's id) are told apart."""
+    """A value of the same type, different from ``value`` (by ``step``), that Django adapts the same way. Each baked
+    value is altered by a step of its own, so two values equal in one run (a patient's id and a specialty's) are
+    told apart by where their altered values land."""
     if isinstance(value, bool) or value is None:
         raise TypeError("a baked value must be a string, a number, a date or a date-time")
     if isinstance(value, str):
@@ -76,7 +77,12 @@ class _Plan:
     params: tuple[Any, ...]
     slots: tuple[tuple[int, str, Callable[[Any], Any]], ...]  # (position, name, adapter)
     compiler: Any
-    tuples: bool = False  # a values_list() query's rows, not instances
+    tuples: bool  # a values_list() query: rows as tuples, not instances
+    #: What the ORM works out again for every run, worked out once: each column's converters (position, functions,
+    #: expression) and, for instances, the model, its columns' slice and names, the related objects' readers and
+    #: the annotations' positions.
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+    reader: tuple[Any, int, int, list[str], list[Any], tuple[tuple[str, int], ...]] | None
 
     def params_for(self, values: dict[str, Any]) -> list[Any]:
         params = list(self.params)
@@ -172,35 +178,64 @@ class BakedQuery(Generic[M]):
             slots.append((position, found[0][0], found[0][1]))
         if {name for _position, name, _adapt in slots} != set(values):
             return None  # a value that is not a parameter of its own (it shaped the query)
+        tuples = queryset._iterable_class is ValuesListIterable
+        columns = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        if compiler.has_composite_fields(columns):
+            return None
+        converters = tuple(
+            (position, tuple(functions), expression)
+            for position, (functions, expression) in compiler.get_converters(columns).items()
+        )
+        reader = None
+        if not tuples:
+            select, klass_info = compiler.select, compiler.klass_info
+            select_fields = klass_info["select_fields"]
+            start, end = select_fields[0], select_fields[-1] + 1
+            reader = (
+                klass_info["model"],
+                start,
+                end,
+                [column[0].target.attname for column in select[start:end]],
+                get_related_populators(klass_info, select, alias),
+                tuple((compiler.annotation_col_map or {}).items()),
+            )
         return _Plan(
             sql=sql,
             params=tuple(params),
             slots=tuple(slots),
             compiler=compiler,
-            tuples=queryset._iterable_class is ValuesListIterable,
+            tuples=tuples,
+            converters=converters,
+            reader=reader,
         )
 
-    def _run(self, plan: _Plan, values: dict[str, Any], alias: str) -> list[Any]:
-        compiler = plan.compiler
-        with connections[alias].cursor() as cursor:
+    def _run(self, plan: _Plan, values: dict[str, Any], alias: str) -> list[M]:
+        connection = connections[alias]
+        with connection.cursor() as cursor:
             cursor.execute(plan.sql, plan.params_for(values))
             rows = cursor.fetchall()
         if not rows:
             return []
-        if plan.tuples:  # a values_list(): the rows as tuples, through the database's converters
-            return list(compiler.results_iter(results=[rows], tuple_expected=True))
-        select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
-        model_cls = klass_info["model"]
-        select_fields = klass_info["select_fields"]
-        start, end = select_fields[0], select_fields[-1] + 1
-        init_list = [column[0].target.attname for column in select[start:end]]
-        populators = get_related_populators(klass_info, select, alias)
+        if plan.converters:  # as the compiler's apply_converters does, with the converters worked out once
+            converted = []
+            for fetched in rows:
+                row = list(fetched)
+                for position, functions, expression in plan.converters:
+                    value = row[position]
+                    for function in functions:
+                        value = function(value, expression, connection)
+                    row[position] = value
+                converted.append(row)
+            rows = converted
+        if plan.reader is None:  # a values_list() query: the rows as tuples
+            return [tuple(row) for row in rows]  # type: ignore[misc]
+        model_cls, start, end, init_list, populators, annotations = plan.reader
         found: list[M] = []
-        for row in compiler.results_iter(results=[rows]):
+        for row in rows:
             obj = model_cls.from_db(alias, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
-            for name, position in (annotation_col_map or {}).items():
+            for name, position in annotations:
                 setattr(obj, name, row[position])
             found.append(obj)
         return found

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, Exists, QuerySet
 
 from carenet.accounts.models import Patient
+from carenet.core.baked import BakedQuery
 from carenet.core.clock import at_warsaw
 from carenet.core.clock import now as clock_now
 from carenet.core.dates import age_on
@@ -58,10 +59,19 @@ def matrix_version() -> int:
         kept = getattr(block, _TOKEN_ON_BLOCK, None)
         if kept is not None:
             return int(kept)
-    token = MatrixVersion.objects.filter(pk=MATRIX_VERSION_ROW).values_list("token", flat=True).first() or 0
+    found = _MATRIX_TOKEN.rows(row=MATRIX_VERSION_ROW)
+    token = (found[0][0] if found else 0) or 0
     if block is not None:
         setattr(block, _TOKEN_ON_BLOCK, token)
     return token
+
+
+def _matrix_token(_shape: None, *, row: int) -> QuerySet[MatrixVersion, Any]:
+    return MatrixVersion.objects.filter(pk=row).order_by("pk").values_list("token")[:1]
+
+
+#: The token's read (every search and booking), compiled once per process (issue 16).
+_MATRIX_TOKEN = BakedQuery(MatrixVersion, _matrix_token)
 
 
 def matrix_changed() -> None:
@@ -183,14 +193,22 @@ def catalogue_services(service_ids: Iterable[int], *, version: int | None = None
 def enrolment_active_on(*, patient: Patient, day: dt.date) -> Enrolment | None:
     """PKG-3: the patient's enrolment in force on ``day`` — from its activation date through its last paid day.
 
-    If several are in force (two programmes), the highest tier wins, then the latest activation.
+    If several are in force (two programmes), the highest tier wins, then the latest activation. Every booking and
+    coverage decision asks it: the statement is compiled once per process (issue 16), only the patient and the day
+    change.
     """
+    return _ENROLMENT_IN_FORCE.first(patient_id=patient.pk, day=day)
+
+
+def _enrolment_in_force(_shape: None, *, patient_id: int, day: dt.date) -> QuerySet[Enrolment]:
     return (
-        Enrolment.objects.filter(patient=patient, activated_on__lte=day, paid_through__gte=day)
+        Enrolment.objects.filter(patient_id=patient_id, activated_on__lte=day, paid_through__gte=day)
         .select_related("tier")
-        .order_by("-tier__rank", "-activated_on", "-id")
-        .first()
+        .order_by("-tier__rank", "-activated_on", "-id")[:1]
     )
+
+
+_ENROLMENT_IN_FORCE = BakedQuery(Enrolment, _enrolment_in_force)
 
 
 def package_in_force_of_login(*, day: dt.date, user_ref: Any) -> Exists:
@@ -242,11 +260,22 @@ def service_price(*, service: Service, facility: Facility | None = None) -> Deci
     """PKG-4: the price a patient pays when the package does not cover the service: the facility's price list,
     else the catalogue's base price."""
     if facility is not None:
-        listed = FacilityPrice.objects.filter(facility=facility, service=service).values_list("price", flat=True)
-        price = listed.first()
-        if price is not None:
-            return price
+        listed = _FACILITY_PRICE.rows(facility_id=facility.pk, service_id=service.pk)
+        if listed:
+            return listed[0][0]
     return service.base_price
+
+
+def _facility_price(_shape: None, *, facility_id: int, service_id: int) -> QuerySet[FacilityPrice, Any]:
+    return (
+        FacilityPrice.objects.filter(facility_id=facility_id, service_id=service_id)
+        .order_by("pk")
+        .values_list("price")[:1]
+    )
+
+
+#: A booking's price list read (PKG-4), compiled once per process (issue 16).
+_FACILITY_PRICE = BakedQuery(FacilityPrice, _facility_price)
 
 
 def coverage_for(

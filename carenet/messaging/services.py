@@ -13,6 +13,7 @@ makes a repeated webhook act once, and a handler's replies are keyed by the inbo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import random
 import time
@@ -22,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from carenet.core import clock
+from carenet.core.baked import BakedQuery
 from carenet.core.phones import InvalidPhoneNumber, normalize_phone, phone_or_none
 from carenet.messaging import inbound as inbound_registry
 from carenet.messaging.backends import (
@@ -184,11 +186,30 @@ def _dispatch_hint() -> None:
 def _hint_waiting(task: Any) -> bool:
     """Whether the database task queue holds a run of ``task`` that no worker has started yet."""
     from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
 
     if not isinstance(task.get_backend(), DatabaseBackend):
         return False
-    return DBTaskResult.objects.ready().filter(task_path=task.module_path).exists()
+    return bool(_hint_waiting_query().rows(task_path=task.module_path, now=clock.now()))
+
+
+def _ready_runs(_shape: None, *, task_path: str, now: dt.datetime) -> QuerySet[Any, Any]:
+    """The not yet started runs of the task at ``task_path`` (django-tasks-db's ``ready()`` as of ``now``)."""
+    from django_tasks_db.models import DBTaskResult, TaskResultStatus, get_date_max
+
+    return (
+        DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=task_path)
+        .filter(Q(run_after=get_date_max()) | Q(run_after__lte=now))
+        .order_by()
+        .values_list("pk")[:1]
+    )
+
+
+@functools.cache
+def _hint_waiting_query() -> BakedQuery[Any]:
+    """:func:`_ready_runs` compiled once per process (issue 16): asked after every booking's commit."""
+    from django_tasks_db.models import DBTaskResult
+
+    return BakedQuery(DBTaskResult, _ready_runs)
 
 
 def _hint_dispatch_after_commit() -> None:

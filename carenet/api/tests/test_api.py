@@ -357,3 +357,18 @@ def test_a_refusal_keeps_the_key_and_rolls_back_the_booking_only(world: World) -
     assert first.json() == again.json()
     assert not world.slots[4].appointments.exists()
     assert IdempotencyRecord.objects.get(key="refused").status_code == 404
+
+
+def test_the_first_answer_and_its_replay_are_the_same_bytes(world: World) -> None:
+    """Issue 16: the first answer of a keyed write is rendered from the endpoint's schema object, a replay from the
+    stored JSON — to the byte the same (times, the price, the texts), and the same as a booking without a key."""
+    client = world.client("patient_a")
+    first = post(client, "/api/v1/appointments", {"slot_id": world.slots[2].pk}, **{"Idempotency-Key": "k-5"})
+    again = post(client, "/api/v1/appointments", {"slot_id": world.slots[2].pk}, **{"Idempotency-Key": "k-5"})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.content == again.content
+    assert first["Content-Type"] == again["Content-Type"]
+    unkeyed = post(client, "/api/v1/appointments", {"slot_id": world.slots[3].pk})
+    keyed = post(client, "/api/v1/appointments", {"slot_id": world.slots[4].pk}, **{"Idempotency-Key": "k-6"})
+    shape = {key: type(value) for key, value in unkeyed.json().items()}
+    assert {key: type(value) for key, value in keyed.json().items()} == shape

@@ -143,3 +143,40 @@ def test_a_baked_values_list_answers_the_orms_tuples_and_equal_values_stay_apart
     flat = BakedQuery(User, lambda _shape, *, name: User.objects.filter(username=name).values_list("pk", flat=True))
     assert flat.rows(name="staff-2") == [User.objects.get(username="staff-2").pk]
     assert flat._plans[("default", None)] is None  # flat values are the ORM's to shape
+
+
+def test_rows_of_a_values_query_with_dates_and_equal_values_are_the_orms() -> None:
+    """Issue 16: a ``values_list()`` query bakes too (its rows are the ORM's tuples, converted the same way), a date
+    is a value like any other, and two values equal in the first run (an id that happens to equal another) are still
+    told apart."""
+    anna = PatientFactory(first_name="Anna")
+    bartek = PatientFactory(first_name="Bartek")
+
+    def born(_shape: Any, *, first: int, second: int, on_or_before: dt.date) -> QuerySet[Patient, Any]:
+        return (
+            Patient.objects.filter(Q(pk=first) | Q(pk=second), birth_date__lte=on_or_before)
+            .order_by("pk")
+            .values_list("pk", "first_name", "birth_date")
+        )
+
+    baked = BakedQuery(Patient, born)
+    latest = max(anna.birth_date, bartek.birth_date)
+    for first, second, day in [
+        (anna.pk, anna.pk, latest),
+        (anna.pk, bartek.pk, latest),
+        (bartek.pk, anna.pk, min(anna.birth_date, bartek.birth_date)),
+        (anna.pk, bartek.pk, latest - dt.timedelta(days=36500)),
+    ]:
+        orm = list(born(None, first=first, second=second, on_or_before=day))
+        with CaptureQueriesContext(connection) as queries:
+            got = baked.rows(first=first, second=second, on_or_before=day)
+        assert got == orm and len(queries) == 1
+        assert all(isinstance(row[2], dt.date) for row in got)
+    assert baked._plans[("default", None)] is not None
+
+    def flat(_shape: Any, *, name: str) -> QuerySet[Patient, Any]:
+        return Patient.objects.filter(first_name=name).values_list("pk", flat=True)
+
+    not_tuples = BakedQuery(Patient, flat)
+    assert not_tuples.all(name="Anna") == [anna.pk]  # type: ignore[comparison-overlap]
+    assert not_tuples._plans[("default", None)] is None  # a flat list is not what rows() reads: the ORM answers
