@@ -18,7 +18,10 @@ from django.urls import set_script_prefix
 class ThreadedASGIHandler(ASGIHandler):
     """Django's ASGI handler running a whole request — the request-started signal, the middleware and view, and
     for an ordinary answer the request-finished signal — as ONE synchronous call on a pool of
-    ``CARENET_WEB_THREADS`` threads per process (default 8), as a threaded WSGI server would (SPEC PERF, issue 16).
+    ``CARENET_WEB_THREADS`` threads per process (default 4), as a threaded WSGI server would (SPEC PERF, issue 16).
+    Four, not eight: the threads of one process share its interpreter lock, and on the benchmark's 2 cores 2 × 4
+    threads served ~10% more searches a second than 2 × 8 at a lower p95 (``bench/README-figures.md``, "Third
+    round"); a process with slow requests to wait on (exports, a remote service) may want more.
 
     Every CareNet middleware and view is synchronous. Django's own ASGI mode runs them in a single thread per
     process (while one request waits for PostgreSQL the process serves nobody else) and, around each request, sends
@@ -31,7 +34,7 @@ class ThreadedASGIHandler(ASGIHandler):
     consultations' sockets (Channels) keep their own path."""
 
     executor = ThreadPoolExecutor(
-        max_workers=int(os.environ.get("CARENET_WEB_THREADS") or 8), thread_name_prefix="carenet-request"
+        max_workers=int(os.environ.get("CARENET_WEB_THREADS") or 4), thread_name_prefix="carenet-request"
     )
 
     def load_middleware(self, is_async: bool = False) -> None:
