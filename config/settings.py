@@ -165,12 +165,13 @@ FORM_RENDERER = "carenet.web.renderers.CareNetFormRenderer"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 
 
-# Issue 16: on PostgreSQL the parameters are bound by the server and a statement a connection runs
-# CARENET_PG_PREPARE_THRESHOLD times (default 5; "off" = never) is prepared there: the server then plans it once
-# for all values where its plan does not depend on them (plan_cache_mode "auto"), instead of at every request —
-# planning was most of the database's CPU of a search (bench/README-figures.md, "Third round"). A pooler in
-# transaction mode in between must keep prepared statements per server connection (PgBouncer 1.21 or newer with
-# max_prepared_statements), or set "off".
+# Issue 16: on PostgreSQL a baked statement (carenet/core/baked.py: the token and session reads, the search, the
+# booking's reads) that a connection runs CARENET_PG_PREPARE_THRESHOLD times (default 5; "off" = never) is prepared
+# there: the server then plans it once for all values where its plan does not depend on them (plan_cache_mode
+# "auto"), instead of at every request — planning was most of the database's CPU of a search
+# (bench/README-figures.md, "Third round"). Every other statement keeps client-side binding (a server takes at most
+# 65,535 parameters per statement). A pooler in transaction mode in between must keep prepared statements per
+# server connection (PgBouncer 1.21 or newer with max_prepared_statements), or set "off".
 def postgresql_options(prepare_threshold: str) -> dict[str, object]:
     """psycopg's options for CARENET_PG_PREPARE_THRESHOLD: "off", or how many runs before a statement is prepared."""
     value = prepare_threshold.strip().lower()
@@ -178,7 +179,7 @@ def postgresql_options(prepare_threshold: str) -> dict[str, object]:
         return {}
     if not value.isdigit():
         raise ImproperlyConfigured(f"CARENET_PG_PREPARE_THRESHOLD must be a whole number or 'off', not {value!r}")
-    return {"server_side_binding": True, "prepare_threshold": int(value)}
+    return {"prepare_threshold": int(value)}  # only the baked statements' cursors bind on the server and prepare
 
 
 POSTGRESQL_OPTIONS = postgresql_options(os.environ.get("CARENET_PG_PREPARE_THRESHOLD", "5"))

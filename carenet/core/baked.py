@@ -211,7 +211,7 @@ class BakedQuery(Generic[M]):
 
     def _run(self, plan: _Plan, values: dict[str, Any], alias: str) -> list[M]:
         connection = connections[alias]
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(plan.sql, plan.params_for(values))
             rows = cursor.fetchall()
         if not rows:
@@ -239,6 +239,28 @@ class BakedQuery(Generic[M]):
                 setattr(obj, name, row[position])
             found.append(obj)
         return found
+
+
+def _cursor(connection: Any) -> Any:
+    """A cursor for a baked statement. On PostgreSQL with ``prepare_threshold`` set (CARENET_PG_PREPARE_THRESHOLD):
+    one that has the server bind the parameters, so psycopg prepares the statement once the connection has run it
+    that many times and the server plans it once instead of at every run (where the plan does not depend on the
+    values: ``plan_cache_mode`` auto). Only baked statements: their shapes are fixed and their parameters few, while
+    the ORM's own cursors bind on the client (a server takes at most 65,535 parameters in one statement, and a
+    reminder run asks about more keys than that). Django's wrapper around it, as ``connection.cursor()`` gives: the
+    health check, the query log and the execute wrappers count it as any other statement."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    if getattr(connection.connection, "prepare_threshold", None) is None:
+        return connection.cursor()
+    from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]  # defined under psycopg 3
+        ServerBindingCursor,
+    )
+
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
 def _adapted(adapt: Callable[[Any], Any], value: Any) -> Any:
