@@ -50,6 +50,7 @@ def test_a_baked_statement_run_often_is_prepared_and_answers_as_the_orm() -> Non
         with CaptureQueriesContext(connection) as queries:
             found = baked.first(name=user.username)
         assert found is not None and found.pk == user.pk and len(queries) == 1  # counted as any statement
+        assert queries.captured_queries[0]["sql"].startswith('SELECT "accounts_user"."id"')  # logged, prepared too
     assert baked.first(name="nobody") is None
     assert _prepared('SELECT "accounts_user"."id"%FROM "accounts_user" WHERE%"username" = $1%') == 1
 

@@ -255,12 +255,25 @@ def _cursor(connection: Any) -> Any:
     connection.ensure_connection()
     if getattr(connection.connection, "prepare_threshold", None) is None:
         return connection.cursor()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_preparing_cursor_class()(connection.connection))
+
+
+@functools.cache
+def _preparing_cursor_class() -> type:
+    """Django's server-binding cursor for psycopg 3, which also keeps the statement it ran when it ran a prepared one
+    (psycopg leaves ``_query`` empty then, and Django's query log — ``connection.queries``, a test's captured
+    queries — would show no SQL for it)."""
     from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]  # defined under psycopg 3
         ServerBindingCursor,
     )
 
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+    class PreparingCursor(ServerBindingCursor):
+        def _send_query_prepared(self, name: bytes, pgq: Any, *, binary: bool | None = None) -> None:
+            self._query = pgq
+            super()._send_query_prepared(name, pgq, binary=binary)
+
+    return PreparingCursor
 
 
 def _adapted(adapt: Callable[[Any], Any], value: Any) -> Any:
