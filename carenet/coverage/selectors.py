@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Count, Exists, QuerySet
 
 from carenet.accounts.models import Patient
-from carenet.core.baked import BakedQuery
+from carenet.core.baked import BakedQuery, BoundQuery
 from carenet.core.clock import at_warsaw
 from carenet.core.clock import now as clock_now
 from carenet.core.dates import age_on
@@ -334,14 +334,18 @@ class LimitUse(Mapping[str, int]):
         return len(self._loaded())
 
 
-def partner_facility_ids_allowed(*, patient: Patient, day: dt.date) -> QuerySet[Any, int]:
+def partner_facility_ids_allowed(*, patient: Patient, day: dt.date) -> BoundQuery:
     """PKG-2: the ids of the partner facilities the contracts of the patient's enrolments in force on ``day`` allow
-    — a query not yet run: the search reads it as a subquery of its list of partners (issue 16: one query, not two);
-    iterate it for the ids themselves."""
+    — a query not yet built: the search reads it as a subquery of its list of partners (issue 16: one query, not
+    two; the patient and the day are values of its compiled statement); iterate it for the ids themselves."""
+    return BoundQuery(build=_partner_ids_allowed, values=(("patient_id", patient.pk), ("day", day)))
+
+
+def _partner_ids_allowed(*, patient_id: int, day: dt.date) -> QuerySet[Any, int]:
     from carenet.coverage.models import Contract
 
     return Contract.partner_facilities.through.objects.filter(
-        contract__enrolments__patient=patient,
+        contract__enrolments__patient=patient_id,
         contract__enrolments__activated_on__lte=day,
         contract__enrolments__paid_through__gte=day,
     ).values_list("facility_id", flat=True)
