@@ -37,7 +37,9 @@ from carenet.coverage.selectors import (
     LimitUse,
     catalogue_services,
     coverage_items_for_tier,
+    matrix_token_column,
     matrix_version,
+    matrix_version_read,
     pregnancy_service_ids,
     service_facts,
 )
@@ -129,9 +131,17 @@ def offers_for(
     symmetry of front doors; the decision depends on the visit's day, not on today."""
     del now
     version: int | None = None  # the matrix's token, read once for the page (issue 16)
+    enrolments: list[Enrolment] = []
+    days = [local(slot.starts_at).date() for slot in slots] if patient is not None else []
+    if patient is not None and slots:
+        # PKG-3: the enrolments in force over the page's days, with the matrix's token read in the same statement
+        enrolments = _ENROLMENTS.all(patient_id=patient.pk, first_day=min(days), last_day=max(days))
+        if enrolments:
+            version = matrix_version_read(enrolments[0].matrix_token)  # type: ignore[attr-defined]
     catalogue: dict[int, Service] = {}
     if service is None and any(isinstance(slot, SlotRow) for slot in slots):
-        version = matrix_version()
+        if version is None:
+            version = matrix_version()
         catalogue = catalogue_services(
             {pk for slot in slots if isinstance(slot, SlotRow) for pk in slot.service_ids}, version=version
         )
@@ -141,14 +151,10 @@ def offers_for(
             Offer(slot=slot, service=svc, coverage=None, status=OfferStatus.UNKNOWN)
             for slot, svc in zip(slots, services, strict=True)
         ]
-    days = [local(slot.starts_at).date() for slot in slots]
-    enrolments = _ENROLMENTS.all(patient_id=patient.pk, first_day=min(days), last_day=max(days))
     prices = _prices(
         pairs={(svc.pk, slot.facility_id) for svc, slot in zip(services, slots, strict=True) if svc is not None}
     )
     use_by_year: dict[tuple[int, dt.date], LimitUse] = {}
-    if enrolments and version is None:
-        version = matrix_version()
     decisions: dict[tuple[int, int | None, int | None, dt.date | None, int], CoverageDecision] = {}
     offers: list[Offer] = []
     for slot, svc, day in zip(slots, services, days, strict=True):
@@ -182,10 +188,12 @@ def offers_for(
 
 def _enrolments_query(_shape: None, *, patient_id: int, first_day: dt.date, last_day: dt.date) -> QuerySet[Enrolment]:
     """PKG-3: the patient's enrolments in force on any day from ``first_day`` to ``last_day``, with their tier, the
-    highest tier first (then the latest activation)."""
+    highest tier first (then the latest activation); each row also carries the coverage matrix's token
+    (``matrix_token``, issue 16: no statement of its own for it when the patient has an enrolment)."""
     return (
         Enrolment.objects.filter(patient_id=patient_id, activated_on__lte=last_day, paid_through__gte=first_day)
         .select_related("tier")
+        .annotate(matrix_token=matrix_token_column())
         .order_by("-tier__rank", "-activated_on", "-id")
     )
 

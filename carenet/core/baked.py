@@ -91,6 +91,23 @@ class _Plan:
         return params
 
 
+@dataclass(frozen=True)
+class BoundQuery:
+    """A fixed-shape query not yet built: ``build(**values)`` (issue 16). A baked query reads it as a subquery: the
+    ``build`` function is part of the outer query's shape, its ``values`` are baked values of the outer query — so a
+    query with a subquery from another app (the contracts' partners in a search) is compiled once, not built and
+    compiled at every run. Iterating it runs the query through the ORM."""
+
+    build: Callable[..., QuerySet[Any, Any]]
+    values: tuple[tuple[str, Any], ...]
+
+    def queryset(self) -> QuerySet[Any, Any]:
+        return self.build(**dict(self.values))
+
+    def __iter__(self) -> Any:
+        return iter(self.queryset())
+
+
 class BakedQuery(Generic[M]):
     """A query of ``model`` of ``build(**values)``'s shape, compiled once per database and ``shape`` key (the
     statements of up to ``kept_shapes`` keys are kept, :data:`KEPT_SHAPES` unless told)."""

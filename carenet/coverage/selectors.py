@@ -14,10 +14,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, QuerySet
+from django.db.models import Count, Exists, QuerySet, Subquery
 
 from carenet.accounts.models import Patient
-from carenet.core.baked import BakedQuery
+from carenet.core.baked import BakedQuery, BoundQuery
 from carenet.core.clock import at_warsaw
 from carenet.core.clock import now as clock_now
 from carenet.core.dates import age_on
@@ -54,15 +54,38 @@ def matrix_version() -> int:
     """PERF (issue 16): the coverage matrix's current token (:class:`MatrixVersion`; 0 before the first change) —
     one query by primary key, read once per transaction: inside ``transaction.atomic()`` the token read first is
     kept on that block, so a booking decides its coverage and its pregnancy rules on one reading of the matrix."""
-    block = connection.atomic_blocks[-1] if connection.atomic_blocks else None
-    if block is not None:
-        kept = getattr(block, _TOKEN_ON_BLOCK, None)
-        if kept is not None:
-            return int(kept)
+    kept = _token_kept_on_block()
+    if kept is not None:
+        return kept
     found = _MATRIX_TOKEN.rows(row=MATRIX_VERSION_ROW)
-    token = (found[0][0] if found else 0) or 0
-    if block is not None:
-        setattr(block, _TOKEN_ON_BLOCK, token)
+    return _token_read((found[0][0] if found else 0) or 0)
+
+
+def matrix_token_column() -> Subquery:
+    """PERF (issue 16): the matrix's token as a column of another read (a scalar subquery by primary key; NULL
+    before the first change), so a request that reads something else anyway needs no statement of its own for it
+    (a page of offers reads it with the patient's enrolments). Hand what it read to :func:`matrix_version_read`."""
+    return Subquery(MatrixVersion.objects.filter(pk=MATRIX_VERSION_ROW).values("token")[:1])
+
+
+def matrix_version_read(token: int | None) -> int:
+    """:func:`matrix_version` for a token read by another statement (:func:`matrix_token_column`): the same answer
+    — inside a transaction the token read first in it, kept on the block."""
+    kept = _token_kept_on_block()
+    if kept is not None:
+        return kept
+    return _token_read(token or 0)
+
+
+def _token_kept_on_block() -> int | None:
+    block = connection.atomic_blocks[-1] if connection.atomic_blocks else None
+    kept = getattr(block, _TOKEN_ON_BLOCK, None) if block is not None else None
+    return int(kept) if kept is not None else None
+
+
+def _token_read(token: int) -> int:
+    if connection.atomic_blocks:
+        setattr(connection.atomic_blocks[-1], _TOKEN_ON_BLOCK, token)
     return token
 
 
@@ -334,14 +357,18 @@ class LimitUse(Mapping[str, int]):
         return len(self._loaded())
 
 
-def partner_facility_ids_allowed(*, patient: Patient, day: dt.date) -> QuerySet[Any, int]:
+def partner_facility_ids_allowed(*, patient: Patient, day: dt.date) -> BoundQuery:
     """PKG-2: the ids of the partner facilities the contracts of the patient's enrolments in force on ``day`` allow
-    — a query not yet run: the search reads it as a subquery of its list of partners (issue 16: one query, not two);
-    iterate it for the ids themselves."""
+    — a query not yet built: the search reads it as a subquery of its list of partners (issue 16: one query, not
+    two; the patient and the day are values of its compiled statement); iterate it for the ids themselves."""
+    return BoundQuery(build=_partner_ids_allowed, values=(("patient_id", patient.pk), ("day", day)))
+
+
+def _partner_ids_allowed(*, patient_id: int, day: dt.date) -> QuerySet[Any, int]:
     from carenet.coverage.models import Contract
 
     return Contract.partner_facilities.through.objects.filter(
-        contract__enrolments__patient=patient,
+        contract__enrolments__patient=patient_id,
         contract__enrolments__activated_on__lte=day,
         contract__enrolments__paid_through__gte=day,
     ).values_list("facility_id", flat=True)

@@ -23,7 +23,7 @@ and run with each search's values (building and compiling them was ~2.5 ms of Py
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +31,7 @@ from django.db.models import Exists, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext_lazy as _
 
-from carenet.core.baked import BakedQuery
+from carenet.core.baked import BakedQuery, BoundQuery
 from carenet.core.clock import WARSAW, at_warsaw, local
 from carenet.core.errors import ValidationFailed
 from carenet.network.models import Facility, Service, Specialty
@@ -256,7 +256,7 @@ class SlotRow:
 
 
 #: PKG-2: the partner facilities a patient's contracts allow — ids, or a query of them read as a subquery.
-PartnerIds = Collection[int] | QuerySet[Any, int]
+PartnerIds = Collection[int] | QuerySet[Any, int] | BoundQuery
 
 
 @dataclass(frozen=True)
@@ -536,38 +536,84 @@ def _with_details(rows: list[tuple[Any, ...]]) -> list[SlotRow]:
     return found
 
 
+#: How a search's partners are narrowed: by facility or city, remote only or not, and by what the patient's contracts
+#: allow — nothing (``None``), a number of ids, or a query's build function with its values' names.
+PartnersNarrowed = int | tuple[Callable[..., QuerySet[Any, Any]], tuple[str, ...]] | None
+PartnersShape = tuple[str, bool, PartnersNarrowed]
+
+
 def partner_facilities_for(*, query: SlotQuery, allowed_ids: PartnerIds | None = None) -> list[PartnerFacility]:
     """NET-2: partner facilities in the searched city (or the named partner facility), with their phone and scope.
 
     Remote searches list only partners that offer telemedicine. A search without a city lists none: a nationwide
     list of phone numbers helps nobody.
+
+    PERF (issue 16): the statement is baked (:data:`_PARTNERS`): compiled once per process and shape — by facility
+    or by city, remote or not, and what narrows it (nothing, ``n`` ids, or a query of them such as the patient's
+    contracts, whose own values become the statement's). A plain ``QuerySet`` of ids is read through the ORM.
     """
-    partners = Facility.objects.filter(kind=Facility.Kind.PARTNER, is_active=True)
-    if allowed_ids is not None:
-        # ids, or a query of them (PKG-2: the patient's contracts), read as a subquery of this one
-        partners = partners.filter(pk__in=allowed_ids if isinstance(allowed_ids, QuerySet) else list(allowed_ids))
     if query.facility_id is not None:
-        partners = partners.filter(pk=query.facility_id)
+        by, place = "facility", query.facility_id
     elif query.city_id is not None:
-        partners = partners.filter(city_id=query.city_id)
+        by, place = "city", query.city_id
     else:
         return []
-    if query.mode in REMOTE_MODES or query.remote:
+    remote = query.mode in REMOTE_MODES or query.remote
+    values: dict[str, Any] = {"place": place}
+    allowed: PartnersNarrowed
+    if allowed_ids is None:
+        allowed = None
+    elif isinstance(allowed_ids, BoundQuery):
+        allowed = (allowed_ids.build, tuple(name for name, _value in allowed_ids.values))
+        values.update({f"allowed_{name}": value for name, value in allowed_ids.values})
+    elif isinstance(allowed_ids, QuerySet):
+        rows = list(_partners_query((by, remote, None), place=place, subquery=allowed_ids))
+        return [_partner(row) for row in rows]
+    else:
+        ids = sorted(set(allowed_ids))
+        if not ids:  # nothing allowed: no partner, and no query (as the ORM answers an empty ``IN``)
+            return []
+        allowed = len(ids)
+        values.update({f"allowed_{n}": pk for n, pk in enumerate(ids)})
+    return [_partner(row) for row in _PARTNERS.rows(shape=(by, remote, allowed), **values)]
+
+
+#: The columns of a partner facility as :class:`PartnerFacility` takes them, in order.
+_PARTNER_COLUMNS = ("pk", "name", "city__name", "address", "phone", "scope", "offers_telemedicine", "scope_en")
+
+
+def _partners_query(
+    shape: PartnersShape, *, place: int, subquery: QuerySet[Any, int] | None = None, **allowed: Any
+) -> QuerySet[Facility, tuple[Any, ...]]:
+    by, remote, narrowed = shape
+    partners = Facility.objects.filter(kind=Facility.Kind.PARTNER, is_active=True)
+    if subquery is not None:  # ids, as a query read as a subquery of this one (PKG-2: the patient's contracts)
+        partners = partners.filter(pk__in=subquery)
+    elif isinstance(narrowed, int):  # a number of ids
+        partners = partners.filter(pk__in=[allowed[f"allowed_{n}"] for n in range(narrowed)])
+    elif narrowed is not None:  # a query's build function and its values' names
+        build, names = narrowed
+        partners = partners.filter(pk__in=build(**{name: allowed[f"allowed_{name}"] for name in names}))
+    partners = partners.filter(pk=place) if by == "facility" else partners.filter(city_id=place)
+    if remote:
         partners = partners.filter(offers_telemedicine=True)
-    return [
-        PartnerFacility(
-            id=pk,
-            name=name,
-            city=city,
-            address=address,
-            phone=phone,
-            scope=scope,
-            offers_telemedicine=offers_telemedicine,
-            scope_en=scope_en,
-        )
-        for pk, name, city, address, phone, scope, offers_telemedicine, scope_en in partners.order_by(
-            "name", "id"
-        ).values_list("pk", "name", "city__name", "address", "phone", "scope", "offers_telemedicine", "scope_en")[
-            :MAX_PARTNERS
-        ]
-    ]
+    return partners.order_by("name", "id").values_list(*_PARTNER_COLUMNS)[:MAX_PARTNERS]
+
+
+#: PERF (issue 16): the search's partners, compiled once per process and shape (building the query with the
+#: contracts' subquery and compiling it was about a third of a search's Python).
+_PARTNERS: BakedQuery[Facility] = BakedQuery(Facility, _partners_query, kept_shapes=SEARCH_SHAPES_KEPT)
+
+
+def _partner(row: tuple[Any, ...]) -> PartnerFacility:
+    pk, name, city, address, phone, scope, offers_telemedicine, scope_en = row
+    return PartnerFacility(
+        id=pk,
+        name=name,
+        city=city,
+        address=address,
+        phone=phone,
+        scope=scope,
+        offers_telemedicine=offers_telemedicine,
+        scope_en=scope_en,
+    )

@@ -162,10 +162,11 @@ def test_a_page_of_offers_costs_constant_queries(setup, count):
     with CaptureQueriesContext(connection) as queries:
         offers = offers_for(patient=setup["patient"], slots=slots, now=NOW)
     assert len(offers) == count
-    # the matrix's token (issue 16), the catalogue's services and the tier's matrix (both kept under the token, just
-    # forgotten), enrolments, the year's use (only for a page with the dietitian's limit), the price list
+    # the enrolments with the matrix's token (issue 16: one query), the catalogue's services and the tier's matrix
+    # (both kept under the token, just forgotten), the year's use (only for a page with the dietitian's limit), the
+    # price list
     limited = count > 2
-    assert len(queries) == 5 + limited, [q["sql"] for q in queries.captured_queries]
+    assert len(queries) == 4 + limited, [q["sql"] for q in queries.captured_queries]
     with CaptureQueriesContext(connection) as queries:
         offers_for(patient=setup["patient"], slots=slots, now=NOW)
     # the matrix is kept under its token, and within one transaction (this test's) the token is read once too:

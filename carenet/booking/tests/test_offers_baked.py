@@ -8,11 +8,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from carenet.accounts.tests.factories import PatientFactory
 from carenet.api.tests.factories import FacilityFactory, ServiceFactory
 from carenet.booking import offers
 from carenet.core.baked import BakedQuery
+from carenet.coverage.models import MATRIX_VERSION_ROW, MatrixVersion
+from carenet.coverage.selectors import matrix_changed, matrix_version, matrix_version_read
 from carenet.coverage.tests.factories import EnrolmentFactory, TierFactory
 from carenet.network.models import FacilityPrice
 
@@ -39,8 +42,8 @@ def test_the_enrolments_of_a_page_are_baked_and_read_what_the_orm_reads(monkeypa
         for first, last in days:
             got = offers._ENROLMENTS.all(patient_id=patient.pk, first_day=first, last_day=last)
             expected = list(offers._enrolments_query(None, patient_id=patient.pk, first_day=first, last_day=last))
-            assert [(e.pk, e.tier.code, e.activated_on, e.paid_through) for e in got] == [
-                (e.pk, e.tier.code, e.activated_on, e.paid_through) for e in expected
+            assert [(e.pk, e.tier.code, e.activated_on, e.paid_through, e.matrix_token) for e in got] == [
+                (e.pk, e.tier.code, e.activated_on, e.paid_through, e.matrix_token) for e in expected
             ], (patient, first, last)
     assert baked._plans[("default", None)] is not None
     both = offers._ENROLMENTS.all(patient_id=anna.pk, first_day=dt.date(2026, 3, 2), last_day=dt.date(2026, 3, 12))
@@ -79,3 +82,34 @@ def test_the_pages_prices_are_baked_per_shape_and_read_what_the_orm_reads(monkey
         }
         assert offers._prices(pairs=pairs) == expected, pairs
     assert len(baked._plans) == 4 and all(plan is not None for plan in baked._plans.values())
+
+
+def test_the_enrolments_carry_the_matrixs_token_as_its_own_read_gives_it():
+    """Issue 16: the page's enrolments read the coverage matrix's token in the same statement (no statement of its
+    own for it); what they carry is what :func:`matrix_version` reads — none before the first change, then each new
+    token — and inside a transaction the token read first is kept, whichever statement read it."""
+    anna = PatientFactory()
+    EnrolmentFactory(patient=anna, activated_on=dt.date(2026, 1, 1), paid_through=dt.date(2026, 12, 31))
+    day = dt.date(2026, 3, 2)
+
+    def carried() -> int | None:
+        (enrolment,) = offers._ENROLMENTS.all(patient_id=anna.pk, first_day=day, last_day=day)
+        return enrolment.matrix_token  # type: ignore[attr-defined, no-any-return]
+
+    MatrixVersion.objects.filter(pk=MATRIX_VERSION_ROW).delete()
+    with transaction.atomic():
+        assert carried() is None and matrix_version_read(carried()) == 0
+    for _ in range(2):
+        matrix_changed()
+        with transaction.atomic():
+            token = MatrixVersion.objects.get(pk=MATRIX_VERSION_ROW).token
+            assert carried() == token and matrix_version_read(carried()) == token
+            assert matrix_version() == token  # kept on the block: no second read
+    with transaction.atomic():
+        first = matrix_version()
+        MatrixVersion.objects.filter(pk=MATRIX_VERSION_ROW).update(token=first + 1)
+        assert carried() == first + 1
+        assert matrix_version_read(carried()) == first  # the transaction's first reading of the matrix
+    with transaction.atomic():
+        assert matrix_version_read(carried()) == first + 1
+        assert matrix_version() == first + 1
