@@ -181,7 +181,7 @@ def visits(request: HttpRequest) -> HttpResponse:
     family = account_selectors.patients_acting_for(patient=me, today=clock.today())
     planned: list[Appointment] = []
     for person in family:
-        planned.extend(booking_selectors.appointment_list_for_patient(patient=person, upcoming=True, now=now))
+        planned.extend(booking_selectors.appointment_planned_for_patient(patient=person, now=now))
     whose = next((person for person in family if str(person.pk) == request.GET.get("who")), me)
     # ACC-4: visit history is for level II; level I sees its planned visits and how to confirm its identity.
     history_allowed = account_selectors.patient_may_use(patient=me, feature=Feature.VISIT_HISTORY)
