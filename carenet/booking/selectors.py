@@ -153,6 +153,33 @@ def appointment_list_for_patient(*, patient: Patient, upcoming: bool, now: dt.da
     return visits.exclude(coming).exclude(status__in=[Status.HELD, Status.EXPIRED]).order_by("-slot__starts_at", "-id")
 
 
+def appointment_past_page(*, patient: Patient, now: dt.datetime, offset: int, limit: int) -> list[Appointment]:
+    """A page of :func:`appointment_list_for_patient`'s past visits (``[offset:offset + limit]``), each with
+    ``patient`` attached: the same rows in the same order, the statement compiled once per process and page ("Moje
+    wizyty" reads one on every request, issue 16; count them with :func:`appointment_list_for_patient`)."""
+    if limit <= 0:
+        return []
+    visits = _PAST_PAGE.all(shape=(offset, limit), patient_id=patient.pk, now=now)
+    for visit in visits:
+        visit.patient = patient
+    return visits
+
+
+def _past_page(shape: tuple[int, int], *, patient_id: int, now: dt.datetime) -> QuerySet[Appointment]:
+    offset, limit = shape
+    coming = Q(status__in=UPCOMING_STATUSES, slot__ends_at__gt=now)
+    return (
+        Appointment.objects.filter(patient_id=patient_id)
+        .exclude(coming)
+        .exclude(status__in=[Status.HELD, Status.EXPIRED])
+        .order_by("-slot__starts_at", "-id")[offset : offset + limit]
+    )
+
+
+#: The page's offset and size are written into the SQL as numbers: a statement per page asked (kept: 32).
+_PAST_PAGE = BakedQuery(Appointment, _past_page, kept_shapes=32)
+
+
 def appointment_next_for_family(*, family: list[Patient], now: dt.datetime) -> tuple[Appointment | None, int]:
     """The family's next visit (as :func:`appointment_list_for_patient` orders the upcoming ones: earliest first,
     then by id), with its ``patient`` attached, and how many of the family have an upcoming visit (the dashboard).

@@ -93,9 +93,8 @@ def ratable_among(*, visits: Collection[Appointment], now: dt.datetime) -> dict[
     candidates = {visit.pk: visit for visit in visits}
     if not candidates:
         return {}
-    facts = Appointment.objects.filter(pk__in=sorted(candidates)).values_list(
-        "pk", "rating__id", "survey_invitation__sent_at", "consultation__id"
-    )
+    size, ids = id_values(candidates, prefix="visit")
+    facts = _RATING_FACTS.rows(shape=size, **ids)
     ratable = {}
     for pk, rating_id, invited_at, consultation_id in facts:
         visit = candidates[pk]
@@ -110,6 +109,16 @@ def ratable_among(*, visits: Collection[Appointment], now: dt.datetime) -> dict[
         if refusal is None:
             ratable[pk] = policies.rate_until(ends_at=visit.slot.ends_at, invited_at=invited_at, tz=clock.WARSAW)
     return ratable
+
+
+def _rating_facts(size: int, **visit_ids: int) -> QuerySet[Appointment, Any]:
+    return Appointment.objects.filter(pk__in=ids_of(size, visit_ids, prefix="visit")).values_list(
+        "pk", "rating__id", "survey_invitation__sent_at", "consultation__id"
+    )
+
+
+#: PERF (issue 16): asked on every page of "Moje wizyty", compiled once per process and number of visits.
+_RATING_FACTS = BakedQuery(Appointment, _rating_facts)
 
 
 @dataclass

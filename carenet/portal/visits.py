@@ -189,9 +189,8 @@ def visits(request: HttpRequest) -> HttpResponse:
     whose = next((person for person in family if str(person.pk) == request.GET.get("who")), me)
     # ACC-4: visit history is for level II; level I sees its planned visits and how to confirm its identity.
     history_allowed = account_selectors.patient_may_use(patient=me, feature=Feature.VISIT_HISTORY)
-    past = booking_selectors.appointment_list_for_patient(patient=whose, upcoming=False, now=now)
-    if not history_allowed:
-        past = past.none()
+    past: Any = booking_selectors.appointment_list_for_patient(patient=whose, upcoming=False, now=now)
+    past = _PastVisits(past, patient=whose, now=now) if history_allowed else past.none()
     past_page = Paginator(past, PAST_VISITS_PER_PAGE).get_page(request.GET.get("page"))
     past_page.object_list = list(past_page.object_list)
     booking_selectors.appointment_details_load([*planned, *past_page.object_list], booked_by=False)
@@ -216,6 +215,25 @@ def visits(request: HttpRequest) -> HttpResponse:
     # A guardian reading the children's visits is recorded (the patient's own reads are not).
     record_reads(request, patient_ids=[person.pk for person in family], what=What.VISIT_LIST)
     return render(request, "portal/visits.html", context)
+
+
+class _PastVisits:
+    """The past visits as the paginator reads them: counted by the query set, a page read by the booking selectors'
+    baked statement (:func:`carenet.booking.selectors.appointment_past_page`) — the same rows (issue 16)."""
+
+    ordered = True
+
+    def __init__(self, visits: Any, *, patient: Patient, now: dt.datetime) -> None:
+        self.visits, self.patient, self.now = visits, patient, now
+
+    def count(self) -> int:
+        return int(self.visits.count())
+
+    def __getitem__(self, page: slice) -> list[Appointment]:
+        offset, stop = page.start or 0, page.stop
+        return booking_selectors.appointment_past_page(
+            patient=self.patient, now=self.now, offset=offset, limit=stop - offset
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,8 @@ def test_the_pages_statements_answer_what_the_orm_answers(cast: Cast) -> None:
         for person in family:
             assert_baked_as_orm(booking_selectors._PLANNED, None, patient_id=person.pk, now=now)
             assert_baked_as_orm(booking_selectors._CITY_OF_LAST_BOOKING, None, patient_id=person.pk)
+            for page in [(0, 10), (0, 1), (1, 10)]:
+                assert_baked_as_orm(booking_selectors._PAST_PAGE, page, patient_id=person.pk, now=now)
     visits = list(Appointment.objects.order_by("pk"))
     size, ids = id_values([visit.slot_id for visit in visits], prefix="slot")
     assert_baked_as_orm(booking_selectors._SLOTS_WITH_DETAILS, size, **ids)
@@ -93,6 +95,14 @@ def test_the_pages_statements_answer_what_the_orm_answers(cast: Cast) -> None:
     assert_baked_as_orm(booking_selectors._SERVICES, size, **ids)
     size, ids = id_values([visit.pk for visit in visits], prefix="visit")
     assert_baked_as_orm(feedback_selectors._SHOWN, size, **ids)
+    assert_baked_as_orm(feedback_selectors._RATING_FACTS, size, **ids)
+    # a page of the history is the list's own page, with the patient attached; an empty page asks nothing
+    past = booking_selectors.appointment_list_for_patient(patient=anna, upcoming=False, now=now)
+    page = booking_selectors.appointment_past_page(patient=anna, now=now, offset=0, limit=10)
+    assert page == list(past[:10]) and all(visit.patient is anna for visit in page)
+    with CaptureQueriesContext(connection) as queries:
+        assert booking_selectors.appointment_past_page(patient=anna, now=now, offset=0, limit=0) == []
+    assert not queries
     # the answers the pages read: a closure notice found, no-shows counted, the family's next visit
     assert cast.closure_notice is not None
     notices = closure_selectors.open_notices_for_patients(patient_ids=[anna.pk], since=now - dt.timedelta(days=30))
