@@ -17,6 +17,7 @@ from carenet.booking import policies as booking_policies
 from carenet.booking import selectors as booking_selectors
 from carenet.booking.models import Appointment, NoShowBlockLift
 from carenet.core import clock
+from carenet.core.baked import BakedQuery, id_values, ids_of
 from carenet.network.models import Specialty
 
 Status = Appointment.Status
@@ -53,13 +54,8 @@ def no_show_summary(*, patients: list[Patient], now: dt.datetime, days: int = 30
     since = now - window - block
     counted_since = now - dt.timedelta(days=days)
     ids = [patient.pk for patient in patients]
-    recent = list(
-        Appointment.objects.filter(
-            patient_id__in=ids, status=Status.NO_SHOW, slot__starts_at__gte=min(since, counted_since)
-        )
-        .select_related("slot", "slot__specialty", "service")
-        .order_by("slot__starts_at", "id")
-    )
+    size, values = id_values(ids, prefix="patient")
+    recent = _RECENT_NO_SHOWS.all(shape=size, since=min(since, counted_since), **values)
     count = sum(1 for visit in recent if visit.slot.starts_at >= counted_since)
     # TEL-2: an on-demand online consultation without contact (a slot of no schedule) never blocks booking.
     candidates = [
@@ -104,6 +100,23 @@ def no_show_summary(*, patients: list[Patient], now: dt.datetime, days: int = 30
             )
         )
     return count, sorted(blocks, key=lambda entry: (entry.patient.pk, entry.specialty.name))
+
+
+def _recent_no_shows(size: int, *, since: dt.datetime, **patient_ids: int) -> QuerySet[Appointment]:
+    return (
+        Appointment.objects.filter(
+            patient_id__in=ids_of(size, patient_ids, prefix="patient"),
+            status=Status.NO_SHOW,
+            slot__starts_at__gte=since,
+        )
+        .select_related("slot", "slot__specialty", "service")
+        .order_by("slot__starts_at", "id")
+    )
+
+
+#: PERF (issue 16): "Moje wizyty" and the reception's patient card ask for the recent no-shows on every page: the
+#: statement is compiled once per process and number of patients (a power of two: ``id_values``).
+_RECENT_NO_SHOWS = BakedQuery(Appointment, _recent_no_shows)
 
 
 def no_show_blocks_visible(*, actor: User, blocks: list[NoShowBlock]) -> list[NoShowBlock]:

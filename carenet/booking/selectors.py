@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Max, Q, QuerySet, prefetch_related_objects
 
 from carenet.accounts.models import Patient, User
 from carenet.accounts.permissions import Action, Actor, Scope
@@ -26,7 +26,8 @@ from carenet.booking import errors
 from carenet.booking.models import Appointment, NoShowBlockLift
 from carenet.booking.policies import PATIENT_CHANNELS, ActorProblem
 from carenet.core import clock
-from carenet.core.baked import BakedQuery
+from carenet.core.baked import BakedQuery, id_values, ids_of
+from carenet.network.models import Service
 from carenet.scheduling.models import Slot
 
 Status = Appointment.Status
@@ -152,6 +153,33 @@ def appointment_list_for_patient(*, patient: Patient, upcoming: bool, now: dt.da
     return visits.exclude(coming).exclude(status__in=[Status.HELD, Status.EXPIRED]).order_by("-slot__starts_at", "-id")
 
 
+def appointment_past_page(*, patient: Patient, now: dt.datetime, offset: int, limit: int) -> list[Appointment]:
+    """A page of :func:`appointment_list_for_patient`'s past visits (``[offset:offset + limit]``), each with
+    ``patient`` attached: the same rows in the same order, the statement compiled once per process and page ("Moje
+    wizyty" reads one on every request, issue 16; count them with :func:`appointment_list_for_patient`)."""
+    if limit <= 0:
+        return []
+    visits = _PAST_PAGE.all(shape=(offset, limit), patient_id=patient.pk, now=now)
+    for visit in visits:
+        visit.patient = patient
+    return visits
+
+
+def _past_page(shape: tuple[int, int], *, patient_id: int, now: dt.datetime) -> QuerySet[Appointment]:
+    offset, limit = shape
+    coming = Q(status__in=UPCOMING_STATUSES, slot__ends_at__gt=now)
+    return (
+        Appointment.objects.filter(patient_id=patient_id)
+        .exclude(coming)
+        .exclude(status__in=[Status.HELD, Status.EXPIRED])
+        .order_by("-slot__starts_at", "-id")[offset : offset + limit]
+    )
+
+
+#: The page's offset and size are written into the SQL as numbers: a statement per page asked (kept: 32).
+_PAST_PAGE = BakedQuery(Appointment, _past_page, kept_shapes=32)
+
+
 def appointment_next_for_family(*, family: list[Patient], now: dt.datetime) -> tuple[Appointment | None, int]:
     """The family's next visit (as :func:`appointment_list_for_patient` orders the upcoming ones: earliest first,
     then by id), with its ``patient`` attached, and how many of the family have an upcoming visit (the dashboard).
@@ -159,16 +187,48 @@ def appointment_next_for_family(*, family: list[Patient], now: dt.datetime) -> t
     One query for one patient, two for a family, whatever its size; attach what the visit shows with
     :func:`appointment_details_load`."""
     by_id = {person.pk: person for person in family}
-    coming = Appointment.objects.filter(
-        patient_id__in=sorted(by_id), status__in=UPCOMING_STATUSES, slot__ends_at__gt=now
-    )
-    visit = coming.order_by("slot__starts_at", "id").first()
+    if not by_id:
+        return None, 0
+    size, ids = id_values(by_id, prefix="patient")
+    visit = _NEXT_FOR_FAMILY.first(shape=size, now=now, **ids)
     if visit is None:
         return None, 0
     visit.patient = by_id[visit.patient_id]
     if len(by_id) == 1:
         return visit, 1
+    coming = Appointment.objects.filter(
+        patient_id__in=sorted(by_id), status__in=UPCOMING_STATUSES, slot__ends_at__gt=now
+    )
     return visit, coming.values("patient_id").distinct().count()
+
+
+def _next_for_family(size: int, *, now: dt.datetime, **patient_ids: int) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(
+        patient_id__in=ids_of(size, patient_ids, prefix="patient"), status__in=UPCOMING_STATUSES, slot__ends_at__gt=now
+    ).order_by("slot__starts_at", "id")[:1]
+
+
+#: PERF (issue 16): the dashboard's next visit, compiled once per process and family size (a power of two).
+_NEXT_FOR_FAMILY = BakedQuery(Appointment, _next_for_family)
+
+
+def appointment_planned_for_patient(*, patient: Patient, now: dt.datetime) -> list[Appointment]:
+    """:func:`appointment_list_for_patient`'s upcoming visits as a list, each with ``patient`` attached: the same
+    rows in the same order, the statement compiled once per process ("Moje wizyty" asks it for each of the family
+    on every page, issue 16)."""
+    visits = _PLANNED.all(patient_id=patient.pk, now=now)
+    for visit in visits:
+        visit.patient = patient
+    return visits
+
+
+def _planned(_shape: None, *, patient_id: int, now: dt.datetime) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(
+        patient_id=patient_id, status__in=UPCOMING_STATUSES, slot__ends_at__gt=now
+    ).order_by("slot__starts_at", "id")
+
+
+_PLANNED = BakedQuery(Appointment, _planned)
 
 
 def appointment_details_load(appointments: Iterable[Appointment], *, booked_by: bool = True) -> list[Appointment]:
@@ -177,17 +237,45 @@ def appointment_details_load(appointments: Iterable[Appointment], *, booked_by: 
     is false (the patient's pages do not show it).
 
     At most four queries by primary key whatever the number of appointments — the slots with their details, the
-    services, the patients, the users who booked — and none for what is attached already (a list's patient)."""
+    services, the patients, the users who booked — and none for what is attached already (a list's patient). The
+    slots' and the services' statements are compiled once per process (issue 16: every visit list and the
+    dashboard ask them)."""
     rows = list(appointments)
-    prefetch_related_objects(
-        rows,
-        Prefetch("slot", queryset=Slot.objects.select_related(*_SLOT_DETAILS)),
-        *(f"slot__{name}" for name in _SLOT_DETAILS),  # only for slots attached without their details
-        "service",
-        "patient",
-        *(["booked_by"] if booked_by else []),
-    )
+    slot_field, service_field = _SLOT_FIELD, _SERVICE_FIELD
+    without_slot = [row for row in rows if not slot_field.is_cached(row)]
+    with_slot = [row for row in rows if slot_field.is_cached(row)]
+    if without_slot:
+        size, values = id_values((row.slot_id for row in without_slot), prefix="slot")
+        slots = {slot.pk: slot for slot in _SLOTS_WITH_DETAILS.all(shape=size, **values)}
+        for row in without_slot:
+            slot_field.set_cached_value(row, slots.get(row.slot_id))
+    if with_slot:  # slots attached by the caller, perhaps without their details
+        prefetch_related_objects(with_slot, *(f"slot__{name}" for name in _SLOT_DETAILS))
+    without_service = [row for row in rows if not service_field.is_cached(row)]
+    if without_service:
+        size, values = id_values((row.service_id for row in without_service), prefix="service")
+        services = {service.pk: service for service in _SERVICES.all(shape=size, **values)}
+        for row in without_service:
+            service_field.set_cached_value(row, services.get(row.service_id))
+    prefetch_related_objects(rows, "patient", *(["booked_by"] if booked_by else []))
     return rows
+
+
+def _slots_with_details(size: int, **slot_ids: int) -> QuerySet[Slot]:
+    return Slot.objects.filter(pk__in=ids_of(size, slot_ids, prefix="slot")).select_related(*_SLOT_DETAILS).order_by()
+
+
+def _services(size: int, **service_ids: int) -> QuerySet[Service]:
+    return Service.objects.filter(pk__in=ids_of(size, service_ids, prefix="service")).order_by()
+
+
+#: What the ORM's prefetch asks of a row: whether its slot and its service are attached already.
+_SLOT_FIELD = Appointment._meta.get_field("slot")
+_SERVICE_FIELD = Appointment._meta.get_field("service")
+#: PERF (issue 16): the visits' slots with their details and their services by primary key, compiled once per
+#: process and number of ids (a power of two: :func:`carenet.core.baked.id_values`).
+_SLOTS_WITH_DETAILS = BakedQuery(Slot, _slots_with_details)
+_SERVICES = BakedQuery(Service, _services)
 
 
 def upcoming_for_sms_cancel(*, patient: Patient, now: dt.datetime) -> list[Appointment]:
@@ -271,14 +359,22 @@ _BOOKED_STATUSES = (Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED, Status.N
 
 def city_of_last_booking(*, patient: Patient) -> int | None:
     """SCH-2: the city of the patient's latest booked visit at a facility (remote ones have no city), or ``None``."""
+    found = _CITY_OF_LAST_BOOKING.rows(patient_id=patient.pk)
+    return found[0][0] if found else None
+
+
+def _city_of_last_booking(_shape: None, *, patient_id: int) -> QuerySet[Appointment, Any]:
     return (
         Appointment.objects.filter(
-            patient=patient, status__in=(*_BOOKED_STATUSES, Status.CANCELLED), slot__facility__isnull=False
+            patient_id=patient_id, status__in=(*_BOOKED_STATUSES, Status.CANCELLED), slot__facility__isnull=False
         )
         .order_by("-created_at", "-id")
-        .values_list("slot__facility__city_id", flat=True)
-        .first()
+        .values_list("slot__facility__city_id")[:1]
     )
+
+
+#: PERF (issue 16): asked by the dashboard and the search form on every request; compiled once per process.
+_CITY_OF_LAST_BOOKING = BakedQuery(Appointment, _city_of_last_booking)
 
 
 def specialty_codes_most_booked(*, patient: Patient, limit: int = 4) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import BooleanField, CharField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
@@ -18,6 +19,7 @@ from carenet.booking.models import Appointment
 from carenet.closures import errors
 from carenet.closures.models import ClosureNotice
 from carenet.closures.policies import Place, distance_km, nearest_first
+from carenet.core.baked import BakedQuery, id_values, ids_of
 from carenet.messaging.models import OutboundMessage
 from carenet.network.models import Facility, FacilityClosure
 from carenet.network.selectors import closures_of_slot
@@ -143,16 +145,30 @@ def open_notices_for_patients(*, patient_ids: list[int], since: dt.datetime, lim
     Asked on every "Moje wizyty" and dashboard (issue 16): the notices' ids come first from the notices alone, and
     their details (nine tables) are read by primary key only when there are any — the usual answer, none, costs
     one narrow query."""
-    ids = list(
-        ClosureNotice.objects.filter(patient_id__in=patient_ids, rebooked__isnull=True, created_at__gte=since)
-        .order_by("-created_at", "-pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    size, values = id_values(patient_ids, prefix="patient")
+    if not size:
+        return []
+    ids = [row[0] for row in _OPEN_NOTICE_IDS.rows(shape=(size, limit), since=since, **values)]
     if not ids:
         return []
     return list(
         ClosureNotice.objects.filter(pk__in=ids).select_related(*_NOTICE_RELATED).order_by("-created_at", "-pk")
     )
+
+
+def _open_notice_ids(shape: tuple[int, int], *, since: dt.datetime, **patient_ids: int) -> QuerySet[ClosureNotice, Any]:
+    size, limit = shape
+    return (
+        ClosureNotice.objects.filter(
+            patient_id__in=ids_of(size, patient_ids, prefix="patient"), rebooked__isnull=True, created_at__gte=since
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("pk")[:limit]
+    )
+
+
+#: PERF (issue 16): asked on every "Moje wizyty" and dashboard, compiled once per process and family size.
+_OPEN_NOTICE_IDS = BakedQuery(ClosureNotice, _open_notice_ids)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -302,3 +302,27 @@ def _adapted(adapt: Callable[[Any], Any], value: Any) -> Any:
 
 def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
+
+
+def id_values(ids: Iterable[int], *, prefix: str = "id") -> tuple[int, dict[str, int]]:
+    """A list of ids as a baked query's values (``pk__in``): the ids each a value of its own (``<prefix>_0``,
+    ``<prefix>_1`` …), padded to a power of two with ids no row has (negative ones, far apart: Django drops an id
+    given twice from ``IN (…)``), so that lists of similar lengths share one statement. Returns the size (part of
+    the shape) and the values; no ids: ``(0, {})`` (the caller asks nothing)."""
+    ordered = sorted(set(ids))
+    if not ordered:
+        return 0, {}
+    size = 1
+    while size < len(ordered):
+        size *= 2
+    ordered += [_NO_ID - 1000 * n for n in range(size - len(ordered))]
+    return size, {f"{prefix}_{n}": value for n, value in enumerate(ordered)}
+
+
+#: Where the padding of :func:`id_values` starts: no row's id (ids are positive), within a 32-bit integer column.
+_NO_ID = -1_000_000_000
+
+
+def ids_of(size: int, values: dict[str, Any], *, prefix: str = "id") -> list[Any]:
+    """The ids :func:`id_values` made, in a ``build`` (``filter(pk__in=ids_of(size, values))``)."""
+    return [values[f"{prefix}_{n}"] for n in range(size)]

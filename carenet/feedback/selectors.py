@@ -11,12 +11,14 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Q, QuerySet
 
 from carenet.booking.models import Appointment
 from carenet.core import clock
+from carenet.core.baked import BakedQuery, id_values, ids_of
 from carenet.feedback import policies
 from carenet.feedback.models import NetworkRating, SurveyInvitation, VisitRating
 
@@ -39,18 +41,10 @@ def ratable_visits(*, patient_ids: Collection[int], now: dt.datetime, limit: int
     are read with what a row shows: one query when none may be rated, two otherwise."""
     # Nothing older than the longest window can be ratable: the visit's 7 days, or 7 days after an invitation.
     horizon = now - dt.timedelta(days=policies.RATE_DAYS + 2)
-    candidates = (
-        Appointment.objects.filter(
-            patient_id__in=sorted(patient_ids),
-            status__in=(Appointment.Status.COMPLETED, Appointment.Status.CHECKED_IN),
-            slot__ends_at__lte=now,
-            consultation__isnull=True,
-            rating__isnull=True,
-        )
-        .filter(Q(slot__ends_at__gte=horizon) | Q(survey_invitation__sent_at__gte=horizon))
-        .order_by("-slot__starts_at", "-pk")
-        .values_list("pk", "status", "slot__ends_at", "survey_invitation__sent_at")[:LIST_LIMIT]
-    )
+    size, ids = id_values(patient_ids, prefix="patient")
+    if not size:
+        return []
+    candidates = _CANDIDATES.rows(shape=size, now=now, horizon=horizon, **ids)
     until: dict[int, dt.datetime] = {}
     for pk, status, ends_at, invited_at in candidates:
         refusal = policies.visit_rating_refusal(
@@ -62,8 +56,35 @@ def ratable_visits(*, patient_ids: Collection[int], now: dt.datetime, limit: int
                 break
     if not until:
         return []
-    visits = Appointment.objects.filter(pk__in=sorted(until)).select_related(*_VISIT_DETAILS).in_bulk()
-    return [RatableVisit(visit=visits[pk], rate_until=rate_until) for pk, rate_until in until.items()]
+    size, ids = id_values(until, prefix="visit")
+    visits = {visit.pk: visit for visit in _SHOWN.all(shape=size, **ids)}
+    return [RatableVisit(visit=visits[pk], rate_until=rate_until) for pk, rate_until in until.items() if pk in visits]
+
+
+def _candidates(size: int, *, now: dt.datetime, horizon: dt.datetime, **patient_ids: int) -> QuerySet[Appointment, Any]:
+    """The visits of these patients that took place and are not rated, within the longest window (FBK-1)."""
+    return (
+        Appointment.objects.filter(
+            patient_id__in=ids_of(size, patient_ids, prefix="patient"),
+            status__in=(Appointment.Status.COMPLETED, Appointment.Status.CHECKED_IN),
+            slot__ends_at__lte=now,
+            consultation__isnull=True,
+            rating__isnull=True,
+        )
+        .filter(Q(slot__ends_at__gte=horizon) | Q(survey_invitation__sent_at__gte=horizon))
+        .order_by("-slot__starts_at", "-pk")
+        .values_list("pk", "status", "slot__ends_at", "survey_invitation__sent_at")[:LIST_LIMIT]
+    )
+
+
+def _shown(size: int, **visit_ids: int) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(pk__in=ids_of(size, visit_ids, prefix="visit")).select_related(*_VISIT_DETAILS)
+
+
+#: PERF (issue 16): the dashboard asks for the visits to rate on every request; both statements are compiled once
+#: per process and number of ids (a power of two: :func:`carenet.core.baked.id_values`).
+_CANDIDATES = BakedQuery(Appointment, _candidates)
+_SHOWN = BakedQuery(Appointment, _shown)
 
 
 def ratable_among(*, visits: Collection[Appointment], now: dt.datetime) -> dict[int, dt.datetime]:
@@ -72,9 +93,8 @@ def ratable_among(*, visits: Collection[Appointment], now: dt.datetime) -> dict[
     candidates = {visit.pk: visit for visit in visits}
     if not candidates:
         return {}
-    facts = Appointment.objects.filter(pk__in=sorted(candidates)).values_list(
-        "pk", "rating__id", "survey_invitation__sent_at", "consultation__id"
-    )
+    size, ids = id_values(candidates, prefix="visit")
+    facts = _RATING_FACTS.rows(shape=size, **ids)
     ratable = {}
     for pk, rating_id, invited_at, consultation_id in facts:
         visit = candidates[pk]
@@ -89,6 +109,16 @@ def ratable_among(*, visits: Collection[Appointment], now: dt.datetime) -> dict[
         if refusal is None:
             ratable[pk] = policies.rate_until(ends_at=visit.slot.ends_at, invited_at=invited_at, tz=clock.WARSAW)
     return ratable
+
+
+def _rating_facts(size: int, **visit_ids: int) -> QuerySet[Appointment, Any]:
+    return Appointment.objects.filter(pk__in=ids_of(size, visit_ids, prefix="visit")).values_list(
+        "pk", "rating__id", "survey_invitation__sent_at", "consultation__id"
+    )
+
+
+#: PERF (issue 16): asked on every page of "Moje wizyty", compiled once per process and number of visits.
+_RATING_FACTS = BakedQuery(Appointment, _rating_facts)
 
 
 @dataclass

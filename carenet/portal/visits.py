@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -32,6 +34,7 @@ from carenet.clinical import selectors as clinical_selectors
 from carenet.clinical.models import Referral
 from carenet.consultations import policies as consultation_policies
 from carenet.core import clock
+from carenet.core.catalogue import localized
 from carenet.core.errors import ApplicationError, NotFound
 from carenet.core.http import HtmxHttpRequest
 from carenet.core.validation import db_id_or_none
@@ -40,6 +43,7 @@ from carenet.portal import attachments
 from carenet.portal.arrival import no_shows_context as arrival_no_shows_context
 from carenet.portal.closures import open_notices as closure_notices
 from carenet.scheduling.models import Mode
+from carenet.web import names
 from carenet.web.access import acting_user, patient_required
 from carenet.web.booking_flow import (
     CLINICIAN_FIELD_TEMPLATE,
@@ -181,20 +185,22 @@ def visits(request: HttpRequest) -> HttpResponse:
     family = account_selectors.patients_acting_for(patient=me, today=clock.today())
     planned: list[Appointment] = []
     for person in family:
-        planned.extend(booking_selectors.appointment_list_for_patient(patient=person, upcoming=True, now=now))
+        planned.extend(booking_selectors.appointment_planned_for_patient(patient=person, now=now))
     whose = next((person for person in family if str(person.pk) == request.GET.get("who")), me)
     # ACC-4: visit history is for level II; level I sees its planned visits and how to confirm its identity.
     history_allowed = account_selectors.patient_may_use(patient=me, feature=Feature.VISIT_HISTORY)
-    past = booking_selectors.appointment_list_for_patient(patient=whose, upcoming=False, now=now)
-    if not history_allowed:
-        past = past.none()
+    past: Any = booking_selectors.appointment_list_for_patient(patient=whose, upcoming=False, now=now)
+    past = _PastVisits(past, patient=whose, now=now) if history_allowed else past.none()
     past_page = Paginator(past, PAST_VISITS_PER_PAGE).get_page(request.GET.get("page"))
     past_page.object_list = list(past_page.object_list)
     booking_selectors.appointment_details_load([*planned, *past_page.object_list], booked_by=False)
     planned.sort(key=lambda appointment: appointment.slot.starts_at)
     rows = [(appointment, can_cancel(appointment, channel=Channel.PORTAL, now=now)) for appointment in planned]
+    card = _card_maker()
     context = {
         "planned": rows,
+        "planned_cards": [(appointment, cancellable, card(appointment)) for appointment, cancellable in rows],
+        "past_cards": [(appointment, card(appointment)) for appointment in past_page.object_list],
         # SCH-3: the booked video visits whose room is open now ("Wejdź do pokoju wizyty online").
         "joinable": {appointment.pk for appointment in planned if room_open_for(appointment, now=now)},
         "past_page": past_page,
@@ -209,6 +215,77 @@ def visits(request: HttpRequest) -> HttpResponse:
     # A guardian reading the children's visits is recorded (the patient's own reads are not).
     record_reads(request, patient_ids=[person.pk for person in family], what=What.VISIT_LIST)
     return render(request, "portal/visits.html", context)
+
+
+class _PastVisits:
+    """The past visits as the paginator reads them: counted by the query set, a page read by the booking selectors'
+    baked statement (:func:`carenet.booking.selectors.appointment_past_page`) — the same rows (issue 16)."""
+
+    ordered = True
+
+    def __init__(self, visits: Any, *, patient: Patient, now: dt.datetime) -> None:
+        self.visits, self.patient, self.now = visits, patient, now
+
+    def count(self) -> int:
+        return int(self.visits.count())
+
+    def __getitem__(self, page: slice) -> list[Appointment]:
+        offset, stop = page.start or 0, page.stop
+        return booking_selectors.appointment_past_page(
+            patient=self.patient, now=self.now, offset=offset, limit=stop - offset
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Card:
+    """What a visit card on "Moje wizyty" writes of a visit, worked out once per visit with the functions the
+    template's filters and tags call (``|date``, ``|time``, ``|localized``, ``|clinician_name``, ``{% url %}``): the
+    same text, without the template resolving a chain of lookups and filters for each (issue 16)."""
+
+    iso: str  # |date:"c"
+    day: str  # |date:"D j.m.Y"
+    time: str  # |time:"H:i"
+    short: str  # |date:"j.m.Y"
+    service: str
+    clinician: str
+    url: str
+    reschedule_url: str
+    cancel_url: str
+    rate_url: str
+
+
+#: A visit's id in an address reversed once per page; the visits' own ids take its place (``<int:appointment_id>``).
+_SOME_ID = 987654321
+
+
+def _card_maker() -> Any:
+    """A function that makes a visit's :class:`_Card`; the addresses reversed once per page, in its language."""
+    parts = {}
+    for name in ("visit", "reschedule", "cancel", "visit_rate"):
+        head, _sep, tail = reverse(f"portal:{name}", args=[_SOME_ID]).partition(str(_SOME_ID))
+        parts[name] = (head, tail)
+
+    def url(name: str, pk: int) -> str:
+        head, tail = parts[name]
+        return f"{head}{pk}{tail}"
+
+    def card(appointment: Appointment) -> _Card:
+        starts_at = timezone.localtime(appointment.slot.starts_at)
+        pk = appointment.pk
+        return _Card(
+            iso=formats.date_format(starts_at, "c"),
+            day=formats.date_format(starts_at, "D j.m.Y"),
+            time=formats.time_format(starts_at, "H:i"),
+            short=formats.date_format(starts_at, "j.m.Y"),
+            service=localized(appointment.service, "name"),
+            clinician=names.clinician_name(appointment.slot.clinician),
+            url=url("visit", pk),
+            reschedule_url=url("reschedule", pk),
+            cancel_url=url("cancel", pk),
+            rate_url=url("visit_rate", pk),
+        )
+
+    return card
 
 
 def room_open_for(appointment: Appointment, *, now: dt.datetime) -> bool:
