@@ -14,13 +14,14 @@ version that committed the claim first) answers 409 and is taken over after :dat
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Status
@@ -29,6 +30,7 @@ from pydantic import BaseModel
 from carenet.accounts.models import User
 from carenet.api.models import IdempotencyRecord
 from carenet.core import clock
+from carenet.core.baked import statement_cursor
 from carenet.core.errors import ApplicationError, Conflict, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -105,12 +107,8 @@ def _claim(*, user: User, key: str, fingerprint: str, now: dt.datetime) -> Idemp
     """The key's record, created (and marked ``claimed_now``) if this request is the first, or taken over if the
     first died or expired."""
     for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=user, key=key, request_fingerprint=fingerprint, created_at=now
-                )
-        except IntegrityError:
+        record_id = _insert_if_new(user=user, key=key, fingerprint=fingerprint, now=now)
+        if record_id is None:
             existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
             if existing is None:
                 continue  # released between our insert and our read: try again
@@ -124,9 +122,38 @@ def _claim(*, user: User, key: str, fingerprint: str, now: dt.datetime) -> Idemp
                     existing.request_fingerprint, existing.status_code, existing.response_body = fingerprint, None, None
                     existing.claimed_now = True  # type: ignore[attr-defined]
             return existing
+        record = IdempotencyRecord(pk=record_id, user=user, key=key, request_fingerprint=fingerprint, created_at=now)
+        record._state.adding = False
         record.claimed_now = True  # type: ignore[attr-defined]
         return record
     raise Conflict(_("A request with this Idempotency-Key is still running."), code="idempotency_in_progress")
+
+
+@functools.cache
+def _insert_sql(vendor: str) -> str:
+    """The claim's statement, worked out once per backend: PostgreSQL and SQLite (3.35+) both say it this way."""
+    quote = connections[router.db_for_write(IdempotencyRecord)].ops.quote_name
+    meta = IdempotencyRecord._meta
+    column = {field.name: quote(field.column) for field in meta.concrete_fields}
+    user, key, fingerprint, created_at = (column[name] for name in ("user", "key", "request_fingerprint", "created_at"))
+    table, pk = quote(meta.db_table), column["id"]
+    columns = f"{user}, {key}, {fingerprint}, {created_at}"
+    insert = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)"  # noqa: S608 - names from _meta
+    return f"{insert} ON CONFLICT ({user}, {key}) DO NOTHING RETURNING {pk}"
+
+
+def _insert_if_new(*, user: User, key: str, fingerprint: str, now: dt.datetime) -> int | None:
+    """The claim's insert as ONE statement, ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` (issue 16): the new
+    record's id, or None when the key already has a record. A twin's insert still waits on the unique key for the
+    first request's transaction to end (PostgreSQL), then inserts if that one rolled back or does nothing if it
+    committed — as the plain insert did, without the savepoint it needed to survive its IntegrityError (three
+    statements: SAVEPOINT, INSERT, RELEASE)."""
+    connection = connections[router.db_for_write(IdempotencyRecord)]
+    created_at = IdempotencyRecord._meta.get_field("created_at").get_db_prep_save(now, connection)
+    with statement_cursor(connection) as cursor:
+        cursor.execute(_insert_sql(connection.vendor), [user.pk, key, fingerprint, created_at])
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def _answer(run: Callable[[], Answer]) -> Answer:

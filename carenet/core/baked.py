@@ -258,6 +258,12 @@ class BakedQuery(Generic[M]):
         return found
 
 
+def statement_cursor(connection: Any) -> Any:
+    """A cursor for a hand-written statement of a fixed shape and a few parameters, prepared as a baked one is (see
+    :func:`_cursor`)."""
+    return _cursor(connection)
+
+
 def _cursor(connection: Any) -> Any:
     """A cursor for a baked statement. On PostgreSQL with ``prepare_threshold`` set (CARENET_PG_PREPARE_THRESHOLD):
     one that has the server bind the parameters, so psycopg prepares the statement once the connection has run it

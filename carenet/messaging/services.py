@@ -27,6 +27,7 @@ from django.db.models import F, Q, QuerySet
 
 from carenet.core import clock
 from carenet.core.baked import BakedQuery
+from carenet.core.inserts import insert_unless_present
 from carenet.core.phones import InvalidPhoneNumber, normalize_phone, phone_or_none
 from carenet.messaging import inbound as inbound_registry
 from carenet.messaging.backends import (
@@ -95,14 +96,12 @@ def outbox_enqueue(
         secret_length=len(secret) if secret_start >= 0 else None,
         secret_expires_at=secret_expires_at if secret_start >= 0 else None,
     )
-    # Insert first (a key is almost always new): one INSERT in a savepoint, where reading first took a SELECT too.
-    try:
-        with transaction.atomic():
-            message.save(force_insert=True)
-    except IntegrityError:
+    # Insert first (a key is almost always new): one INSERT … ON CONFLICT DO NOTHING (issue 16), where reading first
+    # took a SELECT too and an INSERT in a savepoint of its own three statements. No signal listens to the outbox.
+    if not insert_unless_present(message):
         existing = OutboundMessage.objects.filter(key=key).first()
-        if existing is None:  # the unique key was not what failed
-            raise
+        if existing is None:  # the unique key was not what stopped it (SQLite's OR IGNORE skips any constraint)
+            raise IntegrityError(f"The outbox message {key!r} could not be written.")
         return existing
     if status == Status.PENDING:
         _hint_dispatch_after_commit()

@@ -14,7 +14,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from carenet.api.auth import token_issue
-from carenet.api.idempotency import RETENTION, idempotency_prune
+from carenet.api.idempotency import IN_PROGRESS_TIMEOUT, RETENTION, idempotency_prune
 from carenet.api.models import AccessToken, IdempotencyRecord
 from carenet.api.tests.conftest import World, visit_day
 from carenet.api.tests.factories import PASSWORD, FacilityFactory, make_slot
@@ -283,6 +283,50 @@ def test_a_key_still_running_answers_409(world: World) -> None:
     again = post(client, "/api/v1/appointments", body, **{"Idempotency-Key": "k-4"})
     assert first.status_code == 201
     assert (again.status_code, again.json()["code"]) == (409, "idempotency_in_progress")
+
+
+def test_an_expired_or_abandoned_key_is_taken_over_and_runs_for_real(world: World) -> None:
+    """A record older than a day, or a claim without an answer older than the in-progress timeout, belongs to no
+    running request: the same key books for real and keeps the new answer (the one record of the key)."""
+    client = world.client("patient_a")
+    first = post(client, "/api/v1/appointments", {"slot_id": world.slots[2].pk}, **{"Idempotency-Key": "old"})
+    IdempotencyRecord.objects.filter(key="old").update(created_at=clock.now() - RETENTION - dt.timedelta(seconds=1))
+    second = post(client, "/api/v1/appointments", {"slot_id": world.slots[3].pk}, **{"Idempotency-Key": "old"})
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second.json()["id"] != first.json()["id"]
+    IdempotencyRecord.objects.filter(key="old").update(
+        status_code=None, response_body=None, created_at=clock.now() - IN_PROGRESS_TIMEOUT - dt.timedelta(seconds=1)
+    )
+    third = post(client, "/api/v1/appointments", {"slot_id": world.slots[4].pk}, **{"Idempotency-Key": "old"})
+    assert third.status_code == 201
+    assert third.json()["id"] not in (first.json()["id"], second.json()["id"])
+    record = IdempotencyRecord.objects.get(key="old")
+    assert (record.status_code, record.response_body["id"]) == (201, third.json()["id"])
+
+
+def test_a_keyed_write_claims_its_key_in_one_statement(world: World) -> None:
+    """Issue 16: the claim is one INSERT … ON CONFLICT DO NOTHING, not an INSERT in a savepoint of its own (three
+    statements); a keyed booking runs the unkeyed booking's statements, the claim, the answer's UPDATE and the
+    service's savepoint pair — and its replay reads the record once and writes nothing."""
+    client = world.client("patient_a")
+    assert post(client, "/api/v1/appointments", {"slot_id": world.slots[4].pk}).status_code == 201  # token touched
+    with CaptureQueriesContext(connection) as unkeyed:
+        assert post(client, "/api/v1/appointments", {"slot_id": world.slots[2].pk}).status_code == 201
+    with CaptureQueriesContext(connection) as keyed:
+        booked = post(client, "/api/v1/appointments", {"slot_id": world.slots[3].pk}, **{"Idempotency-Key": "one"})
+        assert booked.status_code == 201
+    claims = [q["sql"] for q in keyed.captured_queries if "api_idempotencyrecord" in q["sql"]]
+    assert len(claims) == 2, claims
+    assert claims[0].startswith("INSERT") and "ON CONFLICT" in claims[0]
+    assert claims[1].startswith("UPDATE")
+    after_claim = next(i for i, q in enumerate(keyed.captured_queries) if "api_idempotencyrecord" in q["sql"]) + 1
+    assert not keyed.captured_queries[after_claim]["sql"].startswith("RELEASE SAVEPOINT")
+    assert len(keyed) == len(unkeyed) + 4, [q["sql"][:60] for q in keyed.captured_queries]
+    with CaptureQueriesContext(connection) as replay:
+        again = post(client, "/api/v1/appointments", {"slot_id": world.slots[3].pk}, **{"Idempotency-Key": "one"})
+    assert again.content == booked.content
+    replayed = [q["sql"] for q in replay.captured_queries if "api_idempotencyrecord" in q["sql"]]
+    assert [sql.split()[0] for sql in replayed] == ["INSERT", "SELECT"]
 
 
 def test_old_records_are_pruned(world: World) -> None:

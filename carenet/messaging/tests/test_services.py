@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from carenet.core import clock
@@ -42,6 +43,34 @@ def test_enqueue_is_idempotent_by_key() -> None:
     assert second.body.startswith("CareNet: wizyta")
     assert first.recipient == "+48500100200"
     assert first.status == Status.PENDING
+
+
+def test_enqueue_writes_in_one_statement_the_row_save_would_write() -> None:
+    """Issue 16: a new key is one INSERT … ON CONFLICT DO NOTHING (no savepoint of its own), a known key that
+    INSERT and a read; the stored row is what ``save()`` wrote: every column, the creation time included."""
+    with CaptureQueriesContext(connection) as new:
+        message = enqueue(secret="NIE", secret_expires_at=clock.now() + dt.timedelta(hours=1))
+    assert [q["sql"].split()[0] for q in new.captured_queries][:1] == ["INSERT"]
+    assert not any("SAVEPOINT" in q["sql"] for q in new.captured_queries)
+    with CaptureQueriesContext(connection) as known:
+        again = enqueue(body="another text")
+    assert [q["sql"].split()[0] for q in known.captured_queries] == ["INSERT", "SELECT"]
+    assert again.pk == message.pk and not message._state.adding
+    stored = OutboundMessage.objects.values().get(pk=message.pk)
+    saved = OutboundMessage(**{**stored, "id": None, "key": "saved"})
+    saved.save(force_insert=True)
+    as_saved = OutboundMessage.objects.values().get(pk=saved.pk)
+    for column in ("id", "key", "created_at", "next_attempt_at", "secret_expires_at"):
+        stored.pop(column), as_saved.pop(column)
+    assert stored == as_saved
+    assert message.created_at is not None and message.secret_start is not None
+
+
+def test_enqueue_refuses_a_row_the_database_refuses() -> None:
+    """Not the key: a row the database will not take (here a body left NULL) is an IntegrityError, as before."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        enqueue(body=None)
+    assert not OutboundMessage.objects.exists()
 
 
 def test_enqueue_with_an_invalid_number_is_recorded_as_failed_not_raised() -> None:
