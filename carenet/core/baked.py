@@ -48,6 +48,11 @@ from django.db.models.query import (  # type: ignore[attr-defined]  # the ORM's 
 M = TypeVar("M", bound=Model)
 #: Statements kept per baked query (per database and shape key) before the oldest are forgotten.
 KEPT_SHAPES = 8
+#: The most values a statement is baked with. A call with more (a visit list of hundreds of ids, padded by
+#: :func:`id_values`) runs through the ORM as before: checking a shape compares every parameter with every value
+#: (quadratic: thousands of ids took minutes), a baked statement binds on the server, which takes at most 65,535
+#: parameters, and such long lists are rare enough that compiling them each time costs nothing that matters.
+MAX_BAKED_VALUES = 64
 _MISSING: Any = object()
 
 
@@ -144,6 +149,8 @@ class BakedQuery(Generic[M]):
         return self._fetch(shape, values)
 
     def _fetch(self, shape: Hashable, values: dict[str, Any]) -> list[Any]:
+        if len(values) > MAX_BAKED_VALUES:  # a long list of ids: the ORM, as before (and nothing kept)
+            return list(self.build(shape, **values))
         queryset = None
         alias = router.db_for_write(self.model) if self.for_write else router.db_for_read(self.model)
         key = (alias, shape)
@@ -318,6 +325,8 @@ def id_values(ids: Iterable[int], *, prefix: str = "id") -> tuple[int, dict[str,
     ordered = sorted(set(ids))
     if not ordered:
         return 0, {}
+    if len(ordered) > MAX_BAKED_VALUES:  # run through the ORM (:data:`MAX_BAKED_VALUES`): no padding
+        return len(ordered), {f"{prefix}_{n}": value for n, value in enumerate(ordered)}
     size = 1
     while size < len(ordered):
         size *= 2

@@ -16,7 +16,7 @@ from carenet.accounts.models import Patient, User
 from carenet.accounts.tests.factories import PatientFactory, UserFactory
 from carenet.api.auth import _LIVE_TOKEN, _live_token_query, token_find, token_hash, token_issue, token_revoke
 from carenet.core import clock
-from carenet.core.baked import BakedQuery
+from carenet.core.baked import MAX_BAKED_VALUES, BakedQuery, id_values, ids_of
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +180,24 @@ def test_rows_of_a_values_query_with_dates_and_equal_values_are_the_orms() -> No
     not_tuples = BakedQuery(Patient, flat)
     assert not_tuples.all(name="Anna") == [anna.pk]  # type: ignore[comparison-overlap]
     assert not_tuples._plans[("default", None)] is None  # a flat list is not what rows() reads: the ORM answers
+
+
+def users_by_ids(size: int, **ids: int) -> QuerySet[User]:
+    return User.objects.filter(pk__in=ids_of(size, ids)).order_by("pk")
+
+
+@pytest.mark.parametrize("count", [3, MAX_BAKED_VALUES, MAX_BAKED_VALUES + 1, 700])
+def test_a_long_list_of_ids_runs_through_the_orm_and_answers_the_same(count: int) -> None:
+    """Issue 16: a call with more than MAX_BAKED_VALUES values (a visit list of hundreds of ids) is not baked —
+    checking its shape compared every parameter with every value (minutes for thousands of ids) and a server takes
+    at most 65,535 bound parameters — it runs through the ORM, in one statement, with the same answer."""
+    users = UserFactory.create_batch(3)
+    wanted = [user.pk for user in users] + [10**9 + n for n in range(count - 3)]  # ids no row has fill the list
+    baked = BakedQuery(User, users_by_ids)
+    size, values = id_values(wanted)
+    assert size >= count and (size == count or count <= MAX_BAKED_VALUES)  # padded to a power of two up to the cap
+    with CaptureQueriesContext(connection) as queries:
+        got = baked.all(shape=size, **values)
+    assert len(queries) == 1
+    assert [user.pk for user in got] == sorted(user.pk for user in users)
+    assert (baked._plans.get(("default", size)) is not None) is (count <= MAX_BAKED_VALUES)
