@@ -12,19 +12,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connections, router
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Model
 from django.db.models.constants import OnConflict
+from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 
 
 def insert_unless_present(instance: Model, *, using: str | None = None) -> bool:
     """Insert ``instance`` as ``save(force_insert=True)`` writes it (the fields' ``pre_save``: ``auto_now_add`` …)
-    unless a unique constraint already has its row; True and the new primary key on ``instance`` if inserted. Sends
-    no ``pre_save``/``post_save`` signals: for models that have no receivers (the caller says so)."""
+    unless a unique constraint already has its row; True and the new primary key on ``instance`` if inserted.
+
+    The one statement sends no ``pre_save``/``post_save`` signals, so it is only used while the model has no
+    receivers: once one listens (an audit log registered later, a cache kept in step), ``save()`` in a savepoint
+    of its own writes the row as before — the receivers hear every new row, a known key is still False."""
     model = type(instance)
     meta = model._meta
     alias = using or router.db_for_write(model, instance=instance)
+    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+        try:
+            with transaction.atomic(using=alias):
+                instance.save(force_insert=True, using=alias)
+        except IntegrityError:
+            instance.pk = None
+            instance._state.adding = True
+            return False
+        return True
     connection = connections[alias]
     fields: list[Any] = [
         field

@@ -66,6 +66,27 @@ def test_enqueue_writes_in_one_statement_the_row_save_would_write() -> None:
     assert message.created_at is not None and message.secret_start is not None
 
 
+def test_enqueue_tells_a_receiver_of_the_outbox_of_every_new_message() -> None:
+    """The one-statement insert sends no signals: once something listens to the outbox (an audit log registered
+    later), the message is saved as before — the receiver hears the new row once, and a known key is still the
+    message already there."""
+    from django.db.models.signals import post_save
+
+    heard: list[tuple[int, bool]] = []
+
+    def receiver(sender: type[OutboundMessage], instance: OutboundMessage, created: bool, **_kwargs: object) -> None:
+        heard.append((instance.pk, created))
+
+    post_save.connect(receiver, sender=OutboundMessage, dispatch_uid="test-outbox-listener")
+    try:
+        message = enqueue()
+        again = enqueue(body="another text")
+    finally:
+        post_save.disconnect(sender=OutboundMessage, dispatch_uid="test-outbox-listener")
+    assert heard == [(message.pk, True)]
+    assert again.pk == message.pk and OutboundMessage.objects.count() == 1
+
+
 def test_enqueue_refuses_a_row_the_database_refuses() -> None:
     """Not the key: a row the database will not take (here a body left NULL) is an IntegrityError, as before."""
     with pytest.raises(IntegrityError), transaction.atomic():
