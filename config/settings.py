@@ -207,6 +207,9 @@ else:
 # every write and any read right after a write by the same browser or app (for CARENET_REPLICA_PIN_SECONDS) stay on the
 # primary. Only with PostgreSQL; without CARENET_REPLICA_URLS there is one database. The test suite uses each replica
 # as a mirror of the test database (only the replica tests, -m replica, read from the real one).
+# Issue 16: a kept connection is checked (SELECT 1) before a request only when it has been idle this long; one that
+# ended a request cleanly a moment ago is used as it is (carenet/core/connection_checks.py). 0: check every request.
+CARENET_DB_RECHECK_AFTER_SECONDS = float(os.environ.get("CARENET_DB_RECHECK_AFTER_SECONDS", "1"))
 CARENET_REPLICA_URLS = [url.strip() for url in os.environ.get("CARENET_REPLICA_URLS", "").split(",") if url.strip()]
 CARENET_REPLICA_PIN_SECONDS = int(os.environ.get("CARENET_REPLICA_PIN_SECONDS", "5"))
 CARENET_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("CARENET_REPLICA_MAX_LAG_SECONDS", "3"))

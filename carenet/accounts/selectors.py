@@ -6,13 +6,14 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Exists, Q
+from django.db.models import Exists, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from carenet.accounts import policies
 from carenet.accounts.models import Consent, IdentityConfirmation, IdentityRequest, PasswordReset, Patient, User
 from carenet.accounts.permissions import ANONYMOUS, Action, Actor, Role, role_of
 from carenet.core import clock
+from carenet.core.baked import BakedQuery
 from carenet.core.dates import latest_birth_date_of_age
 from carenet.core.errors import PermissionDenied, ValidationFailed
 
@@ -180,11 +181,20 @@ def _actor_build(user: Any, *, today: dt.date, family: tuple[Patient | None, lis
     )
 
 
+def _family_query(today: dt.date, *, user_id: int) -> QuerySet[Patient]:
+    return Patient.objects.filter(Q(user_id=user_id) | (Q(guardian__user_id=user_id) & minors_q(today=today)))
+
+
+#: A guardian's every request reads the family (issue 16): the statement is compiled once a day per process (the day
+#: shapes who is under 18), only the login changes.
+_FAMILY = BakedQuery(Patient, _family_query)
+
+
 def _family_read(user: Any, *, today: dt.date) -> tuple[Patient | None, list[Patient]]:
     """A patient login's own record and the children under 18 it is the guardian of, in one query."""
     own: Patient | None = None
     minors: list[Patient] = []
-    for person in Patient.objects.filter(Q(user_id=user.pk) | (Q(guardian__user_id=user.pk) & minors_q(today=today))):
+    for person in _FAMILY.all(shape=today, user_id=user.pk):
         if person.user_id == user.pk:
             own = person
         else:

@@ -8,7 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from carenet.core import checks, periodic  # noqa: F401 - checks registers the production guardrails
+        from carenet.core import checks, connection_checks, periodic  # noqa: F401 - checks registers the guardrails
         from carenet.core.tasks import prune_background_records
 
+        connection_checks.connect()
         periodic.register("prune-background-records", every_seconds=3600, task=prune_background_records)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
@@ -11,15 +13,11 @@ from carenet.api.access import access_patient, request_actor
 from carenet.api.auth import USER_AUTH
 from carenet.api.schemas import (
     ClinicianOut,
-    CoverageOut,
     ErrorOut,
     FacilityOut,
     InvalidInputOut,
-    PartnerOut,
-    ServiceOut,
     SlotOut,
     SlotPageOut,
-    SpecialtyOut,
 )
 from carenet.booking.offers import Offer, offers_for
 from carenet.core import clock
@@ -88,12 +86,16 @@ def slot_list(request: HttpRequest, filters: Query[SlotSearchIn]) -> SlotPageOut
     )
     page = search.slot_search(query=query, now=now, allowed_partner_ids=allowed)
     offers = offers_for(patient=patient, slots=page.slots, now=now, service=page.service)
-    return SlotPageOut(
-        results=[slot_out(offer) for offer in offers],
-        page=page.page,
-        page_size=page.page_size,
-        has_next=page.has_next,
-        partners=[PartnerOut(**vars(partner)) for partner in page.partners],
+    # The whole page validated in one call from plain values (issue 16): pydantic's core walks the tree at once,
+    # where building six models a slot in Python cost about a tenth of a search's CPU; the same schema, the same answer.
+    return SlotPageOut.model_validate(
+        {
+            "results": [slot_fields(offer) for offer in offers],
+            "page": page.page,
+            "page_size": page.page_size,
+            "has_next": page.has_next,
+            "partners": [vars(partner) for partner in page.partners],
+        }
     )
 
 
@@ -109,37 +111,53 @@ def facility_out(facility: Facility | search.FacilityRow | None) -> FacilityOut 
     return FacilityOut(id=facility.pk, name=facility.name, address=facility.address, city=facility.city.name)
 
 
-def slot_out(offer: Offer) -> SlotOut:
+def slot_fields(offer: Offer) -> dict[str, Any]:
+    """One result of the search as the plain values of :class:`SlotOut` (validated with the page)."""
     slot, decision = offer.slot, offer.coverage
-    coverage = CoverageOut(status=offer.status.value, kind=None)
+    coverage: dict[str, Any] = {"status": offer.status.value, "kind": None}
     if decision is not None:
-        coverage = CoverageOut(
-            status=offer.status.value,
-            kind=decision.kind.value,
-            price=decision.price,
-            price_to_pay=decision.price_to_pay,
-            limit=decision.limit,
-            used=decision.used,
-            left=decision.left,
-            discount_percent=decision.discount_percent,
-            requires_referral=decision.requires_referral,
-        )
-    service = offer.service
-    return SlotOut(
-        id=slot.pk,
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        mode=slot.mode,
-        specialty=SpecialtyOut(code=slot.specialty.code, name=slot.specialty.name, name_en=slot.specialty.name_en),
-        clinician=clinician_out(slot.clinician),
-        facility=facility_out(slot.facility),
-        room=slot.room.number if slot.room is not None else None,
-        service=ServiceOut(
-            id=service.pk, code=service.code, name=service.name, kind=service.kind, name_en=service.name_en
-        )
-        if service
-        else None,
-        coverage=coverage,
-        preparation=offer.preparation,
-        preparation_en=offer.preparation_en,
-    )
+        coverage = {
+            "status": offer.status.value,
+            "kind": decision.kind.value,
+            "price": decision.price,
+            "price_to_pay": decision.price_to_pay,
+            "limit": decision.limit,
+            "used": decision.used,
+            "left": decision.left,
+            "discount_percent": decision.discount_percent,
+            "requires_referral": decision.requires_referral,
+        }
+    service, clinician, facility, specialty = offer.service, slot.clinician, slot.facility, slot.specialty
+    return {
+        "id": slot.pk,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        "mode": slot.mode,
+        "specialty": {"code": specialty.code, "name": specialty.name, "name_en": specialty.name_en},
+        "clinician": {
+            "id": clinician.pk,
+            "name": f"{clinician.first_name} {clinician.last_name}",
+            "title": clinician.title or "",
+        },
+        "facility": None
+        if facility is None
+        else {"id": facility.pk, "name": facility.name, "address": facility.address, "city": facility.city.name},
+        "room": slot.room.number if slot.room is not None else None,
+        "service": None
+        if not service
+        else {
+            "id": service.pk,
+            "code": service.code,
+            "name": service.name,
+            "kind": service.kind,
+            "name_en": service.name_en,
+        },
+        "coverage": coverage,
+        "preparation": offer.preparation,
+        "preparation_en": offer.preparation_en,
+    }
+
+
+def slot_out(offer: Offer) -> SlotOut:
+    """One result as its model (other answers that list slots, e.g. a consultation line's alternatives)."""
+    return SlotOut.model_validate(slot_fields(offer))
