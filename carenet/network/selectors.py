@@ -53,8 +53,10 @@ def facility_list_bookable() -> QuerySet[Facility]:
 
 
 def facilities_in_city(*, city_id: int) -> QuerySet[Facility]:
-    """SCH-2: the bookable facilities of one city, by name — what the facility select lists once a city is chosen."""
-    return facility_list_bookable().filter(city_id=city_id).order_by("name")
+    """SCH-2: the bookable facilities of one city, by name — what the facility select lists once a city is chosen:
+    their ids and names only (issue 16: a whole row decodes each facility's opening hours, a JSON document, and a
+    large city lists hundreds of them on every search page)."""
+    return facility_list_bookable().filter(city_id=city_id).order_by("name").only("id", "name")
 
 
 def specialties_with_active_clinicians() -> QuerySet[Specialty]:

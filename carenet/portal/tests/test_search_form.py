@@ -76,6 +76,20 @@ def test_sch2_with_a_city_only_its_facilities_are_listed(world: World, krakow_ce
     assert f'<option value="{world.centre.city.pk}" selected>' in html
 
 
+def test_the_facility_select_reads_only_the_ids_and_names_of_a_citys_facilities(world: World) -> None:
+    """Issue 16: a large city lists hundreds of facilities on every search page; their opening hours (a JSON document
+    each) and the rest of the row are not read for a select that shows names."""
+    with CaptureQueriesContext(connection) as captured:
+        response = login(world.patient_a.user).get(url("portal:search"), {"city": world.centre.city.pk})
+    assert world.centre.name in facility_options(response.content.decode())
+    listed = [q["sql"] for q in captured if 'FROM "network_facility"' in q["sql"] and "ORDER BY" in q["sql"]]
+    listed = [sql for sql in listed if '"network_facility"."city_id" = ' in sql]
+    assert listed, [q["sql"] for q in captured]
+    for sql in listed:
+        columns = sql.split(" FROM ", 1)[0]
+        assert columns == 'SELECT "network_facility"."id", "network_facility"."name"', sql
+
+
 def test_sch2_a_facility_of_another_city_is_refused_and_nothing_is_searched(
     world: World, krakow_centre: Facility
 ) -> None:
