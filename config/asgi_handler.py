@@ -2,8 +2,8 @@
 on a pool of threads per uvicorn worker, one hand-over per request. Importable without the entry point's start-up
 checks, so the tests drive it in-process."""
 
-import asyncio
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,10 +18,12 @@ from django.urls import set_script_prefix
 class ThreadedASGIHandler(ASGIHandler):
     """Django's ASGI handler running a whole request — the request-started signal, the middleware and view, and
     for an ordinary answer the request-finished signal — as ONE synchronous call on a pool of
-    ``CARENET_WEB_THREADS`` threads per process (default 4), as a threaded WSGI server would (SPEC PERF, issue 16).
-    Four, not eight: the threads of one process share its interpreter lock, and on the benchmark's 2 cores 2 × 4
-    threads served ~10% more searches a second than 2 × 8 at a lower p95 (``bench/README-figures.md``, "Third
-    round"); a process with slow requests to wait on (exports, a remote service) may want more.
+    ``CARENET_WEB_THREADS`` threads per process (default 2), as a threaded WSGI server would (SPEC PERF, issue 16).
+    Few: the threads of one process share its interpreter lock, and on the benchmark's 2 cores 2 × 4 threads served
+    ~10% more searches a second than 2 × 8 at a lower p95, and 2 × 2 another ~7% more searches than 2 × 4 with as
+    many bookings (``bench/README-figures.md``, "Third round" and "Fifth round"). A thread is held while a request
+    runs (its database waits included), not while a slow client sends a body or takes a download (the event loop
+    does both); a process whose requests wait on something slow (a remote service) may want more.
 
     Every CareNet middleware and view is synchronous. Django's own ASGI mode runs them in a single thread per
     process (while one request waits for PostgreSQL the process serves nobody else) and, around each request, sends
@@ -30,11 +32,12 @@ class ThreadedASGIHandler(ASGIHandler):
     short request (``bench/README-figures.md``). Here the event loop reads the body, hands the request to a pool
     thread once and sends the answer; the thread's own database connection is checked and retired
     (``close_old_connections``, ``conn_max_age``) by the two signals in that thread, as under WSGI. A streamed
-    answer (a file download) is read in a pool thread and sent piece by piece, never held whole in memory. The
+    answer (a file download) is read piece by piece in a pool thread and sent by the event loop, never held whole in
+    memory. The
     consultations' sockets (Channels) keep their own path."""
 
     executor = ThreadPoolExecutor(
-        max_workers=int(os.environ.get("CARENET_WEB_THREADS") or 4), thread_name_prefix="carenet-request"
+        max_workers=int(os.environ.get("CARENET_WEB_THREADS") or 2), thread_name_prefix="carenet-request"
     )
 
     def load_middleware(self, is_async: bool = False) -> None:
@@ -54,9 +57,7 @@ class ThreadedASGIHandler(ASGIHandler):
         try:
             response = await in_pool(scope, body_file)
             if response.streaming:
-                await self._send_start(response, send)
-                loop = asyncio.get_running_loop()
-                await sync_to_async(self._stream, thread_sensitive=False, executor=self.executor)(response, send, loop)
+                await self._send_streamed(response, send)
             else:
                 await self.send_response(response, send)
         finally:
@@ -89,13 +90,26 @@ class ThreadedASGIHandler(ASGIHandler):
         headers += [(b"Set-Cookie", c.output(header="").encode("ascii").strip()) for c in response.cookies.values()]
         await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
 
-    def _stream(self, response: Any, send: Any, loop: asyncio.AbstractEventLoop) -> None:
-        """In a pool thread: a streamed answer read piece by piece, each piece sent by the event loop."""
+    async def _send_streamed(self, response: HttpResponseBase, send: Any) -> None:
+        """A streamed answer: each piece read in a pool thread, sent by the event loop. A pool thread is held only
+        while a piece is read, never while a slow client takes it (a phone downloading a result on a poor network
+        would otherwise hold one of the process's few request threads for the whole download)."""
+        read = sync_to_async(_next_piece, thread_sensitive=False, executor=self.executor)
+        close = sync_to_async(response.close, thread_sensitive=False, executor=self.executor)
         try:
-            for part in response:
+            await self._send_start(response, send)
+            pieces = iter(response)
+            while (part := await read(pieces)) is not _END:
                 for chunk, _last in self.chunk_bytes(part):
-                    message = {"type": "http.response.body", "body": chunk, "more_body": True}
-                    asyncio.run_coroutine_threadsafe(send(message), loop).result()
-            asyncio.run_coroutine_threadsafe(send({"type": "http.response.body"}), loop).result()
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body"})
         finally:
-            response.close()
+            await close()
+
+
+#: What :func:`_next_piece` answers once a streamed answer has no piece left.
+_END = object()
+
+
+def _next_piece(pieces: Iterator[Any]) -> Any:
+    return next(pieces, _END)

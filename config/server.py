@@ -7,7 +7,7 @@ files (WhiteNoise) and the online consultations' sockets (Channels) on one port.
 ``config.wsgi`` in ``bench/README-figures.md``.
 
 Environment: ``CARENET_WEB_WORKERS`` (default: the cores this process may use), ``CARENET_WEB_THREADS`` (request
-threads per worker, default 4; config/asgi_handler.py), ``CARENET_WEB_KEEPALIVE`` (seconds an idle keep-alive connection
+threads per worker, default 2; config/asgi_handler.py), ``CARENET_WEB_KEEPALIVE`` (seconds an idle keep-alive connection
 stays open; default 75, above nginx's and browsers' reuse windows), ``CARENET_WEB_ACCESS_LOG`` (a path or ``-``; off
 by default), ``CARENET_WEB_LOG_LEVEL`` (default ``info``), ``CARENET_WEB_FORWARDED_ALLOW_IPS`` (the proxies whose
 X-Forwarded-For/-Proto uvicorn believes; default 127.0.0.1).

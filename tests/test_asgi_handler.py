@@ -123,3 +123,65 @@ def test_a_request_body_in_many_pieces_reaches_the_view(settings: Any) -> None:
     sent = _call("/echo", method="POST", body=payload)
     assert sent[0]["status"] == 200
     assert b"".join(m.get("body", b"") for m in sent[1:]) == payload[::-1]
+
+
+def test_a_slow_client_taking_a_download_holds_no_request_thread(settings: Any) -> None:
+    """While a client takes a download slowly (its sends wait), the process's only request thread still serves
+    other requests: a thread reads a piece, the event loop sends it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from config.asgi_handler import ThreadedASGIHandler
+
+    settings.ROOT_URLCONF = __name__
+    settings.MIDDLEWARE = []  # the echo view is a test's own, outside CareNet's CSRF-protected doors
+    handler = ThreadedASGIHandler()
+    handler.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="carenet-request")
+    order: list[str] = []
+
+    def scope(path_: str) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path_,
+            "raw_path": path_.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"testserver")],
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+        }
+
+    async def run() -> None:
+        release = asyncio.Event()
+        first_piece = asyncio.Event()
+        downloaded: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def slow_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                downloaded.append(message.get("body", b""))
+                first_piece.set()
+                await release.wait()  # the client takes its time
+
+        async def echo_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                order.append(f"other request answered {message['status']}")
+
+        download = asyncio.create_task(handler(scope("/download"), receive, slow_send))
+        await asyncio.wait_for(first_piece.wait(), 30)
+        other = scope("/echo")
+        other["method"] = "POST"
+        await asyncio.wait_for(handler(other, receive, echo_send), 30)  # served while the download waits
+        order.append("download released")
+        release.set()
+        await asyncio.wait_for(download, 30)
+        assert b"".join(downloaded) == BIG
+
+    asyncio.run(run())
+    handler.executor.shutdown()
+    assert order == ["other request answered 200", "download released"]
