@@ -32,9 +32,8 @@ class ThreadedASGIHandler(ASGIHandler):
     short request (``bench/README-figures.md``). Here the event loop reads the body, hands the request to a pool
     thread once and sends the answer; the thread's own database connection is checked and retired
     (``close_old_connections``, ``conn_max_age``) by the two signals in that thread, as under WSGI. A streamed
-    answer (a file download) is read piece by piece in a pool thread and sent by the event loop, never held whole in
-    memory. The
-    consultations' sockets (Channels) keep their own path."""
+    answer (a file download) is read piece by piece in a pool thread and sent by the event loop, never held whole
+    in memory. The consultations' sockets (Channels) keep their own path."""
 
     executor = ThreadPoolExecutor(
         max_workers=int(os.environ.get("CARENET_WEB_THREADS") or 2), thread_name_prefix="carenet-request"
@@ -98,7 +97,7 @@ class ThreadedASGIHandler(ASGIHandler):
         close = sync_to_async(response.close, thread_sensitive=False, executor=self.executor)
         try:
             await self._send_start(response, send)
-            pieces = iter(response)
+            pieces = await sync_to_async(iter, thread_sensitive=False, executor=self.executor)(response)
             while (part := await read(pieces)) is not _END:
                 for chunk, _last in self.chunk_bytes(part):
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})

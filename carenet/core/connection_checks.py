@@ -7,10 +7,11 @@ of a search: its round trip and the server's work for it, on every request.
 
 As a connection pooler does (PgBouncer's ``server_check_delay``), a connection is checked only when it has been
 idle for longer than ``CARENET_DB_RECHECK_AFTER_SECONDS`` (default 1; 0 checks before every request, Django's own
-behaviour): a connection whose previous request ended cleanly a moment ago is used as it is. A connection that
-had an error in its request is not trusted (Django checks it at the end of that request and closes it if it is
-broken), nor is one the server dropped during the window: that request fails as it would without the check had the
-server gone away during it, and its connection is closed and opened anew for the next one.
+behaviour): a connection whose previous request ended cleanly a moment ago is used as it is. A connection whose
+request had an error is checked before the next one (Django also checks it at the end of that request and closes it
+if it is broken). A connection the server dropped within the window is not noticed before the request: that request
+fails, as any request fails when the server goes away while it runs, Django closes the connection at its end, and
+the next request opens a new one.
 
 Both receivers run after Django's own ``close_old_connections`` (connected when ``django.db`` is imported, before
 any app is ready), in the request's own thread, on that thread's connections."""
