@@ -99,16 +99,25 @@ def slot_list(request: HttpRequest, filters: Query[SlotSearchIn]) -> SlotPageOut
     )
 
 
+def clinician_fields(clinician: Clinician | search.ClinicianRow) -> dict[str, Any]:
+    """A clinician as every answer shows them: the plain values of :class:`ClinicianOut`."""
+    return {"id": clinician.pk, "name": f"{clinician.first_name} {clinician.last_name}", "title": clinician.title or ""}
+
+
+def facility_fields(facility: Facility | search.FacilityRow | None) -> dict[str, Any] | None:
+    """A facility as every answer shows it: the plain values of :class:`FacilityOut` (None: a remote visit)."""
+    if facility is None:
+        return None
+    return {"id": facility.pk, "name": facility.name, "address": facility.address, "city": facility.city.name}
+
+
 def clinician_out(clinician: Clinician | search.ClinicianRow) -> ClinicianOut:
-    return ClinicianOut(
-        id=clinician.pk, name=f"{clinician.first_name} {clinician.last_name}", title=clinician.title or ""
-    )
+    return ClinicianOut(**clinician_fields(clinician))
 
 
 def facility_out(facility: Facility | search.FacilityRow | None) -> FacilityOut | None:
-    if facility is None:
-        return None
-    return FacilityOut(id=facility.pk, name=facility.name, address=facility.address, city=facility.city.name)
+    fields = facility_fields(facility)
+    return None if fields is None else FacilityOut(**fields)
 
 
 def slot_fields(offer: Offer) -> dict[str, Any]:
@@ -127,21 +136,15 @@ def slot_fields(offer: Offer) -> dict[str, Any]:
             "discount_percent": decision.discount_percent,
             "requires_referral": decision.requires_referral,
         }
-    service, clinician, facility, specialty = offer.service, slot.clinician, slot.facility, slot.specialty
+    service, specialty = offer.service, slot.specialty
     return {
         "id": slot.pk,
         "starts_at": slot.starts_at,
         "ends_at": slot.ends_at,
         "mode": slot.mode,
         "specialty": {"code": specialty.code, "name": specialty.name, "name_en": specialty.name_en},
-        "clinician": {
-            "id": clinician.pk,
-            "name": f"{clinician.first_name} {clinician.last_name}",
-            "title": clinician.title or "",
-        },
-        "facility": None
-        if facility is None
-        else {"id": facility.pk, "name": facility.name, "address": facility.address, "city": facility.city.name},
+        "clinician": clinician_fields(slot.clinician),
+        "facility": facility_fields(slot.facility),
         "room": slot.room.number if slot.room is not None else None,
         "service": None
         if not service

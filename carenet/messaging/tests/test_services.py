@@ -87,6 +87,20 @@ def test_enqueue_tells_a_receiver_of_the_outbox_of_every_new_message() -> None:
     assert again.pk == message.pk and OutboundMessage.objects.count() == 1
 
 
+def test_enqueue_with_a_receiver_still_refuses_a_row_the_database_refuses() -> None:
+    """Saved the normal way (something listens to the outbox), a row refused for another reason than its key (a
+    body left NULL) is still an IntegrityError, never taken for a message already there."""
+    from django.db.models.signals import post_save
+
+    post_save.connect(lambda **_kwargs: None, sender=OutboundMessage, weak=False, dispatch_uid="test-outbox-null")
+    try:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            enqueue(body=None)
+    finally:
+        post_save.disconnect(sender=OutboundMessage, dispatch_uid="test-outbox-null")
+    assert not OutboundMessage.objects.exists()
+
+
 def test_enqueue_refuses_a_row_the_database_refuses() -> None:
     """Not the key: a row the database will not take (here a body left NULL) is an IntegrityError, as before."""
     with pytest.raises(IntegrityError), transaction.atomic():
