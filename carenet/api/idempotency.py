@@ -32,6 +32,7 @@ from carenet.api.models import IdempotencyRecord
 from carenet.core import clock
 from carenet.core.baked import statement_cursor
 from carenet.core.errors import ApplicationError, Conflict, ValidationFailed
+from carenet.core.inserts import update_row
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def idempotent(request: HttpRequest, *, user: User, key: str | None, run: Callab
             raise Conflict(_("A request with this Idempotency-Key is still running."), code="idempotency_in_progress")
         status_code, body = _answer(run)
         data = _jsonable(body)
-        IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status_code, response_body=data)
+        update_row(IdempotencyRecord, record.pk, status_code=status_code, response_body=data)
     # The first answer from the endpoint's own schema object (the API renders it without validating it again, as
     # without a key); a replay renders the stored JSON of it — the same bytes (issue 16).
     return Status(status_code, body if isinstance(body, BaseModel) else data)

@@ -180,6 +180,30 @@ def _past_page(shape: tuple[int, int], *, patient_id: int, now: dt.datetime) -> 
 _PAST_PAGE = BakedQuery(Appointment, _past_page, kept_shapes=32)
 
 
+def appointment_past_count(*, patient: Patient, now: dt.datetime) -> int:
+    """How many past visits :func:`appointment_past_page` pages through (``appointment_list_for_patient(...,
+    upcoming=False).count()``), the statement compiled once per process (issue 16: "Moje wizyty" counts them on
+    every request)."""
+    found = _PAST_COUNT.rows(patient_id=patient.pk, now=now)
+    return int(found[0][0]) if found else 0
+
+
+def _past_count(_shape: None, *, patient_id: int, now: dt.datetime) -> QuerySet[Appointment, Any]:
+    # The past page's rows counted, grouped by the one patient: one row, or none when there are none.
+    return (
+        Appointment.objects.filter(patient_id=patient_id)
+        .exclude(Q(status__in=UPCOMING_STATUSES, slot__ends_at__gt=now))
+        .exclude(status__in=[Status.HELD, Status.EXPIRED])
+        .order_by()
+        .values("patient_id")
+        .annotate(visits=Count("id"))
+        .values_list("visits")
+    )
+
+
+_PAST_COUNT = BakedQuery(Appointment, _past_count)
+
+
 def appointment_next_for_family(*, family: list[Patient], now: dt.datetime) -> tuple[Appointment | None, int]:
     """The family's next visit (as :func:`appointment_list_for_patient` orders the upcoming ones: earliest first,
     then by id), with its ``patient`` attached, and how many of the family have an upcoming visit (the dashboard).
@@ -379,10 +403,20 @@ _CITY_OF_LAST_BOOKING = BakedQuery(Appointment, _city_of_last_booking)
 
 def specialty_codes_most_booked(*, patient: Patient, limit: int = 4) -> list[str]:
     """SCH-2: the codes of the specialties the patient books most (ties: the latest first), at most ``limit``."""
-    rows = (
-        Appointment.objects.filter(patient=patient, status__in=_BOOKED_STATUSES)
+    return [row[0] for row in _MOST_BOOKED.rows(shape=limit, patient_id=patient.pk)]
+
+
+def _most_booked(limit: int, *, patient_id: int) -> QuerySet[Appointment, Any]:
+    # Grouped and ordered by the counts, which are not selected: the rows are the codes alone (a values_list()
+    # query without annotations in its answer, so it is baked).
+    return (
+        Appointment.objects.filter(patient_id=patient_id, status__in=_BOOKED_STATUSES)
         .values("slot__specialty__code")
         .annotate(visits=Count("id"), latest=Max("created_at"))
-        .order_by("-visits", "-latest")[:limit]
+        .order_by("-visits", "-latest")
+        .values_list("slot__specialty__code")[:limit]
     )
-    return [row["slot__specialty__code"] for row in rows]
+
+
+#: PERF (issue 16): asked by the dashboard and the search form on every request; compiled once per process.
+_MOST_BOOKED = BakedQuery(Appointment, _most_booked)

@@ -37,6 +37,7 @@ from carenet.clinical.policies import ReferralFacts, ReferralSource, default_val
 from carenet.core import clock
 from carenet.core.baked import BakedQuery
 from carenet.core.errors import NotFound, ValidationFailed
+from carenet.core.inserts import insert_new, update_row
 from carenet.coverage.models import Enrolment
 from carenet.coverage.policies import CoverageDecision
 from carenet.coverage.selectors import catalogue_services, coverage_and_enrolment, pregnancy_service_ids
@@ -948,11 +949,11 @@ def _insert(
         _apply_decision(appointment, decision=decision, enrolment=enrolment, accept_price=accept_price)
     try:
         # No savepoint of its own: losing the slot ends the whole use case, and its transaction rolls back.
-        appointment.save(force_insert=True)
+        insert_new(appointment)  # save(force_insert=True), its audit entry included, as one prepared statement
     except IntegrityError as error:
         # BKG-2: someone else's active appointment holds the slot (the partial unique constraint).
         raise SlotUnavailable() from error
-    Slot.objects.filter(pk=slot.pk).update(is_free=False)
+    update_row(Slot, slot.pk, is_free=False)
     slot.is_free = False
     return appointment
 

@@ -17,13 +17,17 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from auditlog.diff import get_field_value, is_primitive, model_instance_diff, track_field
+from auditlog.models import DEFAULT_OBJECT_REPR
 from auditlog.receivers import check_disable, log_create
 from auditlog.registry import auditlog
 from auditlog.signals import post_log, pre_log
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model
 from django.db.models.signals import post_save
 from django.utils.encoding import smart_str
+
+from carenet.core.inserts import insert_new
 
 M = TypeVar("M", bound=type[Model])
 
@@ -89,6 +93,38 @@ def _log_created(sender: type[Model], instance: Model, created: bool, **kwargs: 
     _create_entry(sender, instance, changes_of=creation_changes)
 
 
+def _log_create(log_entry_model: type[Model], instance: Model, *, action: int, changes: Any) -> Model:
+    """``LogEntry.objects.log_create(instance, action=action, changes=changes)`` of django-auditlog — the same
+    columns and values, the actor and the request's address set by the library's ``pre_save`` receiver — with the
+    row written by :func:`insert_new` (one prepared statement, issue 16) instead of ``objects.create()``."""
+    from auditlog.cid import get_cid
+    from django.contrib.contenttypes.models import ContentType
+
+    manager: Any = log_entry_model._default_manager  # the library's LogEntryManager (``objects``)
+    pk = manager._get_pk_value(instance)
+    try:
+        object_repr = smart_str(instance)
+    except ObjectDoesNotExist:
+        object_repr = DEFAULT_OBJECT_REPR
+    values: dict[str, Any] = {
+        "action": action,
+        "changes": changes,
+        "content_type": ContentType.objects.get_for_model(instance),
+        "object_pk": pk,
+        "object_repr": object_repr,
+        "serialized_data": manager._get_serialized_data_or_none(instance),
+    }
+    if isinstance(pk, int):
+        values["object_id"] = pk
+    get_additional_data = getattr(instance, "get_additional_data", None)
+    if callable(get_additional_data):
+        values["additional_data"] = get_additional_data()
+    values["cid"] = get_cid()
+    entry = log_entry_model(**values)
+    insert_new(entry)
+    return entry
+
+
 def _create_entry(sender: type[Model], instance: Model, *, changes_of: Callable[[Model], Any]) -> None:
     from auditlog import get_logentry_model
 
@@ -103,7 +139,7 @@ def _create_entry(sender: type[Model], instance: Model, *, changes_of: Callable[
     try:
         changes = changes_of(instance)
         if changes:
-            log_entry = log_entry_model.objects.log_create(instance, action=action, changes=changes, force_log=False)
+            log_entry = _log_create(log_entry_model, instance, action=action, changes=changes)
     except BaseException as caught:  # noqa: BLE001 - as django-auditlog does: post_log hears of it, then it is raised
         error = caught
     finally:

@@ -171,12 +171,13 @@ class BakedQuery(Generic[M]):
     def _bake(self, queryset: QuerySet[M, Any], shape: Hashable, values: dict[str, Any], alias: str) -> _Plan | None:
         connection = connections[alias]
         if queryset._iterable_class not in (ModelIterable, ValuesListIterable) or (
-            queryset._iterable_class is ValuesListIterable
-            and (queryset.query.extra_select or queryset.query.annotation_select)
+            queryset._iterable_class is ValuesListIterable and queryset.query.extra_select
         ):
             return None  # flat, named or reordered rows: the ORM's iterables shape them, not a compiler's row
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
+        if queryset._iterable_class is ValuesListIterable and compiler.has_extra_select:
+            return None  # columns beyond the answer's (a distinct query's ordering): the ORM trims them
         other_values = {name: _altered(value, step) for step, (name, value) in enumerate(values.items(), start=1)}
         other_sql, other_params = self.build(shape, **other_values).query.get_compiler(using=alias).as_sql()
         if sql != other_sql or len(params) != len(other_params):

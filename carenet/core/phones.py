@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -11,10 +12,13 @@ class InvalidPhoneNumber(ValueError):
     """Not a number an SMS can be sent to."""
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize_phone(raw: str, *, region: str = "PL") -> str:
     """A phone number in E.164 ('+48500100200'); Polish numbers may be written nationally ('500 100 200').
 
-    Gateways report senders without the plus ('48500100200'); that form is accepted too.
+    Gateways report senders without the plus ('48500100200'); that form is accepted too. The answers for the
+    numbers met last are kept (every booking's confirmation normalises its patient's number: issue 16); a number
+    refused is refused again each time.
     """
     candidate = (raw or "").strip()
     if not candidate:

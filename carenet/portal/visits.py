@@ -189,8 +189,11 @@ def visits(request: HttpRequest) -> HttpResponse:
     whose = next((person for person in family if str(person.pk) == request.GET.get("who")), me)
     # ACC-4: visit history is for level II; level I sees its planned visits and how to confirm its identity.
     history_allowed = account_selectors.patient_may_use(patient=me, feature=Feature.VISIT_HISTORY)
-    past: Any = booking_selectors.appointment_list_for_patient(patient=whose, upcoming=False, now=now)
-    past = _PastVisits(past, patient=whose, now=now) if history_allowed else past.none()
+    past: Any = (
+        _PastVisits(patient=whose, now=now)
+        if history_allowed
+        else booking_selectors.appointment_list_for_patient(patient=whose, upcoming=False, now=now).none()
+    )
     past_page = Paginator(past, PAST_VISITS_PER_PAGE).get_page(request.GET.get("page"))
     past_page.object_list = list(past_page.object_list)
     booking_selectors.appointment_details_load([*planned, *past_page.object_list], booked_by=False)
@@ -218,16 +221,17 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 
 class _PastVisits:
-    """The past visits as the paginator reads them: counted by the query set, a page read by the booking selectors'
-    baked statement (:func:`carenet.booking.selectors.appointment_past_page`) — the same rows (issue 16)."""
+    """The past visits as the paginator reads them: counted and paged by the booking selectors' baked statements
+    (:func:`carenet.booking.selectors.appointment_past_count`, :func:`~carenet.booking.selectors.appointment_past_page`)
+    — the rows of ``appointment_list_for_patient(..., upcoming=False)`` (issue 16)."""
 
     ordered = True
 
-    def __init__(self, visits: Any, *, patient: Patient, now: dt.datetime) -> None:
-        self.visits, self.patient, self.now = visits, patient, now
+    def __init__(self, *, patient: Patient, now: dt.datetime) -> None:
+        self.patient, self.now = patient, now
 
     def count(self) -> int:
-        return int(self.visits.count())
+        return booking_selectors.appointment_past_count(patient=self.patient, now=self.now)
 
     def __getitem__(self, page: slice) -> list[Appointment]:
         offset, stop = page.start or 0, page.stop

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from carenet.accounts.models import Patient, User
@@ -201,3 +201,37 @@ def test_a_long_list_of_ids_runs_through_the_orm_and_answers_the_same(count: int
     assert len(queries) == 1
     assert [user.pk for user in got] == sorted(user.pk for user in users)
     assert (baked._plans.get(("default", size)) is not None) is (count <= MAX_BAKED_VALUES)
+
+
+def users_per_flag(_shape: Any, *, since: dt.datetime) -> QuerySet[User, Any]:
+    # Counted and latest per flag, the count first: annotations among the answer's columns, in the order asked.
+    return (
+        User.objects.filter(date_joined__gte=since)
+        .values("is_staff")
+        .annotate(joined=Count("id"), latest=Max("date_joined"))
+        .order_by("is_staff")
+        .values_list("joined", "is_staff", "latest")
+    )
+
+
+def test_a_values_list_with_counts_answers_the_orms_rows_in_the_order_asked() -> None:
+    """Issue 16: a grouped ``values_list()`` whose answer holds annotations (a count, a latest date) is baked and
+    gives the ORM's tuples, column for column; one with extra ordering columns the ORM trims is not baked."""
+    for n in range(3):
+        UserFactory(username=f"counted-{n}", is_staff=n == 0)
+    baked = BakedQuery(User, users_per_flag)
+    for since in (clock.now() - dt.timedelta(days=1), clock.now() + dt.timedelta(days=1)):
+        orm = list(users_per_flag(None, since=since))
+        got = baked.rows(since=since)
+        assert got == orm
+        assert all(isinstance(row[0], int) and isinstance(row[2], dt.datetime) for row in got)
+    assert [row[:2] for row in baked.rows(since=clock.now() - dt.timedelta(days=1))] == [(2, False), (1, True)]
+    assert baked._plans[("default", None)] is not None
+
+    def distinct_ordered(_shape: Any, *, since: dt.datetime) -> QuerySet[User, Any]:
+        return User.objects.filter(date_joined__gte=since).order_by("-date_joined").values_list("username").distinct()
+
+    trimmed = BakedQuery(User, distinct_ordered)
+    since = clock.now() - dt.timedelta(days=1)
+    assert sorted(trimmed.rows(since=since)) == sorted(distinct_ordered(None, since=since))
+    assert trimmed._plans[("default", None)] is None  # run through the ORM, which trims the ordering's column

@@ -174,3 +174,90 @@ def test_a_new_records_audit_changes_are_the_librarys_for_every_kind_of_field(
         assert registry.contains(type(instance))
         expected = model_instance_diff(None, instance, use_json_for_changes=use_json)
         assert creation_changes(instance) == expected, type(instance)
+
+
+def _columns(row: Any, *, leave_out: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        field.attname: getattr(row, field.attname)
+        for field in type(row)._meta.concrete_fields
+        if field.attname not in leave_out
+    }
+
+
+def test_a_prepared_insert_stores_what_save_stores_with_its_audit_entry(world: World) -> None:
+    """Issue 16 (carenet.core.inserts.insert_new): an appointment written by the prepared statement has the columns
+    ``save()`` gives it — ``created_at`` from its ``auto_now_add``, the primary key read back — and its audit entry
+    is the library's own, with the actor and the address of the request's context."""
+    from auditlog.context import set_actor
+
+    from carenet.core.inserts import insert_new
+
+    assert world.patient.user is not None
+    actor = world.patient.user
+    made = []
+    for write in (lambda row: row.save(force_insert=True), insert_new):
+        row = Appointment(
+            patient=world.patient,
+            slot=world.slot(),
+            service=world.consult,
+            status=Status.BOOKED,
+            channel="mobile",
+            booked_by=actor,
+            price=Decimal("12.50"),
+            limit_pool="",
+            coverage_kind="package",
+        )
+        with set_actor(actor, remote_addr="192.0.2.7"):
+            write(row)
+        assert row.pk is not None and row._state.adding is False and row.created_at is not None
+        made.append(row)
+    saved, inserted = (Appointment.objects.get(pk=row.pk) for row in made)
+    leave_out = ("id", "slot_id", "created_at")
+    assert _columns(inserted, leave_out=leave_out) == _columns(saved, leave_out=leave_out)
+    assert inserted.created_at == made[1].created_at
+
+    entries = [LogEntry.objects.get_for_object(row).get() for row in made]
+    assert entries[1].actor_id == actor.pk and entries[1].remote_addr == "192.0.2.7"
+    leave_out = ("id", "object_pk", "object_id", "object_repr", "changes", "changes_text", "timestamp", "cid")
+    assert _columns(entries[1], leave_out=leave_out) == _columns(entries[0], leave_out=leave_out)
+    assert entries[1].object_pk == str(inserted.pk) and entries[1].object_repr == str(made[1])
+    changes = [
+        {k: v for k, v in entry.changes_dict.items() if k not in ("id", "slot", "created_at")} for entry in entries
+    ]
+    assert changes[0] == changes[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_insert_the_database_refuses_is_an_integrity_error_that_ends_the_transaction(world: World) -> None:
+    """BKG-2: a second active appointment in a slot is refused by the database as with ``save()``; the transaction
+    is marked for rollback, so nothing after it is written, and no audit entry remains."""
+    from django.db import IntegrityError
+
+    from carenet.core.inserts import insert_new
+
+    slot = world.slot()
+    AppointmentFactory(patient=world.patient, slot=slot, service=world.consult)
+    other = PatientFactory()
+    entries = LogEntry.objects.count()
+    second = Appointment(patient=other, slot=slot, service=world.consult, status=Status.BOOKED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        try:
+            insert_new(second)
+        finally:
+            assert transaction.get_connection().needs_rollback
+    assert Appointment.objects.filter(slot=slot).count() == 1
+    assert LogEntry.objects.count() == entries
+
+
+def test_a_prepared_update_changes_the_one_row_named(world: World) -> None:
+    """``update_row`` is ``filter(pk=…).update(…)``: one row, the count of rows changed, no other row touched."""
+    from carenet.core.inserts import update_row
+    from carenet.scheduling.models import Slot
+
+    first, second = world.slot(), world.slot(starts_at=NOW + dt.timedelta(days=3))
+    assert update_row(Slot, first.pk, is_free=False) == 1
+    assert update_row(Slot, 10**12, is_free=False) == 0
+    assert dict(Slot.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "is_free")) == {
+        first.pk: False,
+        second.pk: True,
+    }

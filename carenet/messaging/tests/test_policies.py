@@ -100,3 +100,13 @@ def test_retry_delay_grows_exponentially_with_bounded_jitter() -> None:
 )
 def test_smsapi_delivery_outcome(status: str, outcome: DeliveryOutcome | None) -> None:
     assert smsapi_delivery_outcome(status) == outcome
+
+
+def test_a_kept_answer_is_the_same_and_a_refused_number_stays_refused() -> None:
+    """Issue 16: normalised numbers are kept per process; asking again answers the same, and a number that is not
+    valid raises every time (a refusal is never kept as an answer)."""
+    assert normalize_phone("500 100 200") == normalize_phone("500 100 200") == "+48500100200"
+    assert normalize_phone("0048500100200") == "+48500100200"
+    for _ in range(2):
+        with pytest.raises(InvalidPhoneNumber):
+            normalize_phone("12")

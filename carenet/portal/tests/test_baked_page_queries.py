@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Model, Prefetch, prefetch_related_objects
+from django.db.models import Count, Max, Model, Prefetch, prefetch_related_objects
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
@@ -86,8 +86,23 @@ def test_the_pages_statements_answer_what_the_orm_answers(cast: Cast) -> None:
         for person in family:
             assert_baked_as_orm(booking_selectors._PLANNED, None, patient_id=person.pk, now=now)
             assert_baked_as_orm(booking_selectors._CITY_OF_LAST_BOOKING, None, patient_id=person.pk)
+            for limit in (1, 4):
+                assert_baked_as_orm(booking_selectors._MOST_BOOKED, limit, patient_id=person.pk)
+                # SCH-2's order — most visits, then the latest booked — as the counted rows give it
+                counted = (
+                    Appointment.objects.filter(patient=person, status__in=booking_selectors._BOOKED_STATUSES)
+                    .values("slot__specialty__code")
+                    .annotate(visits=Count("id"), latest=Max("created_at"))
+                    .order_by("-visits", "-latest")[:limit]
+                )
+                assert booking_selectors.specialty_codes_most_booked(patient=person, limit=limit) == [
+                    row["slot__specialty__code"] for row in counted
+                ]
             for page in [(0, 10), (0, 1), (1, 10)]:
                 assert_baked_as_orm(booking_selectors._PAST_PAGE, page, patient_id=person.pk, now=now)
+            assert_baked_as_orm(booking_selectors._PAST_COUNT, None, patient_id=person.pk, now=now)
+            past = booking_selectors.appointment_list_for_patient(patient=person, upcoming=False, now=now)
+            assert booking_selectors.appointment_past_count(patient=person, now=now) == past.count()
     visits = list(Appointment.objects.order_by("pk"))
     size, ids = id_values([visit.slot_id for visit in visits], prefix="slot")
     assert_baked_as_orm(booking_selectors._SLOTS_WITH_DETAILS, size, **ids)

@@ -139,7 +139,7 @@ def test_the_list_queries_join_the_slot_only(world: World) -> None:
     # the planned visits of the patient and of the child, the history's count, its page
     assert len(lists) == 4, lists
     assert any("ORDER BY" in sql and "LIMIT" in sql for sql in lists)
-    assert any("COUNT(*)" in sql for sql in lists)
+    assert any("COUNT(" in sql and "LIMIT" not in sql for sql in lists)  # the history counted (grouped by the patient)
     for sql in lists:
         assert set(re.findall(r'JOIN "(\w+)"', sql)) <= LIST_JOINS, sql
     for sql in statements:
