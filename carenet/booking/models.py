@@ -141,6 +141,9 @@ class Appointment(models.Model):
                 fields=["status", "hold_expires_at"], condition=Q(status="held"), name="appointment_open_holds"
             ),
             models.Index(fields=["status", "slot"], condition=Q(status="booked"), name="appointment_booked_slot"),
+            # SCH-2 (issue 16): the patient's latest bookings first — the remembered city of every search form is
+            # read from the newest rows, not by sorting all of a long history.
+            models.Index(fields=["patient", "-created_at", "-id"], name="appointment_patient_latest"),
         ]
 
     def __str__(self) -> str:

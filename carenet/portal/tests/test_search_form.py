@@ -4,6 +4,7 @@ refused without searching, and the page costs the same number of queries however
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 from unittest import mock
 
@@ -263,3 +264,16 @@ def test_the_quick_select_writes_the_html_of_djangos_select() -> None:
         django = str(form["django"]).replace("django", "field")
         quick = str(form["quick"]).replace("quick", "field")
         assert parse_html(quick) == parse_html(django), (quick, django)
+
+
+def test_a_quick_select_is_written_as_its_option_groups_would_write_it() -> None:
+    """Issue 16: a select is written straight from its choices — byte for byte what Django's option groups give,
+    flat or grouped, with nothing, an unknown value, the empty choice or a value chosen (the first match only)."""
+    flat = [("", "— any <&> —"), ("1", 'Łódź & "Bałuty"'), ("2", "two"), ("2", "again two"), (None, "none")]
+    grouped = [("Recent <1>", [("2", "two"), ("5", "five")]), ("All", flat), ("", [("7", "seven")])]
+    for choices, value in itertools.product((flat, grouped), (None, "", "1", "2", "5", "7", "999", 1)):
+        widget = QuickSelect(choices=choices, attrs={"aria-describedby": "hint"})
+        fast = widget.render("city", value, attrs={"id": "id_city", "required": True})
+        groups = widget._render_groups("city", value, attrs={"id": "id_city", "required": True})
+        assert fast == groups, (choices, value)
+    assert QuickSelect(choices=grouped).render("city", "2").count(" selected") == 1
