@@ -15,7 +15,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -273,14 +274,20 @@ def _card_maker() -> Any:
         head, tail = parts[name]
         return f"{head}{pk}{tail}"
 
+    # The day names of the page's language, looked up once (``|date:"D"``: dates.WEEKDAYS_ABBR).
+    weekdays = [str(name) for name in WEEKDAYS_ABBR.values()]
+
     def card(appointment: Appointment) -> _Card:
         starts_at = timezone.localtime(appointment.slot.starts_at)
         pk = appointment.pk
+        # The template filters' formats written out (issue 16; the same text, held by a test): "c" is ISO 8601,
+        # "j.m.Y" the day without and the month with a leading zero, "H:i" the 24-hour time.
+        short = f"{starts_at.day}.{starts_at.month:02d}.{starts_at.year:04d}"
         return _Card(
-            iso=formats.date_format(starts_at, "c"),
-            day=formats.date_format(starts_at, "D j.m.Y"),
-            time=formats.time_format(starts_at, "H:i"),
-            short=formats.date_format(starts_at, "j.m.Y"),
+            iso=starts_at.isoformat(),
+            day=f"{weekdays[starts_at.weekday()]} {short}",
+            time=f"{starts_at.hour:02d}:{starts_at.minute:02d}",
+            short=short,
             service=localized(appointment.service, "name"),
             clinician=names.clinician_name(appointment.slot.clinician),
             url=url("visit", pk),

@@ -178,13 +178,34 @@ def specialty_label(specialty: Any) -> str:
     return f"{everyday} ({catalogue})"
 
 
+#: The labelled, sorted specialties per list read and language: (the list itself, its options). The lists are kept
+#: per process under the catalogue's token (``search_lists``): the same tuple object until the catalogue changes.
+_LABELLED: dict[tuple[int, str], tuple[Any, list[tuple[str, str]]]] = {}
+
+
+def _labelled_specialties(specialties: Any) -> list[tuple[str, str]]:
+    """``(code, label)`` alphabetical by label; for a kept tuple of specialties, worked out once per language (issue
+    16: every home and search page lists them). The entry holds the tuple itself, so a kept answer is only ever
+    found for that very tuple."""
+    if not isinstance(specialties, tuple):
+        return sorted(((s.code, specialty_label(s)) for s in specialties), key=lambda pair: pair[1].casefold())
+    key = (id(specialties), get_language() or "")
+    found = _LABELLED.get(key)
+    if found is None or found[0] is not specialties:
+        if len(_LABELLED) >= 16:
+            _LABELLED.clear()
+        labelled = sorted(((s.code, specialty_label(s)) for s in specialties), key=lambda pair: pair[1].casefold())
+        found = _LABELLED[key] = (specialties, labelled)
+    return found[1]
+
+
 def specialty_choices(specialties: Any, *, preferred: list[str] | None = None) -> list[Any]:
     """The specialty select's options, alphabetical by what the patient reads; the ``preferred`` codes (the
     patient's most used, most used first) in a group of their own above the rest."""
-    labelled = sorted(((s.code, specialty_label(s)) for s in specialties), key=lambda pair: pair[1].casefold())
+    labelled = _labelled_specialties(specialties)
     first = [code for code in preferred or [] if any(code == c for c, _label in labelled)]
     if not first:
-        return labelled
+        return list(labelled)
     by_code = dict(labelled)
     return [
         (_("Your recent choices"), [(code, by_code[code]) for code in first]),

@@ -277,3 +277,28 @@ def test_a_quick_select_is_written_as_its_option_groups_would_write_it() -> None
         groups = widget._render_groups("city", value, attrs={"id": "id_city", "required": True})
         assert fast == groups, (choices, value)
     assert QuickSelect(choices=grouped).render("city", "2").count(" selected") == 1
+
+
+def test_the_kept_specialty_labels_follow_the_language_and_a_new_catalogue() -> None:
+    """Issue 16: the sorted, labelled specialties are kept per list read and language — Polish and English pages
+    each get their own labels, and a list read again after a catalogue change (a new tuple) is labelled again."""
+    from django.utils import translation
+
+    from carenet.web.forms import specialty_choices
+
+    first = (
+        SpecialtyFactory(code="interna", name="Choroby wewnętrzne", name_en="Internal medicine",
+                         patient_name="internista", patient_name_en="internist"),
+        SpecialtyFactory(code="derma", name="Dermatologia", name_en="Dermatology", patient_name="", patient_name_en=""),
+    )  # fmt: skip
+    with translation.override("pl"):
+        assert specialty_choices(first) == [("derma", "Dermatologia"), ("interna", "internista (Choroby wewnętrzne)")]
+    with translation.override("en"):
+        assert specialty_choices(first) == [("derma", "Dermatology"), ("interna", "internist (Internal medicine)")]
+    first[1].name = "Alergologia"
+    renamed = (first[0], first[1])  # the catalogue read again: another tuple
+    with translation.override("pl"):
+        assert specialty_choices(first)[0] == ("derma", "Dermatologia")  # the kept labels of the tuple kept
+        assert specialty_choices(renamed)[0] == ("derma", "Alergologia")
+        grouped = specialty_choices(renamed, preferred=["interna"])
+        assert grouped[0][1] == [("interna", "internista (Choroby wewnętrzne)")] and len(grouped[1][1]) == 2

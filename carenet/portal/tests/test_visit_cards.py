@@ -60,3 +60,17 @@ def test_a_card_writes_what_the_filters_wrote() -> None:
             card = _card_maker()
             for visit in visits:
                 assert CARD.render(Context({"c": card(visit)})) == FILTERS.render(Context({"a": visit}))
+    # Every day of a week, single-digit days and months, midnight and a minute before it, a year before 1000.
+    visit = visits[0]
+    moments = [clock.at_warsaw(dt.date(2027, 1, 3) + dt.timedelta(days=n), dt.time(n * 3 % 24, 5)) for n in range(8)]
+    moments += [
+        clock.at_warsaw(dt.date(2026, 12, 31), dt.time(23, 59)),
+        clock.at_warsaw(dt.date(2027, 10, 10), dt.time(0)),
+    ]
+    moments.append(dt.datetime(999, 3, 4, 9, 7, tzinfo=dt.UTC))
+    for language in ("pl", "en"):
+        with translation.override(language):
+            card = _card_maker()
+            for moment in moments:
+                visit.slot.starts_at = moment
+                assert CARD.render(Context({"c": card(visit)})) == FILTERS.render(Context({"a": visit})), moment
