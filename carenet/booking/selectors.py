@@ -401,16 +401,28 @@ def _city_of_last_booking(_shape: None, *, patient_id: int) -> QuerySet[Appointm
 _CITY_OF_LAST_BOOKING = BakedQuery(Appointment, _city_of_last_booking)
 
 
+#: "Your recent choices" on the search form are counted over this many of the patient's latest bookings.
+RECENT_BOOKINGS = 50
+
+
 def specialty_codes_most_booked(*, patient: Patient, limit: int = 4) -> list[str]:
-    """SCH-2: the codes of the specialties the patient books most (ties: the latest first), at most ``limit``."""
+    """SCH-2: the codes of the specialties the patient booked most among their latest :data:`RECENT_BOOKINGS`
+    bookings (ties: the latest first), at most ``limit`` — the search form's "Your recent choices". Counting the
+    latest bookings only keeps the question as cheap for a long history as for a short one (issue 16: the whole
+    history of B4's patient with 200 visits took 0.8 ms of PostgreSQL on every search form)."""
     return [row[0] for row in _MOST_BOOKED.rows(shape=limit, patient_id=patient.pk)]
 
 
 def _most_booked(limit: int, *, patient_id: int) -> QuerySet[Appointment, Any]:
-    # Grouped and ordered by the counts, which are not selected: the rows are the codes alone (a values_list()
-    # query without annotations in its answer, so it is baked).
-    return (
+    # The latest bookings by the (patient, -created_at, -id) index; grouped and ordered by the counts, which are not
+    # selected: the rows are the codes alone (a values_list() query without annotations in its answer: baked).
+    latest = (
         Appointment.objects.filter(patient_id=patient_id, status__in=_BOOKED_STATUSES)
+        .order_by("-created_at", "-id")
+        .values("pk")[:RECENT_BOOKINGS]
+    )
+    return (
+        Appointment.objects.filter(pk__in=latest)
         .values("slot__specialty__code")
         .annotate(visits=Count("id"), latest=Max("created_at"))
         .order_by("-visits", "-latest")

@@ -261,3 +261,30 @@ def test_a_prepared_update_changes_the_one_row_named(world: World) -> None:
         first.pk: False,
         second.pk: True,
     }
+
+
+def test_the_recent_choices_count_the_latest_bookings_only(world: World) -> None:
+    """SCH-2, issue 16: "Your recent choices" are the specialties most booked among the patient's latest
+    RECENT_BOOKINGS bookings (ties: the latest first) — many old visits of another specialty do not outweigh them,
+    holds and expired holds are not bookings, and the statement is baked."""
+    patient = world.patient
+    old, recent = world.specialty, world.other_specialty
+    created = NOW - dt.timedelta(days=400)
+    for n in range(selectors.RECENT_BOOKINGS):  # older: the first specialty, many times
+        visit = AppointmentFactory(patient=patient, slot=world.slot(starts_at=created + dt.timedelta(hours=n)),
+                                   service=world.consult, status=Status.COMPLETED)  # fmt: skip
+        Appointment.objects.filter(pk=visit.pk).update(created_at=created + dt.timedelta(hours=n))
+    assert selectors.specialty_codes_most_booked(patient=patient) == [old.code]
+    for n in range(3):  # newer: the other specialty, three times
+        slot = world.slot(starts_at=NOW + dt.timedelta(days=n + 1), specialty=recent)
+        AppointmentFactory(patient=patient, slot=slot, service=world.consult, status=Status.BOOKED)
+    AppointmentFactory(patient=patient, slot=world.slot(starts_at=NOW + dt.timedelta(days=9), specialty=recent),
+                       service=world.consult, status=Status.HELD, hold_expires_at=NOW)  # fmt: skip
+    # 47 old + 3 new in the window: the old specialty still leads; the new one is second
+    assert selectors.specialty_codes_most_booked(patient=patient) == [old.code, recent.code]
+    assert selectors.specialty_codes_most_booked(patient=patient, limit=1) == [old.code]
+    for n in range(47):  # the window now holds 50 new bookings of the other specialty only
+        slot = world.slot(starts_at=NOW + dt.timedelta(days=20, hours=n), specialty=recent)
+        AppointmentFactory(patient=patient, slot=slot, service=world.consult, status=Status.BOOKED)
+    assert selectors.specialty_codes_most_booked(patient=patient) == [recent.code]
+    _baked(selectors._MOST_BOOKED)
