@@ -220,6 +220,13 @@ class OfferedChoiceIterator(PickListIterator):
         super().__init__(field)
         self.queryset = field.offered
 
+    def __iter__(self) -> Any:
+        # The ids and names as plain values (issue 16: a large city offers over a hundred facilities on every search
+        # page; a model instance each was a tenth of the page). The label is the field's: the facility's name.
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("id", "name")
+
 
 class FacilityChoiceField(PickListChoiceField):
     """Accepts any facility of ``queryset`` but lists only ``offered`` (SCH-2: the chosen city's facilities), so the
