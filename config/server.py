@@ -68,7 +68,7 @@ def when_ready(server: object) -> None:
 
     connections.close_all()
     # Everything loading made (Django, the URL map, the templates, the translations) lives as long as the process:
-    # moved out of the collector's generations before the fork, the workers' collections never walk it again (an
-    # occasional full collection over it was a visible pause in a page's p95) and the shared pages stay shared
-    # (a collection writes to every object it visits). Python's gc.freeze(), issue 16.
+    # moved out of the collector's generations before the fork, the workers' full collections no longer walk it
+    # and the memory shared with the master stays shared (a collection writes to every object it visits). Python's
+    # gc.freeze(), issue 16; its effect on a page's p95 is within this VM's noise (bench/README-figures.md).
     gc.freeze()
