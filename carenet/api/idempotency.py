@@ -14,14 +14,13 @@ version that committed the claim first) answers 409 and is taken over after :dat
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Status
@@ -30,9 +29,8 @@ from pydantic import BaseModel
 from carenet.accounts.models import User
 from carenet.api.models import IdempotencyRecord
 from carenet.core import clock
-from carenet.core.baked import statement_cursor
 from carenet.core.errors import ApplicationError, Conflict, ValidationFailed
-from carenet.core.inserts import update_row
+from carenet.core.inserts import insert_unless_present, update_row
 
 logger = logging.getLogger(__name__)
 
@@ -130,31 +128,14 @@ def _claim(*, user: User, key: str, fingerprint: str, now: dt.datetime) -> Idemp
     raise Conflict(_("A request with this Idempotency-Key is still running."), code="idempotency_in_progress")
 
 
-@functools.cache
-def _insert_sql(vendor: str) -> str:
-    """The claim's statement, worked out once per backend: PostgreSQL and SQLite (3.35+) both say it this way."""
-    quote = connections[router.db_for_write(IdempotencyRecord)].ops.quote_name
-    meta = IdempotencyRecord._meta
-    column = {field.name: quote(field.column) for field in meta.concrete_fields}
-    user, key, fingerprint, created_at = (column[name] for name in ("user", "key", "request_fingerprint", "created_at"))
-    table, pk = quote(meta.db_table), column["id"]
-    columns = f"{user}, {key}, {fingerprint}, {created_at}"
-    insert = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)"  # noqa: S608 - names from _meta
-    return f"{insert} ON CONFLICT ({user}, {key}) DO NOTHING RETURNING {pk}"
-
-
 def _insert_if_new(*, user: User, key: str, fingerprint: str, now: dt.datetime) -> int | None:
-    """The claim's insert as ONE statement, ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` (issue 16): the new
-    record's id, or None when the key already has a record. A twin's insert still waits on the unique key for the
-    first request's transaction to end (PostgreSQL), then inserts if that one rolled back or does nothing if it
-    committed — as the plain insert did, without the savepoint it needed to survive its IntegrityError (three
-    statements: SAVEPOINT, INSERT, RELEASE)."""
-    connection = connections[router.db_for_write(IdempotencyRecord)]
-    created_at = IdempotencyRecord._meta.get_field("created_at").get_db_prep_save(now, connection)
-    with statement_cursor(connection) as cursor:
-        cursor.execute(_insert_sql(connection.vendor), [user.pk, key, fingerprint, created_at])
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    """The claim's insert as ONE statement, ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` (issue 16,
+    :func:`carenet.core.inserts.insert_unless_present`): the new record's id, or None when the key already has a
+    record. A twin's insert still waits on the unique key for the first request's transaction to end (PostgreSQL),
+    then inserts if that one rolled back or does nothing if it committed — as the plain insert did, without the
+    savepoint it needed to survive its IntegrityError (three statements: SAVEPOINT, INSERT, RELEASE)."""
+    record = IdempotencyRecord(user_id=user.pk, key=key, request_fingerprint=fingerprint, created_at=now)
+    return record.pk if insert_unless_present(record) else None
 
 
 def _answer(run: Callable[[], Answer]) -> Answer:

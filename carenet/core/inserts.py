@@ -1,12 +1,14 @@
 """A new row unless a unique key already has one, in ONE statement (issue 16): ``INSERT … ON CONFLICT DO NOTHING
-RETURNING id`` on PostgreSQL, ``INSERT OR IGNORE … RETURNING id`` on SQLite (3.35+). Where a caller used to insert
-in a savepoint of its own and catch the IntegrityError (SAVEPOINT, INSERT, RELEASE SAVEPOINT: three statements),
-the database answers "already there" without an error that would end the transaction.
+RETURNING id`` on PostgreSQL and SQLite (3.35+). Where a caller used to insert in a savepoint of its own and catch
+the IntegrityError (SAVEPOINT, INSERT, RELEASE SAVEPOINT: three statements), the database answers "already there"
+without an error that would end the transaction; a row that breaks any other constraint (NOT NULL, CHECK) is still
+an IntegrityError.
 
 On PostgreSQL an insert that meets a key another transaction is still writing waits for that transaction to end,
-then inserts (it rolled back) or does nothing (it committed) — as the plain insert did before failing. SQLite's
-``OR IGNORE`` also skips a row that breaks a NOT NULL or CHECK constraint: a caller that finds no row under the key
-afterwards must raise, as it did when the IntegrityError was not the key's."""
+then inserts (it rolled back) or does nothing (it committed) — as the plain insert did before failing. A model the
+statement is not written for (a value that is an expression) goes through the ORM's own statement, which on SQLite
+is ``INSERT OR IGNORE`` and also skips a row that breaks a NOT NULL or CHECK constraint: a caller that finds no row
+under the key afterwards must raise, as it did when the IntegrityError was not the key's."""
 
 from __future__ import annotations
 
@@ -176,6 +178,9 @@ def _insert_statement(model: type[Model], alias: str, *, with_pk: bool, ignore: 
     conflict = OnConflict.IGNORE if ignore else None
     insert = connection.ops.insert_statement(on_conflict=conflict)
     suffix = connection.ops.on_conflict_suffix_sql(fields, conflict, None, None) if ignore else ""
+    if ignore and connection.vendor in ("postgresql", "sqlite"):
+        # Only a unique key's conflict is skipped (SQLite's OR IGNORE would skip a NOT NULL or CHECK failure too).
+        insert, suffix = "INSERT INTO", "ON CONFLICT DO NOTHING"
     sql = f"{insert} {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) {suffix} RETURNING {back}"
     sql = " ".join(sql.split())
     return _Insert(alias=alias, sql=sql, fields=fields, returning=returning)

@@ -288,3 +288,22 @@ def test_the_recent_choices_count_the_latest_bookings_only(world: World) -> None
         AppointmentFactory(patient=patient, slot=slot, service=world.consult, status=Status.BOOKED)
     assert selectors.specialty_codes_most_booked(patient=patient) == [recent.code]
     _baked(selectors._MOST_BOOKED)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_insert_unless_present_skips_only_a_known_key() -> None:
+    """Issue 16: the one-statement insert answers "already there" for a known unique key only; a row that breaks a
+    NOT NULL constraint is an IntegrityError on SQLite as on PostgreSQL (not skipped as ``OR IGNORE`` would)."""
+    from django.db import IntegrityError
+
+    from carenet.core.inserts import insert_unless_present
+    from carenet.messaging.models import OutboundMessage
+
+    def message(key: str, body: str | None) -> OutboundMessage:
+        return OutboundMessage(key=key, purpose="t", channel="sms", recipient="+48500100200", body=body)
+
+    assert insert_unless_present(message("k-1", "first")) is True
+    assert insert_unless_present(message("k-1", "again")) is False
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_unless_present(message("k-2", None))
+    assert list(OutboundMessage.objects.values_list("key", "body")) == [("k-1", "first")]
