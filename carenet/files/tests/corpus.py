@@ -111,6 +111,11 @@ def pdf(*, pages: int = 1, change: Callable[[pikepdf.Pdf], None] | None = None, 
     if change is not None:
         change(document)
     out = io.BytesIO()
+    if "static_id" not in save and "encryption" not in save:
+        # qpdf derives the trailer's /ID from the clock by default: the same document made in the next second would
+        # be other bytes, and an Idempotency-Key retry of it a different request. (qpdf cannot derive one for an
+        # encrypted file; those are never retried.)
+        save.setdefault("deterministic_id", True)
     document.save(out, **save)
     return out.getvalue()
 
