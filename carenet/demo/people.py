@@ -15,7 +15,7 @@ from django.contrib.auth.models import Permission
 from carenet.accounts.models import IdentityConfirmation, Patient, User
 from carenet.accounts.reads import Door, What, patient_reads_record
 from carenet.accounts.selectors import actor_for_user
-from carenet.core.dates import age_on
+from carenet.core.dates import age_on, latest_birth_date_of_age
 from carenet.coverage.models import Contract, Enrolment, RosterEntry, Tier
 from carenet.demo import identity, names
 from carenet.demo.totp import totp_devices_for_demo_staff
@@ -84,8 +84,10 @@ def _add_months_end(day: dt.date, months: int) -> dt.date:
 
 
 def _birth_date(rng: random.Random, today: dt.date, min_age: int, max_age: int) -> dt.date:
-    oldest = today.replace(year=today.year - max_age - 1) + dt.timedelta(days=1)
-    youngest = today.replace(year=today.year - min_age) if not (today.month == 2 and today.day == 29) else today
+    # The earliest birth date of someone at most max_age today, the latest of someone at least min_age (a 29
+    # February today has no twin in a common year: the helper moves it, as age_on counts it).
+    oldest = latest_birth_date_of_age(max_age + 1, today) + dt.timedelta(days=1)
+    youngest = latest_birth_date_of_age(min_age, today)
     return oldest + dt.timedelta(days=rng.randrange(max((youngest - oldest).days, 1)))
 
 

@@ -16,6 +16,7 @@ from carenet.accounts.permissions import Action, Channel
 from carenet.accounts.selectors import actor_for_user
 from carenet.booking import services as booking
 from carenet.core import clock
+from carenet.core.dates import latest_birth_date_of_age
 from carenet.core.errors import ApplicationError
 from carenet.coverage.selectors import pregnancy_service_ids
 from carenet.network.models import Facility, Service
@@ -35,8 +36,8 @@ def _pregnant_candidates(today: dt.date) -> list[Patient]:
         Patient.objects.filter(
             sex=Patient.Sex.FEMALE,
             user__isnull=False,
-            birth_date__lte=today.replace(year=today.year - 20),
-            birth_date__gt=today.replace(year=today.year - 42),
+            birth_date__lte=latest_birth_date_of_age(20, today),
+            birth_date__gt=latest_birth_date_of_age(42, today),
             enrolments__activated_on__lte=today,
             enrolments__paid_through__gte=today + dt.timedelta(days=60),
         )

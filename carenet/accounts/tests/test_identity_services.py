@@ -13,6 +13,7 @@ from carenet.accounts.models import IdentityConfirmation, IdentityRequest, Passw
 from carenet.accounts.tests.factories import PatientFactory, UserFactory
 from carenet.api.tests.factories import FacilityFactory
 from carenet.core import clock
+from carenet.core.dates import latest_birth_date_of_age
 from carenet.core.errors import Conflict, PermissionDenied, ValidationFailed
 from carenet.demo.identity import pesel as make_pesel
 from carenet.messaging.models import OutboundMessage
@@ -114,7 +115,7 @@ def test_the_bank_refuses_another_pesel_and_changes_nothing(level_one: Patient) 
 def test_the_bank_refuses_a_minor_even_with_the_right_pesel() -> None:
     """ACC-5: adults only — 17 years and 364 days is not enough."""
     today = clock.today()
-    born = (today + dt.timedelta(days=1)).replace(year=today.year - 18)
+    born = latest_birth_date_of_age(18, today) + dt.timedelta(days=1)
     teen = PatientFactory(pesel=make_pesel(born, "F", 12), birth_date=born, account_level=1)
     with pytest.raises(ValidationFailed) as refused:
         services.identity_confirm_bank(patient=teen, claimed_pesel=teen.pesel)

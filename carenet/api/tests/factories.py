@@ -44,7 +44,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
         skip_postgeneration_save = True
 
-    username = factory.Sequence(lambda n: f"user{n}")
+    # Its own prefix: carenet.accounts' UserFactory counts "user{n}" from 0 too, and get-or-create on a shared name
+    # handed one patient's login to another (an order-dependent IntegrityError under xdist).
+    username = factory.Sequence(lambda n: f"api-user{n}")
     role = User.Role.PATIENT
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
@@ -103,7 +105,7 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
     tier = factory.SubFactory(TierFactory)
     activated_on = dt.date(2020, 1, 1)
     paid_through = dt.date(2099, 12, 31)
-    ecard_number = factory.Sequence(lambda n: f"EK{n:010d}")
+    ecard_number = factory.Sequence(lambda n: f"EA{n:010d}")  # not carenet.coverage's "EK{n}": the number is unique
 
 
 def benefit(tier: Tier, code: str, **item: Any) -> BenefitItem:

@@ -18,6 +18,7 @@ from stdnum.pl import pesel as stdnum_pesel
 
 from carenet.accounts.models import IdentityConfirmation, Patient, PatientRead, User
 from carenet.booking.models import Appointment
+from carenet.core.dates import latest_birth_date_of_age
 from carenet.coverage.models import Enrolment, RosterEntry, Tier
 from carenet.demo import identity
 from carenet.network.models import City, Clinician, Facility, FacilityPrice, Language, Service, Specialty
@@ -86,7 +87,7 @@ def assert_consistent(today: dt.date) -> None:
     contracts_of: dict[int, set[int]] = defaultdict(set)
     for patient_id, contract_id in Enrolment.objects.values_list("patient_id", "contract_id"):
         contracts_of[patient_id].add(contract_id)
-    children = Patient.objects.filter(birth_date__gt=today.replace(year=today.year - 18))
+    children = Patient.objects.filter(birth_date__gt=latest_birth_date_of_age(18, today))
     assert children.exists()
     for child in children:
         assert child.guardian_id is not None

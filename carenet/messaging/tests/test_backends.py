@@ -56,9 +56,10 @@ def test_gateway_overload_is_transient() -> None:
 
 
 def test_lost_acknowledgement_then_retry_delivers_once() -> None:
-    server = start_in_thread(token="test-token", lost_ack_every=1, lost_ack_stall=1.0)
+    # The retry's answer (a duplicate, at once) must come within the client's timeout on a busy CI machine too.
+    server = start_in_thread(token="test-token", lost_ack_every=1, lost_ack_stall=3.0)
     try:
-        backend = backend_for(server, timeout=0.3)
+        backend = backend_for(server, timeout=1.0)
         with pytest.raises(TransientSendError):
             backend.send(to="+48500100200", text="x", idempotency_key="k:1")
         assert backend.send(to="+48500100200", text="x", idempotency_key="k:1").duplicate

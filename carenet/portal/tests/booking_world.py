@@ -25,6 +25,7 @@ from carenet.api.tests.factories import (
 )
 from carenet.booking.models import Appointment
 from carenet.core import clock
+from carenet.core.dates import latest_birth_date_of_age
 from carenet.network.models import Facility, Service
 from carenet.scheduling.models import Slot
 
@@ -118,7 +119,7 @@ def build_world() -> World:
         last_name="Nowak",
         user=None,
         guardian=patient_a,
-        birth_date=day.replace(year=day.year - 8),
+        birth_date=latest_birth_date_of_age(8, day),
     )
     staff = {
         "call_centre": UserFactory(

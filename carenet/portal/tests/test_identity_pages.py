@@ -12,6 +12,7 @@ from django.test import Client
 
 from carenet.accounts import bank, services
 from carenet.accounts.models import IdentityConfirmation, IdentityRequest, Patient, User
+from carenet.core.dates import latest_birth_date_of_age
 from carenet.portal.tests.booking_world import World, build_world, url
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +113,7 @@ def test_a_level_two_patient_does_not_go_to_the_bank(world: World) -> None:
 
 
 def test_a_minor_with_a_login_does_not_go_to_the_bank(world: World) -> None:
-    world.level_one.birth_date = dt.date.today().replace(year=dt.date.today().year - 16)
+    world.level_one.birth_date = latest_birth_date_of_age(16, dt.date.today())
     world.level_one.save()
     response = logged_in(world.level_one.user).post(url("portal:identity_bank_start"))
     assert response.status_code == 302 and "/dev-bank/" not in response.url

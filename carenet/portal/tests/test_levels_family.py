@@ -13,6 +13,7 @@ from django.test import Client
 from carenet.accounts.models import Patient
 from carenet.booking.models import Appointment
 from carenet.core import clock
+from carenet.core.dates import latest_birth_date_of_age
 from carenet.portal.tests.booking_world import World, booked, build_world, url
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,7 @@ def logged_in(patient: Patient) -> Client:
 
 def turn_eighteen(child: Patient) -> None:
     today = clock.today()
-    Patient.objects.filter(pk=child.pk).update(birth_date=today.replace(year=today.year - 18))
+    Patient.objects.filter(pk=child.pk).update(birth_date=latest_birth_date_of_age(18, today))
 
 
 def test_the_guardian_sees_and_cancels_the_childs_visit_in_the_portal(world: World) -> None:
@@ -103,7 +104,7 @@ def test_a_child_who_turned_eighteen_is_no_longer_managed_in_the_api(world: Worl
 def test_the_eighteenth_birthday_is_the_boundary(world: World) -> None:
     """The day before the 18th birthday the guardian still books for the child."""
     today = clock.today()
-    born = (today + dt.timedelta(days=1)).replace(year=today.year - 18)
+    born = latest_birth_date_of_age(18, today) + dt.timedelta(days=1)
     Patient.objects.filter(pk=world.child.pk).update(birth_date=born)
     page = url("portal:book", world.slots[0].pk) + f"?service=konsultacja-interna&for={world.child.pk}"
     assert logged_in(world.patient_a).get(page).status_code == 200
