@@ -9,7 +9,6 @@ import json
 from typing import Any
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -29,13 +28,21 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 12, 4, 9, 15, tzinfo=dt.UTC)
 
 
+@pytest.fixture
+def cast_at_now(time_machine: Any, request: pytest.FixtureRequest) -> Cast:
+    """The cast made at NOW, and the clock kept there: its visits (a week ago, tomorrow) are around NOW whatever day
+    the suite runs on (a cast made today with the test at NOW had its past visit after NOW a week later)."""
+    time_machine.move_to(NOW, tick=False)
+    return request.getfixturevalue("cast")
+
+
 def reads() -> list[tuple[str, int]]:
     rows = PatientRead.objects.order_by("pk")
     return list(rows.values_list("reader__username", "patient_id"))
 
 
-@time_machine.travel(NOW, tick=False)
-def test_a_patient_files_a_complaint_and_sees_its_number_status_and_answer_date(cast: Cast) -> None:
+def test_a_patient_files_a_complaint_and_sees_its_number_status_and_answer_date(cast_at_now: Cast) -> None:
+    cast = cast_at_now
     client = cast.client("patient")
     assert client.get(reverse("portal:complaint_new")).status_code == 200
     answer = client.post(
@@ -85,8 +92,8 @@ def test_someone_elses_complaint_and_claim_do_not_exist_for_a_patient(cast: Cast
     assert own["X-Content-Type-Options"] == "nosniff"
 
 
-@time_machine.travel(NOW, tick=False)
-def test_a_claim_with_documents_from_the_portal(cast: Cast) -> None:
+def test_a_claim_with_documents_from_the_portal(cast_at_now: Cast) -> None:
+    cast = cast_at_now
     client = cast.client("patient")
     answer = client.post(
         reverse("portal:claim_new"),
@@ -150,8 +157,8 @@ def test_the_call_centre_files_for_the_caller(cast: Cast) -> None:
     assert complaint.channel == "call_centre" and complaint.filed_by == cast.users["call_centre"]
 
 
-@time_machine.travel(NOW, tick=False)
-def test_the_coordinators_queue_marks_overdue_and_near_due_in_words_and_filters(cast: Cast) -> None:
+def test_the_coordinators_queue_marks_overdue_and_near_due_in_words_and_filters(cast_at_now: Cast) -> None:
+    cast = cast_at_now
     today = clock.today()
     overdue = ComplaintFactory(patient=cast.patient, answer_due_on=today - dt.timedelta(days=1), subject="Stara")
     soon = ComplaintFactory(patient=cast.other_patient, answer_due_on=today + dt.timedelta(days=2), subject="Pilna")

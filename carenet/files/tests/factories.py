@@ -14,9 +14,14 @@ from PIL import Image
 
 from carenet.accounts.models import Patient
 from carenet.api.tests.factories import PatientFactory
+from carenet.core import clock
 from carenet.files.models import ConsultationFile, PatientFile, TermsAcceptance
 
-UPLOADED_AT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+
+def _yesterday() -> dt.datetime:
+    """A day before the test's clock: a file made by a factory is kept (FIL-2, three months) whenever the suite runs
+    (a fixed 20 November 2026 had every such file past its deletion day from 20 February 2027)."""
+    return clock.now() - dt.timedelta(days=1)
 
 
 def png_bytes(width: int = 8, height: int = 8, colour: tuple[int, int, int] = (200, 40, 40)) -> bytes:
@@ -33,7 +38,7 @@ class TermsAcceptanceFactory(factory.django.DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     accepted_by = factory.LazyAttribute(lambda o: o.patient.user)
     terms_version = "2026-12"
-    accepted_at = UPLOADED_AT
+    accepted_at = factory.LazyFunction(_yesterday)
 
 
 class PatientFileFactory(factory.django.DjangoModelFactory):
@@ -51,8 +56,8 @@ class PatientFileFactory(factory.django.DjangoModelFactory):
     content_type = PatientFile.Kind.PNG
     size = factory.LazyAttribute(lambda o: len(o.content))
     sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.content).hexdigest())
-    uploaded_at = UPLOADED_AT
-    delete_after = UPLOADED_AT + dt.timedelta(days=90)
+    uploaded_at = factory.LazyFunction(_yesterday)
+    delete_after = factory.LazyAttribute(lambda o: o.uploaded_at + dt.timedelta(days=90))
 
 
 class ConsultationFileFactory(factory.django.DjangoModelFactory):
@@ -62,7 +67,7 @@ class ConsultationFileFactory(factory.django.DjangoModelFactory):
     file = factory.SubFactory(PatientFileFactory)
     appointment = None  # a visit of the file's patient: pass one (carenet.booking.tests.factories)
     attached_by = factory.LazyAttribute(lambda o: o.file.uploaded_by)
-    attached_at = UPLOADED_AT
+    attached_at = factory.LazyFunction(_yesterday)
 
 
 def enrolled_patient(**fields: object) -> Patient:

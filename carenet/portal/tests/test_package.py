@@ -3,11 +3,14 @@ the limits used and left this enrolment year, the contract's partner facilities 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
 from carenet.accounts.models import PatientRead
+from carenet.core import clock
 from carenet.coverage.models import BenefitItem, Rule
 from carenet.coverage.tests.factories import BenefitFactory
 from tests.cast import Cast
@@ -19,6 +22,10 @@ pytestmark = pytest.mark.django_db
 def with_limit(cast: Cast) -> Cast:
     """Anna's tier gets psychiatry within an annual limit of 3; her completed visit at Wola used one unit."""
     enrolment = cast.patient.enrolments.get()
+    # The visit a week ago and today in one enrolment year whatever the date (activated on 1 January, the first week
+    # of a year would put the visit in the year before).
+    enrolment.activated_on = clock.today() - dt.timedelta(days=30)
+    enrolment.save(update_fields=["activated_on"])
     benefit = BenefitFactory(
         tiers=[enrolment.tier], code="psych", group="consultations", title="Psychiatria i psychologia"
     )
