@@ -24,6 +24,7 @@ import time
 import urllib.parse
 import uuid
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -377,7 +378,8 @@ def replica_comparison(
       order primary, replica, primary, replica (after the closed-loop pair), and are summed, so that a slow moment
       of this shared VM does not fall on one configuration only.
 
-    Figures with each: bookings/s, their p95, searches/s and the transactions each server ran."""
+    Figures with each: bookings/s, their p95, searches/s; for the paced load, the transactions each database ran
+    for the server that ran it alone."""
     replica_server = os.environ.get("CARENET_BENCH_REPLICA_SERVER")
     if not replica_server:
         return None
@@ -397,86 +399,68 @@ def replica_comparison(
     ]
     search_headers = {"Authorization": f"Bearer {clients[-1].token}"}
     configurations = {"primary": {}, "replica": {"CARENET_REPLICA_URLS": replica_url}}
-    # (configuration, closed-loop phase too?) in the order they run.
-    plan = [("primary", True), ("replica", True), ("primary", False), ("replica", False)]
-    totals: dict[tuple[str, str], dict[str, Any]] = {}
-    for where, closed_too in plan:
-        before = {name: _transactions(u) for name, u in (("primary", database_url), ("replica", replica_url))}
+    servers = {"primary": database_url, "replica": replica_url}
+    phases: dict[tuple[str, str], _Phases] = {}
+    # The transactions each database ran for a server that ran only the paced load (the second start of each
+    # configuration): a server that ran both loads cannot say which load ran which.
+    alone: dict[str, dict[str, int]] = {}
+    for where, kinds in (
+        ("primary", ("closed", "paced")),
+        ("replica", ("closed", "paced")),
+        ("primary", ("paced",)),
+        ("replica", ("paced",)),
+    ):
+        before = {name: _transactions(server) for name, server in servers.items()}
         with race_lib.serve(url, workers=WORKERS, threads=THREADS, extra_env=configurations[where]) as base:
             lib.http_load(base, searches, connections=8, count=32, headers=search_headers)  # warm
-            for load_kind in ("closed", "paced") if closed_too else ("paced",):
-                search_fn = searches if load_kind == "closed" else _paced(searches, SEARCHES_PER_S)
-                book, search, exhausted = _bookings_beside_searches(
-                    base, clients, pool, search_fn, search_headers, seconds
-                )
-                total = totals.setdefault((where, load_kind), {"booked": 0, "seconds": 0.0, "searches": 0, "p95": []})
-                total["void"] = total.get("void", False) or bool(exhausted)
-                total["booked"] += book.statuses.get(201, 0)
-                total["seconds"] += book.seconds
-                total["searches"] += search.ok()
-                searches_answered = search.ok()
-                total["search_seconds"] = total.get("search_seconds", 0.0) + search.seconds
-                total["search_non_2xx"] = total.get("search_non_2xx", 0) + search.count - search.ok()
-                total["p95"].append(book.percentiles()["p95"])
-        time.sleep(1.0)  # the server's connections are closed: their statistics reach pg_stat_database
-        after = {name: _transactions(u) for name, u in (("primary", database_url), ("replica", replica_url))}
-        for load_kind in ("closed", "paced") if closed_too else ("paced",):
-            # One server ran both loads: its transactions are the server's, shared out by neither.
-            total = totals[(where, load_kind)]
-            total["primary_tx"] = total.get("primary_tx", 0) + (after["primary"] - before["primary"])
-            total["replica_tx"] = total.get("replica_tx", 0) + (after["replica"] - before["replica"])
-        if not closed_too:  # a server that ran the paced load alone: its transactions are that load's
-            totals[(where, "paced")]["alone"] = {
-                "searches": searches_answered,
-                "primary_tx": after["primary"] - before["primary"],
-                "replica_tx": after["replica"] - before["replica"],
-            }
+            for kind in kinds:
+                search_fn = searches if kind == "closed" else _paced(searches, SEARCHES_PER_S)
+                phase = phases.setdefault((where, kind), _Phases())
+                phase.add(*_bookings_beside_searches(base, clients, pool, search_fn, search_headers, seconds))
+        if kinds == ("paced",):
+            time.sleep(1.0)  # the server's connections are closed: their statistics reach pg_stat_database
+            alone[where] = {name: _transactions(server) - before[name] for name, server in servers.items()}
+            alone[where]["searches"] = phase.last_searches
     figures: dict[str, Any] = {"searches_per_s_offered": SEARCHES_PER_S}
     rows = []
-    for (where, load_kind), total in totals.items():
-        # Out of free slots, a client waits instead of booking: the rate would be the pool's, not the server's.
-        booked = float("nan") if total["void"] else total["booked"] / total["seconds"]
-        if total["void"]:
-            print(f"  {where}, {load_kind} searches: ran out of free slots; figures void")
-        label = f"searches_on_the_{where}" + ("" if load_kind == "closed" else "_paced")
-        figures[label] = {
-            "http_bookings_per_s": round(booked, 1),
-            "booking_p95_ms": max(total["p95"]),
-            "searches_per_s": round(total["searches"] / total["search_seconds"], 1),
-            "search_non_2xx": total["search_non_2xx"],
-            "primary_transactions": total["primary_tx"],
-            "replica_transactions": total["replica_tx"],
+    for (where, kind), phase in phases.items():
+        if phase.void:
+            print(f"  {where}, {kind} searches: ran out of free slots; figures void")
+        transactions = alone[where] if kind == "paced" else {}
+        figures[f"searches_on_the_{where}" + ("" if kind == "closed" else "_paced")] = {
+            "http_bookings_per_s": round(phase.bookings_per_s, 1),
+            "booking_p95_ms": max(phase.p95s),
+            "searches_per_s": round(phase.searches_per_s, 1),
+            "search_non_2xx": phase.search_non_2xx,
+            **({"server_alone": transactions} if transactions else {}),
         }
-        searched = "8 connections" if load_kind == "closed" else f"{SEARCHES_PER_S}/s offered"
+        searched = "8 connections" if kind == "closed" else f"{SEARCHES_PER_S}/s offered"
         rows.append(
             [
                 f"{where}, {searched}",
-                booked,
-                max(total["p95"]),
-                total["searches"] / total["search_seconds"],
-                total["primary_tx"],
-                total["replica_tx"],
+                phase.bookings_per_s,
+                max(phase.p95s),
+                phase.searches_per_s,
+                transactions.get("primary", "—"),
+                transactions.get("replica", "—"),
             ]
         )
     lib.print_table(
         f"B3 bookings at 8 clients while others search ({seconds:.0f} s per phase, paced phases twice each; "
-        "one gunicorn, 2 shared cores; transactions per server start, both loads)",
+        "one gunicorn, 2 shared cores; transactions: the second server start, paced load alone)",
         ["searches served by", "bookings/s", "booking p95 ms", "searches/s", "primary tx", "replica tx"],
         rows,
     )
-    on_primary = figures["searches_on_the_primary_paced"]
-    on_replica = figures["searches_on_the_replica_paced"]
-    ratio = (
-        on_replica["http_bookings_per_s"] / on_primary["http_bookings_per_s"]
-        if on_primary["http_bookings_per_s"] and on_replica["http_bookings_per_s"]
-        else float("nan")
-    )
+    on_primary, on_replica = phases[("primary", "paced")], phases[("replica", "paced")]
+    ratio = on_replica.bookings_per_s / on_primary.bookings_per_s if on_primary.bookings_per_s else float("nan")
     figures["paced_bookings_replica_vs_primary"] = round(ratio, 3)
     # The replica served the searches: on the server that ran only the paced load, the replica ran a transaction for
     # every search answered, and none failed.
-    alone = totals[("replica", "paced")]["alone"]
-    figures["replica_paced_alone"] = alone
-    served = alone["searches"] > 0 and alone["replica_tx"] >= alone["searches"] and on_replica["search_non_2xx"] == 0
+    served = (
+        alone["replica"]["searches"] > 0
+        and alone["replica"]["replica"] >= alone["replica"]["searches"]
+        and on_replica.search_non_2xx == 0
+    )
     targets = [
         lib.target(
             f"bookings/s with {SEARCHES_PER_S} searches/s on the replica / on the primary",
@@ -487,6 +471,39 @@ def replica_comparison(
         lib.target("searches served by the replica (1 = yes)", 1.0 if served else 0.0, 1.0, higher_is_better=True),
     ]
     return figures, targets
+
+
+@dataclass
+class _Phases:
+    """The bookings and searches of one configuration and load, summed over its phases."""
+
+    booked: int = 0
+    seconds: float = 0.0
+    searches: int = 0
+    search_seconds: float = 0.0
+    search_non_2xx: int = 0
+    p95s: list[float] = field(default_factory=list)
+    void: bool = False
+    last_searches: int = 0
+
+    def add(self, book: lib.LoadResult, search: lib.LoadResult, exhausted: list[bool]) -> None:
+        self.booked += book.statuses.get(201, 0)
+        self.seconds += book.seconds
+        self.last_searches = search.ok()
+        self.searches += self.last_searches
+        self.search_seconds += search.seconds
+        self.search_non_2xx += search.count - search.ok()
+        self.p95s.append(book.percentiles()["p95"])
+        # Out of free slots, a client waits instead of booking: the rate would be the pool's, not the server's.
+        self.void = self.void or bool(exhausted)
+
+    @property
+    def bookings_per_s(self) -> float:
+        return float("nan") if self.void else self.booked / self.seconds
+
+    @property
+    def searches_per_s(self) -> float:
+        return self.searches / self.search_seconds
 
 
 # Issue 16's replica figure: a paced search load the primary alone also serves beside 8 booking clients, and the
